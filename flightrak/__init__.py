@@ -1,0 +1,1 @@
+"""FlighTrak's shared runtime: settings, tokens, gRPC and database plumbing, the CLI."""

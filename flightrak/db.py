@@ -1,0 +1,27 @@
+"""Async SQLAlchemy engines on psycopg 3, traced, and the checks that say whether PostgreSQL answers."""
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from flightrak import telemetry
+
+
+def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    telemetry.instrument_engine(engine.sync_engine)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def answers(engine: AsyncEngine, timeout: float = 2.0) -> bool:
+    import asyncio
+
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

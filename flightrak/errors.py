@@ -1,0 +1,56 @@
+"""Errors the domain raises; each service maps them to a gRPC status, the gateway to HTTP."""
+
+import json
+
+import grpc
+
+FIELD_ERRORS_METADATA = "x-flightrak-field-errors"
+
+
+class DomainError(Exception):
+    status = grpc.StatusCode.UNKNOWN
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidFields(DomainError):
+    """Bad input: every problem named by its field."""
+
+    status = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, fields: dict[str, str], message: str | None = None):
+        super().__init__(message or "; ".join(f"{name}: {problem}" for name, problem in fields.items()), fields)
+
+
+class PermissionDenied(DomainError):
+    status = grpc.StatusCode.PERMISSION_DENIED
+
+
+class NotFound(DomainError):
+    status = grpc.StatusCode.NOT_FOUND
+
+
+class Conflict(DomainError):
+    status = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(DomainError):
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unauthenticated(DomainError):
+    status = grpc.StatusCode.UNAUTHENTICATED
+
+
+def encode_fields(fields: dict[str, str]) -> str:
+    return json.dumps(fields, sort_keys=True)
+
+
+def decode_fields(metadata) -> dict[str, str]:
+    for key, value in metadata or ():
+        if key == FIELD_ERRORS_METADATA:
+            return json.loads(value)
+    return {}

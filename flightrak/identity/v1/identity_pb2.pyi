@@ -1,0 +1,308 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CompanyKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPANY_KIND_UNSPECIFIED: _ClassVar[CompanyKind]
+    COMPANY_KIND_CR: _ClassVar[CompanyKind]
+    COMPANY_KIND_TDSP: _ClassVar[CompanyKind]
+    COMPANY_KIND_SP: _ClassVar[CompanyKind]
+    COMPANY_KIND_NOIE: _ClassVar[CompanyKind]
+    COMPANY_KIND_QSE: _ClassVar[CompanyKind]
+    COMPANY_KIND_ERCOT: _ClassVar[CompanyKind]
+COMPANY_KIND_UNSPECIFIED: CompanyKind
+COMPANY_KIND_CR: CompanyKind
+COMPANY_KIND_TDSP: CompanyKind
+COMPANY_KIND_SP: CompanyKind
+COMPANY_KIND_NOIE: CompanyKind
+COMPANY_KIND_QSE: CompanyKind
+COMPANY_KIND_ERCOT: CompanyKind
+
+class Company(_message.Message):
+    __slots__ = ("duns", "name", "kind", "parent_duns", "active", "distribution_lists")
+    DUNS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARENT_DUNS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    DISTRIBUTION_LISTS_FIELD_NUMBER: _ClassVar[int]
+    duns: str
+    name: str
+    kind: CompanyKind
+    parent_duns: str
+    active: bool
+    distribution_lists: _containers.RepeatedCompositeFieldContainer[DistributionList]
+    def __init__(self, duns: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[CompanyKind, str]] = ..., parent_duns: _Optional[str] = ..., active: _Optional[bool] = ..., distribution_lists: _Optional[_Iterable[_Union[DistributionList, _Mapping]]] = ...) -> None: ...
+
+class DistributionList(_message.Message):
+    __slots__ = ("name", "email")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    email: str
+    def __init__(self, name: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class User(_message.Message):
+    __slots__ = ("user_id", "first_name", "last_name", "employee_id", "email", "phone", "active", "company_duns", "company_name", "roles")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    first_name: str
+    last_name: str
+    employee_id: str
+    email: str
+    phone: str
+    active: bool
+    company_duns: str
+    company_name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_id: _Optional[str] = ..., first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., employee_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., active: _Optional[bool] = ..., company_duns: _Optional[str] = ..., company_name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SignInRequest(_message.Message):
+    __slots__ = ("email", "password")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    password: str
+    def __init__(self, email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class SignInResponse(_message.Message):
+    __slots__ = ("token", "expires_at", "user")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_at: _timestamp_pb2.Timestamp
+    user: User
+    def __init__(self, token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class RefreshTokenRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NewUser(_message.Message):
+    __slots__ = ("first_name", "last_name", "employee_id", "email", "phone", "password")
+    FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMPLOYEE_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    first_name: str
+    last_name: str
+    employee_id: str
+    email: str
+    phone: str
+    password: str
+    def __init__(self, first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., employee_id: _Optional[str] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class CreateCompanyRequest(_message.Message):
+    __slots__ = ("name", "duns", "kind", "parent_duns", "first_admin", "distribution_lists")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DUNS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARENT_DUNS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    DISTRIBUTION_LISTS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    duns: str
+    kind: CompanyKind
+    parent_duns: str
+    first_admin: NewUser
+    distribution_lists: _containers.RepeatedCompositeFieldContainer[DistributionList]
+    def __init__(self, name: _Optional[str] = ..., duns: _Optional[str] = ..., kind: _Optional[_Union[CompanyKind, str]] = ..., parent_duns: _Optional[str] = ..., first_admin: _Optional[_Union[NewUser, _Mapping]] = ..., distribution_lists: _Optional[_Iterable[_Union[DistributionList, _Mapping]]] = ...) -> None: ...
+
+class ListCompaniesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCompaniesResponse(_message.Message):
+    __slots__ = ("companies",)
+    COMPANIES_FIELD_NUMBER: _ClassVar[int]
+    companies: _containers.RepeatedCompositeFieldContainer[Company]
+    def __init__(self, companies: _Optional[_Iterable[_Union[Company, _Mapping]]] = ...) -> None: ...
+
+class GetCompanyRequest(_message.Message):
+    __slots__ = ("duns",)
+    DUNS_FIELD_NUMBER: _ClassVar[int]
+    duns: str
+    def __init__(self, duns: _Optional[str] = ...) -> None: ...
+
+class ListUsersRequest(_message.Message):
+    __slots__ = ("company_duns",)
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    company_duns: str
+    def __init__(self, company_duns: _Optional[str] = ...) -> None: ...
+
+class ListUsersResponse(_message.Message):
+    __slots__ = ("users",)
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[User]
+    def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ...) -> None: ...
+
+class SetUserRolesRequest(_message.Message):
+    __slots__ = ("user_id", "roles")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, user_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class StartUserRequestRequest(_message.Message):
+    __slots__ = ("kind", "company_duns", "target_user_id", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    company_duns: str
+    target_user_id: str
+    fields: _containers.ScalarMap[str, str]
+    def __init__(self, kind: _Optional[str] = ..., company_duns: _Optional[str] = ..., target_user_id: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListUserRequestsRequest(_message.Message):
+    __slots__ = ("company_duns", "include_closed")
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    company_duns: str
+    include_closed: bool
+    def __init__(self, company_duns: _Optional[str] = ..., include_closed: _Optional[bool] = ...) -> None: ...
+
+class GetItemRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    def __init__(self, item_id: _Optional[int] = ...) -> None: ...
+
+class ActOnItemRequest(_message.Message):
+    __slots__ = ("item_id", "action", "fields", "comment")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    action: str
+    fields: _containers.ScalarMap[str, str]
+    comment: str
+    def __init__(self, item_id: _Optional[int] = ..., action: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ItemAction(_message.Message):
+    __slots__ = ("name", "label", "requires_comment", "fields")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    REQUIRES_COMMENT_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    label: str
+    requires_comment: bool
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., requires_comment: _Optional[bool] = ..., fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("seq", "at", "actor_user_id", "actor_name", "action", "from_state", "to_state", "changes", "comment")
+    class ChangesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at: _timestamp_pb2.Timestamp
+    actor_user_id: str
+    actor_name: str
+    action: str
+    from_state: str
+    to_state: str
+    changes: _containers.ScalarMap[str, str]
+    comment: str
+    def __init__(self, seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_user_id: _Optional[str] = ..., actor_name: _Optional[str] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., changes: _Optional[_Mapping[str, str]] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class Item(_message.Message):
+    __slots__ = ("item_id", "item_type", "title", "company_duns", "state", "responsible_party", "instructions", "fields", "history", "actions", "closed", "created_at", "updated_at", "workflow_id")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSIBLE_PARTY_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    item_type: str
+    title: str
+    company_duns: str
+    state: str
+    responsible_party: str
+    instructions: str
+    fields: _containers.ScalarMap[str, str]
+    history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    actions: _containers.RepeatedCompositeFieldContainer[ItemAction]
+    closed: bool
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    workflow_id: str
+    def __init__(self, item_id: _Optional[int] = ..., item_type: _Optional[str] = ..., title: _Optional[str] = ..., company_duns: _Optional[str] = ..., state: _Optional[str] = ..., responsible_party: _Optional[str] = ..., instructions: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ItemAction, _Mapping]]] = ..., closed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ...) -> None: ...
+
+class ListItemsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Item]
+    def __init__(self, items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,161 @@
+"""`flightrak run`: the whole product in one command, and every process it started stopped by Ctrl-C."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from flightrak import db, embedded_postgres, migrate
+from flightrak.settings import SERVICE_PORTS, Settings, get_settings
+from flightrak.temporal import dev_server_command
+
+BACKEND_SERVICES = tuple(SERVICE_PORTS)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.logs = settings.data_dir / "logs"
+
+    def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        self.children.append((name, process))
+        return process
+
+    def adopt(self, name: str, process: subprocess.Popen) -> None:
+        self.children.append((name, process))
+
+    def stop(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, process in reversed(self.children):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.children.clear()
+
+    def exited(self) -> list[str]:
+        return [name for name, process in self.children if process.poll() is not None]
+
+
+def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            if probe.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer on {host}:{port} within {timeout:.0f}s")
+
+
+def _wait_until_ready(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if dead := supervisor.exited():
+            raise RuntimeError(f"{', '.join(dead)} exited during start-up; see {supervisor.logs}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} was not ready within {timeout:.0f}s; see {supervisor.logs}")
+
+
+def start_stack(settings: Settings, supervisor: Supervisor, load_demo: bool = True) -> dict[str, str]:
+    """Starts everything in dependency order; returns the environment every child runs with."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    supervisor.logs.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    if settings.database_url is None:
+        postgres = embedded_postgres.start(
+            settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log"
+        )
+        supervisor.adopt("postgres", postgres)
+    database_url = settings.effective_database_url
+    env["FLIGHTRAK_DATABASE_URL"] = database_url
+    if settings.temporal_address is None:
+        supervisor.spawn("temporal", dev_server_command(settings))
+    env["FLIGHTRAK_TEMPORAL_ADDRESS"] = settings.effective_temporal_address
+
+    migrate.ensure_database(database_url)
+    migrate.upgrade_all(database_url)
+    if load_demo:
+        asyncio.run(load_demo(database_url, settings.demo_password))
+
+    host, port = settings.effective_temporal_address.rsplit(":", 1)
+    _wait_for_port(host, int(port), 30, "Temporal")
+    executable = [sys.executable, "-m", "flightrak.cli"]
+    for service in BACKEND_SERVICES:
+        supervisor.spawn(service, [*executable, "serve", service], env)
+    supervisor.spawn("worker", [*executable, "worker"], env)
+    supervisor.spawn("gateway", [*executable, "gateway"], env)
+    _wait_until_ready(f"http://{settings.gateway_host}:{settings.gateway_port}/readyz", supervisor)
+    return env
+
+
+async def load_demo(database_url: str, password: str) -> None:
+    from services.identity import demo
+
+    engine = db.create_engine(database_url, pool_size=1)
+    try:
+        await demo.load(db.session_factory(engine), password)
+    finally:
+        await engine.dispose()
+
+
+def banner(settings: Settings, seconds: float) -> str:
+    from services.identity.demo import demo_accounts
+
+    lines = [
+        f"FlighTrak is ready in {seconds:.1f}s.",
+        f"  App:         http://{settings.gateway_host}:{settings.gateway_port}/",
+        f"  API docs:    http://{settings.gateway_host}:{settings.gateway_port}/docs",
+    ]
+    if settings.temporal_address is None:
+        lines.append(f"  Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}/")
+    lines += [f"  Data:        {settings.data_dir}", "", f"Demo accounts (password: {settings.demo_password}):"]
+    lines += [f"  {email:<34} {company:<14} {held}" for email, company, held in demo_accounts()]
+    lines.append("\nCtrl-C stops every process started here; data is kept for the next run.")
+    return "\n".join(lines)
+
+
+def run() -> int:
+    settings = get_settings()
+    supervisor = Supervisor(settings)
+    started = time.monotonic()
+    stop = {"requested": False}
+
+    def request_stop(signum, frame):
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        start_stack(settings, supervisor)
+        print(banner(settings, time.monotonic() - started), flush=True)
+        while not stop["requested"]:
+            if dead := supervisor.exited():
+                print(f"{', '.join(dead)} stopped unexpectedly; see {supervisor.logs}", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    except Exception as error:
+        print(f"FlighTrak could not start: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopping FlighTrak...", flush=True)
+        supervisor.stop()

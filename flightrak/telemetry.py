@@ -1,0 +1,44 @@
+"""One trace per request: gateway -> gRPC -> Temporal -> activity -> SQL.
+
+Spans are exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise they are
+still created (so trace IDs propagate) but go nowhere.
+"""
+
+import os
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_provider: TracerProvider | None = None
+
+
+def setup(service_name: str, extra_processor: SpanProcessor | None = None) -> TracerProvider:
+    """Installs the process's tracer provider once; later calls only add a processor."""
+    global _provider
+    if _provider is None:
+        from temporalio.contrib.opentelemetry import create_tracer_provider
+
+        resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
+        _provider = create_tracer_provider(resource=resource)
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(_provider)
+    if extra_processor is not None:
+        _provider.add_span_processor(extra_processor)
+    return _provider
+
+
+def instrument_engine(sync_engine) -> None:
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=sync_engine, enable_commenter=False)
+
+
+def temporal_plugins() -> list:
+    from temporalio.contrib.opentelemetry import OpenTelemetryPlugin
+
+    return [OpenTelemetryPlugin()]

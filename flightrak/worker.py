@@ -1,0 +1,58 @@
+"""The workflow worker process: every workflow, and the activities of the services that own them."""
+
+import asyncio
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from flightrak import db, telemetry
+from flightrak import temporal as temporal_connection
+from flightrak.settings import get_settings
+from services.identity.activities import IdentityActivities
+from workflows import user_admin
+from workflows.user_admin.models import ACTIVITY_TASK_QUEUE
+from workflows.user_admin.workflows import UserAdminRequestWorkflow
+
+WORKFLOWS = {user_admin.TASK_QUEUE: [UserAdminRequestWorkflow]}
+
+
+def build_workers(client: Client, sessions, **options) -> list[Worker]:
+    identity = IdentityActivities(sessions)
+    workers = [
+        Worker(client, task_queue=queue, workflows=flows, **options)
+        for queue, flows in WORKFLOWS.items()
+    ]
+    workers.append(
+        Worker(
+            client,
+            task_queue=ACTIVITY_TASK_QUEUE,
+            activities=[identity.record_item_transition, identity.apply_user_change],
+            **options,
+        )
+    )
+    return workers
+
+
+async def run() -> None:
+    settings = get_settings()
+    telemetry.setup("flightrak-worker")
+    engine = db.create_engine(settings.effective_database_url)
+    client = await temporal_connection.connect(settings)
+    workers = build_workers(client, db.session_factory(engine))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    running = [asyncio.create_task(worker.run()) for worker in workers]
+    logging.getLogger(__name__).info("worker polling %s", [w.task_queue for w in workers])
+    await stop.wait()
+    await asyncio.gather(*(worker.shutdown() for worker in workers))
+    await asyncio.gather(*running, return_exceptions=True)
+    await engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    asyncio.run(run())

@@ -1,0 +1,157 @@
+"""The public HTTP API, /api/v1: the same operations the pages use."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body
+from google.protobuf.json_format import MessageToDict
+from pydantic import BaseModel, Field
+
+from flightrak.identity.v1 import identity_pb2 as pb
+from services.gateway import backends
+from services.gateway.auth import ApiCaller
+from services.gateway.backends import ApiError, call
+
+router = APIRouter(prefix="/api/v1")
+
+
+def as_json(message) -> dict:
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+def company_json(company: pb.Company) -> dict:
+    body = as_json(company)
+    body["kind"] = pb.CompanyKind.Name(company.kind).removeprefix("COMPANY_KIND_")
+    return body
+
+
+class SessionRequest(BaseModel):
+    email: str
+    password: str
+
+
+class NewUserBody(BaseModel):
+    first_name: str = ""
+    last_name: str = ""
+    employee_id: str = ""
+    email: str = ""
+    phone: str = ""
+    password: str = ""
+
+
+class DistributionListBody(BaseModel):
+    name: str
+    email: str
+
+
+class CompanyBody(BaseModel):
+    name: str = ""
+    duns: str = ""
+    kind: Literal["CR", "TDSP", "SP", "NOIE", "QSE", "ERCOT"]
+    parent_duns: str = ""
+    first_admin: NewUserBody
+    distribution_lists: list[DistributionListBody] = []
+
+
+class UserRequestBody(BaseModel):
+    kind: Literal["add", "update", "deactivate"]
+    company_duns: str = Field("", description="defaults to the caller's company")
+    target_user_id: str = Field("", description="the contact to update or deactivate")
+    fields: dict[str, str] = {}
+
+
+class ActionBody(BaseModel):
+    action: str
+    fields: dict[str, str] = {}
+    comment: str = ""
+
+
+class RolesBody(BaseModel):
+    roles: list[str]
+
+
+async def sign_in(backends_: backends.Backends, email: str, password: str) -> pb.SignInResponse:
+    return await call(backends_.identity.SignIn, pb.SignInRequest(email=email, password=password))
+
+
+def register(app) -> None:
+    @router.post("/session", summary="Sign in: returns a bearer token")
+    async def create_session(body: SessionRequest) -> dict:
+        reply = await sign_in(app.state.backends, body.email, body.password)
+        return {"token": reply.token, "expires_at": reply.expires_at.ToJsonString(), "user": as_json(reply.user)}
+
+    @router.get("/me", summary="Who am I")
+    async def me(caller: ApiCaller) -> dict:
+        return as_json(await call(app.state.backends.identity.WhoAmI, pb.WhoAmIRequest(), caller.token))
+
+    @router.get("/companies")
+    async def list_companies(caller: ApiCaller) -> dict:
+        reply = await call(app.state.backends.identity.ListCompanies, pb.ListCompaniesRequest(), caller.token)
+        return {"companies": [company_json(c) for c in reply.companies]}
+
+    @router.post("/companies", status_code=201, summary="ERCOT creates a company and its first MP Admin")
+    async def create_company(body: CompanyBody, caller: ApiCaller) -> dict:
+        request = pb.CreateCompanyRequest(
+            name=body.name,
+            duns=body.duns,
+            kind=pb.CompanyKind.Value(f"COMPANY_KIND_{body.kind}"),
+            parent_duns=body.parent_duns,
+            first_admin=pb.NewUser(**body.first_admin.model_dump()),
+            distribution_lists=[pb.DistributionList(**dl.model_dump()) for dl in body.distribution_lists],
+        )
+        return company_json(await call(app.state.backends.identity.CreateCompany, request, caller.token))
+
+    @router.get("/companies/{duns}")
+    async def get_company(duns: str, caller: ApiCaller) -> dict:
+        return company_json(await call(app.state.backends.identity.GetCompany, pb.GetCompanyRequest(duns=duns), caller.token))
+
+    @router.get("/companies/{duns}/users")
+    async def list_users(duns: str, caller: ApiCaller) -> dict:
+        reply = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
+        return {"users": [as_json(u) for u in reply.users]}
+
+    @router.put("/users/{user_id}/roles", summary="ERCOT assigns roles (AR, BAR, MP Admin, ...)")
+    async def set_roles(user_id: str, body: RolesBody, caller: ApiCaller) -> dict:
+        request = pb.SetUserRolesRequest(user_id=user_id, roles=body.roles)
+        return as_json(await call(app.state.backends.identity.SetUserRoles, request, caller.token))
+
+    @router.post("/user-requests", status_code=201, summary="Add, update or deactivate a user (the first OK)")
+    async def start_user_request(body: UserRequestBody, caller: ApiCaller) -> dict:
+        request = pb.StartUserRequestRequest(
+            kind=body.kind, company_duns=body.company_duns, target_user_id=body.target_user_id, fields=body.fields
+        )
+        return as_json(await call(app.state.backends.identity.StartUserRequest, request, caller.token))
+
+    @router.get("/user-requests")
+    async def list_user_requests(caller: ApiCaller, company_duns: str = "", include_closed: bool = False) -> dict:
+        request = pb.ListUserRequestsRequest(company_duns=company_duns, include_closed=include_closed)
+        reply = await call(app.state.backends.identity.ListUserRequests, request, caller.token)
+        return {"items": [as_json(item) for item in reply.items]}
+
+    @router.get("/items/{item_id}", summary="An item: state, responsible party, fields, history, actions")
+    async def get_item(item_id: int, caller: ApiCaller) -> dict:
+        return as_json(await fetch_item(app, item_id, caller.token))
+
+    @router.post("/items/{item_id}/actions", summary="Take one of the item's actions")
+    async def act(item_id: int, body: Annotated[ActionBody, Body()], caller: ApiCaller) -> dict:
+        return as_json(await act_on_item(app, item_id, body.action, body.fields, body.comment, caller.token))
+
+    app.include_router(router)
+
+
+def owner_of(item_id: int) -> str:
+    """Each service draws its Item IDs from its own residue mod 8 (see services/identity/models.py)."""
+    owner = {1: "identity"}.get(item_id % 8)
+    if owner is None:
+        raise ApiError(404, f"no item {item_id}")
+    return owner
+
+
+async def fetch_item(app, item_id: int, token: str) -> pb.Item:
+    owner_of(item_id)
+    return await call(app.state.backends.identity.GetItem, pb.GetItemRequest(item_id=item_id), token)
+
+
+async def act_on_item(app, item_id: int, action: str, fields: dict, comment: str, token: str) -> pb.Item:
+    owner_of(item_id)
+    request = pb.ActOnItemRequest(item_id=item_id, action=action, fields=fields, comment=comment)
+    return await call(app.state.backends.identity.ActOnItem, request, token)

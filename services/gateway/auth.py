@@ -1,0 +1,64 @@
+"""Who is calling: a bearer token (API clients) or the session cookie (browsers), with CSRF for the latter."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from flightrak import tokens
+from services.gateway.backends import ApiError
+
+SESSION_COOKIE = "flightrak_session"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    token: str
+    principal: tokens.Principal
+    by_cookie: bool
+
+
+def csrf_token(secret: str, session_token: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{session_token}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def csrf_valid(secret: str, session_token: str, offered: str | None) -> bool:
+    return bool(offered) and hmac.compare_digest(csrf_token(secret, session_token), offered)
+
+
+def _token(request: Request) -> tuple[str | None, bool]:
+    header = request.headers.get("authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip(), False
+    return request.cookies.get(SESSION_COOKIE), True
+
+
+def optional_caller(request: Request) -> Caller | None:
+    token, by_cookie = _token(request)
+    if not token:
+        return None
+    try:
+        principal = tokens.verify(token, request.app.state.settings.token_secret)
+    except tokens.InvalidToken:
+        return None
+    return Caller(token, principal, by_cookie)
+
+
+def api_caller(request: Request) -> Caller:
+    """API calls: a valid token, and for cookie sessions on unsafe methods the CSRF header too."""
+    caller = optional_caller(request)
+    if caller is None:
+        raise ApiError(401, "sign in first: send a bearer token from POST /api/v1/session")
+    if caller.by_cookie and request.method in UNSAFE_METHODS:
+        secret = request.app.state.settings.token_secret
+        if not csrf_valid(secret, caller.token, request.headers.get(CSRF_HEADER)):
+            raise ApiError(403, f"a cookie session needs the {CSRF_HEADER} header on {request.method}")
+    return caller
+
+
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]

@@ -1,0 +1,198 @@
+"""Server-rendered pages: sign-in, the company's users, user-admin requests and items."""
+
+import secrets
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from flightrak import roles
+from flightrak.identity.v1 import identity_pb2 as pb
+from services.gateway import api
+from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_token, csrf_valid
+from services.gateway.backends import ApiError, call
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["role_labels"] = roles.ROLE_LABELS
+router = APIRouter(include_in_schema=False)
+SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
+REFRESH_WHEN_SECONDS_LEFT = 300
+USER_FIELD_LABELS = {
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "employee_id": "Employee ID",
+    "email": "Email Address",
+    "phone": "Phone Number",
+}
+templates.env.globals["field_labels"] = USER_FIELD_LABELS
+
+
+class SignInRequired(Exception):
+    pass
+
+
+def register(app) -> None:
+    def set_session(response: Response, token: str) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=not app.state.settings.development,
+            max_age=app.state.settings.token_ttl_seconds,
+            path="/",
+        )
+
+    async def page(request: Request, caller: Caller | None, name: str, status: int = 200, **context) -> Response:
+        if caller is None:
+            raise SignInRequired()
+        response = templates.TemplateResponse(
+            request,
+            name,
+            {"caller": caller.principal, "csrf": csrf_token(app.state.settings.token_secret, caller.token), **context},
+            status_code=status,
+        )
+        if caller.by_cookie and caller.principal.expires_at - time.time() < REFRESH_WHEN_SECONDS_LEFT:
+            refreshed = await call(app.state.backends.identity.RefreshToken, pb.RefreshTokenRequest(), caller.token)
+            set_session(response, refreshed.token)
+        return response
+
+    async def form_of(request: Request, caller: Caller | None) -> dict[str, str]:
+        if caller is None:
+            raise SignInRequired()
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        if not csrf_valid(app.state.settings.token_secret, caller.token, form.pop("csrf_token", None)):
+            raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
+        return form
+
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+
+    @router.get("/signin", response_class=HTMLResponse)
+    async def signin_form(request: Request, next: str = "/") -> Response:
+        return signin_page(request, next=next)
+
+    def signin_page(request: Request, status: int = 200, **context) -> Response:
+        guard = secrets.token_urlsafe(24)
+        response = templates.TemplateResponse(
+            request, "signin.html", {"caller": None, "guard": guard, **context}, status_code=status
+        )
+        response.set_cookie(SIGNIN_CSRF_COOKIE, guard, httponly=True, samesite="strict", path="/signin")
+        return response
+
+    @router.post("/signin")
+    async def signin(request: Request) -> Response:
+        form = await request.form()
+        email, next_page = str(form.get("email", "")), str(form.get("next", "/"))
+        if not next_page.startswith("/") or next_page.startswith("//"):
+            next_page = "/"
+        guard = request.cookies.get(SIGNIN_CSRF_COOKIE)
+        if not guard or not secrets.compare_digest(guard, str(form.get("guard", ""))):
+            return signin_page(request, 403, email=email, next=next_page, error="The sign-in form expired; try again.")
+        try:
+            reply = await api.sign_in(app.state.backends, email, str(form.get("password", "")))
+        except ApiError as error:
+            return signin_page(request, error.status, email=email, next=next_page, error=error.message)
+        response = RedirectResponse(next_page, status_code=303)
+        set_session(response, reply.token)
+        response.delete_cookie(SIGNIN_CSRF_COOKIE, path="/signin")
+        return response
+
+    @router.post("/signout")
+    async def signout(request: Request, caller: MaybeCaller) -> Response:
+        if caller is not None:
+            await form_of(request, caller)
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.get("/", response_class=HTMLResponse)
+    async def home(request: Request, caller: MaybeCaller) -> Response:
+        if caller is None:
+            raise SignInRequired()
+        me = await call(app.state.backends.identity.WhoAmI, pb.WhoAmIRequest(), caller.token)
+        requests = await call(
+            app.state.backends.identity.ListUserRequests, pb.ListUserRequestsRequest(), caller.token
+        )
+        return await page(request, caller, "home.html", me=me, items=requests.items)
+
+    @router.get("/companies/{duns}/users", response_class=HTMLResponse)
+    async def company_users(request: Request, duns: str, caller: MaybeCaller) -> Response:
+        if caller is None:
+            raise SignInRequired()
+        company = await call(app.state.backends.identity.GetCompany, pb.GetCompanyRequest(duns=duns), caller.token)
+        users = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
+        may_administer = caller.principal.is_ercot_admin or (
+            caller.principal.duns == duns and caller.principal.has(roles.MP_ADMIN)
+        )
+        return await page(
+            request, caller, "users.html", company=company, users=users.users, may_administer=may_administer
+        )
+
+    @router.get("/user-requests/new", response_class=HTMLResponse)
+    async def new_user_request(
+        request: Request, caller: MaybeCaller, kind: str = "add", company_duns: str = "", target_user_id: str = ""
+    ) -> Response:
+        if caller is None:
+            raise SignInRequired()
+        return await user_request_form(request, caller, kind, company_duns or caller.principal.duns, target_user_id)
+
+    async def user_request_form(
+        request: Request, caller: Caller, kind: str, duns: str, target_user_id: str,
+        values: dict | None = None, error: ApiError | None = None,
+    ) -> Response:
+        users = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
+        contacts = [u for u in users.users if u.active and u.user_id != caller.principal.user_id]
+        if values is None:
+            target = next((u for u in contacts if u.user_id == target_user_id), None)
+            values = {name: getattr(target, name) for name in USER_FIELD_LABELS} if target and kind == "update" else {}
+        return await page(
+            request, caller, "user_request_form.html", status=error.status if error else 200,
+            kind=kind, company_duns=duns, target_user_id=target_user_id, contacts=contacts,
+            values=values, error=error,
+        )
+
+    @router.post("/user-requests/new")
+    async def submit_user_request(request: Request, caller: MaybeCaller) -> Response:
+        form = await form_of(request, caller)
+        kind, duns = form.pop("kind", "add"), form.pop("company_duns", "") or caller.principal.duns
+        target_user_id = form.pop("target_user_id", "")
+        fields = {name: form.get(name, "") for name in USER_FIELD_LABELS} if kind != "deactivate" else {}
+        try:
+            item = await call(
+                app.state.backends.identity.StartUserRequest,
+                pb.StartUserRequestRequest(kind=kind, company_duns=duns, target_user_id=target_user_id, fields=fields),
+                caller.token,
+            )
+        except ApiError as error:
+            if error.status in (400, 409):
+                return await user_request_form(request, caller, kind, duns, target_user_id, fields, error)
+            raise
+        return RedirectResponse(f"/items/{item.item_id}", status_code=303)
+
+    @router.get("/items/{item_id}", response_class=HTMLResponse)
+    async def item_page(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+        if caller is None:
+            raise SignInRequired()
+        item = await api.fetch_item(app, item_id, caller.token)
+        return await page(request, caller, "item.html", item=item, values=dict(item.fields), error=None)
+
+    @router.post("/items/{item_id}/actions")
+    async def item_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+        form = await form_of(request, caller)
+        action, comment = form.pop("action", ""), form.pop("comment", "")
+        fields = {name: value for name, value in form.items() if name in USER_FIELD_LABELS}
+        try:
+            await api.act_on_item(app, item_id, action, fields, comment, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            item = await api.fetch_item(app, item_id, caller.token)
+            values = {**item.fields, **fields}
+            return await page(request, caller, "item.html", status=error.status, item=item, values=values, error=error)
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
+
+    app.include_router(router)

@@ -1,0 +1,134 @@
+"""Identity rules: DUNS numbers, user fields, sign-in lockout, the actions a request offers. No I/O."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+
+from flightrak import authz, roles
+from flightrak.tokens import Principal
+from workflows.user_admin import models as requests
+
+COMPANY_KINDS = ("CR", "TDSP", "SP", "NOIE", "QSE", "ERCOT")
+MIN_PASSWORD_LENGTH = 12
+_EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_NAME_MAX = 80
+
+
+def validate_duns(duns: str, parent_duns: str = "") -> dict[str, str]:
+    """A DUNS is 9 digits; a DUNS+4 is 13 and names its parent, whose DUNS it starts with."""
+    problems: dict[str, str] = {}
+    if not duns.isdigit() or len(duns) not in (9, 13):
+        problems["duns"] = "must be 9 digits (DUNS) or 13 digits (DUNS+4)"
+    elif len(duns) == 13:
+        if not parent_duns:
+            problems["parent_duns"] = "a DUNS+4 company needs its parent's DUNS"
+        elif parent_duns != duns[:9]:
+            problems["parent_duns"] = f"a DUNS+4 starts with its parent's DUNS; {duns} does not start with {parent_duns}"
+    elif parent_duns:
+        problems["parent_duns"] = "only a DUNS+4 (13 digits) company has a parent"
+    return problems
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalize_phone(phone: str) -> str | None:
+    """North American numbers only: 10 digits, optionally led by 1; returns 214-555-0100 form."""
+    digits = re.sub(r"[\s().+-]", "", phone.strip())
+    if not digits.isdigit():
+        return None
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """Returns (cleaned fields, problems by field). With partial, absent fields are left alone."""
+    cleaned: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for name in requests.USER_FIELDS:
+        if name not in fields and partial:
+            continue
+        value = (fields.get(name) or "").strip()
+        if not value:
+            problems[name] = "is required"
+            continue
+        if name in ("first_name", "last_name"):
+            if len(value) > _NAME_MAX:
+                problems[name] = f"must be at most {_NAME_MAX} characters"
+        elif name == "employee_id":
+            if not _EMPLOYEE_ID.match(value):
+                problems[name] = "must be 1-32 letters, digits, '.', '_' or '-'"
+        elif name == "email":
+            try:
+                value = normalize_email(validate_email(value, check_deliverability=False).normalized)
+            except EmailNotValidError as error:
+                problems[name] = f"is not a valid email address ({error})"
+        elif name == "phone":
+            phone = normalize_phone(value)
+            if phone is None:
+                problems[name] = "must be a 10-digit North American phone number, such as 512-555-0100"
+            else:
+                value = phone
+        cleaned[name] = value
+    return cleaned, problems
+
+
+def validate_password(password: str) -> dict[str, str]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return {"password": f"must be at least {MIN_PASSWORD_LENGTH} characters"}
+    return {}
+
+
+def validate_roles(requested: list[str], company_kind: str) -> dict[str, str]:
+    unknown = sorted(set(requested) - roles.ALL_ROLES)
+    if unknown:
+        return {"roles": f"unknown roles: {', '.join(unknown)}"}
+    ercot_only = set(requested) & roles.ERCOT_ROLES
+    if ercot_only and company_kind != "ERCOT":
+        return {"roles": "ERCOT roles belong to ERCOT staff only"}
+    if company_kind == "ERCOT" and set(requested) & (roles.PARTICIPANT_ROLES - {roles.USER}):
+        return {"roles": "ERCOT staff hold ERCOT roles, not market participant roles"}
+    return {}
+
+
+@dataclass(frozen=True)
+class SignInDecision:
+    allowed: bool
+    reason: str = ""
+
+
+def sign_in_allowed(locked_until: datetime | None, now: datetime) -> SignInDecision:
+    if locked_until is not None and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        return SignInDecision(False, f"too many failed sign-ins; try again in {minutes} minute(s)")
+    return SignInDecision(True)
+
+
+def after_failed_sign_in(
+    failures: int, now: datetime, max_failures: int, lockout: timedelta
+) -> tuple[int, datetime | None]:
+    """Counts a failure; the max-th in a row locks the account for the lockout period."""
+    failures += 1
+    if failures >= max_failures:
+        return 0, now + lockout
+    return failures, None
+
+
+def user_request_actions(state: str, kind: str, actor: Principal, company_duns: str) -> list[dict]:
+    """The buttons an item offers this caller now; exactly what the API accepts."""
+    if not authz.may_administer_users(actor, company_duns) or state in requests.CLOSED_STATES:
+        return []
+    edit_fields = [] if kind == requests.DEACTIVATE else list(requests.USER_FIELDS)
+    actions = []
+    if state in (requests.NEW, requests.PENDING_COMMIT):
+        actions.append({"name": requests.OK, "label": "OK", "requires_comment": False, "fields": edit_fields})
+    if state == requests.PENDING_COMMIT:
+        actions.append({"name": requests.COMMIT, "label": "Commit", "requires_comment": False, "fields": []})
+    actions.append({"name": requests.CANCEL, "label": "Cancel", "requires_comment": False, "fields": []})
+    return actions

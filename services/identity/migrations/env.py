@@ -1,0 +1,6 @@
+from alembic import context
+
+from flightrak.migrate import run_env
+from services.identity.models import SCHEMA, Base
+
+run_env(context, Base.metadata, SCHEMA)

@@ -1,0 +1,389 @@
+"""The identity gRPC servicer: translate, authorize, call the domain and the store."""
+
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from flightrak import authz, errors, roles, tokens
+from flightrak.grpc_runtime import caller
+from flightrak.identity.v1 import identity_pb2 as pb
+from flightrak.identity.v1 import identity_pb2_grpc
+from flightrak.settings import Settings
+from services.identity import domain, models, store
+from workflows.user_admin import TASK_QUEUE
+from workflows.user_admin import models as requests
+from workflows.user_admin.ids import user_request_workflow_id
+from workflows.user_admin.workflows import UserAdminRequestWorkflow
+
+KIND_TO_PROTO = {kind: pb.CompanyKind.Value(f"COMPANY_KIND_{kind}") for kind in domain.COMPANY_KINDS}
+PROTO_TO_KIND = {value: kind for kind, value in KIND_TO_PROTO.items()}
+INCORRECT_SIGN_IN = "the email address or password is incorrect"
+
+password_hasher = PasswordHasher()
+
+
+def _timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _company_proto(company: models.Company, lists: list[models.DistributionList] = ()) -> pb.Company:
+    return pb.Company(
+        duns=company.duns,
+        name=company.name,
+        kind=KIND_TO_PROTO[company.kind],
+        parent_duns=company.parent_duns or "",
+        active=company.active,
+        distribution_lists=[pb.DistributionList(name=dl.name, email=dl.email) for dl in lists],
+    )
+
+
+def _user_proto(user: models.User, company_name: str, held: list[str]) -> pb.User:
+    return pb.User(
+        user_id=str(user.id),
+        first_name=user.first_name,
+        last_name=user.last_name,
+        employee_id=user.employee_id,
+        email=user.email,
+        phone=user.phone,
+        active=user.active,
+        company_duns=user.company_duns,
+        company_name=company_name,
+        roles=held,
+    )
+
+
+def _actor(principal: tokens.Principal) -> requests.Actor:
+    return requests.Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles))
+
+
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, settings: Settings, sessions: async_sessionmaker, temporal: Client):
+        self._settings = settings
+        self._sessions = sessions
+        self._temporal = temporal
+
+    # Sign-in and tokens
+
+    async def SignIn(self, request: pb.SignInRequest, context) -> pb.SignInResponse:
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            user = await store.user_by_email(session, domain.normalize_email(request.email))
+            if user is None or not user.active or not user.password_hash:
+                raise errors.Unauthenticated(INCORRECT_SIGN_IN)
+            decision = domain.sign_in_allowed(user.locked_until, now)
+            if not decision.allowed:
+                raise errors.Unauthenticated(decision.reason)
+            try:
+                password_hasher.verify(user.password_hash, request.password)
+            except (VerifyMismatchError, InvalidHashError):
+                user.failed_sign_ins, user.locked_until = domain.after_failed_sign_in(
+                    user.failed_sign_ins,
+                    now,
+                    self._settings.sign_in_max_failures,
+                    timedelta(seconds=self._settings.sign_in_lockout_seconds),
+                )
+                if user.locked_until is None:
+                    raise errors.Unauthenticated(INCORRECT_SIGN_IN) from None
+                failed = errors.Unauthenticated(domain.sign_in_allowed(user.locked_until, now).reason)
+            else:
+                failed = None
+                user.failed_sign_ins, user.locked_until = 0, None
+        if failed is not None:
+            raise failed
+        return await self._token_for(user.id)
+
+    async def RefreshToken(self, request, context) -> pb.SignInResponse:
+        return await self._token_for(int(caller().user_id))
+
+    async def _token_for(self, user_id: int) -> pb.SignInResponse:
+        async with self._sessions() as session:
+            user = await store.user(session, str(user_id))
+            if not user.active:
+                raise errors.Unauthenticated("this user is deactivated")
+            company = await store.company(session, user.company_duns)
+            held = (await store.roles_of(session, [user.id]))[user.id]
+        principal = tokens.Principal(
+            str(user.id), user.company_duns, frozenset(held), f"{user.first_name} {user.last_name}", company.kind
+        )
+        token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
+        return pb.SignInResponse(
+            token=token,
+            expires_at=_timestamp(datetime.fromtimestamp(expires, UTC)),
+            user=_user_proto(user, company.name, held),
+        )
+
+    async def WhoAmI(self, request, context) -> pb.User:
+        principal = caller()
+        async with self._sessions() as session:
+            user = await store.user(session, principal.user_id)
+            company = await store.company(session, user.company_duns)
+            held = (await store.roles_of(session, [user.id]))[user.id]
+        if not user.active:
+            raise errors.Unauthenticated("this user is deactivated")
+        return _user_proto(user, company.name, held)
+
+    # Companies
+
+    async def CreateCompany(self, request: pb.CreateCompanyRequest, context) -> pb.Company:
+        principal = caller()
+        if not authz.may_manage_companies(principal):
+            raise errors.PermissionDenied("only ERCOT creates companies")
+        kind = PROTO_TO_KIND.get(request.kind)
+        problems = domain.validate_duns(request.duns, request.parent_duns)
+        if not request.name.strip():
+            problems["name"] = "is required"
+        if kind is None:
+            problems["kind"] = f"must be one of {', '.join(domain.COMPANY_KINDS)}"
+        admin = {name: getattr(request.first_admin, name) for name in requests.USER_FIELDS}
+        admin_fields, admin_problems = domain.clean_user_fields(admin)
+        admin_problems |= domain.validate_password(request.first_admin.password)
+        problems |= {f"first_admin.{name}": problem for name, problem in admin_problems.items()}
+        for index, dl in enumerate(request.distribution_lists):
+            if "@" not in dl.email or not dl.name.strip():
+                problems[f"distribution_lists[{index}]"] = "needs a name and an email address"
+        if problems:
+            raise errors.InvalidFields(problems)
+        try:
+            async with self._sessions.begin() as session:
+                if await session.get(models.Company, request.duns):
+                    raise errors.Conflict(f"a company with DUNS {request.duns} already exists", {"duns": "exists"})
+                if request.parent_duns:
+                    await store.company(session, request.parent_duns)
+                taken = await store.uniqueness_problems(session, admin_fields)
+                if taken:
+                    raise errors.InvalidFields({f"first_admin.{name}": p for name, p in taken.items()})
+                company = models.Company(
+                    duns=request.duns, name=request.name.strip(), kind=kind, parent_duns=request.parent_duns or None
+                )
+                session.add(company)
+                lists = [
+                    models.DistributionList(company_duns=request.duns, name=dl.name.strip(), email=dl.email.lower())
+                    for dl in request.distribution_lists
+                ]
+                session.add_all(lists)
+                await session.flush()
+                first_admin = models.User(
+                    company_duns=request.duns,
+                    password_hash=password_hasher.hash(request.first_admin.password),
+                    **admin_fields,
+                )
+                session.add(first_admin)
+                await session.flush()
+                await store.set_roles(session, first_admin.id, [roles.MP_ADMIN, roles.USER])
+        except IntegrityError as error:
+            raise errors.Conflict("a distribution list or user with these details already exists") from error
+        return _company_proto(company, lists)
+
+    async def ListCompanies(self, request, context) -> pb.ListCompaniesResponse:
+        principal = caller()
+        async with self._sessions() as session:
+            found = await store.companies(session, include_inactive=principal.is_ercot)
+            lists = await store.distribution_lists(session, [c.duns for c in found]) if principal.is_ercot else {}
+        return pb.ListCompaniesResponse(companies=[_company_proto(c, lists.get(c.duns, [])) for c in found])
+
+    async def GetCompany(self, request: pb.GetCompanyRequest, context) -> pb.Company:
+        principal = caller()
+        async with self._sessions() as session:
+            company = await store.company(session, request.duns)
+            lists = []
+            if authz.may_see_company_users(principal, company.duns):
+                lists = (await store.distribution_lists(session, [company.duns])).get(company.duns, [])
+        return _company_proto(company, lists)
+
+    # Users
+
+    async def ListUsers(self, request: pb.ListUsersRequest, context) -> pb.ListUsersResponse:
+        principal = caller()
+        duns = request.company_duns or principal.duns
+        if not authz.may_see_company_users(principal, duns):
+            raise errors.PermissionDenied("a company's users are visible to that company and ERCOT only")
+        async with self._sessions() as session:
+            company = await store.company(session, duns)
+            users = await store.users_of(session, duns)
+            held = await store.roles_of(session, [u.id for u in users])
+        return pb.ListUsersResponse(users=[_user_proto(u, company.name, held[u.id]) for u in users])
+
+    async def SetUserRoles(self, request: pb.SetUserRolesRequest, context) -> pb.User:
+        if not authz.may_manage_companies(caller()):
+            raise errors.PermissionDenied("only ERCOT assigns roles")
+        async with self._sessions.begin() as session:
+            user = await store.user(session, request.user_id)
+            company = await store.company(session, user.company_duns)
+            requested = sorted(set(request.roles) | {roles.USER})
+            problems = domain.validate_roles(requested, company.kind)
+            if problems:
+                raise errors.InvalidFields(problems)
+            await store.set_roles(session, user.id, requested)
+        return _user_proto(user, company.name, requested)
+
+    # User-admin requests
+
+    async def StartUserRequest(self, request: pb.StartUserRequestRequest, context) -> pb.Item:
+        principal = caller()
+        kind = request.kind
+        if kind not in requests.KIND_TITLES:
+            raise errors.InvalidFields({"kind": f"must be one of {', '.join(requests.KIND_TITLES)}"})
+        duns = request.company_duns or principal.duns
+        if not authz.may_administer_users(principal, duns):
+            raise errors.PermissionDenied("only an MP Admin of this company, or ERCOT, may administer its users")
+        async with self._sessions() as session:
+            company = await store.company(session, duns)
+            before: dict[str, str] = {}
+            if kind != requests.ADD:
+                target = await self._target_user(session, request.target_user_id, duns, principal)
+                before = {name: getattr(target, name) for name in requests.USER_FIELDS}
+            fields = await self._checked_fields(session, kind, dict(request.fields), request.target_user_id)
+            item_id = await store.next_item_id(session)
+        start = WithStartWorkflowOperation(
+            UserAdminRequestWorkflow.run,
+            requests.UserRequestInput(item_id, kind, duns, company.name, request.target_user_id, before),
+            id=user_request_workflow_id(item_id),
+            task_queue=TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        await self._update(
+            self._temporal.execute_update_with_start_workflow(
+                UserAdminRequestWorkflow.ok,
+                requests.ActionInput(_actor(principal), fields),
+                start_workflow_operation=start,
+            )
+        )
+        return await self._item(item_id, principal)
+
+    async def _target_user(self, session, user_id: str, duns: str, principal: tokens.Principal) -> models.User:
+        if not user_id:
+            raise errors.InvalidFields({"target_user_id": "choose the contact to change"})
+        target = await store.user(session, user_id)
+        if target.company_duns != duns:
+            raise errors.InvalidFields({"target_user_id": "this contact belongs to another company"})
+        if not target.active:
+            raise errors.InvalidFields({"target_user_id": "this contact is already deactivated"})
+        if str(target.id) == principal.user_id:
+            raise errors.InvalidFields({"target_user_id": "you cannot change or deactivate your own account here"})
+        return target
+
+    async def _checked_fields(self, session, kind: str, raw: dict[str, str], target_user_id: str) -> dict[str, str]:
+        if kind == requests.DEACTIVATE:
+            return {}
+        fields, problems = domain.clean_user_fields(raw)
+        except_id = int(target_user_id) if kind == requests.UPDATE else None
+        problems = problems or await store.uniqueness_problems(session, fields, except_user_id=except_id)
+        if problems:
+            raise errors.InvalidFields(problems)
+        return fields
+
+    async def ListUserRequests(self, request: pb.ListUserRequestsRequest, context) -> pb.ListItemsResponse:
+        principal = caller()
+        duns = request.company_duns or principal.duns
+        if not authz.may_see_company_users(principal, duns):
+            raise errors.PermissionDenied("a company's requests are visible to that company and ERCOT only")
+        async with self._sessions() as session:
+            found = await store.items_of(session, duns, request.include_closed)
+        return pb.ListItemsResponse(items=[self._item_proto(item, [], principal) for item in found])
+
+    async def GetItem(self, request: pb.GetItemRequest, context) -> pb.Item:
+        return await self._item(request.item_id, caller())
+
+    async def ActOnItem(self, request: pb.ActOnItemRequest, context) -> pb.Item:
+        principal = caller()
+        async with self._sessions() as session:
+            item = await self._visible_item(session, request.item_id, principal)
+            if not authz.may_administer_users(principal, item.company_duns):
+                raise errors.PermissionDenied("only an MP Admin of this company, or ERCOT, may act on this request")
+            offered = {a["name"] for a in domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)}
+            if request.action not in offered:
+                raise errors.FailedPrecondition(
+                    f"'{request.action}' is not an action of this item in state {item.state}",
+                    {"action": f"choose one of: {', '.join(sorted(offered)) or 'none'}"},
+                )
+            fields: dict[str, str] = {}
+            if request.action == requests.OK:
+                target_id = item.fields.get("target_user_id", "")
+                fields = await self._checked_fields(session, self._kind(item), dict(request.fields), target_id)
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        await self._update(
+            handle.execute_update(request.action, requests.ActionInput(_actor(principal), fields, request.comment))
+        )
+        return await self._item(request.item_id, principal)
+
+    @staticmethod
+    def _kind(item: models.Item) -> str:
+        return item.fields["request"]
+
+    async def _update(self, pending):
+        try:
+            return await pending
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidFields" and cause.details:
+                raise errors.InvalidFields(dict(cause.details[0])) from None
+            raise errors.FailedPrecondition(str(getattr(cause, "message", cause) or error)) from None
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise errors.NotFound("this request's workflow is no longer running") from None
+            raise
+
+    async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
+        item = await store.item(session, item_id)
+        if not authz.may_see_company_users(principal, item.company_duns):
+            raise errors.NotFound(f"no item {item_id}")
+        return item
+
+    async def _item(self, item_id: int, principal: tokens.Principal) -> pb.Item:
+        async with self._sessions() as session:
+            item = await self._visible_item(session, item_id, principal)
+            rows = await store.history(session, item_id)
+        return self._item_proto(item, rows, principal)
+
+    def _item_proto(self, item: models.Item, rows: list[models.ItemHistory], principal) -> pb.Item:
+        actions = domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
+        return pb.Item(
+            item_id=item.item_id,
+            item_type=item.item_type,
+            title=item.title,
+            company_duns=item.company_duns,
+            state=item.state,
+            responsible_party=item.responsible_party,
+            instructions=item.instructions,
+            fields={k: str(v) for k, v in item.fields.items()},
+            history=[
+                pb.HistoryEntry(
+                    seq=row.seq,
+                    at=_timestamp(row.at),
+                    actor_user_id=row.actor_user_id,
+                    actor_name=row.actor_name,
+                    action=row.action,
+                    from_state=row.from_state,
+                    to_state=row.to_state,
+                    changes={k: str(v) for k, v in row.changes.items()},
+                    comment=row.comment,
+                )
+                for row in rows
+            ],
+            actions=[pb.ItemAction(**action) for action in actions],
+            closed=item.closed,
+            created_at=_timestamp(item.created_at),
+            updated_at=_timestamp(item.updated_at),
+            workflow_id=item.workflow_id,
+        )
+
+
+async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:
+    from flightrak import temporal
+
+    identity_pb2_grpc.add_IdentityServiceServicer_to_server(
+        IdentityServicer(settings, sessions, await temporal.connect(settings)), server
+    )
+    return pb.DESCRIPTOR.services_by_name["IdentityService"].full_name

@@ -1,0 +1,174 @@
+"""Reads and writes of the identity tables; the only module that speaks SQL for this service."""
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flightrak import errors
+from services.identity import models
+from workflows.user_admin.models import ItemTransition
+
+
+async def company(session: AsyncSession, duns: str) -> models.Company:
+    found = await session.get(models.Company, duns)
+    if found is None:
+        raise errors.NotFound(f"no company with DUNS {duns}")
+    return found
+
+
+async def companies(session: AsyncSession, include_inactive: bool) -> list[models.Company]:
+    statement = select(models.Company).order_by(models.Company.name)
+    if not include_inactive:
+        statement = statement.where(models.Company.active)
+    return list(await session.scalars(statement))
+
+
+async def distribution_lists(session: AsyncSession, duns_list: list[str]) -> dict[str, list[models.DistributionList]]:
+    rows = await session.scalars(
+        select(models.DistributionList)
+        .where(models.DistributionList.company_duns.in_(duns_list))
+        .order_by(models.DistributionList.name)
+    )
+    grouped: dict[str, list[models.DistributionList]] = {}
+    for row in rows:
+        grouped.setdefault(row.company_duns, []).append(row)
+    return grouped
+
+
+async def user(session: AsyncSession, user_id: str) -> models.User:
+    found = await session.get(models.User, int(user_id)) if user_id.isdigit() else None
+    if found is None:
+        raise errors.NotFound(f"no user {user_id}")
+    return found
+
+
+async def user_by_email(session: AsyncSession, email: str) -> models.User | None:
+    return await session.scalar(select(models.User).where(models.User.email == email))
+
+
+async def users_of(session: AsyncSession, duns: str) -> list[models.User]:
+    return list(
+        await session.scalars(
+            select(models.User)
+            .where(models.User.company_duns == duns)
+            .order_by(models.User.active.desc(), models.User.last_name, models.User.first_name)
+        )
+    )
+
+
+async def roles_of(session: AsyncSession, user_ids: list[int]) -> dict[int, list[str]]:
+    rows = await session.execute(
+        select(models.UserRole.user_id, models.UserRole.role).where(models.UserRole.user_id.in_(user_ids))
+    )
+    found: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
+    for user_id, role in rows:
+        found[user_id].append(role)
+    return {user_id: sorted(held) for user_id, held in found.items()}
+
+
+async def set_roles(session: AsyncSession, user_id: int, roles: list[str]) -> None:
+    await session.execute(models.UserRole.__table__.delete().where(models.UserRole.user_id == user_id))
+    if roles:
+        await session.execute(insert(models.UserRole), [{"user_id": user_id, "role": r} for r in sorted(set(roles))])
+
+
+async def uniqueness_problems(
+    session: AsyncSession, fields: dict[str, str], except_user_id: int | None = None
+) -> dict[str, str]:
+    """Email unique and not a distribution list; employee ID unique."""
+    problems: dict[str, str] = {}
+    others = select(models.User.id)
+    if except_user_id is not None:
+        others = others.where(models.User.id != except_user_id)
+    if email := fields.get("email"):
+        if await session.scalar(select(models.DistributionList.name).where(models.DistributionList.email == email)):
+            problems["email"] = f"{email} is a distribution list; a user needs a personal address"
+        elif await session.scalar(others.where(models.User.email == email)):
+            problems["email"] = f"{email} is already used by another user"
+    if employee_id := fields.get("employee_id"):
+        if await session.scalar(others.where(models.User.employee_id == employee_id)):
+            problems["employee_id"] = f"employee ID {employee_id} is already used by another user"
+    return problems
+
+
+async def next_item_id(session: AsyncSession) -> int:
+    return await session.scalar(select(models.item_id_seq.next_value()))
+
+
+async def item(session: AsyncSession, item_id: int) -> models.Item:
+    found = await session.get(models.Item, item_id)
+    if found is None:
+        raise errors.NotFound(f"no item {item_id}")
+    return found
+
+
+async def items_of(session: AsyncSession, duns: str | None, include_closed: bool) -> list[models.Item]:
+    statement = select(models.Item).order_by(models.Item.item_id.desc()).limit(500)
+    if duns is not None:
+        statement = statement.where(models.Item.company_duns == duns)
+    if not include_closed:
+        statement = statement.where(~models.Item.closed)
+    return list(await session.scalars(statement))
+
+
+async def history(session: AsyncSession, item_id: int) -> list[models.ItemHistory]:
+    return list(
+        await session.scalars(
+            select(models.ItemHistory).where(models.ItemHistory.item_id == item_id).order_by(models.ItemHistory.seq)
+        )
+    )
+
+
+async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
+    """Idempotent on (item, seq): a retried activity writes the same step once."""
+    projection = {
+        "item_id": step.item_id,
+        "workflow_id": step.workflow_id,
+        "item_type": step.item_type,
+        "title": step.title,
+        "company_duns": step.company_duns,
+        "state": step.state,
+        "responsible_party": step.responsible_party,
+        "instructions": step.instructions,
+        "fields": step.fields,
+        "closed": step.closed,
+        "last_seq": step.seq,
+    }
+    upsert = insert(models.Item).values(**projection)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[models.Item.item_id],
+            set_={**{k: upsert.excluded[k] for k in projection if k != "item_id"}, "updated_at": func.now()},
+            where=models.Item.last_seq < step.seq,
+        )
+    )
+    await session.execute(
+        insert(models.ItemHistory)
+        .values(
+            item_id=step.item_id,
+            seq=step.seq,
+            actor_user_id=step.actor.user_id,
+            actor_name=step.actor.name,
+            action=step.action,
+            from_state=step.from_state,
+            to_state=step.to_state,
+            changes=step.changes,
+            comment=step.comment,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def deactivate(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(models.User).where(models.User.id == user_id).values(active=False, deactivated_at=func.now())
+    )
+
+
+def unique_violation_field(error: IntegrityError) -> str | None:
+    text = str(error.orig)
+    for field in ("email", "employee_id"):
+        if f"users_{field}_key" in text:
+            return field
+    return None

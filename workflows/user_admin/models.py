@@ -1,0 +1,97 @@
+"""Inputs and states of a user-admin request; shared by the workflow and the identity service."""
+
+from dataclasses import dataclass, field
+
+ITEM_TYPE = "User Admin Request"
+
+ADD = "add"
+UPDATE = "update"
+DEACTIVATE = "deactivate"
+KIND_TITLES = {ADD: "Add New User", UPDATE: "Update User", DEACTIVATE: "Delete User"}
+
+# States, in the words the item page shows.
+NEW = "New"
+PENDING_COMMIT = "Pending Commit"
+COMPLETED = "Completed"
+CANCELLED = "Cancelled"
+CLOSED_STATES = frozenset({COMPLETED, CANCELLED})
+
+OK = "ok"
+COMMIT = "commit"
+CANCEL = "cancel"
+
+USER_FIELDS = ("first_name", "last_name", "employee_id", "email", "phone")
+
+# Activity names: the contract between this workflow and the identity service that executes them.
+RECORD_ITEM_TRANSITION = "identity.record_item_transition"
+APPLY_USER_CHANGE = "identity.apply_user_change"
+ACTIVITY_TASK_QUEUE = "flightrak-identity"
+
+
+@dataclass
+class Actor:
+    user_id: str
+    name: str
+    duns: str
+    roles: list[str]
+
+
+@dataclass
+class UserRequestInput:
+    item_id: int
+    kind: str
+    company_duns: str
+    company_name: str
+    target_user_id: str = ""
+    before: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ActionInput:
+    actor: Actor
+    fields: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+
+
+@dataclass
+class ItemTransition:
+    """One step of an item: its projection after the step and the history row that explains it."""
+
+    workflow_id: str
+    item_id: int
+    seq: int
+    item_type: str
+    title: str
+    company_duns: str
+    state: str
+    responsible_party: str
+    instructions: str
+    fields: dict[str, str]
+    closed: bool
+    actor: Actor
+    action: str
+    from_state: str
+    to_state: str
+    changes: dict[str, str]
+    comment: str = ""
+
+
+@dataclass
+class UserChange:
+    kind: str
+    company_duns: str
+    target_user_id: str
+    fields: dict[str, str]
+
+
+@dataclass
+class UserChangeResult:
+    user_id: str
+
+
+@dataclass
+class RequestStatus:
+    item_id: int
+    state: str
+    fields: dict[str, str]
+    user_id: str = ""

@@ -1,0 +1,157 @@
+"""One workflow per user-admin request: OK (verify) -> Commit -> closed, every step recorded."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from flightrak import authz
+    from flightrak.tokens import Principal
+    from workflows import search_attributes as sa
+    from workflows.user_admin import models as m
+    from workflows.user_admin.ids import user_request_workflow_id
+
+ACTIVITY_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+    "task_queue": m.ACTIVITY_TASK_QUEUE,
+}
+
+INSTRUCTIONS = {
+    m.NEW: "Enter the user's details and click OK.",
+    m.PENDING_COMMIT: "Verify the information, then click Commit (or correct it and click OK).",
+    m.COMPLETED: "The request is complete and closed.",
+    m.CANCELLED: "The request was cancelled; nothing was changed.",
+}
+
+
+def _responsible_party(state: str) -> str:
+    return "" if state in m.CLOSED_STATES else "MP Admin"
+
+
+def _principal(actor: m.Actor) -> Principal:
+    return Principal(actor.user_id, actor.duns, frozenset(actor.roles), actor.name, "")
+
+
+@workflow.defn(name="UserAdminRequest")
+class UserAdminRequestWorkflow:
+    @workflow.init
+    def __init__(self, request: m.UserRequestInput) -> None:
+        self._request = request
+        self._state = m.NEW
+        self._fields: dict[str, str] = dict(request.before)
+        self._seq = 0
+        self._user_id = request.target_user_id
+
+    @workflow.run
+    async def run(self, request: m.UserRequestInput) -> m.RequestStatus:
+        self._upsert_search_attributes()
+        await workflow.wait_condition(lambda: self._state in m.CLOSED_STATES)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    @workflow.query
+    def status(self) -> m.RequestStatus:
+        return m.RequestStatus(self._request.item_id, self._state, dict(self._fields), self._user_id)
+
+    @workflow.update(name=m.OK)
+    async def ok(self, action: m.ActionInput) -> m.RequestStatus:
+        before = dict(self._fields)
+        self._fields.update({name: action.fields[name] for name in m.USER_FIELDS if name in action.fields})
+        changes = {
+            name: f"{before.get(name, '')} -> {value}" if name in before else value
+            for name, value in self._fields.items()
+            if before.get(name) != value or self._state == m.NEW
+        }
+        await self._move(m.PENDING_COMMIT, action, "OK", changes)
+        return self.status()
+
+    @ok.validator
+    def validate_ok(self, action: m.ActionInput) -> None:
+        self._check_actor(action)
+        if self._state not in (m.NEW, m.PENDING_COMMIT):
+            raise ValueError(f"OK is not possible in state {self._state}")
+        if self._request.kind == m.DEACTIVATE and action.fields:
+            raise ValueError("a Delete User request changes no fields")
+
+    @workflow.update(name=m.COMMIT)
+    async def commit(self, action: m.ActionInput) -> m.RequestStatus:
+        change = m.UserChange(
+            self._request.kind, self._request.company_duns, self._request.target_user_id, dict(self._fields)
+        )
+        try:
+            result: m.UserChangeResult = await workflow.execute_activity(
+                m.APPLY_USER_CHANGE, change, result_type=m.UserChangeResult, **ACTIVITY_OPTIONS
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidFields":
+                raise ApplicationError(cause.message, *cause.details, type="InvalidFields") from None
+            raise
+        self._user_id = result.user_id
+        await self._move(m.COMPLETED, action, "Commit", {"user_id": result.user_id})
+        return self.status()
+
+    @commit.validator
+    def validate_commit(self, action: m.ActionInput) -> None:
+        self._check_actor(action)
+        if self._state != m.PENDING_COMMIT:
+            raise ValueError(f"Commit is not possible in state {self._state}")
+
+    @workflow.update(name=m.CANCEL)
+    async def cancel(self, action: m.ActionInput) -> m.RequestStatus:
+        await self._move(m.CANCELLED, action, "Cancel", {})
+        return self.status()
+
+    @cancel.validator
+    def validate_cancel(self, action: m.ActionInput) -> None:
+        self._check_actor(action)
+        if self._state in m.CLOSED_STATES:
+            raise ValueError(f"the request is already {self._state}")
+
+    def _check_actor(self, action: m.ActionInput) -> None:
+        if not authz.may_administer_users(_principal(action.actor), self._request.company_duns):
+            raise ValueError("only an MP Admin of this company, or ERCOT, may act on this request")
+
+    async def _move(self, to_state: str, action: m.ActionInput, label: str, changes: dict[str, str]) -> None:
+        from_state = self._state
+        self._seq += 1
+        transition = m.ItemTransition(
+            workflow_id=user_request_workflow_id(self._request.item_id),
+            item_id=self._request.item_id,
+            seq=self._seq,
+            item_type=m.ITEM_TYPE,
+            title=f"{m.KIND_TITLES[self._request.kind]} - {self._request.company_name}",
+            company_duns=self._request.company_duns,
+            state=to_state,
+            responsible_party=_responsible_party(to_state),
+            instructions=INSTRUCTIONS[to_state],
+            fields={
+                **self._fields,
+                "request": self._request.kind,
+                "target_user_id": self._user_id,
+            },
+            closed=to_state in m.CLOSED_STATES,
+            actor=action.actor,
+            action=label,
+            from_state=from_state,
+            to_state=to_state,
+            changes=changes,
+            comment=action.comment,
+        )
+        await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, transition, **ACTIVITY_OPTIONS)
+        self._state = to_state
+        self._upsert_search_attributes()
+
+    def _upsert_search_attributes(self) -> None:
+        workflow.upsert_search_attributes(
+            [
+                sa.ITEM_ID.value_set(str(self._request.item_id)),
+                sa.ITEM_TYPE.value_set(m.ITEM_TYPE),
+                sa.COMPANY_DUNS.value_set(self._request.company_duns),
+                sa.ITEM_STATE.value_set(self._state),
+                sa.RESPONSIBLE_PARTY.value_set(_responsible_party(self._state) or "-"),
+            ]
+        )
