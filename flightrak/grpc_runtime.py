@@ -111,6 +111,18 @@ def create_server(token_secret: str) -> grpc.aio.Server:
     )
 
 
+def add_standard_services(
+    server: grpc.aio.Server, service_full_name: str, probe: Callable[[], Awaitable[bool]]
+) -> ServiceHealth:
+    """The health service (truthful about the database) and reflection."""
+    service_health = ServiceHealth(service_full_name, probe)
+    health_pb2_grpc.add_HealthServicer_to_server(service_health.servicer, server)
+    reflection.enable_server_reflection(
+        (service_full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    return service_health
+
+
 async def serve(
     server: grpc.aio.Server,
     service_full_name: str,
@@ -119,11 +131,7 @@ async def serve(
     on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Serves until SIGTERM/SIGINT, then stops gracefully."""
-    service_health = ServiceHealth(service_full_name, probe)
-    health_pb2_grpc.add_HealthServicer_to_server(service_health.servicer, server)
-    reflection.enable_server_reflection(
-        (service_full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    service_health = add_standard_services(server, service_full_name, probe)
     server.add_insecure_port(address)
     await server.start()
     watcher = asyncio.create_task(service_health.watch())

@@ -75,7 +75,7 @@ def _wait_until_ready(url: str, supervisor: Supervisor, timeout: float = 60.0) -
     raise RuntimeError(f"{url} was not ready within {timeout:.0f}s; see {supervisor.logs}")
 
 
-def start_stack(settings: Settings, supervisor: Supervisor, load_demo: bool = True) -> dict[str, str]:
+def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = True) -> dict[str, str]:
     """Starts everything in dependency order; returns the environment every child runs with."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     supervisor.logs.mkdir(exist_ok=True)
@@ -93,7 +93,7 @@ def start_stack(settings: Settings, supervisor: Supervisor, load_demo: bool = Tr
 
     migrate.ensure_database(database_url)
     migrate.upgrade_all(database_url)
-    if load_demo:
+    if with_demo:
         asyncio.run(load_demo(database_url, settings.demo_password))
 
     host, port = settings.effective_temporal_address.rsplit(":", 1)

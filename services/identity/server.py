@@ -85,8 +85,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             decision = domain.sign_in_allowed(user.locked_until, now)
             if not decision.allowed:
                 raise errors.Unauthenticated(decision.reason)
+            refusal = None
             try:
                 password_hasher.verify(user.password_hash, request.password)
+                user.failed_sign_ins, user.locked_until = 0, None
             except (VerifyMismatchError, InvalidHashError):
                 user.failed_sign_ins, user.locked_until = domain.after_failed_sign_in(
                     user.failed_sign_ins,
@@ -94,14 +96,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                     self._settings.sign_in_max_failures,
                     timedelta(seconds=self._settings.sign_in_lockout_seconds),
                 )
-                if user.locked_until is None:
-                    raise errors.Unauthenticated(INCORRECT_SIGN_IN) from None
-                failed = errors.Unauthenticated(domain.sign_in_allowed(user.locked_until, now).reason)
-            else:
-                failed = None
-                user.failed_sign_ins, user.locked_until = 0, None
-        if failed is not None:
-            raise failed
+                locked = domain.sign_in_allowed(user.locked_until, now)
+                refusal = INCORRECT_SIGN_IN if locked.allowed else locked.reason
+        if refusal is not None:  # raised after the block, so the failure count is committed
+            raise errors.Unauthenticated(refusal)
         return await self._token_for(user.id)
 
     async def RefreshToken(self, request, context) -> pb.SignInResponse:

@@ -61,9 +61,9 @@ class UserAdminRequestWorkflow:
         before = dict(self._fields)
         self._fields.update({name: action.fields[name] for name in m.USER_FIELDS if name in action.fields})
         changes = {
-            name: f"{before.get(name, '')} -> {value}" if name in before else value
+            name: f"{before[name]} -> {value}" if before.get(name) else value
             for name, value in self._fields.items()
-            if before.get(name) != value or self._state == m.NEW
+            if before.get(name) != value
         }
         await self._move(m.PENDING_COMMIT, action, "OK", changes)
         return self.status()

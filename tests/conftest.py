@@ -1,0 +1,172 @@
+"""The real stack for tests: PostgreSQL (CI's on 5432, else embedded), the Temporal dev server,
+the four gRPC services, the worker and the gateway, in this process so one trace spans them all."""
+
+import asyncio
+import os
+import socket
+import tempfile
+import uuid
+from functools import partial
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.testing import WorkflowEnvironment
+
+from flightrak import db, embedded_postgres, grpc_runtime, migrate, telemetry
+from flightrak import temporal as temporal_connection
+from flightrak.settings import Settings
+from services.identity import demo
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+DEMO_PASSWORD = "Test-demo-password-1"
+RESTART_NAMESPACE = "restart-test"
+SPANS = InMemorySpanExporter()
+telemetry.setup("flightrak-tests", SimpleSpanProcessor(SPANS))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _shared_postgres_answers() -> bool:
+    try:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A fresh database per test run: on 127.0.0.1:5432 when it answers (CI), else embedded."""
+    process = None
+    if _shared_postgres_answers():
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/flightrak_test_{uuid.uuid4().hex[:10]}"
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="flightrak-pg-"))
+        port = free_port()
+        process = embedded_postgres.start(data_dir, port, data_dir / "postgres.log")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/flightrak_test"
+    migrate.ensure_database(url)
+    migrate.upgrade_all(url)
+    yield url
+    if process is not None:
+        process.terminate()
+        process.wait(10)
+    else:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def temporal_env():
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_connection.binary("temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        port=free_port(),
+        dev_server_extra_args=["--namespace", RESTART_NAMESPACE],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, temporal_env) -> Settings:
+    ports = {name: free_port() for name in ("identity", "registration", "testbed", "scripts")}
+    return Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="flightrak-data-")),
+        database_url=database_url,
+        temporal_address=temporal_env.client.service_client.config.target_host,
+        gateway_port=free_port(),
+        demo_password=DEMO_PASSWORD,
+        sign_in_max_failures=3,
+        **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
+    )
+
+
+@pytest.fixture(scope="session")
+async def stack(settings: Settings):
+    """Everything the run command starts, on free ports; yields the gateway's base URL."""
+    import uvicorn
+
+    from flightrak import service_process
+    from flightrak.worker import build_workers
+    from services.gateway.app import create_app
+
+    engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    await demo.load(sessions, settings.demo_password)
+
+    servers = []
+    for name in ("identity", "registration", "testbed", "scripts"):
+        port = int(settings.service_address(name).rsplit(":", 1)[1])
+        server, full_name, service_engine, address = await service_process.start(name, settings, port)
+        service_health = grpc_runtime.add_standard_services(server, full_name, partial(db.answers, service_engine))
+        server.add_insecure_port(address)
+        await server.start()
+        servers.append((server, service_engine, asyncio.create_task(service_health.watch())))
+
+    client = await temporal_connection.connect(settings)
+    workers = build_workers(client, sessions, max_cached_workflows=0)
+    running = [asyncio.create_task(worker.run()) for worker in workers]
+
+    gateway = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.gateway_port, log_level="warning")
+    )
+    serving = asyncio.create_task(gateway.serve())
+    while not gateway.started:
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{settings.gateway_port}"
+
+    gateway.should_exit = True
+    await serving
+    await asyncio.gather(*(worker.shutdown() for worker in workers))
+    await asyncio.gather(*running, return_exceptions=True)
+    for server, service_engine, watcher in servers:
+        watcher.cancel()
+        await server.stop(grace=1)
+        await service_engine.dispose()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def http(stack):
+    async with httpx.AsyncClient(base_url=stack, timeout=30) as client:
+        yield client
+
+
+async def sign_in(http: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    reply = await http.post("/api/v1/session", json={"email": email, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"authorization": f"Bearer {reply.json()['token']}"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def new_user_fields(**overrides) -> dict[str, str]:
+    tag = unique("")
+    fields = {
+        "first_name": "Rosa",
+        "last_name": "Delgado",
+        "employee_id": f"E-{tag}",
+        "email": f"rosa.{tag}@lonestar.example",
+        "phone": "512-555-0142",
+    }
+    return fields | overrides
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    SPANS.clear()
+    return SPANS
+
+
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
