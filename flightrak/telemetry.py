@@ -41,4 +41,4 @@ def instrument_engine(sync_engine) -> None:
 def temporal_plugins() -> list:
     from temporalio.contrib.opentelemetry import OpenTelemetryPlugin
 
-    return [OpenTelemetryPlugin()]
+    return [OpenTelemetryPlugin(add_temporal_spans=True)]

@@ -1,0 +1,228 @@
+"""FlighTrak benchmark: start-up time, and the HTTP gateway against calling identity's gRPC directly.
+
+Run from the repository root:  .venv/bin/python bench/run.py
+Prints a table and ratios and writes bench/results.json.
+"""
+
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+import httpx
+
+from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+FLIGHTRAK = ROOT / ".venv" / "bin" / "flightrak"
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+GATEWAY = "http://127.0.0.1:8000"
+IDENTITY = "127.0.0.1:50051"
+PORTS = (8000, 7233, 8233, 5544, 50051, 50052, 50053, 50054)
+EMAIL = "admin@lonestar.example"
+PASSWORD = "Bench-password-2026"
+N = 300
+WARMUP = 20
+READYZ_N = 100
+START_TIMEOUT = 180.0
+
+
+def port_busy(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.3)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def check_ports_free() -> None:
+    busy = [p for p in PORTS if port_busy(p)]
+    if busy:
+        sys.exit(
+            f"bench: port(s) {', '.join(map(str, busy))} already in use on 127.0.0.1; "
+            "stop whatever holds them (another `flightrak run`?) and retry."
+        )
+
+
+def start(data_dir: Path, log_name: str) -> tuple[subprocess.Popen, float]:
+    """Launches `flightrak run`; returns the process and seconds until /readyz answered 200."""
+    env = dict(os.environ)
+    env.update(
+        FLIGHTRAK_DATA_DIR=str(data_dir),
+        XDG_RUNTIME_DIR="/tmp",
+        FLIGHTRAK_DEMO_PASSWORD=PASSWORD,
+    )
+    log = (data_dir.parent / log_name).open("wb")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(FLIGHTRAK), "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = started + START_TIMEOUT
+    with httpx.Client(timeout=1.0) as client:
+        while time.perf_counter() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"flightrak run exited with {process.returncode} during start-up; see {log.name}"
+                )
+            try:
+                if client.get(f"{GATEWAY}/readyz").status_code == 200:
+                    return process, time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+    stop(process)
+    raise RuntimeError(f"/readyz not 200 within {START_TIMEOUT:.0f}s; see {log.name}")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_ports_released(timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(port_busy(p) for p in PORTS):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("ports still busy after stopping the first run")
+
+
+def measure(fn, n: int, warmup: int) -> dict:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    total_start = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    total = time.perf_counter() - total_start
+    samples.sort()
+    q = statistics.quantiles(samples, n=100, method="inclusive")
+    return {
+        "n": n,
+        "p50_ms": statistics.median(samples) * 1000,
+        "p95_ms": q[94] * 1000,
+        "mean_ms": statistics.fmean(samples) * 1000,
+        "throughput_per_s": n / total,
+    }
+
+
+def run_latency_benchmarks() -> dict:
+    http = httpx.Client(base_url=GATEWAY, timeout=30.0)
+    channel = grpc.insecure_channel(IDENTITY)
+    stub = identity_pb2_grpc.IdentityServiceStub(channel)
+    try:
+        def gw_sign_in() -> str:
+            r = http.post("/api/v1/session", json={"email": EMAIL, "password": PASSWORD})
+            r.raise_for_status()
+            return r.json()["token"]
+
+        def gw_me(token: str) -> None:
+            r = http.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            r.raise_for_status()
+
+        def direct_sign_in() -> str:
+            return stub.SignIn(identity_pb2.SignInRequest(email=EMAIL, password=PASSWORD), timeout=30).token
+
+        def direct_me(token: str) -> None:
+            stub.WhoAmI(identity_pb2.WhoAmIRequest(), metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+
+        def readyz() -> None:
+            r = http.get("/readyz")
+            r.raise_for_status()
+
+        gw_token = gw_sign_in()
+        direct_token = direct_sign_in()
+        return {
+            "gateway_signin_me": measure(lambda: gw_me(gw_sign_in()), N, WARMUP),
+            "direct_signin_whoami": measure(lambda: direct_me(direct_sign_in()), N, WARMUP),
+            "gateway_me": measure(lambda: gw_me(gw_token), N, WARMUP),
+            "direct_whoami": measure(lambda: direct_me(direct_token), N, WARMUP),
+            "gateway_readyz": measure(readyz, READYZ_N, WARMUP),
+        }
+    finally:
+        http.close()
+        channel.close()
+
+
+def ratios(gateway: dict, direct: dict) -> dict:
+    return {
+        "p50_gateway_over_direct": gateway["p50_ms"] / direct["p50_ms"],
+        "p95_gateway_over_direct": gateway["p95_ms"] / direct["p95_ms"],
+        "throughput_direct_over_gateway": direct["throughput_per_s"] / gateway["throughput_per_s"],
+    }
+
+
+def main() -> int:
+    if not FLIGHTRAK.exists():
+        sys.exit(f"bench: {FLIGHTRAK} not found; install the project into .venv first")
+    check_ports_free()
+    tmp = Path(tempfile.mkdtemp(prefix="flightrak-bench-"))
+    data_dir = tmp / "data"
+    process = None
+    try:
+        process, first = start(data_dir, "run1.log")
+        stop(process)
+        process = None
+        wait_ports_released()
+        process, restart = start(data_dir, "run2.log")
+        latency = run_latency_benchmarks()
+    finally:
+        stop(process)
+
+    pairs = {
+        "signin_plus_me": ratios(latency["gateway_signin_me"], latency["direct_signin_whoami"]),
+        "me_only": ratios(latency["gateway_me"], latency["direct_whoami"]),
+    }
+    results = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "iterations": N,
+        "warmup": WARMUP,
+        "startup_s": {"first_run": first, "restart": restart},
+        "latency": latency,
+        "ratios": pairs,
+        "logs": str(tmp),
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+    print(f"Start-up to /readyz 200: first run (initdb + migrations) {first:.2f}s, restart {restart:.2f}s\n")
+    print(f"{'path (sequential, n=%d)' % N:<40}{'p50 ms':>9}{'p95 ms':>9}{'iter/s':>9}")
+    labels = {
+        "gateway_signin_me": "gateway  POST /session + GET /me",
+        "direct_signin_whoami": "direct   SignIn + WhoAmI",
+        "gateway_me": "gateway  GET /me",
+        "direct_whoami": "direct   WhoAmI",
+    }
+    for key, label in labels.items():
+        s = latency[key]
+        print(f"{label:<40}{s['p50_ms']:>9.2f}{s['p95_ms']:>9.2f}{s['throughput_per_s']:>9.1f}")
+    print(f"{'gateway  GET /readyz (n=%d)' % READYZ_N:<40}{latency['gateway_readyz']['p50_ms']:>9.2f}")
+    print()
+    for name, r in pairs.items():
+        print(
+            f"ratios {name:<15} p50 gw/direct {r['p50_gateway_over_direct']:.2f}x   "
+            f"p95 gw/direct {r['p95_gateway_over_direct']:.2f}x   "
+            f"throughput direct/gw {r['throughput_direct_over_gateway']:.2f}x"
+        )
+    print(f"\nwrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
