@@ -102,7 +102,8 @@ def register(app) -> None:
 
     @router.get("/companies/{duns}")
     async def get_company(duns: str, caller: ApiCaller) -> dict:
-        return company_json(await call(app.state.backends.identity.GetCompany, pb.GetCompanyRequest(duns=duns), caller.token))
+        request = pb.GetCompanyRequest(duns=duns)
+        return company_json(await call(app.state.backends.identity.GetCompany, request, caller.token))
 
     @router.get("/companies/{duns}/users")
     async def list_users(duns: str, caller: ApiCaller) -> dict:

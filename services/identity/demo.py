@@ -71,7 +71,8 @@ async def load(sessions: async_sessionmaker, password: str) -> None:
                 )
                 await session.flush()
             list_email = f"certification@{company.slug}.example"
-            if not await session.scalar(select(models.DistributionList).where(models.DistributionList.email == list_email)):
+            listed = select(models.DistributionList).where(models.DistributionList.email == list_email)
+            if not await session.scalar(listed):
                 session.add(
                     models.DistributionList(
                         company_duns=company.duns, name=f"{company.name} certification team", email=list_email

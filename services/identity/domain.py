@@ -25,7 +25,7 @@ def validate_duns(duns: str, parent_duns: str = "") -> dict[str, str]:
         if not parent_duns:
             problems["parent_duns"] = "a DUNS+4 company needs its parent's DUNS"
         elif parent_duns != duns[:9]:
-            problems["parent_duns"] = f"a DUNS+4 starts with its parent's DUNS; {duns} does not start with {parent_duns}"
+            problems["parent_duns"] = f"a DUNS+4 starts with its parent's DUNS; {duns} does not start {parent_duns}"
     elif parent_duns:
         problems["parent_duns"] = "only a DUNS+4 (13 digits) company has a parent"
     return problems

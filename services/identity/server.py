@@ -300,7 +300,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             item = await self._visible_item(session, request.item_id, principal)
             if not authz.may_administer_users(principal, item.company_duns):
                 raise errors.PermissionDenied("only an MP Admin of this company, or ERCOT, may act on this request")
-            offered = {a["name"] for a in domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)}
+            offered = {
+                a["name"]
+                for a in domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
+            }
             if request.action not in offered:
                 raise errors.FailedPrecondition(
                     f"'{request.action}' is not an action of this item in state {item.state}",

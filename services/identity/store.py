@@ -81,14 +81,14 @@ async def uniqueness_problems(
     others = select(models.User.id)
     if except_user_id is not None:
         others = others.where(models.User.id != except_user_id)
-    if email := fields.get("email"):
-        if await session.scalar(select(models.DistributionList.name).where(models.DistributionList.email == email)):
-            problems["email"] = f"{email} is a distribution list; a user needs a personal address"
-        elif await session.scalar(others.where(models.User.email == email)):
-            problems["email"] = f"{email} is already used by another user"
-    if employee_id := fields.get("employee_id"):
-        if await session.scalar(others.where(models.User.employee_id == employee_id)):
-            problems["employee_id"] = f"employee ID {employee_id} is already used by another user"
+    email, employee_id = fields.get("email"), fields.get("employee_id")
+    is_list = select(models.DistributionList.name).where(models.DistributionList.email == email)
+    if email and await session.scalar(is_list):
+        problems["email"] = f"{email} is a distribution list; a user needs a personal address"
+    elif email and await session.scalar(others.where(models.User.email == email)):
+        problems["email"] = f"{email} is already used by another user"
+    if employee_id and await session.scalar(others.where(models.User.employee_id == employee_id)):
+        problems["employee_id"] = f"employee ID {employee_id} is already used by another user"
     return problems
 
 

@@ -4,8 +4,8 @@ Revision ID: identity_0001
 Revises: 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'identity_0001'
