@@ -202,7 +202,7 @@ def main() -> int:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
     print(f"Start-up to /readyz 200: first run (initdb + migrations) {first:.2f}s, restart {restart:.2f}s\n")
-    print(f"{'path (sequential, n=%d)' % N:<40}{'p50 ms':>9}{'p95 ms':>9}{'iter/s':>9}")
+    print(f"{f'path (sequential, n={N})':<40}{'p50 ms':>9}{'p95 ms':>9}{'iter/s':>9}")
     labels = {
         "gateway_signin_me": "gateway  POST /session + GET /me",
         "direct_signin_whoami": "direct   SignIn + WhoAmI",
@@ -212,7 +212,7 @@ def main() -> int:
     for key, label in labels.items():
         s = latency[key]
         print(f"{label:<40}{s['p50_ms']:>9.2f}{s['p95_ms']:>9.2f}{s['throughput_per_s']:>9.1f}")
-    print(f"{'gateway  GET /readyz (n=%d)' % READYZ_N:<40}{latency['gateway_readyz']['p50_ms']:>9.2f}")
+    print(f"{f'gateway  GET /readyz (n={READYZ_N})':<40}{latency['gateway_readyz']['p50_ms']:>9.2f}")
     print()
     for name, r in pairs.items():
         print(
