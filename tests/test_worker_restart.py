@@ -10,6 +10,7 @@ import grpc
 from flightrak import grpc_runtime, service_process
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
+from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from tests.conftest import DEMO_PASSWORD, RESTART_NAMESPACE, free_port, new_user_fields
 
 
@@ -44,8 +45,8 @@ async def test_kill_worker_between_ok_and_commit(stack, settings):
             worker.wait(10)
             worker = start_worker(isolated)
 
-            done = await identity.ActOnItem(
-                pb.ActOnItemRequest(item_id=item.item_id, action="commit"), metadata=auth, timeout=60
+            done = await items_pb2_grpc.ItemServiceStub(channel).ActOnItem(
+                items_pb2.ActOnItemRequest(item_id=item.item_id, action="commit"), metadata=auth, timeout=60
             )
             assert done.state == "Completed"
             assert [(h.seq, h.action, h.to_state) for h in done.history] == [

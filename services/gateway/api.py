@@ -7,9 +7,10 @@ from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, Field
 
 from flightrak.identity.v1 import identity_pb2 as pb
+from flightrak.items.v1 import items_pb2
 from services.gateway import backends
 from services.gateway.auth import ApiCaller
-from services.gateway.backends import ApiError, call
+from services.gateway.backends import call
 
 router = APIRouter(prefix="/api/v1")
 
@@ -139,20 +140,12 @@ def register(app) -> None:
     app.include_router(router)
 
 
-def owner_of(item_id: int) -> str:
-    """Each service draws its Item IDs from its own residue mod 8 (see services/identity/models.py)."""
-    owner = {1: "identity"}.get(item_id % 8)
-    if owner is None:
-        raise ApiError(404, f"no item {item_id}")
-    return owner
+async def fetch_item(app, item_id: int, token: str) -> items_pb2.Item:
+    stub = app.state.backends.items_of(item_id)
+    return await call(stub.GetItem, items_pb2.GetItemRequest(item_id=item_id), token)
 
 
-async def fetch_item(app, item_id: int, token: str) -> pb.Item:
-    owner_of(item_id)
-    return await call(app.state.backends.identity.GetItem, pb.GetItemRequest(item_id=item_id), token)
-
-
-async def act_on_item(app, item_id: int, action: str, fields: dict, comment: str, token: str) -> pb.Item:
-    owner_of(item_id)
-    request = pb.ActOnItemRequest(item_id=item_id, action=action, fields=fields, comment=comment)
-    return await call(app.state.backends.identity.ActOnItem, request, token)
+async def act_on_item(app, item_id: int, action: str, fields: dict, comment: str, token: str) -> items_pb2.Item:
+    stub = app.state.backends.items_of(item_id)
+    request = items_pb2.ActOnItemRequest(item_id=item_id, action=action, fields=fields, comment=comment)
+    return await call(stub.ActOnItem, request, token)

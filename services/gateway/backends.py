@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from flightrak import errors, grpc_runtime
+from flightrak import errors, grpc_runtime, projections
 from flightrak.identity.v1 import identity_pb2_grpc
+from flightrak.items.v1 import items_pb2_grpc
 from flightrak.settings import SERVICE_PORTS, Settings
 
 HTTP_STATUS = {
@@ -53,6 +54,13 @@ class Backends:
     def connect(cls, settings: Settings) -> "Backends":
         channels = {name: grpc_runtime.channel(settings.service_address(name)) for name in SERVICE_PORTS}
         return cls(channels, identity_pb2_grpc.IdentityServiceStub(channels["identity"]))
+
+    def items_of(self, item_id: int) -> items_pb2_grpc.ItemServiceStub:
+        """The ItemService of the service that owns this Item ID."""
+        owner = projections.owner_of(item_id)
+        if owner is None:
+            raise ApiError(404, f"no item {item_id}")
+        return items_pb2_grpc.ItemServiceStub(self.channels[owner])
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close() for channel in self.channels.values()))

@@ -14,15 +14,13 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
 
 SCHEMA = "identity"
 
-# Item IDs are unique across services: each owning service draws from its own residue mod 8
-# (identity: 1), so the gateway knows the owner of an Item ID without asking anyone.
-ITEM_ID_STRIDE = 8
-ITEM_ID_RESIDUE = 1
+# Identity's Item IDs are 1 mod 8 (see flightrak/projections.py).
 item_id_seq = Sequence("item_id_seq", start=1001, increment=ITEM_ID_STRIDE, schema=SCHEMA)
 
 
@@ -75,38 +73,9 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-class Item(Base):
-    """The read model of one user-admin request; its workflow is the truth."""
-
+class Item(ItemColumns, Base):
     __tablename__ = "items"
 
-    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    workflow_id: Mapped[str] = mapped_column(String(200), unique=True)
-    item_type: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(300))
-    company_duns: Mapped[str] = mapped_column(String(13), index=True)
-    state: Mapped[str] = mapped_column(String(64))
-    responsible_party: Mapped[str] = mapped_column(String(64))
-    instructions: Mapped[str] = mapped_column(Text)
-    fields: Mapped[dict] = mapped_column(JSONB)
-    closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_seq: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-
-class ItemHistory(Base):
-    """Append-only: who did what, when, from which state to which."""
-
+class ItemHistory(ItemHistoryColumns, Base):
     __tablename__ = "item_history"
-
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.item_id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    actor_user_id: Mapped[str] = mapped_column(String(32))
-    actor_name: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(64))
-    from_state: Mapped[str] = mapped_column(String(64))
-    to_state: Mapped[str] = mapped_column(String(64))
-    changes: Mapped[dict] = mapped_column(JSONB)
-    comment: Mapped[str] = mapped_column(Text, default="")

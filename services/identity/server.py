@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
@@ -12,10 +11,11 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from flightrak import authz, errors, roles, tokens
+from flightrak import authz, errors, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
+from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.settings import Settings
 from services.identity import domain, models, store
 from workflows.user_admin import TASK_QUEUE
@@ -28,14 +28,6 @@ PROTO_TO_KIND = {value: kind for kind, value in KIND_TO_PROTO.items()}
 INCORRECT_SIGN_IN = "the email address or password is incorrect"
 
 password_hasher = PasswordHasher()
-
-
-def _timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def _company_proto(company: models.Company, lists: list[models.DistributionList] = ()) -> pb.Company:
@@ -68,7 +60,7 @@ def _actor(principal: tokens.Principal) -> requests.Actor:
     return requests.Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles))
 
 
-class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc.ItemServiceServicer):
     def __init__(self, settings: Settings, sessions: async_sessionmaker, temporal: Client):
         self._settings = settings
         self._sessions = sessions
@@ -118,7 +110,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
         return pb.SignInResponse(
             token=token,
-            expires_at=_timestamp(datetime.fromtimestamp(expires, UTC)),
+            expires_at=projections.timestamp(datetime.fromtimestamp(expires, UTC)),
             user=_user_proto(user, company.name, held),
         )
 
@@ -228,7 +220,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     # User-admin requests
 
-    async def StartUserRequest(self, request: pb.StartUserRequestRequest, context) -> pb.Item:
+    async def StartUserRequest(self, request: pb.StartUserRequestRequest, context) -> items_pb2.Item:
         principal = caller()
         kind = request.kind
         if kind not in requests.KIND_TITLES:
@@ -282,19 +274,19 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             raise errors.InvalidFields(problems)
         return fields
 
-    async def ListUserRequests(self, request: pb.ListUserRequestsRequest, context) -> pb.ListItemsResponse:
+    async def ListUserRequests(self, request: pb.ListUserRequestsRequest, context) -> items_pb2.ListItemsResponse:
         principal = caller()
         duns = request.company_duns or principal.duns
         if not authz.may_see_company_users(principal, duns):
             raise errors.PermissionDenied("a company's requests are visible to that company and ERCOT only")
         async with self._sessions() as session:
             found = await store.items_of(session, duns, request.include_closed)
-        return pb.ListItemsResponse(items=[self._item_proto(item, [], principal) for item in found])
+        return items_pb2.ListItemsResponse(items=[self._item_proto(item, [], principal) for item in found])
 
-    async def GetItem(self, request: pb.GetItemRequest, context) -> pb.Item:
+    async def GetItem(self, request: items_pb2.GetItemRequest, context) -> items_pb2.Item:
         return await self._item(request.item_id, caller())
 
-    async def ActOnItem(self, request: pb.ActOnItemRequest, context) -> pb.Item:
+    async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
         principal = caller()
         async with self._sessions() as session:
             item = await self._visible_item(session, request.item_id, principal)
@@ -337,54 +329,26 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             raise
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
-        item = await store.item(session, item_id)
+        item = await projections.item(session, models.Item, item_id)
         if not authz.may_see_company_users(principal, item.company_duns):
             raise errors.NotFound(f"no item {item_id}")
         return item
 
-    async def _item(self, item_id: int, principal: tokens.Principal) -> pb.Item:
+    async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
             item = await self._visible_item(session, item_id, principal)
-            rows = await store.history(session, item_id)
+            rows = await projections.history(session, models.ItemHistory, item_id)
         return self._item_proto(item, rows, principal)
 
-    def _item_proto(self, item: models.Item, rows: list[models.ItemHistory], principal) -> pb.Item:
+    def _item_proto(self, item: models.Item, rows: list[models.ItemHistory], principal) -> items_pb2.Item:
         actions = domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
-        return pb.Item(
-            item_id=item.item_id,
-            item_type=item.item_type,
-            title=item.title,
-            company_duns=item.company_duns,
-            state=item.state,
-            responsible_party=item.responsible_party,
-            instructions=item.instructions,
-            fields={k: str(v) for k, v in item.fields.items()},
-            history=[
-                pb.HistoryEntry(
-                    seq=row.seq,
-                    at=_timestamp(row.at),
-                    actor_user_id=row.actor_user_id,
-                    actor_name=row.actor_name,
-                    action=row.action,
-                    from_state=row.from_state,
-                    to_state=row.to_state,
-                    changes={k: str(v) for k, v in row.changes.items()},
-                    comment=row.comment,
-                )
-                for row in rows
-            ],
-            actions=[pb.ItemAction(**action) for action in actions],
-            closed=item.closed,
-            created_at=_timestamp(item.created_at),
-            updated_at=_timestamp(item.updated_at),
-            workflow_id=item.workflow_id,
-        )
+        return projections.item_proto(item, rows, actions)
 
 
 async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:
     from flightrak import temporal
 
-    identity_pb2_grpc.add_IdentityServiceServicer_to_server(
-        IdentityServicer(settings, sessions, await temporal.connect(settings)), server
-    )
+    servicer = IdentityServicer(settings, sessions, await temporal.connect(settings))
+    identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)
+    items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     return pb.DESCRIPTOR.services_by_name["IdentityService"].full_name

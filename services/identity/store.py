@@ -5,9 +5,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import errors
+from flightrak import errors, projections
 from services.identity import models
-from workflows.user_admin.models import ItemTransition
+from workflows.items import ItemTransition
 
 
 async def company(session: AsyncSession, duns: str) -> models.Company:
@@ -96,13 +96,6 @@ async def next_item_id(session: AsyncSession) -> int:
     return await session.scalar(select(models.item_id_seq.next_value()))
 
 
-async def item(session: AsyncSession, item_id: int) -> models.Item:
-    found = await session.get(models.Item, item_id)
-    if found is None:
-        raise errors.NotFound(f"no item {item_id}")
-    return found
-
-
 async def items_of(session: AsyncSession, duns: str | None, include_closed: bool) -> list[models.Item]:
     statement = select(models.Item).order_by(models.Item.item_id.desc()).limit(500)
     if duns is not None:
@@ -112,52 +105,8 @@ async def items_of(session: AsyncSession, duns: str | None, include_closed: bool
     return list(await session.scalars(statement))
 
 
-async def history(session: AsyncSession, item_id: int) -> list[models.ItemHistory]:
-    return list(
-        await session.scalars(
-            select(models.ItemHistory).where(models.ItemHistory.item_id == item_id).order_by(models.ItemHistory.seq)
-        )
-    )
-
-
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
-    """Idempotent on (item, seq): a retried activity writes the same step once."""
-    projection = {
-        "item_id": step.item_id,
-        "workflow_id": step.workflow_id,
-        "item_type": step.item_type,
-        "title": step.title,
-        "company_duns": step.company_duns,
-        "state": step.state,
-        "responsible_party": step.responsible_party,
-        "instructions": step.instructions,
-        "fields": step.fields,
-        "closed": step.closed,
-        "last_seq": step.seq,
-    }
-    upsert = insert(models.Item).values(**projection)
-    await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[models.Item.item_id],
-            set_={**{k: upsert.excluded[k] for k in projection if k != "item_id"}, "updated_at": func.now()},
-            where=models.Item.last_seq < step.seq,
-        )
-    )
-    await session.execute(
-        insert(models.ItemHistory)
-        .values(
-            item_id=step.item_id,
-            seq=step.seq,
-            actor_user_id=step.actor.user_id,
-            actor_name=step.actor.name,
-            action=step.action,
-            from_state=step.from_state,
-            to_state=step.to_state,
-            changes=step.changes,
-            comment=step.comment,
-        )
-        .on_conflict_do_nothing()
-    )
+    await projections.record_transition(session, models.Item, models.ItemHistory, step)
 
 
 async def deactivate(session: AsyncSession, user_id: int) -> None:

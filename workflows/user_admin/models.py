@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from workflows.items import ActionInput, Actor, ItemTransition  # noqa: F401  (the request's own vocabulary)
+
 ITEM_TYPE = "User Admin Request"
 
 ADD = "add"
@@ -29,14 +31,6 @@ ACTIVITY_TASK_QUEUE = "flightrak-identity"
 
 
 @dataclass
-class Actor:
-    user_id: str
-    name: str
-    duns: str
-    roles: list[str]
-
-
-@dataclass
 class UserRequestInput:
     item_id: int
     kind: str
@@ -44,36 +38,6 @@ class UserRequestInput:
     company_name: str
     target_user_id: str = ""
     before: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ActionInput:
-    actor: Actor
-    fields: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
-
-
-@dataclass
-class ItemTransition:
-    """One step of an item: its projection after the step and the history row that explains it."""
-
-    workflow_id: str
-    item_id: int
-    seq: int
-    item_type: str
-    title: str
-    company_duns: str
-    state: str
-    responsible_party: str
-    instructions: str
-    fields: dict[str, str]
-    closed: bool
-    actor: Actor
-    action: str
-    from_state: str
-    to_state: str
-    changes: dict[str, str]
-    comment: str = ""
 
 
 @dataclass

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from flightrak.identity.v1 import identity_pb2 as flightrak_dot_identity_dot_v1_dot_identity__pb2
+from flightrak.items.v1 import items_pb2 as flightrak_dot_items_dot_v1_dot_items__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -79,22 +80,12 @@ class IdentityServiceStub:
         self.StartUserRequest = channel.unary_unary(
                 '/flightrak.identity.v1.IdentityService/StartUserRequest',
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.StartUserRequestRequest.SerializeToString,
-                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
                 _registered_method=True)
         self.ListUserRequests = channel.unary_unary(
                 '/flightrak.identity.v1.IdentityService/ListUserRequests',
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.SerializeToString,
-                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListItemsResponse.FromString,
-                _registered_method=True)
-        self.GetItem = channel.unary_unary(
-                '/flightrak.identity.v1.IdentityService/GetItem',
-                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.GetItemRequest.SerializeToString,
-                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
-                _registered_method=True)
-        self.ActOnItem = channel.unary_unary(
-                '/flightrak.identity.v1.IdentityService/ActOnItem',
-                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ActOnItemRequest.SerializeToString,
-                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.FromString,
                 _registered_method=True)
 
 
@@ -163,18 +154,6 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetItem(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ActOnItem(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -221,22 +200,12 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'StartUserRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.StartUserRequest,
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.StartUserRequestRequest.FromString,
-                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.SerializeToString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.SerializeToString,
             ),
             'ListUserRequests': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUserRequests,
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.FromString,
-                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListItemsResponse.SerializeToString,
-            ),
-            'GetItem': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetItem,
-                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.GetItemRequest.FromString,
-                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.SerializeToString,
-            ),
-            'ActOnItem': grpc.unary_unary_rpc_method_handler(
-                    servicer.ActOnItem,
-                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ActOnItemRequest.FromString,
-                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.SerializeToString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -483,7 +452,7 @@ class IdentityService:
             target,
             '/flightrak.identity.v1.IdentityService/StartUserRequest',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.StartUserRequestRequest.SerializeToString,
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
             options,
             channel_credentials,
             insecure,
@@ -510,61 +479,7 @@ class IdentityService:
             target,
             '/flightrak.identity.v1.IdentityService/ListUserRequests',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.SerializeToString,
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.ListItemsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetItem(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/flightrak.identity.v1.IdentityService/GetItem',
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.GetItemRequest.SerializeToString,
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ActOnItem(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/flightrak.identity.v1.IdentityService/ActOnItem',
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.ActOnItemRequest.SerializeToString,
-            flightrak_dot_identity_dot_v1_dot_identity__pb2.Item.FromString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,164 @@
+"""The read model every item-owning service keeps: one row per item, one append-only row per step.
+
+Each service declares the two tables in its own schema from these mixins; the SQL that writes and
+reads them, and their proto form, are the same everywhere, so they live here once.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from flightrak import errors
+from flightrak.items.v1 import items_pb2 as pb
+from workflows.items import ItemTransition
+
+# Item IDs are unique across services: each owning service draws from its own residue mod 8,
+# so the gateway knows the owner of an Item ID without asking anyone.
+ITEM_ID_STRIDE = 8
+ITEM_ID_OWNERS = {1: "identity", 2: "registration", 3: "testbed", 4: "scripts"}
+
+
+class ItemColumns:
+    """The projection of one item; its workflow is the truth."""
+
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workflow_id: Mapped[str] = mapped_column(String(200), index=True)
+    item_type: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    company_duns: Mapped[str] = mapped_column(String(13), index=True)
+    state: Mapped[str] = mapped_column(String(64))
+    responsible_party: Mapped[str] = mapped_column(String(64))
+    instructions: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict] = mapped_column(JSONB)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ItemHistoryColumns:
+    """Append-only: who did what, when, from which state to which."""
+
+    @declared_attr
+    def item_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("items.item_id"), primary_key=True)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_user_id: Mapped[str] = mapped_column(String(32))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[dict] = mapped_column(JSONB)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+def owner_of(item_id: int) -> str | None:
+    return ITEM_ID_OWNERS.get(item_id % ITEM_ID_STRIDE)
+
+
+async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
+    """Idempotent on (item, seq): a retried activity writes the same step once, and a late retry of
+    an older step never overwrites a newer projection."""
+    projection = {
+        "item_id": step.item_id,
+        "workflow_id": step.workflow_id,
+        "item_type": step.item_type,
+        "title": step.title,
+        "company_duns": step.company_duns,
+        "state": step.state,
+        "responsible_party": step.responsible_party,
+        "instructions": step.instructions,
+        "fields": step.fields,
+        "closed": step.closed,
+        "last_seq": step.seq,
+    }
+    upsert = insert(item_model).values(**projection)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[item_model.item_id],
+            set_={**{k: upsert.excluded[k] for k in projection if k != "item_id"}, "updated_at": func.now()},
+            where=item_model.last_seq < step.seq,
+        )
+    )
+    await session.execute(
+        insert(history_model)
+        .values(
+            item_id=step.item_id,
+            seq=step.seq,
+            actor_user_id=step.actor.user_id,
+            actor_name=step.actor.name,
+            action=step.action,
+            from_state=step.from_state,
+            to_state=step.to_state,
+            changes=step.changes,
+            comment=step.comment,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def item(session: AsyncSession, item_model, item_id: int):
+    found = await session.get(item_model, item_id)
+    if found is None:
+        raise errors.NotFound(f"no item {item_id}")
+    return found
+
+
+async def history(session: AsyncSession, history_model, item_id: int) -> list:
+    statement = select(history_model).where(history_model.item_id == item_id).order_by(history_model.seq)
+    return list(await session.scalars(statement))
+
+
+def timestamp(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def item_proto(
+    row,
+    history_rows: Iterable = (),
+    actions: Iterable[dict] = (),
+    fields: dict | None = None,
+    changes_of=lambda entry: entry.changes,
+) -> pb.Item:
+    """`fields` and `changes_of` let a service withhold what this caller may not see."""
+    shown = row.fields if fields is None else fields
+    return pb.Item(
+        item_id=row.item_id,
+        item_type=row.item_type,
+        title=row.title,
+        company_duns=row.company_duns,
+        state=row.state,
+        responsible_party=row.responsible_party,
+        instructions=row.instructions,
+        fields={k: str(v) for k, v in shown.items()},
+        history=[
+            pb.HistoryEntry(
+                seq=entry.seq,
+                at=timestamp(entry.at),
+                actor_user_id=entry.actor_user_id,
+                actor_name=entry.actor_name,
+                action=entry.action,
+                from_state=entry.from_state,
+                to_state=entry.to_state,
+                changes={k: str(v) for k, v in changes_of(entry).items()},
+                comment=entry.comment,
+            )
+            for entry in history_rows
+        ],
+        actions=[pb.ItemAction(**action) for action in actions],
+        closed=row.closed,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        workflow_id=row.workflow_id,
+    )

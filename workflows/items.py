@@ -1,0 +1,45 @@
+"""What every item-driving workflow shares: who acted, with what, and the step it records."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Actor:
+    user_id: str
+    name: str
+    duns: str
+    roles: list[str]
+
+
+# Steps that nobody clicked (a deadline passing, a transaction arriving) are recorded under this name.
+SYSTEM_ACTOR = Actor(user_id="system", name="FlighTrak", duns="", roles=[])
+
+
+@dataclass
+class ActionInput:
+    actor: Actor
+    fields: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+
+
+@dataclass
+class ItemTransition:
+    """One step of an item: its projection after the step and the history row that explains it."""
+
+    workflow_id: str
+    item_id: int
+    seq: int
+    item_type: str
+    title: str
+    company_duns: str
+    state: str
+    responsible_party: str
+    instructions: str
+    fields: dict[str, str]
+    closed: bool
+    actor: Actor
+    action: str
+    from_state: str
+    to_state: str
+    changes: dict[str, str]
+    comment: str = ""
