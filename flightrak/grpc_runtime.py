@@ -19,7 +19,12 @@ current_caller: contextvars.ContextVar[tokens.Principal | None] = contextvars.Co
     "current_caller", default=None
 )
 
-UNAUTHENTICATED_METHODS = frozenset({"/flightrak.identity.v1.IdentityService/SignIn"})
+# The caller's own token, so a service asking another on the caller's behalf is held to the caller's rights.
+current_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_token", default=None)
+
+UNAUTHENTICATED_METHODS = frozenset(
+    {"/flightrak.identity.v1.IdentityService/SignIn", "/flightrak.identity.v1.IdentityService/SetPassword"}
+)
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
@@ -28,6 +33,13 @@ def caller() -> tokens.Principal:
     if principal is None:
         raise errors.Unauthenticated("no caller")
     return principal
+
+
+def caller_metadata() -> tuple[tuple[str, str], ...]:
+    token = current_token.get()
+    if token is None:
+        raise errors.Unauthenticated("no caller")
+    return bearer(token)
 
 
 def bearer(token: str) -> tuple[tuple[str, str], ...]:
@@ -65,7 +77,7 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                     principal = tokens.verify(token, self._secret)
                 except tokens.InvalidToken as error:
                     await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"token refused: {error}")
-            reset = current_caller.set(principal)
+            reset, reset_token = current_caller.set(principal), current_token.set(token)
             try:
                 return await behaviour(request, context)
             except errors.DomainError as error:
@@ -76,6 +88,7 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort(error.status, error.message)
             finally:
                 current_caller.reset(reset)
+                current_token.reset(reset_token)
 
         return grpc.unary_unary_rpc_method_handler(
             checked,

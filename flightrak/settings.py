@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 900
     sign_in_max_failures: int = 5
     sign_in_lockout_seconds: int = 900
+    invitation_ttl_seconds: int = 72 * 3600
     demo_password: str = "Flightrak-demo-2026"
 
     @model_validator(mode="after")

@@ -1,8 +1,9 @@
 """The public HTTP API, /api/v1: the same operations the pages use."""
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, Field
 
@@ -70,8 +71,26 @@ class RolesBody(BaseModel):
     roles: list[str]
 
 
+class PasswordBody(BaseModel):
+    token: str = Field(description="the token of a set-password link")
+    password: str
+
+
 async def sign_in(backends_: backends.Backends, email: str, password: str) -> pb.SignInResponse:
     return await call(backends_.identity.SignIn, pb.SignInRequest(email=email, password=password))
+
+
+def set_password_url(token: str) -> str:
+    """The page a set-password link opens; the gateway owns the path, identity only the token."""
+    return f"/set-password?{urlencode({'token': token})}"
+
+
+async def issue_invitation(backends_: backends.Backends, user_id: str, token: str) -> pb.Invitation:
+    return await call(backends_.identity.IssueInvitation, pb.IssueInvitationRequest(user_id=user_id), token)
+
+
+async def set_password(backends_: backends.Backends, link_token: str, password: str) -> pb.SetPasswordResponse:
+    return await call(backends_.identity.SetPassword, pb.SetPasswordRequest(token=link_token, password=password))
 
 
 def register(app) -> None:
@@ -115,6 +134,41 @@ def register(app) -> None:
     async def set_roles(user_id: str, body: RolesBody, caller: ApiCaller) -> dict:
         request = pb.SetUserRolesRequest(user_id=user_id, roles=body.roles)
         return as_json(await call(app.state.backends.identity.SetUserRoles, request, caller.token))
+
+    @router.post(
+        "/users/{user_id}/invitation",
+        status_code=201,
+        summary="A one-time set-password link for an active user (MP Admin or ERCOT); earlier links stop working",
+    )
+    async def create_invitation(user_id: str, caller: ApiCaller) -> dict:
+        invitation = await issue_invitation(app.state.backends, user_id, caller.token)
+        return {"url": set_password_url(invitation.token), "expires_at": invitation.expires_at.ToJsonString()}
+
+    @router.post("/password", summary="Set a password with a set-password link's token (no sign-in needed)")
+    async def change_password(body: PasswordBody) -> dict:
+        reply = await set_password(app.state.backends, body.token, body.password)
+        return {"email": reply.email}
+
+    @router.get("/companies/{duns}/distribution-lists")
+    async def list_distribution_lists(duns: str, caller: ApiCaller) -> dict:
+        request = pb.ListDistributionListsRequest(company_duns=duns)
+        reply = await call(app.state.backends.identity.ListDistributionLists, request, caller.token)
+        return {"distribution_lists": [as_json(dl) for dl in reply.distribution_lists]}
+
+    @router.post("/companies/{duns}/distribution-lists", status_code=201, summary="Add a distribution list")
+    async def add_distribution_list(duns: str, body: DistributionListBody, caller: ApiCaller) -> dict:
+        request = pb.AddDistributionListRequest(company_duns=duns, name=body.name, email=body.email)
+        return as_json(await call(app.state.backends.identity.AddDistributionList, request, caller.token))
+
+    @router.delete(
+        "/companies/{duns}/distribution-lists/{email}",
+        status_code=204,
+        summary="Remove a distribution list (its record is kept: who removed it, when)",
+    )
+    async def remove_distribution_list(duns: str, email: str, caller: ApiCaller) -> Response:
+        request = pb.RemoveDistributionListRequest(company_duns=duns, email=email)
+        await call(app.state.backends.identity.RemoveDistributionList, request, caller.token)
+        return Response(status_code=204)
 
     @router.post("/user-requests", status_code=201, summary="Add, update or deactivate a user (the first OK)")
     async def start_user_request(body: UserRequestBody, caller: ApiCaller) -> dict:

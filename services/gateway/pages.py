@@ -1,4 +1,5 @@
-"""Server-rendered pages: sign-in, the company's users, user-admin requests and items."""
+"""Server-rendered pages: sign-in, setting a password from a link, the company's users and distribution lists,
+user-admin requests and items."""
 
 import secrets
 import time
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from flightrak import roles
+from flightrak import authz, roles
 from flightrak.identity.v1 import identity_pb2 as pb
 from services.gateway import api
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_token, csrf_valid
@@ -18,6 +19,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["role_labels"] = roles.ROLE_LABELS
 router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
+# A page holding a set-password token (or showing one) is neither cached nor named to another site.
+SECRET_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 REFRESH_WHEN_SECONDS_LEFT = 300
 USER_FIELD_LABELS = {
     "first_name": "First Name",
@@ -72,8 +75,9 @@ def register(app) -> None:
         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
 
     @router.get("/signin", response_class=HTMLResponse)
-    async def signin_form(request: Request, next: str = "/") -> Response:
-        return signin_page(request, next=next)
+    async def signin_form(request: Request, next: str = "/", password_set: bool = False) -> Response:
+        notice = "Your password is set. Sign in with it." if password_set else None
+        return signin_page(request, next=next, notice=notice)
 
     def signin_page(request: Request, status: int = 200, **context) -> Response:
         guard = secrets.token_urlsafe(24)
@@ -119,18 +123,95 @@ def register(app) -> None:
         )
         return await page(request, caller, "home.html", me=me, items=requests.items)
 
+    @router.get("/set-password", response_class=HTMLResponse)
+    async def set_password_form(request: Request, token: str = "") -> Response:
+        error = None if token else ApiError(400, "this link is incomplete", {"token": "the link has no token"})
+        return set_password_page(request, token, error)
+
+    def set_password_page(request: Request, token: str, error: ApiError | None = None) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "set_password.html",
+            {"caller": None, "token": token, "error": error},
+            status_code=error.status if error else 200,
+            headers=SECRET_PAGE_HEADERS,
+        )
+
+    @router.post("/set-password")
+    async def set_password(request: Request) -> Response:
+        form = await request.form()
+        token, password = str(form.get("token", "")), str(form.get("password", ""))
+        if password != str(form.get("confirm", "")):
+            mismatch = ApiError(400, "the two passwords differ", {"confirm": "does not match the new password"})
+            return set_password_page(request, token, mismatch)
+        try:
+            await api.set_password(app.state.backends, token, password)
+        except ApiError as error:
+            if error.status != 400:
+                raise
+            return set_password_page(request, token, error)
+        return RedirectResponse("/signin?password_set=true", status_code=303)
+
     @router.get("/companies/{duns}/users", response_class=HTMLResponse)
     async def company_users(request: Request, duns: str, caller: MaybeCaller) -> Response:
         if caller is None:
             raise SignInRequired()
+        return await users_page(request, caller, duns)
+
+    async def users_page(request: Request, caller: Caller, duns: str, status: int = 200, **context) -> Response:
         company = await call(app.state.backends.identity.GetCompany, pb.GetCompanyRequest(duns=duns), caller.token)
         users = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
-        may_administer = caller.principal.is_ercot_admin or (
-            caller.principal.duns == duns and caller.principal.has(roles.MP_ADMIN)
-        )
+        context = {"invitation": None, "invitation_error": None, "list_error": None, "list_values": {}, **context}
         return await page(
-            request, caller, "users.html", company=company, users=users.users, may_administer=may_administer
+            request, caller, "users.html", status, company=company, users=users.users,
+            may_administer=authz.may_administer_users(caller.principal, duns),
+            may_manage_lists=authz.may_manage_distribution_lists(caller.principal, duns),
+            **context,
         )
+
+    @router.post("/companies/{duns}/users/{user_id}/invitation")
+    async def invite_user(request: Request, duns: str, user_id: str, caller: MaybeCaller) -> Response:
+        await form_of(request, caller)
+        try:
+            invitation = await api.issue_invitation(app.state.backends, user_id, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            return await users_page(request, caller, duns, error.status, invitation_error=error)
+        shown = {
+            "user_id": invitation.user_id,
+            "url": str(request.base_url).rstrip("/") + api.set_password_url(invitation.token),
+            "expires_at": invitation.expires_at.ToDatetime(),
+        }
+        response = await users_page(request, caller, duns, invitation=shown)
+        response.headers.update(SECRET_PAGE_HEADERS)
+        return response
+
+    @router.post("/companies/{duns}/distribution-lists")
+    async def add_distribution_list(request: Request, duns: str, caller: MaybeCaller) -> Response:
+        form = await form_of(request, caller)
+        values = {"name": form.get("name", ""), "email": form.get("email", "")}
+        try:
+            await call(
+                app.state.backends.identity.AddDistributionList,
+                pb.AddDistributionListRequest(company_duns=duns, **values),
+                caller.token,
+            )
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            return await users_page(request, caller, duns, error.status, list_error=error, list_values=values)
+        return RedirectResponse(f"/companies/{duns}/users#distribution-lists", status_code=303)
+
+    @router.post("/companies/{duns}/distribution-lists/remove")
+    async def remove_distribution_list(request: Request, duns: str, caller: MaybeCaller) -> Response:
+        form = await form_of(request, caller)
+        await call(
+            app.state.backends.identity.RemoveDistributionList,
+            pb.RemoveDistributionListRequest(company_duns=duns, email=form.get("email", "")),
+            caller.token,
+        )
+        return RedirectResponse(f"/companies/{duns}/users#distribution-lists", status_code=303)
 
     @router.get("/user-requests/new", response_class=HTMLResponse)
     async def new_user_request(

@@ -1,8 +1,11 @@
 """Identity rules: DUNS numbers, user fields, sign-in lockout, the actions a request offers. No I/O."""
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -14,6 +17,8 @@ COMPANY_KINDS = ("CR", "TDSP", "SP", "NOIE", "QSE", "ERCOT")
 MIN_PASSWORD_LENGTH = 12
 _EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _NAME_MAX = 80
+_LIST_NAME_MAX = 200
+ASK_FOR_A_NEW_LINK = "ask your MP Admin (or ERCOT) for a new link"
 
 
 def validate_duns(duns: str, parent_duns: str = "") -> dict[str, str]:
@@ -65,10 +70,9 @@ def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[di
             if not _EMPLOYEE_ID.match(value):
                 problems[name] = "must be 1-32 letters, digits, '.', '_' or '-'"
         elif name == "email":
-            try:
-                value = normalize_email(validate_email(value, check_deliverability=False).normalized)
-            except EmailNotValidError as error:
-                problems[name] = f"is not a valid email address ({error})"
+            value, problem = _clean_email(value)
+            if problem:
+                problems[name] = problem
         elif name == "phone":
             phone = normalize_phone(value)
             if phone is None:
@@ -76,6 +80,46 @@ def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[di
             else:
                 value = phone
         cleaned[name] = value
+    return cleaned, problems
+
+
+def _clean_email(value: str) -> tuple[str, str | None]:
+    try:
+        return normalize_email(validate_email(value, check_deliverability=False).normalized), None
+    except EmailNotValidError as error:
+        return value, f"is not a valid email address ({error})"
+
+
+def clean_distribution_list(name: str, email: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Returns ({name, email} cleaned, problems by field) for a company's distribution list."""
+    problems: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        problems["name"] = "is required"
+    elif len(name) > _LIST_NAME_MAX:
+        problems["name"] = f"must be at most {_LIST_NAME_MAX} characters"
+    email = email.strip()
+    if not email:
+        problems["email"] = "is required"
+    else:
+        email, problem = _clean_email(email)
+        if problem:
+            problems["email"] = problem
+    return {"name": name, "email": email}, problems
+
+
+def clean_distribution_lists(
+    lists: list[tuple[str, str]], first_admin_email: str
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """A new company's lists, each as clean_distribution_list; problems named distribution_lists[i].field."""
+    cleaned, problems, seen = [], {}, {first_admin_email}
+    for index, (name, email) in enumerate(lists):
+        fields, found = clean_distribution_list(name, email)
+        if not found and fields["email"] in seen:
+            found = {"email": f"{fields['email']} is given twice (or is the first admin's address)"}
+        seen.add(fields["email"])
+        cleaned.append(fields)
+        problems |= {f"distribution_lists[{index}].{field}": problem for field, problem in found.items()}
     return cleaned, problems
 
 
@@ -95,6 +139,41 @@ def validate_roles(requested: list[str], company_kind: str) -> dict[str, str]:
     if company_kind == "ERCOT" and set(requested) & (roles.PARTICIPANT_ROLES - {roles.USER}):
         return {"roles": "ERCOT staff hold ERCOT roles, not market participant roles"}
     return {}
+
+
+def new_invitation_token() -> tuple[str, str]:
+    """A one-time set-password token and the hash that is all the database keeps of it."""
+    token = secrets.token_urlsafe(32)
+    return token, invitation_token_hash(token)
+
+
+def invitation_token_hash(token: str) -> str:
+    # The token is 256 random bits, so a fast hash is enough and lets the hash be looked up.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationRecord(Protocol):
+    expires_at: datetime
+    used_at: datetime | None
+    superseded_at: datetime | None
+
+
+def invitation_problems(invitation: InvitationRecord | None, user_active: bool, now: datetime) -> dict[str, str]:
+    """Why a set-password link cannot be used now, by field; empty when it can."""
+    if invitation is None:
+        problem = f"this link is not valid; {ASK_FOR_A_NEW_LINK}"
+    elif invitation.used_at is not None:
+        problem = f"this link was already used; {ASK_FOR_A_NEW_LINK}"
+    elif invitation.superseded_at is not None:
+        problem = "a newer link was issued for this user; use the newest one"
+    elif invitation.expires_at <= now:
+        expired = invitation.expires_at.astimezone(UTC)
+        problem = f"this link expired on {expired:%Y-%m-%d %H:%M} UTC; {ASK_FOR_A_NEW_LINK}"
+    elif not user_active:
+        problem = "this user is deactivated"
+    else:
+        return {}
+    return {"token": problem}
 
 
 @dataclass(frozen=True)

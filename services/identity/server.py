@@ -30,6 +30,10 @@ INCORRECT_SIGN_IN = "the email address or password is incorrect"
 password_hasher = PasswordHasher()
 
 
+def _list_proto(listed: models.DistributionList) -> pb.DistributionList:
+    return pb.DistributionList(name=listed.name, email=listed.email)
+
+
 def _company_proto(company: models.Company, lists: list[models.DistributionList] = ()) -> pb.Company:
     return pb.Company(
         duns=company.duns,
@@ -37,7 +41,7 @@ def _company_proto(company: models.Company, lists: list[models.DistributionList]
         kind=KIND_TO_PROTO[company.kind],
         parent_duns=company.parent_duns or "",
         active=company.active,
-        distribution_lists=[pb.DistributionList(name=dl.name, email=dl.email) for dl in lists],
+        distribution_lists=[_list_proto(dl) for dl in lists],
     )
 
 
@@ -140,9 +144,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
         admin_fields, admin_problems = domain.clean_user_fields(admin)
         admin_problems |= domain.validate_password(request.first_admin.password)
         problems |= {f"first_admin.{name}": problem for name, problem in admin_problems.items()}
-        for index, dl in enumerate(request.distribution_lists):
-            if "@" not in dl.email or not dl.name.strip():
-                problems[f"distribution_lists[{index}]"] = "needs a name and an email address"
+        list_fields, list_problems = domain.clean_distribution_lists(
+            [(dl.name, dl.email) for dl in request.distribution_lists], admin_fields.get("email", "")
+        )
+        problems |= list_problems
         if problems:
             raise errors.InvalidFields(problems)
         try:
@@ -151,18 +156,17 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                     raise errors.Conflict(f"a company with DUNS {request.duns} already exists", {"duns": "exists"})
                 if request.parent_duns:
                     await store.company(session, request.parent_duns)
-                taken = await store.uniqueness_problems(session, admin_fields)
+                admin_taken = await store.uniqueness_problems(session, admin_fields)
+                taken = {f"first_admin.{name}": p for name, p in admin_taken.items()}
+                for index, fields in enumerate(list_fields):
+                    listed = await store.distribution_list_problems(session, fields["email"])
+                    taken |= {f"distribution_lists[{index}].{name}": p for name, p in listed.items()}
                 if taken:
-                    raise errors.InvalidFields({f"first_admin.{name}": p for name, p in taken.items()})
+                    raise errors.InvalidFields(taken)
                 company = models.Company(
                     duns=request.duns, name=request.name.strip(), kind=kind, parent_duns=request.parent_duns or None
                 )
                 session.add(company)
-                lists = [
-                    models.DistributionList(company_duns=request.duns, name=dl.name.strip(), email=dl.email.lower())
-                    for dl in request.distribution_lists
-                ]
-                session.add_all(lists)
                 await session.flush()
                 first_admin = models.User(
                     company_duns=request.duns,
@@ -172,6 +176,11 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 session.add(first_admin)
                 await session.flush()
                 await store.set_roles(session, first_admin.id, [roles.MP_ADMIN, roles.USER])
+                lists = [
+                    models.DistributionList(company_duns=request.duns, created_by=int(principal.user_id), **fields)
+                    for fields in list_fields
+                ]
+                session.add_all(lists)
         except IntegrityError as error:
             raise errors.Conflict("a distribution list or user with these details already exists") from error
         return _company_proto(company, lists)
@@ -217,6 +226,89 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 raise errors.InvalidFields(problems)
             await store.set_roles(session, user.id, requested)
         return _user_proto(user, company.name, requested)
+
+    # Set-password links
+
+    async def IssueInvitation(self, request: pb.IssueInvitationRequest, context) -> pb.Invitation:
+        principal = caller()
+        token, token_hash = domain.new_invitation_token()
+        expires_at = datetime.now(UTC) + timedelta(seconds=self._settings.invitation_ttl_seconds)
+        async with self._sessions.begin() as session:
+            user = await store.user(session, request.user_id, for_update=True)
+            if not authz.may_administer_users(principal, user.company_duns):
+                raise errors.PermissionDenied(
+                    "only an MP Admin of the user's company, or ERCOT, may issue a set-password link"
+                )
+            if not user.active:
+                raise errors.FailedPrecondition("this user is deactivated", {"user_id": "is deactivated"})
+            await store.add_invitation(session, user.id, token_hash, int(principal.user_id), expires_at)
+        return pb.Invitation(user_id=str(user.id), token=token, expires_at=projections.timestamp(expires_at))
+
+    async def SetPassword(self, request: pb.SetPasswordRequest, context) -> pb.SetPasswordResponse:
+        """Needs no signed token: the link's token is the credential."""
+        problems = domain.validate_password(request.password)
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            invitation = await store.invitation_by_token_hash(session, domain.invitation_token_hash(request.token))
+            user = await store.user(session, str(invitation.user_id), for_update=True) if invitation else None
+            problems |= domain.invitation_problems(invitation, user is not None and user.active, now)
+            if problems:
+                raise errors.InvalidFields(problems)
+            user.password_hash = password_hasher.hash(request.password)
+            user.failed_sign_ins, user.locked_until = 0, None
+            invitation.used_at = now
+        return pb.SetPasswordResponse(email=user.email)
+
+    # Distribution lists
+
+    async def ListDistributionLists(
+        self, request: pb.ListDistributionListsRequest, context
+    ) -> pb.ListDistributionListsResponse:
+        principal = caller()
+        duns = request.company_duns or principal.duns
+        if not authz.may_see_company_users(principal, duns):
+            raise errors.PermissionDenied("a company's distribution lists are visible to that company and ERCOT only")
+        async with self._sessions() as session:
+            await store.company(session, duns)
+            lists = (await store.distribution_lists(session, [duns])).get(duns, [])
+        return pb.ListDistributionListsResponse(distribution_lists=[_list_proto(dl) for dl in lists])
+
+    async def AddDistributionList(self, request: pb.AddDistributionListRequest, context) -> pb.DistributionList:
+        principal = caller()
+        duns = self._list_keeper_duns(principal, request.company_duns)
+        fields, problems = domain.clean_distribution_list(request.name, request.email)
+        if problems:
+            raise errors.InvalidFields(problems)
+        try:
+            async with self._sessions.begin() as session:
+                await store.company(session, duns)
+                taken = await store.distribution_list_problems(session, fields["email"])
+                if taken:
+                    raise errors.InvalidFields(taken)
+                listed = models.DistributionList(company_duns=duns, created_by=int(principal.user_id), **fields)
+                session.add(listed)
+        except IntegrityError as error:  # added by someone else at the same moment
+            raise errors.InvalidFields({"email": f"{fields['email']} is already a distribution list"}) from error
+        return _list_proto(listed)
+
+    async def RemoveDistributionList(
+        self, request: pb.RemoveDistributionListRequest, context
+    ) -> pb.RemoveDistributionListResponse:
+        principal = caller()
+        duns = self._list_keeper_duns(principal, request.company_duns)
+        async with self._sessions.begin() as session:
+            listed = await store.distribution_list(session, duns, domain.normalize_email(request.email))
+            await store.remove_distribution_list(session, listed, int(principal.user_id))
+        return pb.RemoveDistributionListResponse()
+
+    @staticmethod
+    def _list_keeper_duns(principal: tokens.Principal, company_duns: str) -> str:
+        duns = company_duns or principal.duns
+        if not authz.may_manage_distribution_lists(principal, duns):
+            raise errors.PermissionDenied(
+                "only an MP Admin of this company, or ERCOT, may change its distribution lists"
+            )
+        return duns
 
     # User-admin requests
 

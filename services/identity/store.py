@@ -1,5 +1,7 @@
 """Reads and writes of the identity tables; the only module that speaks SQL for this service."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +26,15 @@ async def companies(session: AsyncSession, include_inactive: bool) -> list[model
     return list(await session.scalars(statement))
 
 
+_CURRENT_LIST = models.DistributionList.removed_at.is_(None)
+
+
 async def distribution_lists(session: AsyncSession, duns_list: list[str]) -> dict[str, list[models.DistributionList]]:
+    """The current (not removed) lists of each company."""
     rows = await session.scalars(
         select(models.DistributionList)
-        .where(models.DistributionList.company_duns.in_(duns_list))
-        .order_by(models.DistributionList.name)
+        .where(models.DistributionList.company_duns.in_(duns_list), _CURRENT_LIST)
+        .order_by(models.DistributionList.name, models.DistributionList.email)
     )
     grouped: dict[str, list[models.DistributionList]] = {}
     for row in rows:
@@ -36,8 +42,33 @@ async def distribution_lists(session: AsyncSession, duns_list: list[str]) -> dic
     return grouped
 
 
-async def user(session: AsyncSession, user_id: str) -> models.User:
-    found = await session.get(models.User, int(user_id)) if user_id.isdigit() else None
+async def distribution_list(session: AsyncSession, duns: str, email: str) -> models.DistributionList:
+    found = await session.scalar(
+        select(models.DistributionList)
+        .where(models.DistributionList.company_duns == duns, models.DistributionList.email == email, _CURRENT_LIST)
+        .with_for_update()
+    )
+    if found is None:
+        raise errors.NotFound(f"company {duns} has no distribution list {email}")
+    return found
+
+
+async def distribution_list_problems(session: AsyncSession, email: str) -> dict[str, str]:
+    """A list's address is not already a current list, nor any user's (active or not) address."""
+    listed = select(models.DistributionList.id).where(models.DistributionList.email == email, _CURRENT_LIST)
+    if await session.scalar(listed):
+        return {"email": f"{email} is already a distribution list"}
+    if await session.scalar(select(models.User.id).where(models.User.email == email)):
+        return {"email": f"{email} is a user's address; a distribution list needs its own"}
+    return {}
+
+
+async def remove_distribution_list(session: AsyncSession, listed: models.DistributionList, by_user_id: int) -> None:
+    listed.removed_at, listed.removed_by = func.now(), by_user_id
+
+
+async def user(session: AsyncSession, user_id: str, for_update: bool = False) -> models.User:
+    found = await session.get(models.User, int(user_id), with_for_update=for_update) if user_id.isdigit() else None
     if found is None:
         raise errors.NotFound(f"no user {user_id}")
     return found
@@ -82,7 +113,7 @@ async def uniqueness_problems(
     if except_user_id is not None:
         others = others.where(models.User.id != except_user_id)
     email, employee_id = fields.get("email"), fields.get("employee_id")
-    is_list = select(models.DistributionList.name).where(models.DistributionList.email == email)
+    is_list = select(models.DistributionList.name).where(models.DistributionList.email == email, _CURRENT_LIST)
     if email and await session.scalar(is_list):
         problems["email"] = f"{email} is a distribution list; a user needs a personal address"
     elif email and await session.scalar(others.where(models.User.email == email)):
@@ -112,6 +143,34 @@ async def record_transition(session: AsyncSession, step: ItemTransition) -> None
 async def deactivate(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(models.User).where(models.User.id == user_id).values(active=False, deactivated_at=func.now())
+    )
+
+
+async def add_invitation(
+    session: AsyncSession, user_id: int, token_hash: str, created_by: int, expires_at: datetime
+) -> models.Invitation:
+    """Records a new set-password link for the user; their earlier unused links stop working."""
+    await session.execute(
+        update(models.Invitation)
+        .where(
+            models.Invitation.user_id == user_id,
+            models.Invitation.used_at.is_(None),
+            models.Invitation.superseded_at.is_(None),
+        )
+        .values(superseded_at=func.now())
+    )
+    invitation = models.Invitation(
+        user_id=user_id, token_hash=token_hash, created_by=created_by, expires_at=expires_at
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation
+
+
+async def invitation_by_token_hash(session: AsyncSession, token_hash: str) -> models.Invitation | None:
+    """Locked until the transaction ends, so a link is used at most once."""
+    return await session.scalar(
+        select(models.Invitation).where(models.Invitation.token_hash == token_hash).with_for_update()
     )
 
 

@@ -196,3 +196,67 @@ class ListUserRequestsRequest(_message.Message):
     company_duns: str
     include_closed: bool
     def __init__(self, company_duns: _Optional[str] = ..., include_closed: _Optional[bool] = ...) -> None: ...
+
+class IssueInvitationRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class Invitation(_message.Message):
+    __slots__ = ("user_id", "token", "expires_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    token: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetPasswordRequest(_message.Message):
+    __slots__ = ("token", "password")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    password: str
+    def __init__(self, token: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class SetPasswordResponse(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class ListDistributionListsRequest(_message.Message):
+    __slots__ = ("company_duns",)
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    company_duns: str
+    def __init__(self, company_duns: _Optional[str] = ...) -> None: ...
+
+class ListDistributionListsResponse(_message.Message):
+    __slots__ = ("distribution_lists",)
+    DISTRIBUTION_LISTS_FIELD_NUMBER: _ClassVar[int]
+    distribution_lists: _containers.RepeatedCompositeFieldContainer[DistributionList]
+    def __init__(self, distribution_lists: _Optional[_Iterable[_Union[DistributionList, _Mapping]]] = ...) -> None: ...
+
+class AddDistributionListRequest(_message.Message):
+    __slots__ = ("company_duns", "name", "email")
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    company_duns: str
+    name: str
+    email: str
+    def __init__(self, company_duns: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class RemoveDistributionListRequest(_message.Message):
+    __slots__ = ("company_duns", "email")
+    COMPANY_DUNS_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    company_duns: str
+    email: str
+    def __init__(self, company_duns: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class RemoveDistributionListResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -28,7 +28,7 @@ if _version_not_supported:
 
 class IdentityServiceStub:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
     """
 
     def __init__(self, channel):
@@ -77,6 +77,31 @@ class IdentityServiceStub:
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.SerializeToString,
                 response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.User.FromString,
                 _registered_method=True)
+        self.IssueInvitation = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/IssueInvitation',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.IssueInvitationRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.SetPassword = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/SetPassword',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordResponse.FromString,
+                _registered_method=True)
+        self.ListDistributionLists = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/ListDistributionLists',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsResponse.FromString,
+                _registered_method=True)
+        self.AddDistributionList = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/AddDistributionList',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.AddDistributionListRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DistributionList.FromString,
+                _registered_method=True)
+        self.RemoveDistributionList = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/RemoveDistributionList',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListResponse.FromString,
+                _registered_method=True)
         self.StartUserRequest = channel.unary_unary(
                 '/flightrak.identity.v1.IdentityService/StartUserRequest',
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.StartUserRequestRequest.SerializeToString,
@@ -91,7 +116,7 @@ class IdentityServiceStub:
 
 class IdentityServiceServicer:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
     """
 
     def SignIn(self, request, context):
@@ -138,6 +163,39 @@ class IdentityServiceServicer:
 
     def SetUserRoles(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueInvitation(self, request, context):
+        """A one-time set-password link for an active user (their MP Admin or ERCOT); earlier links stop working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPassword(self, request, context):
+        """Called with the link's token instead of a signed token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDistributionLists(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddDistributionList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveDistributionList(self, request, context):
+        """The list stops being current; its row is kept with who removed it and when.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -197,6 +255,31 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.FromString,
                     response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.User.SerializeToString,
             ),
+            'IssueInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueInvitation,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.IssueInvitationRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Invitation.SerializeToString,
+            ),
+            'SetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPassword,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordResponse.SerializeToString,
+            ),
+            'ListDistributionLists': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDistributionLists,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsResponse.SerializeToString,
+            ),
+            'AddDistributionList': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDistributionList,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.AddDistributionListRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DistributionList.SerializeToString,
+            ),
+            'RemoveDistributionList': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveDistributionList,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListResponse.SerializeToString,
+            ),
             'StartUserRequest': grpc.unary_unary_rpc_method_handler(
                     servicer.StartUserRequest,
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.StartUserRequestRequest.FromString,
@@ -217,7 +300,7 @@ def add_IdentityServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class IdentityService:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
     """
 
     @staticmethod
@@ -426,6 +509,141 @@ class IdentityService:
             '/flightrak.identity.v1.IdentityService/SetUserRoles',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.SerializeToString,
             flightrak_dot_identity_dot_v1_dot_identity__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/IssueInvitation',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.IssueInvitationRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/SetPassword',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDistributionLists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/ListDistributionLists',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.ListDistributionListsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDistributionList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/AddDistributionList',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.AddDistributionListRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.DistributionList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveDistributionList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/RemoveDistributionList',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.RemoveDistributionListResponse.FromString,
             options,
             channel_credentials,
             insecure,
