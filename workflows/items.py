@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from flightrak.tokens import Principal
+
 
 @dataclass
 class Actor:
@@ -9,6 +11,12 @@ class Actor:
     name: str
     duns: str
     roles: list[str]
+    company_kind: str = ""  # CR, TDSP, SP, ...; older histories lack it
+
+
+def principal_of(actor: Actor) -> Principal:
+    """The actor as the shared authorization rules (flightrak.authz) take it."""
+    return Principal(actor.user_id, actor.duns, frozenset(actor.roles), actor.name, actor.company_kind)
 
 
 # Steps that nobody clicked (a deadline passing, a transaction arriving) are recorded under this name.

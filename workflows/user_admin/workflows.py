@@ -10,8 +10,15 @@ with workflow.unsafe.imports_passed_through():
     from flightrak import authz
     from flightrak.tokens import Principal
     from workflows import search_attributes as sa
+    from workflows.items import SYSTEM_ACTOR
     from workflows.user_admin import models as m
     from workflows.user_admin.ids import user_request_workflow_id
+
+# A request left open this long with no recorded step is cancelled by FlighTrak itself.
+IDLE_EXPIRY = timedelta(days=30)
+IDLE_EXPIRY_PATCH = "user-request-idle-expiry"
+EXPIRED = "Expired"
+EXPIRED_COMMENT = "No action for 30 days; the request was cancelled and nothing was changed."
 
 ACTIVITY_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -48,7 +55,22 @@ class UserAdminRequestWorkflow:
     @workflow.run
     async def run(self, request: m.UserRequestInput) -> m.RequestStatus:
         self._upsert_search_attributes()
-        await workflow.wait_condition(lambda: self._state in m.CLOSED_STATES)
+        if workflow.patched(IDLE_EXPIRY_PATCH):
+            while self._state not in m.CLOSED_STATES:
+                seq = self._seq
+                try:
+                    await workflow.wait_condition(
+                        lambda seq=seq: self._state in m.CLOSED_STATES or self._seq != seq, timeout=IDLE_EXPIRY
+                    )
+                except TimeoutError:
+                    # An action still running when the clock runs out (a Commit retrying its activity) decides first.
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    if self._seq == seq and self._state not in m.CLOSED_STATES:
+                        expiry = m.ActionInput(actor=SYSTEM_ACTOR, comment=EXPIRED_COMMENT)
+                        await self._move(m.CANCELLED, expiry, EXPIRED, {})
+        else:
+            # Requests started before the idle expiry existed replay their original commands.
+            await workflow.wait_condition(lambda: self._state in m.CLOSED_STATES)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -116,7 +138,8 @@ class UserAdminRequestWorkflow:
             raise ValueError("only an MP Admin of this company, or ERCOT, may act on this request")
 
     async def _move(self, to_state: str, action: m.ActionInput, label: str, changes: dict[str, str]) -> None:
-        from_state = self._state
+        # The state changes before the step is recorded, so an action arriving meanwhile sees it.
+        from_state, self._state = self._state, to_state
         self._seq += 1
         transition = m.ItemTransition(
             workflow_id=user_request_workflow_id(self._request.item_id),
@@ -142,7 +165,6 @@ class UserAdminRequestWorkflow:
             comment=action.comment,
         )
         await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, transition, **ACTIVITY_OPTIONS)
-        self._state = to_state
         self._upsert_search_attributes()
 
     def _upsert_search_attributes(self) -> None:
