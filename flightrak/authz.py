@@ -19,3 +19,33 @@ def may_see_company_users(actor: Principal, company_duns: str) -> bool:
 def may_manage_companies(actor: Principal) -> bool:
     """ERCOT creates companies and their first MP Admin, and assigns roles such as AR/BAR."""
     return actor.is_ercot_admin
+
+
+def may_register(actor: Principal, cr_duns: str) -> bool:
+    """Only the CR's Authorized Representative or Backup registers for, or withdraws from, a flight."""
+    is_cr = actor.company_kind == "CR"
+    return is_cr and actor.duns == cr_duns and (actor.has(roles.AR) or actor.has(roles.BAR))
+
+
+def may_review_registrations(actor: Principal) -> bool:
+    return actor.is_ercot
+
+
+def may_run_flights(actor: Principal) -> bool:
+    """ERCOT's admins create flights, move their dates and open each testing phase."""
+    return actor.is_ercot_admin
+
+
+def may_see_service_provider(actor: Principal, cr_duns: str, sp_duns: str) -> bool:
+    """Who a CR chose as its Service Provider is confidential: the CR, that SP and ERCOT only."""
+    return actor.is_ercot or actor.duns == cr_duns or (bool(sp_duns) and actor.duns == sp_duns)
+
+
+def may_see_registration(actor: Principal, cr_duns: str, sp_duns: str, paired_tdsps: frozenset[str]) -> bool:
+    """The CR, its SP and ERCOT see a registration whole; a TDSP it pairs with sees it without the SP."""
+    return may_see_service_provider(actor, cr_duns, sp_duns) or actor.duns in paired_tdsps
+
+
+def may_manage_distribution_lists(actor: Principal, company_duns: str) -> bool:
+    """A company's distribution lists are kept by whoever administers its users."""
+    return may_administer_users(actor, company_duns)

@@ -45,6 +45,10 @@ class Unauthenticated(DomainError):
     status = grpc.StatusCode.UNAUTHENTICATED
 
 
+class Unavailable(DomainError):
+    status = grpc.StatusCode.UNAVAILABLE
+
+
 def encode_fields(fields: dict[str, str]) -> str:
     return json.dumps(fields, sort_keys=True)
 

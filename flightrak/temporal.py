@@ -4,9 +4,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from flightrak import telemetry
+from flightrak import errors, telemetry
 from flightrak.settings import Settings
 
 
@@ -16,6 +18,23 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         plugins=telemetry.temporal_plugins(),
     )
+
+
+async def run_update(pending, gone: str = "this item's workflow is no longer running"):
+    """Awaits a workflow update; a validator's refusal becomes a domain error the caller can read."""
+    try:
+        return await pending
+    except WorkflowUpdateFailedError as error:
+        cause = error.cause
+        if isinstance(cause, ApplicationError) and cause.type == "InvalidFields" and cause.details:
+            raise errors.InvalidFields(dict(cause.details[0])) from None
+        raise errors.FailedPrecondition(str(getattr(cause, "message", cause) or error)) from None
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise errors.NotFound(gone) from None
+        if error.status == RPCStatusCode.ALREADY_EXISTS:
+            raise errors.Conflict(str(error)) from None
+        raise
 
 
 def binary(name: str) -> str:

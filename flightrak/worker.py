@@ -11,28 +11,33 @@ from flightrak import db, telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
-from workflows import user_admin
-from workflows.user_admin.models import ACTIVITY_TASK_QUEUE
+from services.registration.activities import RegistrationActivities
+from services.testbed.activities import TestbedActivities
+from workflows import flight, registration, user_admin
+from workflows.flight.workflows import FlightWorkflow
+from workflows.registration import models as registrations
+from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.user_admin.models import ACTIVITY_TASK_QUEUE as IDENTITY_TASK_QUEUE
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
 
-WORKFLOWS = {user_admin.TASK_QUEUE: [UserAdminRequestWorkflow]}
+WORKFLOWS = {
+    user_admin.TASK_QUEUE: [UserAdminRequestWorkflow],
+    flight.TASK_QUEUE: [FlightWorkflow],
+    registration.TASK_QUEUE: [FlightRegistrationWorkflow],
+}
 
 
 def build_workers(client: Client, sessions, **options) -> list[Worker]:
     identity = IdentityActivities(sessions)
-    workers = [
-        Worker(client, task_queue=queue, workflows=flows, **options)
-        for queue, flows in WORKFLOWS.items()
+    activities = {
+        IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
+        registrations.ACTIVITY_TASK_QUEUE: RegistrationActivities(sessions).all(),
+        registrations.TESTBED_TASK_QUEUE: TestbedActivities(sessions).all(),
+    }
+    return [
+        *(Worker(client, task_queue=queue, workflows=flows, **options) for queue, flows in WORKFLOWS.items()),
+        *(Worker(client, task_queue=queue, activities=acts, **options) for queue, acts in activities.items()),
     ]
-    workers.append(
-        Worker(
-            client,
-            task_queue=ACTIVITY_TASK_QUEUE,
-            activities=[identity.record_item_transition, identity.apply_user_change],
-            **options,
-        )
-    )
-    return workers
 
 
 async def run() -> None:

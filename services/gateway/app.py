@@ -14,7 +14,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from flightrak import telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.settings import Settings, get_settings
-from services.gateway import api, pages
+from services.gateway import api, flights, pages, reports, views
 from services.gateway.backends import ApiError, Backends
 
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(error.body(), status_code=error.status)
         if error.status == 401:
             return Response(status_code=303, headers={"location": f"/signin?next={request.url.path}"})
-        return pages.templates.TemplateResponse(
+        return views.templates.TemplateResponse(
             request, "error.html", {"caller": None, "error": error}, status_code=error.status
         )
 
@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"ready": ready, "components": components}, status_code=200 if ready else 503)
 
     api.register(app)
+    flights.register(app)
+    reports.register(app)
     pages.register(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
     return app

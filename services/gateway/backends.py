@@ -9,6 +9,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from flightrak import errors, grpc_runtime, projections
 from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2_grpc
+from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import SERVICE_PORTS, Settings
 
 HTTP_STATUS = {
@@ -49,18 +50,26 @@ class ApiError(Exception):
 class Backends:
     channels: dict[str, grpc.aio.Channel]
     identity: identity_pb2_grpc.IdentityServiceStub
+    registration: registration_pb2_grpc.RegistrationServiceStub
 
     @classmethod
     def connect(cls, settings: Settings) -> "Backends":
         channels = {name: grpc_runtime.channel(settings.service_address(name)) for name in SERVICE_PORTS}
-        return cls(channels, identity_pb2_grpc.IdentityServiceStub(channels["identity"]))
+        return cls(
+            channels,
+            identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
+            registration_pb2_grpc.RegistrationServiceStub(channels["registration"]),
+        )
+
+    def items_at(self, service: str) -> items_pb2_grpc.ItemServiceStub:
+        return items_pb2_grpc.ItemServiceStub(self.channels[service])
 
     def items_of(self, item_id: int) -> items_pb2_grpc.ItemServiceStub:
         """The ItemService of the service that owns this Item ID."""
         owner = projections.owner_of(item_id)
         if owner is None:
             raise ApiError(404, f"no item {item_id}")
-        return items_pb2_grpc.ItemServiceStub(self.channels[owner])
+        return self.items_at(owner)
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close() for channel in self.channels.values()))

@@ -2,26 +2,22 @@
 user-admin requests and items."""
 
 import secrets
-import time
-from pathlib import Path
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from flightrak import authz, roles
+from flightrak import authz
 from flightrak.identity.v1 import identity_pb2 as pb
-from services.gateway import api
-from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_token, csrf_valid
+from services.gateway import api, flights, reports, views
+from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
+from services.gateway.views import SignInRequired, templates
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals["role_labels"] = roles.ROLE_LABELS
 router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
 # A page holding a set-password token (or showing one) is neither cached nor named to another site.
 SECRET_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
-REFRESH_WHEN_SECONDS_LEFT = 300
 USER_FIELD_LABELS = {
     "first_name": "First Name",
     "last_name": "Last Name",
@@ -30,45 +26,47 @@ USER_FIELD_LABELS = {
     "phone": "Phone Number",
 }
 templates.env.globals["field_labels"] = USER_FIELD_LABELS
-
-
-class SignInRequired(Exception):
-    pass
+# What an item page shows under Details, per item type: the field and its label.
+DETAILS = {
+    "User Admin Request": USER_FIELD_LABELS,
+    "Flight": {
+        "designation": "Flight Designation",
+        "signup_deadline": "Flight Signup Deadline",
+        "registration_closes_at": "Registration Closes",
+        "day1_of_testing": "Day 1 of Testing",
+        "end_date": "End Date",
+    },
+    "Flight Registration": {
+        "flight": "Flight Designation",
+        "cr_name": "Competitive Retailer",
+        "testing_as": "Tests As",
+        "testing_as_reason": "Why",
+        "primary_contact_name": "Primary Contact",
+        "secondary_contact_name": "Secondary Contact",
+        "testing_contact_name": "Testing Contact",
+        "business_contact_list": "Business Contact Distribution List",
+        "customer_classes": "Customer Classes",
+        "tdsp_names": "TDSPs",
+        "edi_system": "EDI System",
+        "bank_name": "Bank",
+        "service_provider_name": "Service Provider",
+        "changing_banks": "Changing Banks",
+        "system_change": "System Change",
+        "testing_specifications_item_id": "Request for Testing Specifications",
+    },
+    "Request for Testing Specifications": {
+        "flight": "Flight Designation",
+        "cr_name": "Competitive Retailer",
+        "registration_item_id": "Flight Registration",
+    },
+}
+LINKED_ITEM_FIELDS = frozenset({"testing_specifications_item_id", "registration_item_id"})
 
 
 def register(app) -> None:
-    def set_session(response: Response, token: str) -> None:
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=not app.state.settings.development,
-            max_age=app.state.settings.token_ttl_seconds,
-            path="/",
-        )
-
-    async def page(request: Request, caller: Caller | None, name: str, status: int = 200, **context) -> Response:
-        if caller is None:
-            raise SignInRequired()
-        response = templates.TemplateResponse(
-            request,
-            name,
-            {"caller": caller.principal, "csrf": csrf_token(app.state.settings.token_secret, caller.token), **context},
-            status_code=status,
-        )
-        if caller.by_cookie and caller.principal.expires_at - time.time() < REFRESH_WHEN_SECONDS_LEFT:
-            refreshed = await call(app.state.backends.identity.RefreshToken, pb.RefreshTokenRequest(), caller.token)
-            set_session(response, refreshed.token)
-        return response
-
-    async def form_of(request: Request, caller: Caller | None) -> dict[str, str]:
-        if caller is None:
-            raise SignInRequired()
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        if not csrf_valid(app.state.settings.token_secret, caller.token, form.pop("csrf_token", None)):
-            raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
-        return form
+    page = partial(views.render, app)
+    form_of = partial(views.read_form, app)
+    set_session = partial(views.set_session, app)
 
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -121,7 +119,14 @@ def register(app) -> None:
         requests = await call(
             app.state.backends.identity.ListUserRequests, pb.ListUserRequestsRequest(), caller.token
         )
-        return await page(request, caller, "home.html", me=me, items=requests.items)
+        names = list(reports.DASHBOARDS["general"][1])
+        if authz.may_review_registrations(caller.principal):
+            names.insert(0, "registrations-for-review")
+        general = [await reports.fetch_report(app, name, caller.token) for name in names]
+        return await page(
+            request, caller, "home.html", me=me, items=requests.items,
+            reports=[(report, reports.as_rows(report)) for report in general], flight="",
+        )
 
     @router.get("/set-password", response_class=HTMLResponse)
     async def set_password_form(request: Request, token: str = "") -> Response:
@@ -254,26 +259,40 @@ def register(app) -> None:
             raise
         return RedirectResponse(f"/items/{item.item_id}", status_code=303)
 
+    async def item_view(
+        request: Request, caller: Caller, item, values: dict, error: ApiError | None = None, editing: str = ""
+    ) -> Response:
+        """One page for every item type; flights and registrations also need the Register form's facts."""
+        registration_form = None
+        designation = item.fields.get("designation") or item.fields.get("flight")
+        if item.item_type in ("Flight", "Flight Registration") and authz.may_register(
+            caller.principal, caller.principal.duns
+        ):
+            registration_form = await flights.registration_form(app, designation, caller.token)
+        return await page(
+            request, caller, "item.html", status=error.status if error else 200, item=item, values=values,
+            error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
+            form=registration_form, editing=editing,
+        )
+
     @router.get("/items/{item_id}", response_class=HTMLResponse)
-    async def item_page(request: Request, item_id: int, caller: MaybeCaller) -> Response:
-        if caller is None:
-            raise SignInRequired()
+    async def item_page(request: Request, item_id: int, caller: MaybeCaller, edit: str = "") -> Response:
+        caller = views.signed_in(caller)
         item = await api.fetch_item(app, item_id, caller.token)
-        return await page(request, caller, "item.html", item=item, values=dict(item.fields), error=None)
+        return await item_view(request, caller, item, dict(item.fields), editing=edit)
 
     @router.post("/items/{item_id}/actions")
     async def item_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:
         form = await form_of(request, caller)
         action, comment = form.pop("action", ""), form.pop("comment", "")
-        fields = {name: value for name, value in form.items() if name in USER_FIELD_LABELS}
+        form.pop("do", None)
         try:
-            await api.act_on_item(app, item_id, action, fields, comment, caller.token)
+            await api.act_on_item(app, item_id, action, form, comment, caller.token)
         except ApiError as error:
             if error.status not in (400, 409):
                 raise
             item = await api.fetch_item(app, item_id, caller.token)
-            values = {**item.fields, **fields}
-            return await page(request, caller, "item.html", status=error.status, item=item, values=values, error=error)
+            return await item_view(request, caller, item, {**item.fields, **form}, error, editing=action)
         return RedirectResponse(f"/items/{item_id}", status_code=303)
 
     app.include_router(router)

@@ -1,16 +1,313 @@
-"""The registration gRPC servicer. Its flows arrive with later issues; the caller check already applies."""
+"""The registration gRPC servicer: flights, registrations and their reports. Translate, authorize, call."""
 
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from flightrak import authz, errors, grpc_runtime, projections, tokens
 from flightrak.grpc_runtime import caller
+from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
 from flightrak.registration.v1 import registration_pb2_grpc
+from flightrak.settings import Settings
+from flightrak.temporal import run_update
+from services.registration import domain, models, reports, store
+from services.registration.directory import Directory
+from workflows import flight as flight_flow
+from workflows import registration as registration_flow
+from workflows.flight import models as flights
+from workflows.flight import rules as flight_rules
+from workflows.flight.ids import flight_workflow_id
+from workflows.flight.workflows import FlightWorkflow
+from workflows.items import Actor
+from workflows.registration import models as registrations
+from workflows.registration import rules as registration_rules
+from workflows.registration.ids import registration_workflow_id
+from workflows.registration.workflows import FlightRegistrationWorkflow
 
 
-class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer):
-    async def Describe(self, request, context) -> pb.DescribeResponse:
+def _actor(principal: tokens.Principal) -> Actor:
+    return Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles), principal.company_kind)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _flight_proto(flight: models.Flight) -> pb.Flight:
+    return pb.Flight(
+        item_id=flight.item_id,
+        designation=flight.designation,
+        signup_deadline=flight.signup_deadline.isoformat(),
+        registration_closes_at=flight.registration_closes_at.astimezone(domain.CENTRAL).isoformat(),
+        day1_of_testing=flight.day1_of_testing.isoformat(),
+        end_date=flight.end_date.isoformat(),
+        state=flight.state,
+        open_for_registration=flight.state == flights.OPEN and flight.registration_closes_at > _now(),
+    )
+
+
+def _flight_context(flight: models.Flight) -> registrations.FlightContext:
+    closes_at = flight.registration_closes_at.astimezone(domain.CENTRAL).isoformat()
+    return registrations.FlightContext(flight.state, closes_at)
+
+
+class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, items_pb2_grpc.ItemServiceServicer):
+    def __init__(self, sessions: async_sessionmaker, temporal: Client, directory: Directory):
+        self._sessions = sessions
+        self._temporal = temporal
+        self._directory = directory
+
+    # Flights
+
+    async def CreateFlight(self, request: pb.CreateFlightRequest, context) -> pb.Flight:
         principal = caller()
-        return pb.DescribeResponse(service="registration", caller_user_id=principal.user_id, caller_duns=principal.duns)
+        if not authz.may_run_flights(principal):
+            raise errors.PermissionDenied("only an ERCOT admin creates flights")
+        designation = request.designation.strip()
+        raw = {
+            "signup_deadline": request.signup_deadline,
+            "day1_of_testing": request.day1_of_testing,
+            "end_date": request.end_date,
+            "signup_deadline_time": request.signup_deadline_time,
+        }
+        dates, problems = domain.flight_dates(raw, _now())
+        if not domain.valid_designation(designation):
+            problems = {"designation": "must be MMYY, the month and year of the flight (e.g. 0625)", **problems}
+        if problems:
+            raise errors.InvalidFields(problems)
+        async with self._sessions() as session:
+            if await session.get(models.Flight, designation):
+                raise errors.Conflict(f"flight {designation} already exists", {"designation": "already exists"})
+            item_id = await store.next_item_id(session)
+        start = WithStartWorkflowOperation(
+            FlightWorkflow.run,
+            flights.FlightInput(item_id, designation, dates, principal.duns),
+            id=flight_workflow_id(designation),
+            task_queue=flight_flow.TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            await run_update(
+                self._temporal.execute_update_with_start_workflow(
+                    FlightWorkflow.create, _actor(principal), start_workflow_operation=start
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            raise errors.Conflict(f"flight {designation} already exists", {"designation": "already exists"}) from None
+        return await self._flight(designation)
+
+    async def ListFlights(self, request, context) -> pb.ListFlightsResponse:
+        caller()
+        async with self._sessions() as session:
+            found = await store.flights_in(session)
+        return pb.ListFlightsResponse(flights=[_flight_proto(f) for f in found])
+
+    async def GetFlight(self, request: pb.GetFlightRequest, context) -> pb.Flight:
+        caller()
+        return await self._flight(request.designation)
+
+    async def _flight(self, designation: str) -> pb.Flight:
+        async with self._sessions() as session:
+            return _flight_proto(await store.flight(session, designation))
+
+    # Registration
+
+    async def GetRegistrationForm(self, request: pb.GetRegistrationFormRequest, context) -> pb.RegistrationForm:
+        principal = caller()
+        async with self._sessions() as session:
+            flight = await store.flight(session, request.designation)
+            existing = await store.open_registration(session, flight.designation, principal.duns)
+            existing_cr = await store.approved_before(session, principal.duns, flight.designation)
+            last = await store.last_registration_fields(session, principal.duns)
+        refusal = self._registration_refusal(principal, flight, existing)
+        form = pb.RegistrationForm(
+            flight=_flight_proto(flight),
+            may_register=refusal is None,
+            refusal=refusal or "",
+            existing_item_id=existing.item_id if existing else 0,
+            existing_cr=existing_cr,
+            customer_classes=[pb.Choice(value=k, label=v) for k, v in domain.CUSTOMER_CLASSES.items()],
+        )
+        if not authz.may_register(principal, principal.duns):
+            return form
+        choices = await self._directory.choices(principal.duns)
+        values = {k: v for k, v in (last or {}).items() if k in registrations.FORM_FIELDS}
+        for name in registrations.EXISTING_CR_FIELDS:
+            values.pop(name, None)  # asked afresh for every flight
+        form.values.update(values)
+        form.contacts.extend(pb.Choice(value=k, label=v) for k, v in choices.contacts.items())
+        form.distribution_lists.extend(
+            pb.Choice(value=k, label=f"{v} <{k}>") for k, v in choices.distribution_lists.items()
+        )
+        form.tdsps.extend(pb.Choice(value=k, label=v) for k, v in choices.tdsps.items())
+        form.service_providers.extend(pb.Choice(value=k, label=v) for k, v in choices.service_providers.items())
+        return form
+
+    def _registration_refusal(
+        self, principal: tokens.Principal, flight: models.Flight, existing: models.Registration | None
+    ) -> str | None:
+        if existing is not None:
+            return (
+                f"Your company is already registered for flight {flight.designation} "
+                f"(Item ID {existing.item_id}); it cannot register twice."
+            )
+        context = _flight_context(flight)
+        return registration_rules.refusal(registrations.OK, "", principal, principal.duns, context, _now())
+
+    async def Register(self, request: pb.RegisterRequest, context) -> items_pb2.Item:
+        principal = caller()
+        async with self._sessions() as session:
+            flight = await store.flight(session, request.designation)
+            existing = await store.open_registration(session, flight.designation, principal.duns)
+            refusal = self._registration_refusal(principal, flight, existing)
+            if refusal is not None:
+                if existing is not None:
+                    raise errors.Conflict(refusal, {"flight": "already registered"})
+                if not authz.may_register(principal, principal.duns):
+                    raise errors.PermissionDenied(refusal)
+                raise errors.FailedPrecondition(refusal, {"flight": refusal})
+            existing_cr = await store.approved_before(session, principal.duns, flight.designation)
+            fields = await self._checked_fields(session, principal.duns, dict(request.fields), existing_cr)
+            item_id = await store.next_item_id(session)
+        company = await self._directory.company(principal.duns)
+        start = WithStartWorkflowOperation(
+            FlightRegistrationWorkflow.run,
+            registrations.RegistrationInput(item_id, flight.designation, company.duns, company.name),
+            id=registration_workflow_id(flight.designation, company.duns),
+            task_queue=registration_flow.TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        action = registrations.RegistrationAction(_actor(principal), _flight_context(flight), fields)
+        try:
+            await run_update(
+                self._temporal.execute_update_with_start_workflow(
+                    FlightRegistrationWorkflow.ok, action, start_workflow_operation=start
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            raise errors.Conflict(
+                f"Your company is already registered for flight {flight.designation}; it cannot register twice.",
+                {"flight": "already registered"},
+            ) from None
+        return await self._item(item_id, principal)
+
+    async def _checked_fields(self, session, cr_duns: str, raw: dict[str, str], existing_cr: bool) -> dict[str, str]:
+        """Validates the form against the CR's users and the market, and decides the testing umbrella."""
+        choices = await self._directory.choices(cr_duns)
+        fields, problems = domain.clean_registration(raw, choices, existing_cr)
+        if problems:
+            labelled = {name: f"{domain.REGISTRATION_FIELD_LABELS[name]} {p}" for name, p in problems.items()}
+            raise errors.InvalidFields(problems, "Please correct: " + "; ".join(labelled.values()))
+        company = await self._directory.company(cr_duns)
+        parent_fields = None
+        if company.parent_duns:
+            parent_fields = await store.last_registration_fields(session, company.parent_duns)
+        fields["testing_as"], fields["testing_as_reason"] = domain.testing_umbrella(
+            company.parent_duns, company.parent_name, parent_fields, fields, existing_cr
+        )
+        return fields
+
+    # Items
+
+    async def GetItem(self, request: items_pb2.GetItemRequest, context) -> items_pb2.Item:
+        return await self._item(request.item_id, caller())
+
+    async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
+        principal = caller()
+        async with self._sessions() as session:
+            item = await self._visible_item(session, request.item_id, principal)
+            if item.item_type == flights.ITEM_TYPE:
+                flight = await store.flight(session, item.fields["designation"])
+                pending = self._flight_action(flight, request, principal)
+            else:
+                flight = await store.flight(session, item.fields["flight"])
+                pending = await self._registration_action(session, item, flight, request, principal)
+        await run_update(pending)
+        return await self._item(request.item_id, principal)
+
+    def _flight_action(self, flight: models.Flight, request: items_pb2.ActOnItemRequest, principal):
+        problem = flight_rules.refusal(request.action, flight.state, principal, flight.registration_closes_at, _now())
+        if problem is not None:
+            raise errors.FailedPrecondition(problem)
+        handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
+        if request.action == flights.CHANGE_DATES:
+            current = {
+                "signup_deadline_time": flight.registration_closes_at.astimezone(domain.CENTRAL).time().isoformat(),
+                "signup_deadline": flight.signup_deadline.isoformat(),
+                "day1_of_testing": flight.day1_of_testing.isoformat(),
+                "end_date": flight.end_date.isoformat(),
+            }
+            given = {name: value for name, value in request.fields.items() if value.strip()}
+            dates, problems = domain.flight_dates({**current, **given}, _now())
+            if problems:
+                raise errors.InvalidFields(problems)
+            change = flights.DatesChange(_actor(principal), dates, request.comment)
+            return handle.execute_update(FlightWorkflow.change_dates, change)
+        change = flights.PhaseChange(_actor(principal), request.action, request.comment)
+        return handle.execute_update(FlightWorkflow.advance, change)
+
+    async def _registration_action(self, session, item, flight, request: items_pb2.ActOnItemRequest, principal):
+        context = _flight_context(flight)
+        problem = registration_rules.refusal(
+            request.action, item.state, principal, item.company_duns, context, _now(), request.comment
+        )
+        if problem is not None:
+            if request.action == registrations.RETURN_TO_CR and "comment" in problem:
+                raise errors.InvalidFields({"comment": problem})
+            raise errors.FailedPrecondition(problem)
+        fields: dict[str, str] = {}
+        if request.action == registrations.MODIFY:
+            existing_cr = await store.approved_before(session, item.company_duns, flight.designation)
+            fields = await self._checked_fields(session, item.company_duns, dict(request.fields), existing_cr)
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        action = registrations.RegistrationAction(_actor(principal), context, fields, request.comment)
+        return handle.execute_update(request.action, action)
+
+    async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
+        item = await projections.item(session, models.Item, item_id)
+        if item.item_type == registrations.ITEM_TYPE:
+            provider = item.fields.get(registrations.SERVICE_PROVIDER, "")
+            tdsps = await store.paired_tdsps(session, item_id)
+            if not authz.may_see_registration(principal, item.company_duns, provider, tdsps):
+                raise errors.NotFound(f"no item {item_id}")
+        return item
+
+    async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
+        async with self._sessions() as session:
+            item = await self._visible_item(session, item_id, principal)
+            history = await projections.history(session, models.ItemHistory, item_id)
+            if item.item_type == flights.ITEM_TYPE:
+                flight = await store.flight(session, item.fields["designation"])
+                actions = flight_rules.actions_for(flight.state, principal, flight.registration_closes_at, _now())
+                return projections.item_proto(item, history, actions)
+            flight = await store.flight(session, item.fields["flight"])
+        actions = registration_rules.actions_for(
+            item.state, principal, item.company_duns, _flight_context(flight), _now()
+        )
+        return projections.item_proto(
+            item,
+            history,
+            actions,
+            fields=domain.visible_fields(principal, item.company_duns, item.fields),
+            changes_of=lambda entry: domain.visible_changes(principal, item.company_duns, entry.changes),
+        )
+
+    async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
+        principal = caller()
+        async with self._sessions() as session:
+            return await reports.build(session, request, principal, _now())
 
 
-async def register(server, settings, sessions) -> str:
-    registration_pb2_grpc.add_RegistrationServiceServicer_to_server(RegistrationServicer(), server)
+async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:
+    from flightrak import temporal
+
+    directory = Directory(grpc_runtime.channel(settings.service_address("identity")))
+    servicer = RegistrationServicer(sessions, await temporal.connect(settings), directory)
+    registration_pb2_grpc.add_RegistrationServiceServicer_to_server(servicer, server)
+    items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     return pb.DESCRIPTOR.services_by_name["RegistrationService"].full_name

@@ -46,6 +46,11 @@ class ItemServiceStub:
                 request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ActOnItemRequest.SerializeToString,
                 response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
                 _registered_method=True)
+        self.GetReport = channel.unary_unary(
+                '/flightrak.items.v1.ItemService/GetReport',
+                request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.SerializeToString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Report.FromString,
+                _registered_method=True)
 
 
 class ItemServiceServicer:
@@ -65,6 +70,13 @@ class ItemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReport(self, request, context):
+        """A dashboard report the service owns, limited to the rows the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ItemServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +89,11 @@ def add_ItemServiceServicer_to_server(servicer, server):
                     servicer.ActOnItem,
                     request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ActOnItemRequest.FromString,
                     response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.SerializeToString,
+            ),
+            'GetReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReport,
+                    request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.FromString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Report.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +152,33 @@ class ItemService:
             '/flightrak.items.v1.ItemService/ActOnItem',
             flightrak_dot_items_dot_v1_dot_items__pb2.ActOnItemRequest.SerializeToString,
             flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.items.v1.ItemService/GetReport',
+            flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.SerializeToString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.Report.FromString,
             options,
             channel_credentials,
             insecure,

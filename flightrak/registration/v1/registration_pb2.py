@@ -22,19 +22,42 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from flightrak.items.v1 import items_pb2 as flightrak_dot_items_dot_v1_dot_items__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,flightrak/registration/v1/registration.proto\x12\x19\x66lightrak.registration.v1\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t2z\n\x13RegistrationService\x12\x63\n\x08\x44\x65scribe\x12*.flightrak.registration.v1.DescribeRequest\x1a+.flightrak.registration.v1.DescribeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,flightrak/registration/v1/registration.proto\x12\x19\x66lightrak.registration.v1\x1a\x1e\x66lightrak/items/v1/items.proto\"\xc0\x01\n\x06\x46light\x12\x0f\n\x07item_id\x18\x01 \x01(\x03\x12\x13\n\x0b\x64\x65signation\x18\x02 \x01(\t\x12\x17\n\x0fsignup_deadline\x18\x03 \x01(\t\x12\x1e\n\x16registration_closes_at\x18\x04 \x01(\t\x12\x17\n\x0f\x64\x61y1_of_testing\x18\x05 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x06 \x01(\t\x12\r\n\x05state\x18\x07 \x01(\t\x12\x1d\n\x15open_for_registration\x18\x08 \x01(\x08\"\x8c\x01\n\x13\x43reateFlightRequest\x12\x13\n\x0b\x64\x65signation\x18\x01 \x01(\t\x12\x17\n\x0fsignup_deadline\x18\x02 \x01(\t\x12\x17\n\x0f\x64\x61y1_of_testing\x18\x03 \x01(\t\x12\x10\n\x08\x65nd_date\x18\x04 \x01(\t\x12\x1c\n\x14signup_deadline_time\x18\x05 \x01(\t\"\x14\n\x12ListFlightsRequest\"I\n\x13ListFlightsResponse\x12\x32\n\x07\x66lights\x18\x01 \x03(\x0b\x32!.flightrak.registration.v1.Flight\"\'\n\x10GetFlightRequest\x12\x13\n\x0b\x64\x65signation\x18\x01 \x01(\t\"1\n\x1aGetRegistrationFormRequest\x12\x13\n\x0b\x64\x65signation\x18\x01 \x01(\t\"&\n\x06\x43hoice\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\"\xb4\x04\n\x10RegistrationForm\x12\x31\n\x06\x66light\x18\x01 \x01(\x0b\x32!.flightrak.registration.v1.Flight\x12\x14\n\x0cmay_register\x18\x02 \x01(\x08\x12\x0f\n\x07refusal\x18\x03 \x01(\t\x12\x18\n\x10\x65xisting_item_id\x18\x04 \x01(\x03\x12\x13\n\x0b\x65xisting_cr\x18\x05 \x01(\x08\x12G\n\x06values\x18\x06 \x03(\x0b\x32\x37.flightrak.registration.v1.RegistrationForm.ValuesEntry\x12\x33\n\x08\x63ontacts\x18\x07 \x03(\x0b\x32!.flightrak.registration.v1.Choice\x12=\n\x12\x64istribution_lists\x18\x08 \x03(\x0b\x32!.flightrak.registration.v1.Choice\x12\x30\n\x05tdsps\x18\t \x03(\x0b\x32!.flightrak.registration.v1.Choice\x12<\n\x11service_providers\x18\n \x03(\x0b\x32!.flightrak.registration.v1.Choice\x12;\n\x10\x63ustomer_classes\x18\x0b \x03(\x0b\x32!.flightrak.registration.v1.Choice\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x9d\x01\n\x0fRegisterRequest\x12\x13\n\x0b\x64\x65signation\x18\x01 \x01(\t\x12\x46\n\x06\x66ields\x18\x02 \x03(\x0b\x32\x36.flightrak.registration.v1.RegisterRequest.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\x90\x04\n\x13RegistrationService\x12\x61\n\x0c\x43reateFlight\x12..flightrak.registration.v1.CreateFlightRequest\x1a!.flightrak.registration.v1.Flight\x12l\n\x0bListFlights\x12-.flightrak.registration.v1.ListFlightsRequest\x1a..flightrak.registration.v1.ListFlightsResponse\x12[\n\tGetFlight\x12+.flightrak.registration.v1.GetFlightRequest\x1a!.flightrak.registration.v1.Flight\x12y\n\x13GetRegistrationForm\x12\x35.flightrak.registration.v1.GetRegistrationFormRequest\x1a+.flightrak.registration.v1.RegistrationForm\x12P\n\x08Register\x12*.flightrak.registration.v1.RegisterRequest\x1a\x18.flightrak.items.v1.Itemb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flightrak.registration.v1.registration_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DESCRIBEREQUEST']._serialized_start=75
-  _globals['_DESCRIBEREQUEST']._serialized_end=92
-  _globals['_DESCRIBERESPONSE']._serialized_start=94
-  _globals['_DESCRIBERESPONSE']._serialized_end=174
-  _globals['_REGISTRATIONSERVICE']._serialized_start=176
-  _globals['_REGISTRATIONSERVICE']._serialized_end=298
+  _globals['_REGISTRATIONFORM_VALUESENTRY']._loaded_options = None
+  _globals['_REGISTRATIONFORM_VALUESENTRY']._serialized_options = b'8\001'
+  _globals['_REGISTERREQUEST_FIELDSENTRY']._loaded_options = None
+  _globals['_REGISTERREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_FLIGHT']._serialized_start=108
+  _globals['_FLIGHT']._serialized_end=300
+  _globals['_CREATEFLIGHTREQUEST']._serialized_start=303
+  _globals['_CREATEFLIGHTREQUEST']._serialized_end=443
+  _globals['_LISTFLIGHTSREQUEST']._serialized_start=445
+  _globals['_LISTFLIGHTSREQUEST']._serialized_end=465
+  _globals['_LISTFLIGHTSRESPONSE']._serialized_start=467
+  _globals['_LISTFLIGHTSRESPONSE']._serialized_end=540
+  _globals['_GETFLIGHTREQUEST']._serialized_start=542
+  _globals['_GETFLIGHTREQUEST']._serialized_end=581
+  _globals['_GETREGISTRATIONFORMREQUEST']._serialized_start=583
+  _globals['_GETREGISTRATIONFORMREQUEST']._serialized_end=632
+  _globals['_CHOICE']._serialized_start=634
+  _globals['_CHOICE']._serialized_end=672
+  _globals['_REGISTRATIONFORM']._serialized_start=675
+  _globals['_REGISTRATIONFORM']._serialized_end=1239
+  _globals['_REGISTRATIONFORM_VALUESENTRY']._serialized_start=1194
+  _globals['_REGISTRATIONFORM_VALUESENTRY']._serialized_end=1239
+  _globals['_REGISTERREQUEST']._serialized_start=1242
+  _globals['_REGISTERREQUEST']._serialized_end=1399
+  _globals['_REGISTERREQUEST_FIELDSENTRY']._serialized_start=1354
+  _globals['_REGISTERREQUEST_FIELDSENTRY']._serialized_end=1399
+  _globals['_REGISTRATIONSERVICE']._serialized_start=1402
+  _globals['_REGISTRATIONSERVICE']._serialized_end=1930
 # @@protoc_insertion_point(module_scope)

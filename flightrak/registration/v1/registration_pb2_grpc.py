@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from flightrak.items.v1 import items_pb2 as flightrak_dot_items_dot_v1_dot_items__pb2
 from flightrak.registration.v1 import registration_pb2 as flightrak_dot_registration_dot_v1_dot_registration__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -26,8 +27,8 @@ if _version_not_supported:
 
 
 class RegistrationServiceStub:
-    """The registration service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """Flights and flight registrations. Both are items: read and act on them through the
+    ItemService this process also serves (GetItem, ActOnItem, GetReport).
     """
 
     def __init__(self, channel):
@@ -36,20 +37,66 @@ class RegistrationServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.Describe = channel.unary_unary(
-                '/flightrak.registration.v1.RegistrationService/Describe',
-                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeRequest.SerializeToString,
-                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeResponse.FromString,
+        self.CreateFlight = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/CreateFlight',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateFlightRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.FromString,
+                _registered_method=True)
+        self.ListFlights = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/ListFlights',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsResponse.FromString,
+                _registered_method=True)
+        self.GetFlight = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/GetFlight',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetFlightRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.FromString,
+                _registered_method=True)
+        self.GetRegistrationForm = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/GetRegistrationForm',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetRegistrationFormRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegistrationForm.FromString,
+                _registered_method=True)
+        self.Register = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/Register',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.SerializeToString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
                 _registered_method=True)
 
 
 class RegistrationServiceServicer:
-    """The registration service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """Flights and flight registrations. Both are items: read and act on them through the
+    ItemService this process also serves (GetItem, ActOnItem, GetReport).
     """
 
-    def Describe(self, request, context):
+    def CreateFlight(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFlights(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFlight(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRegistrationForm(self, request, context):
+        """What the Register form needs: the flight's key dates, the choices, and the values to start from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Register(self, request, context):
+        """The AR/BAR's first OK: validates every field, then starts the registration in Pending Submittal.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -57,10 +104,30 @@ class RegistrationServiceServicer:
 
 def add_RegistrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Describe': grpc.unary_unary_rpc_method_handler(
-                    servicer.Describe,
-                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeRequest.FromString,
-                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeResponse.SerializeToString,
+            'CreateFlight': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateFlight,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateFlightRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.SerializeToString,
+            ),
+            'ListFlights': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFlights,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsResponse.SerializeToString,
+            ),
+            'GetFlight': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFlight,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetFlightRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.SerializeToString,
+            ),
+            'GetRegistrationForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRegistrationForm,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetRegistrationFormRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegistrationForm.SerializeToString,
+            ),
+            'Register': grpc.unary_unary_rpc_method_handler(
+                    servicer.Register,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.FromString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -71,12 +138,12 @@ def add_RegistrationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class RegistrationService:
-    """The registration service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """Flights and flight registrations. Both are items: read and act on them through the
+    ItemService this process also serves (GetItem, ActOnItem, GetReport).
     """
 
     @staticmethod
-    def Describe(request,
+    def CreateFlight(request,
             target,
             options=(),
             channel_credentials=None,
@@ -89,9 +156,117 @@ class RegistrationService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/flightrak.registration.v1.RegistrationService/Describe',
-            flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeRequest.SerializeToString,
-            flightrak_dot_registration_dot_v1_dot_registration__pb2.DescribeResponse.FromString,
+            '/flightrak.registration.v1.RegistrationService/CreateFlight',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateFlightRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFlights(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/ListFlights',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListFlightsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFlight(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/GetFlight',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.GetFlightRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.Flight.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRegistrationForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/GetRegistrationForm',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.GetRegistrationFormRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.RegistrationForm.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Register(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/Register',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.SerializeToString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
             options,
             channel_credentials,
             insecure,

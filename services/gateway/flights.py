@@ -1,0 +1,171 @@
+"""Flights and flight registration: the API operations and the pages (guide §5)."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from google.protobuf.json_format import MessageToDict
+from pydantic import BaseModel, Field
+
+from flightrak import authz
+from flightrak.registration.v1 import registration_pb2 as pb
+from services.gateway import views
+from services.gateway.auth import ApiCaller, Caller, MaybeCaller
+from services.gateway.backends import ApiError, call
+
+router = APIRouter(prefix="/api/v1", tags=["flights"])
+FLIGHT_FIELDS = ("designation", "signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
+REGISTRATION_FIELDS = (
+    "primary_contact",
+    "secondary_contact",
+    "testing_contact",
+    "business_contact_list",
+    "customer_classes",
+    "tdsps",
+    "edi_system",
+    "bank_name",
+    "service_provider",
+    "changing_banks",
+    "system_change",
+)
+
+
+def as_json(message) -> dict:
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+class FlightBody(BaseModel):
+    designation: str
+    signup_deadline: str = Field(description="YYYY-MM-DD; registration closes that day")
+    day1_of_testing: str
+    end_date: str
+    signup_deadline_time: str = Field("", description="HH:MM Central; 17:00 when empty")
+
+
+class RegistrationBody(BaseModel):
+    fields: dict[str, str]
+
+
+async def registration_form(app, designation: str, token: str) -> pb.RegistrationForm:
+    return await call(
+        app.state.backends.registration.GetRegistrationForm,
+        pb.GetRegistrationFormRequest(designation=designation),
+        token,
+    )
+
+
+def register(app) -> None:
+    @router.post("/flights", status_code=201, summary="ERCOT creates a flight; registration opens at once")
+    async def create_flight(body: FlightBody, caller: ApiCaller) -> dict:
+        reply = await call(
+            app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**body.model_dump()), caller.token
+        )
+        return as_json(reply)
+
+    @router.get("/flights", summary="Every flight, with its dates and state")
+    async def list_flights(caller: ApiCaller) -> dict:
+        reply = await call(app.state.backends.registration.ListFlights, pb.ListFlightsRequest(), caller.token)
+        return {"flights": [as_json(f) for f in reply.flights]}
+
+    @router.get("/flights/{designation}")
+    async def get_flight(designation: str, caller: ApiCaller) -> dict:
+        return as_json(
+            await call(
+                app.state.backends.registration.GetFlight, pb.GetFlightRequest(designation=designation), caller.token
+            )
+        )
+
+    @router.get("/flights/{designation}/registration-form", summary="The Register form: key dates, choices, values")
+    async def get_registration_form(designation: str, caller: ApiCaller) -> dict:
+        return as_json(await registration_form(app, designation, caller.token))
+
+    @router.post(
+        "/flights/{designation}/registrations",
+        status_code=201,
+        summary="AR/BAR registers the company (the form's OK): the registration starts in Pending Submittal",
+    )
+    async def create_registration(designation: str, body: RegistrationBody, caller: ApiCaller) -> dict:
+        request = pb.RegisterRequest(designation=designation, fields=body.fields)
+        return as_json(await call(app.state.backends.registration.Register, request, caller.token))
+
+    app.include_router(router)
+
+    @app.get("/flights/new", response_class=HTMLResponse, include_in_schema=False)
+    async def new_flight_page(request: Request, caller: MaybeCaller) -> Response:
+        return await flight_form(request, views.signed_in(caller), {}, None)
+
+    async def flight_form(request: Request, caller: Caller, values: dict, error: ApiError | None) -> Response:
+        if not authz.may_run_flights(caller.principal):
+            raise ApiError(403, "only an ERCOT admin creates flights")
+        status = error.status if error else 200
+        return await views.render(app, request, caller, "flight_form.html", status, values=values, error=error)
+
+    @app.post("/flights/new", include_in_schema=False)
+    async def create_flight_page(request: Request, caller: MaybeCaller) -> Response:
+        form = await views.read_form(app, request, caller)
+        values = {name: form.get(name, "") for name in FLIGHT_FIELDS}
+        try:
+            flight = await call(
+                app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**values), caller.token
+            )
+        except ApiError as error:
+            if error.status in (400, 409):
+                return await flight_form(request, caller, values, error)
+            raise
+        return RedirectResponse(f"/items/{flight.item_id}", status_code=303)
+
+    @app.get("/flights/{designation}", include_in_schema=False)
+    async def flight_page(designation: str, caller: MaybeCaller) -> Response:
+        caller = views.signed_in(caller)
+        flight = await call(
+            app.state.backends.registration.GetFlight, pb.GetFlightRequest(designation=designation), caller.token
+        )
+        return RedirectResponse(f"/items/{flight.item_id}", status_code=303)
+
+    @app.get("/search", include_in_schema=False)
+    async def search(caller: MaybeCaller, flight: str = "", item_id: str = "") -> Response:
+        """Search by Item ID or by flight number, as the guide's users do."""
+        views.signed_in(caller)
+        if item_id.strip():
+            if not item_id.strip().isdigit():
+                raise ApiError(400, f"'{item_id}' is not an Item ID", {"item_id": "an Item ID is a number"})
+            return RedirectResponse(f"/items/{item_id.strip()}", status_code=303)
+        if flight.strip():
+            return RedirectResponse(f"/flights/{flight.strip()}", status_code=303)
+        return RedirectResponse("/", status_code=303)
+
+    @app.get("/flights/{designation}/register", response_class=HTMLResponse, include_in_schema=False)
+    async def register_page(request: Request, designation: str, caller: MaybeCaller) -> Response:
+        caller = views.signed_in(caller)
+        form = await registration_form(app, designation, caller.token)
+        return await registration_page(request, caller, form, dict(form.values), None)
+
+    async def registration_page(
+        request: Request, caller: Caller, form: pb.RegistrationForm, values: dict, error: ApiError | None
+    ) -> Response:
+        if not authz.may_register(caller.principal, caller.principal.duns):
+            raise ApiError(403, "only an AR or BAR of a CR registers for a flight")
+        status = error.status if error else (409 if form.existing_item_id else 200)
+        return await views.render(
+            app,
+            request,
+            caller,
+            "registration_form.html",
+            status,
+            form=form,
+            values=values,
+            error=error,
+            action=f"/flights/{form.flight.designation}/register",
+        )
+
+    @app.post("/flights/{designation}/register", include_in_schema=False)
+    async def register_submit(request: Request, designation: str, caller: MaybeCaller) -> Response:
+        posted = await views.read_form(app, request, caller)
+        fields = {name: posted.get(name, "") for name in REGISTRATION_FIELDS}
+        try:
+            request_ = pb.RegisterRequest(designation=designation, fields=fields)
+            item = await call(app.state.backends.registration.Register, request_, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            form = await registration_form(app, designation, caller.token)
+            return await registration_page(request, caller, form, fields, error)
+        return RedirectResponse(f"/items/{item.item_id}", status_code=303)

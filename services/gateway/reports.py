@@ -1,0 +1,155 @@
+"""Every dashboard report: JSON rows with the guide's columns, CSV, Excel, and as a page."""
+
+import csv
+import io
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from openpyxl import Workbook
+
+from flightrak.items.v1 import items_pb2
+from services.gateway import views
+from services.gateway.auth import ApiCaller, MaybeCaller
+from services.gateway.backends import ApiError, call
+
+# Which service owns each report; the gateway itself serves the one made of links.
+REPORT_OWNERS = {
+    "available-flights": "registration",
+    "active-flights": "registration",
+    "flight-registration-records": "registration",
+    "registrations-for-review": "registration",
+    "test-pairings-for-the-current-flight": "registration",
+    "my-company-testing-information": "testbed",
+    "cr-test-specs": "testbed",
+    "sp-test-specs": "testbed",
+}
+ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
+    report="additional-flight-information",
+    title="Additional Flight Information",
+    columns=["Website", "Link"],
+    rows=[
+        items_pb2.ReportRow(values={"Website": title, "Link": link})
+        for title, link in (
+            (
+                "Retail Market Test Flight Information (ercot.com)",
+                "https://www.ercot.com/services/rq/lse/trt",
+            ),
+            ("Texas SET implementation guides", "https://www.ercot.com/mktrules/guides/txset"),
+            ("Retail Market Guide", "https://www.ercot.com/mktrules/guides/retail"),
+        )
+    ],
+)
+# Dashboards of the guide (§4), each a list of reports.
+DASHBOARDS = {
+    "general": (
+        "General",
+        ["available-flights", "active-flights", "my-company-testing-information", "additional-flight-information"],
+    ),
+    "pre-flight-cr": ("Pre-Flight (CR)", ["flight-registration-records", "cr-test-specs"]),
+    "pre-flight-sp": ("Pre-Flight (SP)", ["sp-test-specs"]),
+    "pre-flight-tdsp": ("Pre-Flight (TDSP)", ["test-pairings-for-the-current-flight"]),
+    "ercot-review": ("ERCOT Review", ["registrations-for-review", "flight-registration-records"]),
+}
+router = APIRouter(prefix="/api/v1")
+
+
+async def fetch_report(app, name: str, token: str, flight: str = "", item_id: str = "") -> items_pb2.Report:
+    if name == ADDITIONAL_FLIGHT_INFORMATION.report:
+        return ADDITIONAL_FLIGHT_INFORMATION
+    owner = REPORT_OWNERS.get(name)
+    if owner is None:
+        raise ApiError(404, f"no report {name}; the reports are: {', '.join(sorted(REPORT_OWNERS))}")
+    if item_id and not item_id.isdigit():
+        raise ApiError(400, "an Item ID is a number", {"item_id": f"'{item_id}' is not an Item ID"})
+    request = items_pb2.ReportRequest(report=name, flight=flight.strip(), item_id=int(item_id or 0))
+    return await call(app.state.backends.items_at(owner).GetReport, request, token)
+
+
+def as_rows(report: items_pb2.Report) -> list[dict[str, str]]:
+    return [{column: row.values.get(column, "") for column in report.columns} for row in report.rows]
+
+
+def as_csv(report: items_pb2.Report) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(report.columns)
+    writer.writerows([row.values.get(c, "") for c in report.columns] for row in report.rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"content-disposition": f'attachment; filename="{report.report}.csv"'},
+    )
+
+
+def as_xlsx(report: items_pb2.Report) -> Response:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = report.title[:31]
+    sheet.append(list(report.columns))
+    for row in report.rows:
+        sheet.append([_cell(row.values.get(c, "")) for c in report.columns])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="{report.report}.xlsx"'},
+    )
+
+
+def _cell(value: str):
+    """Item IDs stay numbers in Excel, so they sort and filter as numbers."""
+    return int(value) if value.isdigit() and not value.startswith("0") else value
+
+
+def register(app) -> None:
+    @router.get("/reports/{report}", summary="A dashboard report: the guide's columns, only the caller's rows")
+    async def get_report(
+        report: str,
+        caller: ApiCaller,
+        flight: str = "",
+        item_id: str = "",
+        format: Literal["json", "csv", "xlsx"] = "json",
+    ):
+        found = await fetch_report(app, report, caller.token, flight, item_id)
+        if format == "csv":
+            return as_csv(found)
+        if format == "xlsx":
+            return as_xlsx(found)
+        return {"report": found.report, "title": found.title, "columns": list(found.columns), "rows": as_rows(found)}
+
+    app.include_router(router)
+
+    @app.get("/reports/{report}", response_class=HTMLResponse, include_in_schema=False)
+    async def report_page(
+        request: Request, report: str, caller: MaybeCaller, flight: str = "", item_id: str = ""
+    ) -> Response:
+        caller = views.signed_in(caller)
+        found = await fetch_report(app, report, caller.token, flight, item_id)
+        return await views.render(
+            app, request, caller, "report.html", report=found, rows=as_rows(found), flight=flight, item_id=item_id
+        )
+
+    @app.get("/dashboards/{dashboard}", response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard_page(request: Request, dashboard: str, caller: MaybeCaller, flight: str = "") -> Response:
+        caller = views.signed_in(caller)
+        if dashboard not in DASHBOARDS:
+            raise ApiError(404, f"no dashboard {dashboard}")
+        title, names = DASHBOARDS[dashboard]
+        shown = []
+        for name in names:
+            try:
+                shown.append(await fetch_report(app, name, caller.token, flight))
+            except ApiError as error:
+                if error.status != 403:
+                    raise
+        return await views.render(
+            app,
+            request,
+            caller,
+            "dashboard.html",
+            title=title,
+            reports=[(r, as_rows(r)) for r in shown],
+            flight=flight,
+        )

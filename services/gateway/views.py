@@ -1,0 +1,68 @@
+"""Rendering a page for a signed-in caller and reading a CSRF-checked form: what every page module shares."""
+
+import time
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from flightrak import authz, roles
+from flightrak.identity.v1 import identity_pb2 as pb
+from flightrak.market_time import central_text
+from services.gateway.auth import SESSION_COOKIE, Caller, csrf_token, csrf_valid
+from services.gateway.backends import ApiError, call
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["role_labels"] = roles.ROLE_LABELS
+templates.env.globals["authz"] = authz
+templates.env.filters["central"] = central_text
+
+
+REFRESH_WHEN_SECONDS_LEFT = 300
+
+
+class SignInRequired(Exception):
+    """Raised by a page for an anonymous visitor; the app answers with a redirect to sign-in."""
+
+
+def signed_in(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise SignInRequired()
+    return caller
+
+
+def set_session(app, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=not app.state.settings.development,
+        max_age=app.state.settings.token_ttl_seconds,
+        path="/",
+    )
+
+
+async def render(app, request: Request, caller: Caller | None, name: str, status: int = 200, **context) -> Response:
+    caller = signed_in(caller)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"caller": caller.principal, "csrf": csrf_token(app.state.settings.token_secret, caller.token), **context},
+        status_code=status,
+    )
+    if caller.by_cookie and caller.principal.expires_at - time.time() < REFRESH_WHEN_SECONDS_LEFT:
+        refreshed = await call(app.state.backends.identity.RefreshToken, pb.RefreshTokenRequest(), caller.token)
+        set_session(app, response, refreshed.token)
+    return response
+
+
+async def read_form(app, request: Request, caller: Caller | None) -> dict[str, str]:
+    """The posted form, one value per name except where a name repeats (checkboxes): joined by commas."""
+    caller = signed_in(caller)
+    posted = await request.form()
+    form = {key: ",".join(str(v) for v in posted.getlist(key)) for key in posted}
+    if not csrf_valid(app.state.settings.token_secret, caller.token, form.pop("csrf_token", None)):
+        raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
+    return form

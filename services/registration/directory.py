@@ -1,0 +1,53 @@
+"""What the registration service asks identity, on the caller's behalf and with the caller's rights."""
+
+from dataclasses import dataclass
+
+import grpc
+
+from flightrak import errors, grpc_runtime
+from flightrak.identity.v1 import identity_pb2 as identity
+from flightrak.identity.v1 import identity_pb2_grpc
+from services.registration.domain import RegistrationChoices
+
+TDSP = identity.CompanyKind.Value("COMPANY_KIND_TDSP")
+SERVICE_PROVIDER = identity.CompanyKind.Value("COMPANY_KIND_SP")
+
+
+@dataclass
+class CompanyFacts:
+    duns: str
+    name: str
+    parent_duns: str
+    parent_name: str
+
+
+class Directory:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._identity = identity_pb2_grpc.IdentityServiceStub(channel)
+
+    async def _call(self, method, request):
+        try:
+            return await method(request, metadata=grpc_runtime.caller_metadata(), timeout=10)
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise errors.NotFound(error.details()) from None
+            raise errors.Unavailable(f"identity did not answer: {error.details()}") from None
+
+    async def company(self, duns: str) -> CompanyFacts:
+        company = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=duns))
+        parent_name = ""
+        if company.parent_duns:
+            parent = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=company.parent_duns))
+            parent_name = parent.name
+        return CompanyFacts(company.duns, company.name, company.parent_duns, parent_name)
+
+    async def choices(self, cr_duns: str) -> RegistrationChoices:
+        company = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=cr_duns))
+        users = await self._call(self._identity.ListUsers, identity.ListUsersRequest(company_duns=cr_duns))
+        market = await self._call(self._identity.ListCompanies, identity.ListCompaniesRequest())
+        return RegistrationChoices(
+            contacts={u.user_id: f"{u.first_name} {u.last_name}" for u in users.users if u.active},
+            distribution_lists={dl.email: dl.name for dl in company.distribution_lists},
+            tdsps={c.duns: c.name for c in market.companies if c.kind == TDSP and c.active},
+            service_providers={c.duns: c.name for c in market.companies if c.kind == SERVICE_PROVIDER and c.active},
+        )

@@ -1,0 +1,188 @@
+"""Reads and writes of the registration tables; the only module that speaks SQL for this service."""
+
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flightrak import errors, projections
+from services.registration import models
+from workflows.flight import models as flights
+from workflows.items import ItemTransition
+from workflows.registration import models as registrations
+
+
+async def next_item_id(session: AsyncSession) -> int:
+    return await session.scalar(select(models.item_id_seq.next_value()))
+
+
+async def flight(session: AsyncSession, designation: str) -> models.Flight:
+    found = await session.get(models.Flight, designation)
+    if found is None:
+        raise errors.NotFound(f"no flight {designation}")
+    return found
+
+
+async def flights_in(session: AsyncSession, states: tuple[str, ...] | None = None) -> list[models.Flight]:
+    statement = select(models.Flight).order_by(models.Flight.registration_closes_at)
+    if states is not None:
+        statement = statement.where(models.Flight.state.in_(states))
+    return list(await session.scalars(statement))
+
+
+async def open_registration(session: AsyncSession, flight: str, cr_duns: str) -> models.Registration | None:
+    return await session.scalar(
+        select(models.Registration).where(
+            models.Registration.flight == flight, models.Registration.cr_duns == cr_duns, ~models.Registration.closed
+        )
+    )
+
+
+async def last_registration_fields(session: AsyncSession, cr_duns: str) -> dict[str, str] | None:
+    """The fields of the CR's latest registration that was not cancelled, to fill the next form."""
+    item = await session.scalar(
+        select(models.Item)
+        .join(models.Registration, models.Registration.item_id == models.Item.item_id)
+        .where(models.Registration.cr_duns == cr_duns, ~models.Registration.closed)
+        .order_by(models.Item.item_id.desc())
+        .limit(1)
+    )
+    return None if item is None else dict(item.fields)
+
+
+async def approved_before(session: AsyncSession, cr_duns: str, flight: str) -> bool:
+    """An existing CR: approved in another flight and not cancelled since."""
+    found = await session.scalar(
+        select(models.Registration.item_id).where(
+            models.Registration.cr_duns == cr_duns,
+            models.Registration.flight != flight,
+            models.Registration.approved,
+            ~models.Registration.closed,
+        )
+    )
+    return found is not None
+
+
+async def registration(session: AsyncSession, item_id: int) -> models.Registration | None:
+    return await session.get(models.Registration, item_id)
+
+
+async def paired_tdsps(session: AsyncSession, registration_item_id: int) -> frozenset[str]:
+    rows = await session.scalars(
+        select(models.TestPairing.tdsp_duns).where(models.TestPairing.registration_item_id == registration_item_id)
+    )
+    return frozenset(rows)
+
+
+async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
+    """The item's projection, and the row of its own table that the reports read."""
+    await projections.record_transition(session, models.Item, models.ItemHistory, step)
+    latest = await session.scalar(select(models.Item.last_seq).where(models.Item.item_id == step.item_id))
+    if latest != step.seq:
+        return  # a retried older step: the newer one already set these rows
+    if step.item_type == flights.ITEM_TYPE:
+        await _keep_flight(session, step)
+    elif step.item_type == registrations.ITEM_TYPE:
+        await _keep_registration(session, step)
+
+
+async def _keep_flight(session: AsyncSession, step: ItemTransition) -> None:
+    values = {
+        "designation": step.fields["designation"],
+        "item_id": step.item_id,
+        "signup_deadline": date.fromisoformat(step.fields["signup_deadline"]),
+        "registration_closes_at": datetime.fromisoformat(step.fields["registration_closes_at"]),
+        "day1_of_testing": date.fromisoformat(step.fields["day1_of_testing"]),
+        "end_date": date.fromisoformat(step.fields["end_date"]),
+        "state": step.state,
+    }
+    upsert = insert(models.Flight).values(**values)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[models.Flight.designation],
+            set_={k: upsert.excluded[k] for k in values if k != "designation"},
+        )
+    )
+
+
+async def _keep_registration(session: AsyncSession, step: ItemTransition) -> None:
+    provider = step.fields.get(registrations.SERVICE_PROVIDER, "")
+    values = {
+        "item_id": step.item_id,
+        "flight": step.fields["flight"],
+        "cr_duns": step.company_duns,
+        "cr_name": step.fields.get("cr_name", ""),
+        "sp_duns": "" if provider == "self" else provider,
+        "sp_name": step.fields.get(registrations.SERVICE_PROVIDER_NAME, ""),
+        "tdsp_duns": [d for d in step.fields.get("tdsps", "").split(",") if d],
+        "state": step.state,
+        "approved": step.state == registrations.PENDING_SCRIPT_ASSIGNMENT,
+        "closed": step.closed,
+    }
+    upsert = insert(models.Registration).values(**values)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[models.Registration.item_id],
+            set_={
+                **{k: upsert.excluded[k] for k in values if k not in ("item_id", "approved")},
+                "approved": models.Registration.approved | upsert.excluded.approved,
+                "updated_at": func.now(),
+            },
+        )
+    )
+
+
+async def record_test_pairings(session: AsyncSession, pairings: registrations.TestPairings) -> None:
+    rows = [
+        {
+            "flight": pairings.flight,
+            "cr_duns": pairings.cr.duns,
+            "tdsp_duns": tdsp.duns,
+            "registration_item_id": pairings.registration_item_id,
+            "cr_name": pairings.cr.name,
+            "tdsp_name": tdsp.name,
+            "sp_duns": pairings.service_provider.duns,
+            "sp_name": pairings.service_provider.name,
+        }
+        for tdsp in pairings.tdsps
+    ]
+    if not rows:
+        return
+    upsert = insert(models.TestPairing).values(rows)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[models.TestPairing.flight, models.TestPairing.cr_duns, models.TestPairing.tdsp_duns],
+            set_={k: upsert.excluded[k] for k in rows[0] if k not in ("flight", "cr_duns", "tdsp_duns")},
+        )
+    )
+
+
+def registrations_visible_to(duns: str, is_ercot: bool):
+    """The registrations a caller may list: ERCOT all, a CR its own, an SP those of the CRs that chose it."""
+    statement = select(models.Registration, models.Flight).join(
+        models.Flight, models.Flight.designation == models.Registration.flight
+    )
+    if not is_ercot:
+        statement = statement.where(or_(models.Registration.cr_duns == duns, models.Registration.sp_duns == duns))
+    return statement
+
+
+def pairings_visible_to(duns: str, is_ercot: bool):
+    """ERCOT sees every pairing; a CR, TDSP or SP those it is part of. Only live registrations count."""
+    statement = select(models.TestPairing).join(
+        models.Registration, models.Registration.item_id == models.TestPairing.registration_item_id
+    ).where(~models.Registration.closed)
+    if not is_ercot:
+        statement = statement.where(
+            or_(
+                models.TestPairing.cr_duns == duns,
+                models.TestPairing.tdsp_duns == duns,
+                models.TestPairing.sp_duns == duns,
+            )
+        )
+    return statement
+
+
+async def rows(session: AsyncSession, statement) -> list:
+    return list((await session.execute(statement)).all())

@@ -1,0 +1,81 @@
+"""States, actions and inputs of a flight; shared by its workflow and the registration service."""
+
+from dataclasses import dataclass
+
+from workflows.items import Actor
+
+ITEM_TYPE = "Flight"
+
+# States, in the words the item page and the reports show.
+OPEN = "Open for Registration"
+CLOSED = "Registration Closed"
+CONNECTIVITY_TESTING = "Connectivity Testing"
+BUSINESS_TESTING = "Business Testing"
+COMPLETE = "Complete"
+# Registration closed and testing not yet over: the Active Flights report.
+ACTIVE_STATES = (CLOSED, CONNECTIVITY_TESTING, BUSINESS_TESTING)
+TESTING_STATES = (CONNECTIVITY_TESTING, BUSINESS_TESTING, COMPLETE)
+
+CREATE = "create"
+CHANGE_DATES = "change_dates"
+OPEN_CONNECTIVITY_TESTING = "open_connectivity_testing"
+OPEN_BUSINESS_TESTING = "open_business_testing"
+COMPLETE_FLIGHT = "complete_flight"
+ADVANCE = "advance"  # the update that carries any of the phase actions
+# Each phase action: the state it starts from, the state it leads to, its button label.
+PHASES = {
+    OPEN_CONNECTIVITY_TESTING: (CLOSED, CONNECTIVITY_TESTING, "Open Connectivity Testing"),
+    OPEN_BUSINESS_TESTING: (CONNECTIVITY_TESTING, BUSINESS_TESTING, "Open Business Testing"),
+    COMPLETE_FLIGHT: (BUSINESS_TESTING, COMPLETE, "Complete Flight"),
+}
+DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
+
+# Activity names: the contract between the flight and registration workflows and the registration service.
+RECORD_ITEM_TRANSITION = "registration.record_item_transition"
+ACTIVITY_TASK_QUEUE = "flightrak-registration"
+
+
+@dataclass
+class FlightDates:
+    signup_deadline: str  # YYYY-MM-DD
+    registration_closes_at: str  # the instant, ISO 8601 with offset
+    day1_of_testing: str
+    end_date: str
+
+    def as_fields(self) -> dict[str, str]:
+        return {
+            "signup_deadline": self.signup_deadline,
+            "registration_closes_at": self.registration_closes_at,
+            "day1_of_testing": self.day1_of_testing,
+            "end_date": self.end_date,
+        }
+
+
+@dataclass
+class FlightInput:
+    item_id: int
+    designation: str
+    dates: FlightDates
+    ercot_duns: str
+
+
+@dataclass
+class DatesChange:
+    actor: Actor
+    dates: FlightDates
+    comment: str = ""
+
+
+@dataclass
+class PhaseChange:
+    actor: Actor
+    action: str  # one of PHASES
+    comment: str = ""
+
+
+@dataclass
+class FlightStatus:
+    item_id: int
+    designation: str
+    state: str
+    dates: FlightDates

@@ -1,0 +1,33 @@
+"""Which flight actions a person may take now: one rule for the workflow's validators and the buttons."""
+
+from datetime import datetime
+
+from flightrak import authz
+from flightrak.tokens import Principal
+from workflows.flight import models as m
+
+
+def refusal(action: str, state: str, actor: Principal, closes_at: datetime, now: datetime) -> str | None:
+    """Why `action` is not possible, or None when it is."""
+    if not authz.may_run_flights(actor):
+        return "only an ERCOT admin runs flights"
+    if action == m.CHANGE_DATES:
+        if state != m.OPEN or now >= closes_at:
+            return f"the signup deadline has passed ({closes_at.isoformat()}); the flight's dates are fixed"
+        return None
+    if action not in m.PHASES:
+        return f"'{action}' is not a flight action"
+    start, _, label = m.PHASES[action]
+    if state != start:
+        return f"{label} is possible only in state {start}; the flight is {state}"
+    return None
+
+
+def actions_for(state: str, actor: Principal, closes_at: datetime, now: datetime) -> list[dict]:
+    offered = []
+    if refusal(m.CHANGE_DATES, state, actor, closes_at, now) is None:
+        offered.append({"name": m.CHANGE_DATES, "label": "Change Dates", "fields": list(m.DATE_FIELDS)})
+    for action, (_, _, label) in m.PHASES.items():
+        if refusal(action, state, actor, closes_at, now) is None:
+            offered.append({"name": action, "label": label})
+    return offered

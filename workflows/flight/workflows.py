@@ -1,0 +1,151 @@
+"""One workflow per flight: registration closes at the signup deadline by a durable timer, with
+nobody present; ERCOT then opens connectivity testing, business testing, and completes it."""
+
+import asyncio
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from flightrak import authz
+    from workflows import search_attributes as sa
+    from workflows.flight import models as m
+    from workflows.flight import rules
+    from workflows.flight.ids import flight_workflow_id
+    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, principal_of
+
+ACTIVITY_OPTIONS = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+    "task_queue": m.ACTIVITY_TASK_QUEUE,
+}
+
+INSTRUCTIONS = {
+    m.OPEN: "Open for registration: an AR or BAR of a CR registers from this flight until the signup deadline.",
+    m.CLOSED: "Registration is closed. ERCOT opens connectivity testing once every TDSP test bed is approved.",
+    m.CONNECTIVITY_TESTING: "Connectivity testing is under way.",
+    m.BUSINESS_TESTING: "Business testing is under way.",
+    m.COMPLETE: "The flight is complete.",
+}
+
+
+@workflow.defn(name="Flight")
+class FlightWorkflow:
+    @workflow.init
+    def __init__(self, flight: m.FlightInput) -> None:
+        self._flight = flight
+        self._dates = flight.dates
+        self._state = ""
+        self._seq = 0
+
+    @workflow.run
+    async def run(self, flight: m.FlightInput) -> m.FlightStatus:
+        await workflow.wait_condition(lambda: self._state != "")
+        while self._state == m.OPEN:
+            closes_at = self._closes_at()
+            remaining = closes_at - workflow.now()
+            if remaining > timedelta(0):
+                # Wakes early when ERCOT moves the deadline, then waits for the new one.
+                with suppress(asyncio.TimeoutError):
+                    await workflow.wait_condition(
+                        lambda waiting_for=closes_at: self._closes_at() != waiting_for, timeout=remaining
+                    )
+                continue
+            await self._move(
+                m.CLOSED,
+                SYSTEM_ACTOR,
+                "Registration Closed",
+                {},
+                f"The signup deadline passed: registration closed at 5:00 PM Central on {self._dates.signup_deadline}.",
+            )
+        await workflow.wait_condition(lambda: self._state == m.COMPLETE)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    @workflow.query
+    def status(self) -> m.FlightStatus:
+        return m.FlightStatus(self._flight.item_id, self._flight.designation, self._state, self._dates)
+
+    @workflow.update(name=m.CREATE)
+    async def create(self, actor: Actor) -> m.FlightStatus:
+        """Started with the workflow, so the caller gets the flight back once its item is recorded."""
+        await self._move(m.OPEN, actor, "Create Flight", self._dates.as_fields())
+        return self.status()
+
+    @create.validator
+    def validate_create(self, actor: Actor) -> None:
+        if self._state:
+            raise ValueError(f"flight {self._flight.designation} already exists")
+        if not authz.may_run_flights(principal_of(actor)):
+            raise ValueError("only an ERCOT admin creates flights")
+
+    @workflow.update(name=m.CHANGE_DATES)
+    async def change_dates(self, change: m.DatesChange) -> m.FlightStatus:
+        before = self._dates.as_fields()
+        self._dates = change.dates
+        changes = {k: f"{before[k]} -> {v}" for k, v in change.dates.as_fields().items() if before[k] != v}
+        await self._move(m.OPEN, change.actor, "Change Dates", changes, change.comment)
+        return self.status()
+
+    @change_dates.validator
+    def validate_change_dates(self, change: m.DatesChange) -> None:
+        self._check(m.CHANGE_DATES, change.actor)
+        if datetime.fromisoformat(change.dates.registration_closes_at) <= workflow.now():
+            raise ValueError("the new signup deadline must be in the future")
+
+    @workflow.update(name=m.ADVANCE)
+    async def advance(self, change: m.PhaseChange) -> m.FlightStatus:
+        _, to_state, label = m.PHASES[change.action]
+        await self._move(to_state, change.actor, label, {}, change.comment)
+        return self.status()
+
+    @advance.validator
+    def validate_advance(self, change: m.PhaseChange) -> None:
+        self._check(change.action, change.actor)
+
+    def _check(self, action: str, actor: Actor) -> None:
+        problem = rules.refusal(action, self._state, principal_of(actor), self._closes_at(), workflow.now())
+        if problem is not None:
+            raise ValueError(problem)
+
+    def _closes_at(self) -> datetime:
+        return datetime.fromisoformat(self._dates.registration_closes_at)
+
+    async def _move(self, to_state: str, actor: Actor, label: str, changes: dict[str, str], comment: str = "") -> None:
+        # The state changes before the step is recorded, so a second action in the same instant sees it.
+        from_state, self._state = self._state, to_state
+        self._seq += 1
+        self._upsert_search_attributes()
+        step = ItemTransition(
+            workflow_id=flight_workflow_id(self._flight.designation),
+            item_id=self._flight.item_id,
+            seq=self._seq,
+            item_type=m.ITEM_TYPE,
+            title=f"Flight {self._flight.designation}",
+            company_duns=self._flight.ercot_duns,
+            state=to_state,
+            responsible_party="" if to_state == m.COMPLETE else "ERCOT",
+            instructions=INSTRUCTIONS[to_state],
+            fields={"designation": self._flight.designation, **self._dates.as_fields()},
+            closed=to_state == m.COMPLETE,
+            actor=actor,
+            action=label,
+            from_state=from_state,
+            to_state=to_state,
+            changes=changes,
+            comment=comment,
+        )
+        await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, step, **ACTIVITY_OPTIONS)
+
+    def _upsert_search_attributes(self) -> None:
+        workflow.upsert_search_attributes(
+            [
+                sa.ITEM_ID.value_set(str(self._flight.item_id)),
+                sa.ITEM_TYPE.value_set(m.ITEM_TYPE),
+                sa.FLIGHT.value_set(self._flight.designation),
+                sa.ITEM_STATE.value_set(self._state),
+                sa.RESPONSIBLE_PARTY.value_set("ERCOT"),
+            ]
+        )

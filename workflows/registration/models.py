@@ -1,0 +1,103 @@
+"""States, actions, fields and inputs of a flight registration; shared by its workflow and the service."""
+
+from dataclasses import dataclass, field
+
+from workflows.flight.models import ACTIVITY_TASK_QUEUE, RECORD_ITEM_TRANSITION  # noqa: F401  (one recorder)
+from workflows.items import Actor
+
+ITEM_TYPE = "Flight Registration"
+
+# States, in the guide's words.
+PENDING_SUBMITTAL = "Pending Submittal"
+REGISTRATION_REVIEW = "Registration Review (ERCOT)"
+PENDING_SCRIPT_ASSIGNMENT = "Pending Script Assignment"
+CANCELLED = "Cancelled (Inactive)"
+
+OK = "ok"  # the first OK, which creates the registration in Pending Submittal
+MODIFY = "modify"
+SUBMIT = "submit"
+WITHDRAW = "withdraw"
+RETURN_TO_CR = "return_to_cr"
+APPROVE = "approve"
+CANCEL = "cancel"
+LABELS = {
+    OK: "OK",
+    MODIFY: "Modify",
+    SUBMIT: "Submit",
+    WITHDRAW: "Withdraw",
+    RETURN_TO_CR: "Return to CR",
+    APPROVE: "Approve",
+    CANCEL: "Cancel",
+}
+
+# The form's sections. Contacts are user IDs of the CR's active users (plus an optional distribution
+# list); the registration information and the Service Provider are what a DUNS+4 CR must share with its
+# parent to test under the parent's umbrella.
+CONTACT_FIELDS = ("primary_contact", "secondary_contact", "testing_contact", "business_contact_list")
+INFORMATION_FIELDS = ("customer_classes", "tdsps", "edi_system", "bank_name")
+SERVICE_PROVIDER = "service_provider"  # an SP's DUNS, or "self" when the CR runs its own EDI
+EXISTING_CR_FIELDS = ("changing_banks", "system_change")
+UMBRELLA_FIELDS = (*INFORMATION_FIELDS, SERVICE_PROVIDER)
+FORM_FIELDS = (*CONTACT_FIELDS, *INFORMATION_FIELDS, SERVICE_PROVIDER, *EXISTING_CR_FIELDS)
+# Fields the service derives (names for the DUNS and IDs chosen, the umbrella decision).
+SERVICE_PROVIDER_NAME = "service_provider_name"
+CONFIDENTIAL_FIELDS = frozenset({SERVICE_PROVIDER, SERVICE_PROVIDER_NAME})
+
+# Activity names: the registration service records; the testbed service opens the CR's specs request.
+RECORD_TEST_PAIRINGS = "registration.record_test_pairings"
+OPEN_SPECIFICATIONS_REQUEST = "testbed.open_testing_specifications_request"
+TESTBED_TASK_QUEUE = "flightrak-testbed"
+
+
+@dataclass
+class RegistrationInput:
+    item_id: int
+    flight: str
+    cr_duns: str
+    cr_name: str
+
+
+@dataclass
+class FlightContext:
+    """What the flight is now, as the service read it, for rules that depend on it."""
+
+    state: str
+    registration_closes_at: str  # ISO 8601 with the Central offset
+
+
+@dataclass
+class RegistrationAction:
+    actor: Actor
+    flight: FlightContext
+    fields: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+
+
+@dataclass
+class Company:
+    duns: str
+    name: str
+
+
+@dataclass
+class TestPairings:
+    flight: str
+    registration_item_id: int
+    cr: Company
+    service_provider: Company  # empty DUNS when the CR runs its own EDI
+    tdsps: list[Company]
+
+
+@dataclass
+class SpecificationsRequest:
+    flight: str
+    registration_item_id: int
+    cr: Company
+    service_provider: Company
+
+
+@dataclass
+class RegistrationStatus:
+    item_id: int
+    state: str
+    fields: dict[str, str]
