@@ -1,0 +1,85 @@
+"""Flights and registrations for tests, through the public API as a client would make them."""
+
+import itertools
+import random
+from datetime import date, datetime, timedelta
+
+import httpx
+
+from flightrak.market_time import CENTRAL
+
+LONESTAR = "079348512"
+LONESTAR_EAST = "0793485120001"
+BLUEBONNET = "116724480"
+ONCOR = "103994067"
+CENTERPOINT = "957877905"
+TNMP = "007929441"
+EDIGATE = "601234587"
+ERCOT = "183529049"
+
+# Every MMYY designation, in a random order: each test takes its own flight.
+_DESIGNATIONS = [f"{month:02d}{year:02d}" for month in range(1, 13) for year in range(100)]
+random.shuffle(_DESIGNATIONS)
+_designations = iter(_DESIGNATIONS)
+_tags = itertools.count(1)
+
+
+def next_designation() -> str:
+    return next(_designations)
+
+
+async def create_flight(
+    http: httpx.AsyncClient, ercot: dict, deadline: date | None = None, closes: str = "", **overrides
+) -> dict:
+    deadline = deadline or date.today() + timedelta(days=30)
+    body = {
+        "designation": next_designation(),
+        "signup_deadline": deadline.isoformat(),
+        "signup_deadline_time": closes,
+        "day1_of_testing": (deadline + timedelta(days=14)).isoformat(),
+        "end_date": (deadline + timedelta(days=56)).isoformat(),
+    } | overrides
+    reply = await http.post("/api/v1/flights", json=body, headers=ercot)
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def closing_soon(seconds: int) -> tuple[date, str]:
+    """A deadline `seconds` from now, as (date, HH:MM:SS Central)."""
+    moment = datetime.now(CENTRAL) + timedelta(seconds=seconds)
+    return moment.date(), moment.strftime("%H:%M:%S")
+
+
+async def contacts_of(http: httpx.AsyncClient, auth: dict, duns: str) -> list[str]:
+    reply = await http.get(f"/api/v1/companies/{duns}/users", headers=auth)
+    assert reply.status_code == 200, reply.text
+    return [u["user_id"] for u in reply.json()["users"] if u["active"]]
+
+
+async def registration_fields(http: httpx.AsyncClient, auth: dict, duns: str, **overrides) -> dict[str, str]:
+    contacts = await contacts_of(http, auth, duns)
+    return {
+        "primary_contact": contacts[0],
+        "secondary_contact": contacts[1],
+        "testing_contact": contacts[2],
+        "customer_classes": "residential,small_commercial",
+        "tdsps": f"{ONCOR},{CENTERPOINT}",
+        "edi_system": "EDIGate Translator 7",
+        "bank_name": "Frost Bank",
+        "service_provider": EDIGATE,
+    } | overrides
+
+
+async def register(http: httpx.AsyncClient, auth: dict, designation: str, fields: dict) -> httpx.Response:
+    return await http.post(f"/api/v1/flights/{designation}/registrations", json={"fields": fields}, headers=auth)
+
+
+async def act(http: httpx.AsyncClient, auth: dict, item_id: int, action: str, comment: str = "", **fields):
+    body = {"action": action, "comment": comment, "fields": fields}
+    return await http.post(f"/api/v1/items/{item_id}/actions", json=body, headers=auth)
+
+
+async def report(http: httpx.AsyncClient, auth: dict, name: str, **params) -> dict:
+    reply = await http.get(f"/api/v1/reports/{name}", params=params, headers=auth)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
