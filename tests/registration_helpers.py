@@ -64,9 +64,12 @@ async def registration_fields(http: httpx.AsyncClient, auth: dict, duns: str, **
         "testing_contact": contacts[2],
         "customer_classes": "residential,small_commercial",
         "tdsps": f"{ONCOR},{CENTERPOINT}",
-        "edi_system": "EDIGate Translator 7",
+        "edi_system": "Sterling B2B Integrator 6.1",
         "bank_name": "Frost Bank",
         "service_provider": EDIGATE,
+        # Asked only of an existing CR; ignored for a new one. Other tests may have made this CR existing.
+        "changing_banks": "No",
+        "system_change": "No",
     } | overrides
 
 
@@ -81,5 +84,20 @@ async def act(http: httpx.AsyncClient, auth: dict, item_id: int, action: str, co
 
 async def report(http: httpx.AsyncClient, auth: dict, name: str, **params) -> dict:
     reply = await http.get(f"/api/v1/reports/{name}", params=params, headers=auth)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+async def registered(http: httpx.AsyncClient, auth: dict, designation: str, duns: str, **overrides) -> dict:
+    """A registration in Pending Submittal."""
+    reply = await register(http, auth, designation, await registration_fields(http, auth, duns, **overrides))
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+async def approved(http: httpx.AsyncClient, auth: dict, reviewer: dict, designation: str, duns: str, **overrides):
+    item = await registered(http, auth, designation, duns, **overrides)
+    assert (await act(http, auth, item["item_id"], "submit")).status_code == 200
+    reply = await act(http, reviewer, item["item_id"], "approve")
     assert reply.status_code == 200, reply.text
     return reply.json()

@@ -1,15 +1,34 @@
 """Flights and registrations through the HTTP API, on real PostgreSQL and the Temporal dev server."""
 
+import asyncio
+import io
+import time
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+
+from services.gateway.reports import REPORT_OWNERS
 from tests.conftest import sign_in
 from tests.registration_helpers import (
+    BLUEBONNET,
     EDIGATE,
     LONESTAR,
+    LONESTAR_EAST,
+    ONCOR,
+    TNMP,
     act,
+    approved,
+    closing_soon,
+    contacts_of,
     create_flight,
+    next_designation,
     register,
+    registered,
     registration_fields,
     report,
 )
+
+REPORTS = [*REPORT_OWNERS, "additional-flight-information"]
 
 
 async def test_register_return_modify_submit_approve(http):
@@ -56,3 +75,306 @@ async def test_register_return_modify_submit_approve(http):
     specs = await report(http, ar, "cr-test-specs", flight=flight["designation"])
     assert len(specs["rows"]) == 1
     assert final["fields"]["testing_specifications_item_id"] == specs["rows"][0]["Item ID"]
+
+
+async def test_only_an_ar_or_bar_of_a_cr_may_register(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    flight = await create_flight(http, ercot)
+    fields = await registration_fields(http, await sign_in(http, "ar@lonestar.example"), LONESTAR)
+    for email in ("user@lonestar.example", "admin@lonestar.example", "ar@oncor.example", "reviewer@ercot.example"):
+        refused = await register(http, await sign_in(http, email), flight["designation"], fields)
+        assert refused.status_code == 403, (email, refused.text)
+        form = await http.get(
+            f"/api/v1/flights/{flight['designation']}/registration-form", headers=await sign_in(http, email)
+        )
+        assert form.json()["may_register"] is False
+    records = await report(http, ercot, "flight-registration-records", flight=flight["designation"])
+    assert records["rows"] == []
+    bar = await sign_in(http, "bar@lonestar.example")
+    assert (await register(http, bar, flight["designation"], fields)).status_code == 201
+
+
+async def test_every_missing_or_invalid_field_is_named_in_one_error(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    ar = await sign_in(http, "ar@bluebonnet.example")
+    flight = await create_flight(http, ercot)
+    empty = await register(http, ar, flight["designation"], {})
+    assert empty.status_code == 400
+    named = empty.json()["error"]["fields"]
+    assert set(named) >= {
+        "primary_contact",
+        "secondary_contact",
+        "testing_contact",
+        "customer_classes",
+        "tdsps",
+        "edi_system",
+        "bank_name",
+        "service_provider",
+    }
+    lonestar_user = (await contacts_of(http, await sign_in(http, "ar@lonestar.example"), LONESTAR))[0]
+    wrong = await registration_fields(
+        http, ar, BLUEBONNET, primary_contact=lonestar_user, tdsps=BLUEBONNET, service_provider=ONCOR
+    )
+    invalid = await register(http, ar, flight["designation"], wrong)
+    assert invalid.status_code == 400
+    assert set(invalid.json()["error"]["fields"]) == {"primary_contact", "tdsps", "service_provider"}
+    assert (await report(http, ar, "flight-registration-records", flight=flight["designation"]))["rows"] == []
+
+
+async def test_wrong_party_and_wrong_state_are_refused_and_nothing_is_recorded(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    ar, bar = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "bar@lonestar.example")
+    flight = await create_flight(http, ercot)
+    item = await registered(http, ar, flight["designation"], LONESTAR)
+    item_id = item["item_id"]
+
+    assert (await act(http, reviewer, item_id, "submit")).status_code == 409
+    assert (await act(http, reviewer, item_id, "approve")).status_code == 409  # wrong state
+    assert (await act(http, await sign_in(http, "user@lonestar.example"), item_id, "submit")).status_code == 409
+    assert (await act(http, await sign_in(http, "ar@bluebonnet.example"), item_id, "submit")).status_code == 404
+    assert (await act(http, ar, item_id, "return_to_cr", "no")).status_code == 409
+    assert (await act(http, ar, item_id, "no_such_action")).status_code == 409
+    unchanged = (await http.get(f"/api/v1/items/{item_id}", headers=ar)).json()
+    assert [h["action"] for h in unchanged["history"]] == ["OK"]
+
+    assert (await act(http, bar, item_id, "submit")).json()["state"] == "Registration Review (ERCOT)"
+    assert (await act(http, ar, item_id, "approve")).status_code == 409
+    assert (await act(http, ar, item_id, "submit")).status_code == 409  # already submitted
+    cancelled = await act(http, ar, item_id, "cancel")
+    assert cancelled.json()["state"] == "Cancelled (Inactive)"
+    assert cancelled.json()["actions"] == []
+    again = await registered(http, ar, flight["designation"], LONESTAR)  # a cancelled registration frees the flight
+    withdrawn = await act(http, ar, again["item_id"], "withdraw")
+    assert withdrawn.json()["state"] == "Cancelled (Inactive)"
+
+
+async def test_an_approved_registration_can_be_cancelled_and_leaves_the_pairings(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    ar = await sign_in(http, "ar@bluebonnet.example")
+    flight = await create_flight(http, ercot)
+    item = await approved(http, ar, reviewer, flight["designation"], BLUEBONNET, tdsps=TNMP)
+    pairings = await report(http, ercot, "test-pairings-for-the-current-flight", flight=flight["designation"])
+    assert [(r["Primary MP"], r["Testing Partner"]) for r in pairings["rows"]] == [
+        ("Bluebonnet Energy Services, LLC", "Texas-New Mexico Power Company")
+    ]
+    assert (await act(http, ar, item["item_id"], "cancel")).json()["state"] == "Cancelled (Inactive)"
+    after = await report(http, ercot, "test-pairings-for-the-current-flight", flight=flight["designation"])
+    assert after["rows"] == []
+
+
+async def test_the_service_provider_is_seen_only_by_the_cr_that_sp_and_ercot(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    ar = await sign_in(http, "ar@lonestar.example")
+    flight = await create_flight(http, ercot)
+    designation = flight["designation"]
+    item = await approved(http, ar, reviewer, designation, LONESTAR)
+    specs_id = item["fields"]["testing_specifications_item_id"]
+    secrets = ("EDIGate", EDIGATE)
+
+    oncor = await sign_in(http, "user@oncor.example")
+    pairings = await report(http, oncor, "test-pairings-for-the-current-flight", flight=designation)
+    assert [r["Service Provider"] for r in pairings["rows"]] == ["Confidential"]
+    redacted = await http.get(f"/api/v1/items/{item['item_id']}", headers=oncor)
+    assert redacted.status_code == 200
+    assert "service_provider" not in redacted.json()["fields"]
+
+    bluebonnet = await sign_in(http, "ar@bluebonnet.example")
+    assert (await http.get(f"/api/v1/items/{item['item_id']}", headers=bluebonnet)).status_code == 404
+    assert (await http.get(f"/api/v1/items/{specs_id}", headers=bluebonnet)).status_code == 404
+    assert (await http.get(f"/api/v1/items/{specs_id}", headers=oncor)).status_code == 404
+
+    for outsider in (oncor, bluebonnet, await sign_in(http, "ar@centerpoint.example")):
+        seen = [redacted.text if outsider is oncor else ""]
+        for name in REPORTS:
+            for form in ("json", "csv", "xlsx"):
+                reply = await http.get(
+                    f"/api/v1/reports/{name}", params={"flight": designation, "format": form}, headers=outsider
+                )
+                if reply.status_code == 403:
+                    continue
+                assert reply.status_code == 200, (name, reply.text)
+                seen.append(reply.text if form != "xlsx" else xlsx_text(reply.content))
+        for text in seen:
+            assert not any(secret in text for secret in secrets), text
+
+    edigate = await sign_in(http, "user@edigate.example")
+    seen_by_sp = await http.get(f"/api/v1/items/{item['item_id']}", headers=edigate)
+    assert seen_by_sp.json()["fields"]["service_provider"] == EDIGATE
+    assert (await http.get(f"/api/v1/items/{specs_id}", headers=edigate)).status_code == 200
+    sp_specs = await report(http, edigate, "sp-test-specs", flight=designation)
+    assert [r["Item ID"] for r in sp_specs["rows"]] == [specs_id]
+    sp_pairings = await report(http, edigate, "test-pairings-for-the-current-flight", flight=designation)
+    assert {r["Service Provider"] for r in sp_pairings["rows"]} == {"EDIGate Market Services, Inc."}
+    for insider in (ar, ercot):
+        rows = (await report(http, insider, "test-pairings-for-the-current-flight", flight=designation))["rows"]
+        assert {r["Service Provider"] for r in rows} == {"EDIGate Market Services, Inc."}
+
+
+def xlsx_text(content: bytes) -> str:
+    sheet = load_workbook(io.BytesIO(content)).active
+    return " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None)
+
+
+async def test_reports_keep_the_guides_columns_and_export(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    flight = await create_flight(http, ercot)
+    expected = {
+        "available-flights": ["Item ID", "Flight Designation", "Flight Signup Deadline"],
+        "active-flights": ["Item ID", "Flight Designation", "Flight Signup Deadline", "Day 1 of Testing", "State"],
+        "my-company-testing-information": ["Item ID", "Company Name", "DUNS"],
+        "flight-registration-records": ["Item ID", "State", "Flight Designation", "Flight Signup Deadline"],
+        "test-pairings-for-the-current-flight": [
+            "Item ID",
+            "Primary MP",
+            "Service Provider",
+            "Testing Partner",
+            "Flight Designation",
+        ],
+        "cr-test-specs": ["Item ID", "Title", "Flight Designation"],
+    }
+    for name, columns in expected.items():
+        assert (await report(http, ercot, name))["columns"] == columns, name
+    available = await report(http, ercot, "available-flights", flight=flight["designation"])
+    assert [r["Item ID"] for r in available["rows"]] == [str(flight["item_id"])]
+    by_item = await report(http, ercot, "available-flights", item_id=str(flight["item_id"]))
+    assert [r["Flight Designation"] for r in by_item["rows"]] == [flight["designation"]]
+    csv_reply = await http.get(
+        "/api/v1/reports/available-flights", params={"format": "csv", "flight": flight["designation"]}, headers=ercot
+    )
+    assert csv_reply.headers["content-type"].startswith("text/csv")
+    assert csv_reply.text.splitlines()[0] == "Item ID,Flight Designation,Flight Signup Deadline"
+    xlsx = await http.get("/api/v1/reports/available-flights", params={"format": "xlsx"}, headers=ercot)
+    assert str(flight["item_id"]) in xlsx_text(xlsx.content)
+    assert (await http.get("/api/v1/reports/no-such-report", headers=ercot)).status_code == 404
+    bad_item = await http.get("/api/v1/reports/available-flights", params={"item_id": "x"}, headers=ercot)
+    assert bad_item.status_code == 400
+
+
+async def test_flight_validation_names_the_field(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    flight = await create_flight(http, ercot)
+    today = date.today()
+    cases = [
+        ({"designation": flight["designation"]}, 409, "designation"),
+        ({"designation": "1399"}, 400, "designation"),
+        ({"signup_deadline": (today - timedelta(days=1)).isoformat()}, 400, "signup_deadline"),
+        ({"day1_of_testing": today.isoformat()}, 400, "day1_of_testing"),
+        ({"end_date": (today + timedelta(days=1)).isoformat()}, 400, "end_date"),
+        ({"signup_deadline": "12/01/2026"}, 400, "signup_deadline"),
+    ]
+    base = {
+        "designation": next_designation(),
+        "signup_deadline": (today + timedelta(days=10)).isoformat(),
+        "day1_of_testing": (today + timedelta(days=20)).isoformat(),
+        "end_date": (today + timedelta(days=60)).isoformat(),
+    }
+    for change, status, field in cases:
+        reply = await http.post("/api/v1/flights", json=base | change, headers=ercot)
+        assert reply.status_code == status, (change, reply.text)
+        assert field in reply.json()["error"]["fields"], (change, reply.text)
+    refused = await http.post("/api/v1/flights", json=base, headers=await sign_in(http, "reviewer@ercot.example"))
+    assert refused.status_code == 403
+
+
+async def test_an_existing_cr_starts_from_its_last_registration_and_a_duns4_may_test_under_the_umbrella(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    parent, east = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "ar@lonestar-east.example")
+    first, second, third = [await create_flight(http, ercot) for _ in range(3)]
+    await approved(http, parent, reviewer, first["designation"], LONESTAR, bank_name="Frost Bank")
+
+    form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=parent)).json()
+    assert form["existing_cr"] is True
+    assert form["values"]["bank_name"] == "Frost Bank"
+    unanswered = await register(
+        http, parent, second["designation"], {**form["values"], "changing_banks": "", "system_change": ""}
+    )
+    assert set(unanswered.json()["error"]["fields"]) == {"changing_banks", "system_change"}
+
+    matching = await registered(http, east, second["designation"], LONESTAR_EAST, bank_name="Frost Bank")
+    assert matching["fields"]["testing_as"] == "Testing umbrella of Lone Star Power & Light, LLC"
+    differing = await registered(http, east, third["designation"], LONESTAR_EAST, bank_name="Amegy Bank")
+    assert differing["fields"]["testing_as"] == "New CR"
+    assert "Bank" in differing["fields"]["testing_as_reason"]
+
+
+async def test_after_the_deadline_nothing_is_registered_or_submitted_but_ercot_still_reviews(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    lonestar, bluebonnet = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "ar@bluebonnet.example")
+    deadline, closes = closing_soon(seconds=8)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    designation = flight["designation"]
+    late = await registered(http, lonestar, designation, LONESTAR)
+    in_time = await registered(http, bluebonnet, designation, BLUEBONNET)
+    assert (await act(http, bluebonnet, in_time["item_id"], "submit")).status_code == 200
+
+    state = await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40)
+    assert state == "Registration Closed"
+    refused = await act(http, lonestar, late["item_id"], "submit")
+    assert refused.status_code == 409
+    assert "signup deadline" in refused.json()["error"]["message"]
+    fields = await registration_fields(http, await sign_in(http, "ar@lonestar-east.example"), LONESTAR_EAST)
+    too_late = await register(http, await sign_in(http, "ar@lonestar-east.example"), designation, fields)
+    assert too_late.status_code == 409
+    assert "signup deadline" in too_late.json()["error"]["message"]
+    assert (await act(http, reviewer, in_time["item_id"], "approve")).json()["state"] == "Pending Script Assignment"
+
+    available = await report(http, ercot, "available-flights")
+    assert designation not in [r["Flight Designation"] for r in available["rows"]]
+    active = await report(http, ercot, "active-flights", flight=designation)
+    assert [r["State"] for r in active["rows"]] == ["Registration Closed"]
+    history = (await http.get(f"/api/v1/items/{flight['item_id']}", headers=ercot)).json()["history"]
+    assert [(h["action"], h["actor_name"]) for h in history] == [
+        ("Create Flight", "Catherine Meiners"),
+        ("Registration Closed", "FlighTrak"),
+    ]
+
+
+async def test_a_moved_deadline_moves_the_timer(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    deadline, closes = closing_soon(seconds=6)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    later = (date.today() + timedelta(days=5)).isoformat()
+    moved = await act(
+        http, ercot, flight["item_id"], "change_dates", "Moved for the holiday.", signup_deadline=later,
+        signup_deadline_time="17:00",
+    )
+    assert moved.status_code == 200, moved.text
+    await asyncio.sleep(10)
+    after = (await http.get(f"/api/v1/flights/{flight['designation']}", headers=ercot)).json()
+    assert after["state"] == "Open for Registration"
+    assert after["signup_deadline"] == later
+    assert after["registration_closes_at"].startswith(f"{later}T17:00:00")
+
+
+async def test_ercot_runs_the_flight_through_its_phases(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    deadline, closes = closing_soon(seconds=3)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    await wait_for_flight_state(http, ercot, flight["designation"], "Registration Closed", timeout=30)
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    assert (await act(http, reviewer, flight["item_id"], "open_connectivity_testing")).status_code == 409
+    assert (await act(http, ercot, flight["item_id"], "open_business_testing")).status_code == 409
+    for action, state in (
+        ("open_connectivity_testing", "Connectivity Testing"),
+        ("open_business_testing", "Business Testing"),
+        ("complete_flight", "Complete"),
+    ):
+        reply = await act(http, ercot, flight["item_id"], action)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["state"] == state
+
+
+async def wait_for_flight_state(http, auth, designation: str, state: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    current = ""
+    while time.monotonic() < deadline:
+        current = (await http.get(f"/api/v1/flights/{designation}", headers=auth)).json()["state"]
+        if current == state:
+            return current
+        await asyncio.sleep(0.5)
+    return current

@@ -6,10 +6,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from flightrak import authz, errors, projections, roles, tokens
 from flightrak.grpc_runtime import caller
@@ -17,6 +15,7 @@ from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.settings import Settings
+from flightrak.temporal import run_update
 from services.identity import domain, models, store
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
@@ -335,7 +334,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             task_queue=TASK_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
-        await self._update(
+        await run_update(
             self._temporal.execute_update_with_start_workflow(
                 UserAdminRequestWorkflow.ok,
                 requests.ActionInput(_actor(principal), fields),
@@ -398,27 +397,15 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 target_id = item.fields.get("target_user_id", "")
                 fields = await self._checked_fields(session, self._kind(item), dict(request.fields), target_id)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        await self._update(
-            handle.execute_update(request.action, requests.ActionInput(_actor(principal), fields, request.comment))
+        await run_update(
+            handle.execute_update(request.action, requests.ActionInput(_actor(principal), fields, request.comment)),
+            gone="this request's workflow is no longer running",
         )
         return await self._item(request.item_id, principal)
 
     @staticmethod
     def _kind(item: models.Item) -> str:
         return item.fields["request"]
-
-    async def _update(self, pending):
-        try:
-            return await pending
-        except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type == "InvalidFields" and cause.details:
-                raise errors.InvalidFields(dict(cause.details[0])) from None
-            raise errors.FailedPrecondition(str(getattr(cause, "message", cause) or error)) from None
-        except RPCError as error:
-            if error.status == RPCStatusCode.NOT_FOUND:
-                raise errors.NotFound("this request's workflow is no longer running") from None
-            raise
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
         item = await projections.item(session, models.Item, item_id)
