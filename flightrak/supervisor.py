@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 
 import httpx
 
@@ -103,8 +104,31 @@ def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = Tr
         supervisor.spawn(service, [*executable, "serve", service], env)
     supervisor.spawn("worker", [*executable, "worker"], env)
     supervisor.spawn("gateway", [*executable, "gateway"], env)
-    _wait_until_ready(f"http://{settings.gateway_host}:{settings.gateway_port}/readyz", supervisor)
+    base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    _wait_until_ready(f"{base_url}/readyz", supervisor)
+    if with_demo:
+        ensure_demo_flight(base_url, settings.demo_password)
     return env
+
+
+def ensure_demo_flight(base_url: str, password: str, today: date | None = None) -> None:
+    """The demo market has a flight open for registration from its first start on; later starts keep it."""
+    today = today or date.today()
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        signed_in = http.post("/api/v1/session", json={"email": "admin@ercot.example", "password": password})
+        signed_in.raise_for_status()
+        ercot = {"authorization": f"Bearer {signed_in.json()['token']}"}
+        if http.get("/api/v1/flights", headers=ercot).json()["flights"]:
+            return
+        deadline = today + timedelta(days=21)
+        day1 = deadline + timedelta(days=14)
+        flight = {
+            "designation": day1.strftime("%m%y"),
+            "signup_deadline": deadline.isoformat(),
+            "day1_of_testing": day1.isoformat(),
+            "end_date": (day1 + timedelta(days=42)).isoformat(),
+        }
+        http.post("/api/v1/flights", json=flight, headers=ercot).raise_for_status()
 
 
 async def load_demo(database_url: str, password: str) -> None:
