@@ -29,13 +29,17 @@ WORKFLOWS = {
 
 def build_workers(client: Client, sessions, **options) -> list[Worker]:
     identity = IdentityActivities(sessions)
+    # The registration service's writes run as local activities of the flight and registration workflows.
+    local = {queue: RegistrationActivities(sessions).all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
-        registrations.ACTIVITY_TASK_QUEUE: RegistrationActivities(sessions).all(),
         registrations.TESTBED_TASK_QUEUE: TestbedActivities(sessions).all(),
     }
     return [
-        *(Worker(client, task_queue=queue, workflows=flows, **options) for queue, flows in WORKFLOWS.items()),
+        *(
+            Worker(client, task_queue=queue, workflows=flows, activities=local.get(queue, []), **options)
+            for queue, flows in WORKFLOWS.items()
+        ),
         *(Worker(client, task_queue=queue, activities=acts, **options) for queue, acts in activities.items()),
     ]
 

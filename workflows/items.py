@@ -1,6 +1,7 @@
 """What every item-driving workflow shares: who acted, with what, and the step it records."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flightrak.tokens import Principal
 
@@ -51,3 +52,8 @@ class ItemTransition:
     to_state: str
     changes: dict[str, str]
     comment: str = ""
+
+
+def deadline_words(moment: datetime) -> str:
+    """A deadline as people in Texas read it; the instant carries the Central offset it was set in."""
+    return f"{moment:%-I:%M %p} Central on {moment:%B %-d, %Y}"

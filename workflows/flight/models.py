@@ -30,9 +30,9 @@ PHASES = {
 }
 DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
 
-# Activity names: the contract between the flight and registration workflows and the registration service.
+# Activity names: the contract between the flight and registration workflows and the registration service,
+# whose activities the workflow worker hosts (they run as local activities).
 RECORD_ITEM_TRANSITION = "registration.record_item_transition"
-ACTIVITY_TASK_QUEUE = "flightrak-registration"
 
 
 @dataclass

@@ -14,13 +14,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.flight import models as m
     from workflows.flight import rules
     from workflows.flight.ids import flight_workflow_id
-    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, principal_of
+    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, deadline_words, principal_of
 
-ACTIVITY_OPTIONS = {
+# Recording a step is a local activity: it runs in this worker (which hosts the registration service's
+# activities), so an action returns without another round trip through the Temporal server.
+RECORD_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-    "task_queue": m.ACTIVITY_TASK_QUEUE,
 }
+
+# A flight starts with its create update (update-with-start); a refused create leaves nothing to run.
+CREATED_WITHIN = timedelta(minutes=10)
 
 INSTRUCTIONS = {
     m.OPEN: "Open for registration: an AR or BAR of a CR registers from this flight until the signup deadline.",
@@ -42,7 +46,10 @@ class FlightWorkflow:
 
     @workflow.run
     async def run(self, flight: m.FlightInput) -> m.FlightStatus:
-        await workflow.wait_condition(lambda: self._state != "")
+        try:
+            await workflow.wait_condition(lambda: self._state != "", timeout=CREATED_WITHIN)
+        except TimeoutError:
+            return self.status()  # started with a create that was refused: there is no flight
         while self._state == m.OPEN:
             closes_at = self._closes_at()
             remaining = closes_at - workflow.now()
@@ -58,7 +65,7 @@ class FlightWorkflow:
                 SYSTEM_ACTOR,
                 "Registration Closed",
                 {},
-                f"The signup deadline passed: registration closed at 5:00 PM Central on {self._dates.signup_deadline}.",
+                f"The signup deadline passed: registration closed at {deadline_words(self._closes_at())}.",
             )
         await workflow.wait_condition(lambda: self._state == m.COMPLETE)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -137,7 +144,7 @@ class FlightWorkflow:
             changes=changes,
             comment=comment,
         )
-        await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, step, **ACTIVITY_OPTIONS)
+        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from workflows.flight.models import ACTIVITY_TASK_QUEUE, RECORD_ITEM_TRANSITION  # noqa: F401  (one recorder)
+from workflows.flight.models import RECORD_ITEM_TRANSITION  # noqa: F401  (one recorder for both flows)
 from workflows.items import Actor
 
 ITEM_TYPE = "Flight Registration"

@@ -5,6 +5,7 @@ from datetime import datetime
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight.models import TESTING_STATES
+from workflows.items import deadline_words
 from workflows.registration import models as m
 
 STATES_BY_ACTION = {
@@ -17,11 +18,6 @@ STATES_BY_ACTION = {
     m.CANCEL: (m.REGISTRATION_REVIEW, m.PENDING_SCRIPT_ASSIGNMENT),
 }
 CR_ACTIONS = frozenset({m.OK, m.MODIFY, m.SUBMIT, m.WITHDRAW, m.CANCEL})
-
-
-def deadline_words(closes_at: datetime) -> str:
-    """The deadline as people in Texas read it; closes_at carries the Central offset."""
-    return f"{closes_at:%-I:%M %p} Central on {closes_at:%B %-d, %Y}"
 
 
 def refusal(

@@ -2,6 +2,7 @@
 Assignment, with Return to CR, Withdraw and Cancel; approval records the test pairings and opens the
 CR's Request for Testing Specifications."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from temporalio import workflow
@@ -15,12 +16,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.registration.ids import registration_workflow_id
 
 RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
-REGISTRATION_ACTIVITY = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RETRY,
-    "task_queue": m.ACTIVITY_TASK_QUEUE,
-}
-TESTBED_ACTIVITY = {**REGISTRATION_ACTIVITY, "task_queue": m.TESTBED_TASK_QUEUE}
+# The registration service's own writes are local activities (this worker hosts them), so an action
+# answers without another round trip through the Temporal server; the testbed's are its own service's.
+RECORD_OPTIONS = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": RETRY}
+TESTBED_ACTIVITY = {**RECORD_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
+# A registration starts with its first OK (update-with-start); if that OK was refused, the workflow
+# holds nothing and ends instead of waiting forever.
+FIRST_OK_WITHIN = timedelta(minutes=10)
 
 INSTRUCTIONS = {
     m.PENDING_SUBMITTAL: "Verify the registration, then Submit it to ERCOT (or Modify or Withdraw it).",
@@ -46,9 +48,22 @@ class FlightRegistrationWorkflow:
         self._state = ""
         self._fields: dict[str, str] = {}
         self._seq = 0
+        self._under_way = ""  # the action whose steps are still running; others wait their turn
+
+    @contextmanager
+    def _acting(self, action: str):
+        self._under_way = m.LABELS[action]
+        try:
+            yield
+        finally:
+            self._under_way = ""
 
     @workflow.run
     async def run(self, registration: m.RegistrationInput) -> m.RegistrationStatus:
+        try:
+            await workflow.wait_condition(lambda: self._state != "", timeout=FIRST_OK_WITHIN)
+        except TimeoutError:
+            return self.status()  # started with a first OK that was refused: nothing exists to keep
         await workflow.wait_condition(lambda: self._state == m.CANCELLED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
@@ -59,7 +74,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.OK)
     async def ok(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        return await self._edit(action, m.LABELS[m.OK])
+        with self._acting(m.OK):
+            return await self._edit(action, m.LABELS[m.OK])
 
     @ok.validator
     def validate_ok(self, action: m.RegistrationAction) -> None:
@@ -67,7 +83,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.MODIFY)
     async def modify(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        return await self._edit(action, m.LABELS[m.MODIFY])
+        with self._acting(m.MODIFY):
+            return await self._edit(action, m.LABELS[m.MODIFY])
 
     @modify.validator
     def validate_modify(self, action: m.RegistrationAction) -> None:
@@ -75,7 +92,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.SUBMIT)
     async def submit(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        await self._move(m.REGISTRATION_REVIEW, action, m.LABELS[m.SUBMIT])
+        with self._acting(m.SUBMIT):
+            await self._move(m.REGISTRATION_REVIEW, action, m.LABELS[m.SUBMIT])
         return self.status()
 
     @submit.validator
@@ -84,7 +102,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.WITHDRAW)
     async def withdraw(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        await self._move(m.CANCELLED, action, m.LABELS[m.WITHDRAW])
+        with self._acting(m.WITHDRAW):
+            await self._move(m.CANCELLED, action, m.LABELS[m.WITHDRAW])
         return self.status()
 
     @withdraw.validator
@@ -93,7 +112,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.RETURN_TO_CR)
     async def return_to_cr(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        await self._move(m.PENDING_SUBMITTAL, action, m.LABELS[m.RETURN_TO_CR])
+        with self._acting(m.RETURN_TO_CR):
+            await self._move(m.PENDING_SUBMITTAL, action, m.LABELS[m.RETURN_TO_CR])
         return self.status()
 
     @return_to_cr.validator
@@ -102,28 +122,27 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.APPROVE)
     async def approve(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        from_state, self._state = self._state, m.PENDING_SCRIPT_ASSIGNMENT  # a second Approve is refused at once
-        cr = m.Company(self._registration.cr_duns, self._registration.cr_name)
-        provider = self._service_provider()
-        await workflow.execute_activity(
-            m.RECORD_TEST_PAIRINGS,
-            m.TestPairings(self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()),
-            **REGISTRATION_ACTIVITY,
-        )
-        specifications_item_id: int = await workflow.execute_activity(
-            m.OPEN_SPECIFICATIONS_REQUEST,
-            m.SpecificationsRequest(self._registration.flight, self._registration.item_id, cr, provider),
-            result_type=int,
-            **TESTBED_ACTIVITY,
-        )
-        self._fields["testing_specifications_item_id"] = str(specifications_item_id)
-        await self._move(
-            m.PENDING_SCRIPT_ASSIGNMENT,
-            action,
-            m.LABELS[m.APPROVE],
-            {"testing_specifications_item_id": str(specifications_item_id)},
-            from_state=from_state,
-        )
+        with self._acting(m.APPROVE):
+            cr = m.Company(self._registration.cr_duns, self._registration.cr_name)
+            provider = self._service_provider()
+            await workflow.execute_local_activity(
+                m.RECORD_TEST_PAIRINGS,
+                m.TestPairings(self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()),
+                **RECORD_OPTIONS,
+            )
+            specifications_item_id: int = await workflow.execute_activity(
+                m.OPEN_SPECIFICATIONS_REQUEST,
+                m.SpecificationsRequest(self._registration.flight, self._registration.item_id, cr, provider),
+                result_type=int,
+                **TESTBED_ACTIVITY,
+            )
+            self._fields["testing_specifications_item_id"] = str(specifications_item_id)
+            await self._move(
+                m.PENDING_SCRIPT_ASSIGNMENT,
+                action,
+                m.LABELS[m.APPROVE],
+                {"testing_specifications_item_id": str(specifications_item_id)},
+            )
         return self.status()
 
     @approve.validator
@@ -132,7 +151,8 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.CANCEL)
     async def cancel(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        await self._move(m.CANCELLED, action, m.LABELS[m.CANCEL])
+        with self._acting(m.CANCEL):
+            await self._move(m.CANCELLED, action, m.LABELS[m.CANCEL])
         return self.status()
 
     @cancel.validator
@@ -140,6 +160,8 @@ class FlightRegistrationWorkflow:
         self._check(m.CANCEL, action)
 
     def _check(self, action: str, given: m.RegistrationAction) -> None:
+        if self._under_way:
+            raise ValueError(f"{self._under_way} is still under way on this registration; try again in a moment")
         problem = rules.refusal(
             action,
             self._state,
@@ -175,15 +197,9 @@ class FlightRegistrationWorkflow:
         return [m.Company(d, names[i] if i < len(names) else d) for i, d in enumerate(duns)]
 
     async def _move(
-        self,
-        to_state: str,
-        action: m.RegistrationAction,
-        label: str,
-        changes: dict[str, str] | None = None,
-        from_state: str | None = None,
+        self, to_state: str, action: m.RegistrationAction, label: str, changes: dict[str, str] | None = None
     ) -> None:
-        # The state changes before the step is recorded, so a second action in the same instant sees it.
-        from_state, self._state = self._state if from_state is None else from_state, to_state
+        from_state, self._state = self._state, to_state
         self._seq += 1
         self._upsert_search_attributes()
         flight, cr_duns = self._registration.flight, self._registration.cr_duns
@@ -206,7 +222,7 @@ class FlightRegistrationWorkflow:
             changes=changes or {},
             comment=action.comment,
         )
-        await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, step, **REGISTRATION_ACTIVITY)
+        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(

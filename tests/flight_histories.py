@@ -1,0 +1,364 @@
+"""Every path of a flight and of a flight registration, driven against fake registration and testbed activities.
+
+The workflow tests (tests/test_flight_workflow.py, tests/test_registration_workflow.py) drive these paths;
+run as `.venv/bin/python -m tests.flight_histories` this module records one history per path into
+tests/histories/flight_*.json and tests/histories/registration_*.json, which those tests replay on every run.
+Flights live on the dev server with per-workflow time skipping (the deadline is days away and only an update
+starts a flight); registrations on the plain dev server.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, time, timedelta
+
+from temporalio import activity
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.worker import Worker
+
+from flightrak.market_time import CENTRAL
+from flightrak.temporal import binary
+from services.registration.domain import registration_closes_at
+from tests.record_histories import HISTORIES, start_dev_server
+from workflows.flight import models as flights
+from workflows.flight.ids import flight_workflow_id
+from workflows.flight.workflows import FlightWorkflow
+from workflows.items import Actor, ItemTransition
+from workflows.registration import models as registrations
+from workflows.registration.ids import registration_workflow_id
+from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+ERCOT = "183529049"
+LONESTAR = "079348512"
+BLUEBONNET = "116724480"
+ONCOR = "103994067"
+ERCOT_ADMIN = Actor(user_id="1", name="Erin Ortiz", duns=ERCOT, roles=["ercot_admin", "user"], company_kind="ERCOT")
+ERCOT_REVIEWER = Actor("2", "Rae Chen", ERCOT, ["ercot_reviewer", "user"], "ERCOT")
+LONESTAR_AR = Actor("12", "James Whitfield", LONESTAR, ["ar", "user"], "CR")
+LONESTAR_USER = Actor("13", "Dana Price", LONESTAR, ["user"], "CR")
+BLUEBONNET_AR = Actor("21", "Bo Ramirez", BLUEBONNET, ["ar", "user"], "CR")
+ONCOR_AR = Actor("31", "Olivia Grant", ONCOR, ["ar", "user"], "TDSP")
+
+REGISTRATION_FIELDS = {
+    "primary_contact": "11",
+    "primary_contact_name": "Ana Baker",
+    "testing_contact": "12",
+    "customer_classes": "residential,small_commercial",
+    "tdsps": "103994067,957877905",
+    "tdsp_names": "Oncor Electric Delivery; CenterPoint Energy Houston Electric",
+    "edi_system": "EDIGate 5",
+    "bank_name": "Frost Bank",
+    "service_provider": "601234587",
+    "service_provider_name": "EDIGate Solutions",
+}
+FIRST_SPECIFICATIONS_ITEM_ID = 7001
+
+Flight = WorkflowHandle[FlightWorkflow, flights.FlightStatus]
+Registration = WorkflowHandle[FlightRegistrationWorkflow, registrations.RegistrationStatus]
+
+
+class FakeRegistrationActivities:
+    """Stands in for the registration and testbed services' activities and keeps what the workflows sent them."""
+
+    def __init__(self) -> None:
+        self.transitions: list[ItemTransition] = []
+        self.pairings: list[registrations.TestPairings] = []
+        self.specification_requests: list[registrations.SpecificationsRequest] = []
+        # Set by a test to hold the testbed's answer, so it can act while an approval is under way.
+        self.testbed_answers = asyncio.Event()
+        self.testbed_answers.set()
+
+    @activity.defn(name=flights.RECORD_ITEM_TRANSITION)
+    async def record_item_transition(self, step: ItemTransition) -> None:
+        self.transitions.append(step)
+
+    @activity.defn(name=registrations.RECORD_TEST_PAIRINGS)
+    async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:
+        self.pairings.append(pairings)
+
+    @activity.defn(name=registrations.OPEN_SPECIFICATIONS_REQUEST)
+    async def open_testing_specifications_request(self, request: registrations.SpecificationsRequest) -> int:
+        self.specification_requests.append(request)
+        await self.testbed_answers.wait()
+        return FIRST_SPECIFICATIONS_ITEM_ID + len(self.specification_requests) - 1
+
+    def steps(self, item_id: int) -> list[ItemTransition]:
+        """Only this item's steps: a flight left open by another test may still close on the same server."""
+        return [step for step in self.transitions if step.item_id == item_id]
+
+    def pairings_of(self, item_id: int) -> list[registrations.TestPairings]:
+        return [p for p in self.pairings if p.registration_item_id == item_id]
+
+    def requests_of(self, item_id: int) -> list[registrations.SpecificationsRequest]:
+        return [r for r in self.specification_requests if r.registration_item_id == item_id]
+
+
+async def start_clock_server() -> WorkflowEnvironment:
+    """The dev server with per-workflow time skipping (experimental in the SDK): updates and a days-long
+    deadline meet only there. Workflows start unskipped, their clock at real now; tests fast-forward them."""
+    return await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=binary("temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
+        dev_server_extra_args=["--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"],
+    )
+
+
+@asynccontextmanager
+async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIterator[str]:
+    """Both workflows on a task queue of their own, with the registration fakes as their local activities,
+    and the testbed fake on the queue the registration workflow sends its activity to."""
+    task_queue = f"flight-test-{uuid.uuid4().hex}"
+    workflows = [FlightWorkflow, FlightRegistrationWorkflow]
+    local = [fakes.record_item_transition, fakes.record_test_pairings]
+    async with (
+        Worker(client, task_queue=task_queue, workflows=workflows, activities=local, max_cached_workflows=0),
+        Worker(
+            client, task_queue=registrations.TESTBED_TASK_QUEUE, activities=[fakes.open_testing_specifications_request]
+        ),
+    ):
+        yield task_queue
+
+
+def new_item_id() -> int:
+    return uuid.uuid4().int % 10**9
+
+
+# Flights
+
+
+def closing_in(days: int, at: time = time(17, 0)) -> datetime:
+    """The signup deadline `days` Central days from today, as the registration service computes it."""
+    return registration_closes_at(datetime.now(CENTRAL).date() + timedelta(days=days), at)
+
+
+def flight_dates(closes_at: datetime) -> flights.FlightDates:
+    deadline = closes_at.astimezone(CENTRAL).date()
+    return flights.FlightDates(
+        signup_deadline=deadline.isoformat(),
+        registration_closes_at=closes_at.isoformat(),
+        day1_of_testing=(deadline + timedelta(days=14)).isoformat(),
+        end_date=(deadline + timedelta(days=60)).isoformat(),
+    )
+
+
+def new_flight(closes_at: datetime, item_id: int | None = None, designation: str | None = None) -> flights.FlightInput:
+    designation = designation or f"T{uuid.uuid4().hex[:8]}"
+    return flights.FlightInput(item_id or new_item_id(), designation, flight_dates(closes_at), ERCOT)
+
+
+async def create_flight(
+    client: Client, task_queue: str, flight: flights.FlightInput, actor: Actor = ERCOT_ADMIN
+) -> flights.FlightStatus:
+    """As the registration service's CreateFlight does: the workflow starts with its `create` update."""
+    start = WithStartWorkflowOperation(
+        FlightWorkflow.run,
+        flight,
+        id=flight_workflow_id(flight.designation),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    return await client.execute_update_with_start_workflow(FlightWorkflow.create, actor, start_workflow_operation=start)
+
+
+def flight_handle(client: Client, flight: flights.FlightInput) -> Flight:
+    return client.get_workflow_handle_for(FlightWorkflow.run, flight_workflow_id(flight.designation))
+
+
+async def change_dates(handle: Flight, closes_at: datetime, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
+    change = flights.DatesChange(actor, flight_dates(closes_at), "Moved at the TDSPs' request")
+    return await handle.execute_update(FlightWorkflow.change_dates, change)
+
+
+async def advance(handle: Flight, action: str, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
+    return await handle.execute_update(FlightWorkflow.advance, flights.PhaseChange(actor, action))
+
+
+async def flight_state(handle: Flight) -> str:
+    return (await handle.query(FlightWorkflow.status)).state
+
+
+async def eventually_in(handle: Flight, state: str, within: timedelta = timedelta(seconds=10)) -> None:
+    """The deadline's timer fires with the fast-forward; the workflow task that acts on it follows shortly."""
+    give_up = asyncio.get_running_loop().time() + within.total_seconds()
+    while (current := await flight_state(handle)) != state:
+        assert asyncio.get_running_loop().time() < give_up, f"flight still {current}, never {state}"
+        await asyncio.sleep(0.1)
+
+
+def until(closes_at: datetime) -> timedelta:
+    """How far a workflow started about now must fast-forward to reach `closes_at`."""
+    return closes_at - datetime.now(UTC)
+
+
+async def run_all_phases(handle: Flight) -> None:
+    for action in flights.PHASES:
+        await advance(handle, action)
+
+
+async def record_flights() -> dict[str, str]:
+    histories: dict[str, str] = {}
+    fakes = FakeRegistrationActivities()
+    env = await start_clock_server()
+    try:
+        async with workers(env.client, fakes) as task_queue:
+            closes_at = closing_in(days=3)
+            flight = new_flight(closes_at, item_id=1, designation="0725")
+            await create_flight(env.client, task_queue, flight)
+            handle = flight_handle(env.client, flight)
+            await env.fast_forward(handle, until(closes_at) + timedelta(minutes=1))
+            await eventually_in(handle, flights.CLOSED)
+            await run_all_phases(handle)
+            await handle.result()
+            histories["flight_deadline_closes_phases_complete"] = (await handle.fetch_history()).to_json()
+
+            flight = new_flight(closes_at, item_id=2, designation="0825")
+            await create_flight(env.client, task_queue, flight)
+            handle = flight_handle(env.client, flight)
+            moved = closing_in(days=5)
+            await change_dates(handle, moved)
+            await env.fast_forward(handle, until(moved) + timedelta(minutes=1))
+            await eventually_in(handle, flights.CLOSED)
+            await handle.terminate("recorded")
+            histories["flight_change_dates_closes"] = (await handle.fetch_history()).to_json()
+    finally:
+        await env.shutdown()
+    return histories
+
+
+# Registrations
+
+
+def flight_context(closes_at: datetime | None = None, state: str = flights.OPEN) -> registrations.FlightContext:
+    closes_at = closes_at or closing_in(days=3)
+    return registrations.FlightContext(state, closes_at.astimezone(CENTRAL).isoformat())
+
+
+def new_registration(item_id: int | None = None, flight: str | None = None) -> registrations.RegistrationInput:
+    return registrations.RegistrationInput(
+        item_id or new_item_id(), flight or f"T{uuid.uuid4().hex[:8]}", LONESTAR, "Lonestar Energy"
+    )
+
+
+def action(
+    actor: Actor = LONESTAR_AR,
+    fields: dict[str, str] | None = None,
+    comment: str = "",
+    flight: registrations.FlightContext | None = None,
+) -> registrations.RegistrationAction:
+    return registrations.RegistrationAction(actor, flight or flight_context(), fields or {}, comment)
+
+
+async def register(
+    client: Client,
+    task_queue: str,
+    registration: registrations.RegistrationInput,
+    given: registrations.RegistrationAction | None = None,
+) -> registrations.RegistrationStatus:
+    """As the registration service's Register does: the workflow starts with the CR's first OK."""
+    start = WithStartWorkflowOperation(
+        FlightRegistrationWorkflow.run,
+        registration,
+        id=registration_workflow_id(registration.flight, registration.cr_duns),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    given = given or action(fields=REGISTRATION_FIELDS)
+    return await client.execute_update_with_start_workflow(
+        FlightRegistrationWorkflow.ok, given, start_workflow_operation=start
+    )
+
+
+def registration_handle(client: Client, registration: registrations.RegistrationInput) -> Registration:
+    return client.get_workflow_handle_for(
+        FlightRegistrationWorkflow.run, registration_workflow_id(registration.flight, registration.cr_duns)
+    )
+
+
+async def submit(handle: Registration) -> None:
+    await handle.execute_update(FlightRegistrationWorkflow.submit, action())
+
+
+async def approve(handle: Registration) -> None:
+    await handle.execute_update(FlightRegistrationWorkflow.approve, action(ERCOT_REVIEWER, comment="Looks complete"))
+
+
+async def return_to_cr(handle: Registration) -> None:
+    given = action(ERCOT_REVIEWER, comment="Add your testing contact's phone")
+    await handle.execute_update(FlightRegistrationWorkflow.return_to_cr, given)
+
+
+async def modify(handle: Registration) -> None:
+    await handle.execute_update(FlightRegistrationWorkflow.modify, action(fields={"testing_contact": "14"}))
+
+
+async def withdraw(handle: Registration) -> None:
+    await handle.execute_update(FlightRegistrationWorkflow.withdraw, action(comment="Not ready this flight"))
+
+
+async def cancel(handle: Registration, actor: Actor = LONESTAR_AR) -> None:
+    await handle.execute_update(FlightRegistrationWorkflow.cancel, action(actor, comment="Testing next flight"))
+
+
+async def submit_approve(handle: Registration) -> None:
+    await submit(handle)
+    await approve(handle)
+
+
+async def submit_return_modify_submit_approve(handle: Registration) -> None:
+    await submit(handle)
+    await return_to_cr(handle)
+    await modify(handle)
+    await submit(handle)
+    await approve(handle)
+
+
+async def submit_cancel(handle: Registration) -> None:
+    await submit(handle)
+    await cancel(handle)
+
+
+REGISTRATION_PATHS: dict[str, Callable[[Registration], Awaitable[None]]] = {
+    "ok_submit_approve": submit_approve,
+    "ok_submit_return_modify_submit_approve": submit_return_modify_submit_approve,
+    "ok_withdraw": withdraw,
+    "ok_submit_cancel": submit_cancel,
+}
+
+
+async def record_registrations() -> dict[str, str]:
+    histories: dict[str, str] = {}
+    fakes = FakeRegistrationActivities()
+    env = await start_dev_server()
+    try:
+        async with workers(env.client, fakes) as task_queue:
+            for item_id, (name, drive) in enumerate(REGISTRATION_PATHS.items(), start=1):
+                registration = new_registration(item_id, flight=f"07{item_id:02d}")
+                await register(env.client, task_queue, registration)
+                handle = registration_handle(env.client, registration)
+                await drive(handle)
+                if (await handle.query(FlightRegistrationWorkflow.status)).state == registrations.CANCELLED:
+                    await handle.result()
+                else:
+                    await handle.terminate("recorded")  # an approved registration lives on into testing
+                histories[f"registration_{name}"] = (await handle.fetch_history()).to_json()
+    finally:
+        await env.shutdown()
+    return histories
+
+
+async def record() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    histories = {**await record_flights(), **await record_registrations()}
+    for name, history in histories.items():
+        path = HISTORIES / f"{name}.json"
+        path.write_text(history + "\n")
+        print(f"{path}: {len(history)} characters")
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
