@@ -1,5 +1,6 @@
 """What the registration service asks identity, on the caller's behalf and with the caller's rights."""
 
+import asyncio
 from dataclasses import dataclass
 
 import grpc
@@ -33,21 +34,19 @@ class Directory:
                 raise errors.NotFound(error.details()) from None
             raise errors.Unavailable(f"identity did not answer: {error.details()}") from None
 
-    async def company(self, duns: str) -> CompanyFacts:
-        company = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=duns))
-        parent_name = ""
-        if company.parent_duns:
-            parent = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=company.parent_duns))
-            parent_name = parent.name
-        return CompanyFacts(company.duns, company.name, company.parent_duns, parent_name)
-
-    async def choices(self, cr_duns: str) -> RegistrationChoices:
-        company = await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=cr_duns))
-        users = await self._call(self._identity.ListUsers, identity.ListUsersRequest(company_duns=cr_duns))
-        market = await self._call(self._identity.ListCompanies, identity.ListCompaniesRequest())
-        return RegistrationChoices(
+    async def cr(self, duns: str) -> tuple[CompanyFacts, RegistrationChoices]:
+        """The CR (with its parent's name) and what its form may choose from, in three concurrent calls."""
+        company, users, market = await asyncio.gather(
+            self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=duns)),
+            self._call(self._identity.ListUsers, identity.ListUsersRequest(company_duns=duns)),
+            self._call(self._identity.ListCompanies, identity.ListCompaniesRequest()),
+        )
+        names = {c.duns: c.name for c in market.companies}
+        facts = CompanyFacts(company.duns, company.name, company.parent_duns, names.get(company.parent_duns, ""))
+        choices = RegistrationChoices(
             contacts={u.user_id: f"{u.first_name} {u.last_name}" for u in users.users if u.active},
             distribution_lists={dl.email: dl.name for dl in company.distribution_lists},
             tdsps={c.duns: c.name for c in market.companies if c.kind == TDSP and c.active},
             service_providers={c.duns: c.name for c in market.companies if c.kind == SERVICE_PROVIDER and c.active},
         )
+        return facts, choices

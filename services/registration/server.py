@@ -135,7 +135,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         )
         if not authz.may_register(principal, principal.duns):
             return form
-        choices = await self._directory.choices(principal.duns)
+        _, choices = await self._directory.cr(principal.duns)
         values = {k: v for k, v in (last or {}).items() if k in registrations.FORM_FIELDS}
         for name in registrations.EXISTING_CR_FIELDS:
             values.pop(name, None)  # asked afresh for every flight
@@ -172,9 +172,9 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
                     raise errors.PermissionDenied(refusal)
                 raise errors.FailedPrecondition(refusal, {"flight": refusal})
             existing_cr = await store.approved_before(session, principal.duns, flight.designation)
-            fields = await self._checked_fields(session, principal.duns, dict(request.fields), existing_cr)
+        company, fields = await self._checked_fields(principal.duns, dict(request.fields), existing_cr)
+        async with self._sessions() as session:
             item_id = await store.next_item_id(session)
-        company = await self._directory.company(principal.duns)
         start = WithStartWorkflowOperation(
             FlightRegistrationWorkflow.run,
             registrations.RegistrationInput(item_id, flight.designation, company.duns, company.name),
@@ -196,21 +196,22 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
             ) from None
         return await self._item(item_id, principal)
 
-    async def _checked_fields(self, session, cr_duns: str, raw: dict[str, str], existing_cr: bool) -> dict[str, str]:
-        """Validates the form against the CR's users and the market, and decides the testing umbrella."""
-        choices = await self._directory.choices(cr_duns)
+    async def _checked_fields(self, cr_duns: str, raw: dict[str, str], existing_cr: bool):
+        """Validates the form against the CR's users and the market, and decides the testing umbrella;
+        returns the CR's facts and the fields to keep. Holds no database connection while identity answers."""
+        company, choices = await self._directory.cr(cr_duns)
         fields, problems = domain.clean_registration(raw, choices, existing_cr)
         if problems:
             labelled = {name: f"{domain.REGISTRATION_FIELD_LABELS[name]} {p}" for name, p in problems.items()}
             raise errors.InvalidFields(problems, "Please correct: " + "; ".join(labelled.values()))
-        company = await self._directory.company(cr_duns)
         parent_fields = None
         if company.parent_duns:
-            parent_fields = await store.last_registration_fields(session, company.parent_duns)
+            async with self._sessions() as session:
+                parent_fields = await store.last_registration_fields(session, company.parent_duns)
         fields["testing_as"], fields["testing_as_reason"] = domain.testing_umbrella(
             company.parent_duns, company.parent_name, parent_fields, fields, existing_cr
         )
-        return fields
+        return company, fields
 
     # Items
 
@@ -221,12 +222,13 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         principal = caller()
         async with self._sessions() as session:
             item = await self._visible_item(session, request.item_id, principal)
-            if item.item_type == flights.ITEM_TYPE:
-                flight = await store.flight(session, item.fields["designation"])
-                pending = self._flight_action(flight, request, principal)
-            else:
-                flight = await store.flight(session, item.fields["flight"])
-                pending = await self._registration_action(session, item, flight, request, principal)
+            flight = await store.flight(session, item.fields.get("designation") or item.fields["flight"])
+            modifying = request.action == registrations.MODIFY
+            existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
+        if item.item_type == flights.ITEM_TYPE:
+            pending = self._flight_action(flight, request, principal)
+        else:
+            pending = await self._registration_action(item, flight, existing_cr, request, principal)
         await run_update(pending)
         return await self._item(request.item_id, principal)
 
@@ -251,7 +253,9 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         change = flights.PhaseChange(_actor(principal), request.action, request.comment)
         return handle.execute_update(FlightWorkflow.advance, change)
 
-    async def _registration_action(self, session, item, flight, request: items_pb2.ActOnItemRequest, principal):
+    async def _registration_action(
+        self, item, flight, existing_cr: bool, request: items_pb2.ActOnItemRequest, principal
+    ):
         context = _flight_context(flight)
         problem = registration_rules.refusal(
             request.action, item.state, principal, item.company_duns, context, _now(), request.comment
@@ -262,8 +266,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
             raise errors.FailedPrecondition(problem)
         fields: dict[str, str] = {}
         if request.action == registrations.MODIFY:
-            existing_cr = await store.approved_before(session, item.company_duns, flight.designation)
-            fields = await self._checked_fields(session, item.company_duns, dict(request.fields), existing_cr)
+            _, fields = await self._checked_fields(item.company_duns, dict(request.fields), existing_cr)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         action = registrations.RegistrationAction(_actor(principal), context, fields, request.comment)
         return handle.execute_update(request.action, action)
