@@ -10,6 +10,8 @@ from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import views
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
+from workflows.flight import models as flight_models
+from workflows.registration import models as registrations
 
 router = APIRouter(prefix="/api/v1", tags=["flights"])
 FLIGHT_FIELDS = ("designation", "signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
@@ -26,6 +28,8 @@ REGISTRATION_FIELDS = (
     "changing_banks",
     "system_change",
 )
+REGISTRATION_FIELD_LABELS = registrations.FIELD_LABELS
+FLIGHT_FIELD_LABELS = flight_models.FIELD_LABELS
 
 
 def as_json(message) -> dict:

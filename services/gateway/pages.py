@@ -1,7 +1,9 @@
 """Server-rendered pages: sign-in, setting a password from a link, the company's users and distribution lists,
 user-admin requests and items."""
 
+import re
 import secrets
+from datetime import UTC
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -9,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flightrak import authz
 from flightrak.identity.v1 import identity_pb2 as pb
+from flightrak.market_time import central_text
 from services.gateway import api, flights, reports, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
@@ -61,6 +64,63 @@ DETAILS = {
     },
 }
 LINKED_ITEM_FIELDS = frozenset({"testing_specifications_item_id", "registration_item_id"})
+DATE_FIELDS = frozenset({"signup_deadline", "day1_of_testing", "end_date"})
+
+
+def _stamp(timestamp) -> str:
+    """A history entry's instant (a protobuf Timestamp, UTC) as Texans read it."""
+    return central_text(timestamp.ToDatetime(tzinfo=UTC))
+
+
+def _customer_classes(value: str) -> str:
+    """residential,small_commercial -> Residential, Small Commercial (also inside "old -> new")."""
+    words = re.sub(r"[a-z_]+", lambda m: m.group().replace("_", " ").title(), value)
+    return re.sub(r",(?! )", ", ", words)
+
+
+def _us_date(value: str) -> str:
+    """2027-01-06 -> 01/06/2027, the way the reports and the guide write dates; anything else as it is."""
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b(?!T)", r"\2/\3/\1", value)
+
+
+def _shown_value(name: str, value: str) -> str:
+    """One field's value as a page shows it; also each side of a history change "old -> new"."""
+    if " -> " in value:
+        return " -> ".join(_shown_value(name, part) for part in value.split(" -> "))
+    if name == "registration_closes_at":
+        return central_text(value)
+    if name == "customer_classes":
+        return _customer_classes(value)
+    return _us_date(value) if name in DATE_FIELDS else value
+
+
+def _changes(changes, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """A history entry's changes in the order the Details show them, labelled; fields without a label
+    (IDs behind a shown name, such as a contact's user ID) are left out when the item type has labels."""
+    names = [n for n in labels if n in changes] if labels else sorted(changes)
+    return [(labels.get(n, n), _shown_value(n, changes[n])) for n in names]
+
+
+def _field_label(name: str, details: dict[str, str] | None = None) -> str:
+    """The label a form gives a field, for naming it in an error."""
+    for labels in (details or {}, flights.REGISTRATION_FIELD_LABELS, flights.FLIGHT_FIELD_LABELS, USER_FIELD_LABELS):
+        if name in labels:
+            return labels[name]
+    return name.replace("_", " ").capitalize()
+
+
+def _in_form_order(problems) -> list[tuple[str, str]]:
+    """An error's problems in the order the form shows its fields."""
+    order = [*flights.FLIGHT_FIELD_LABELS, *flights.REGISTRATION_FIELD_LABELS, *USER_FIELD_LABELS]
+    return sorted(problems.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+templates.env.filters["stamp"] = _stamp
+templates.env.filters["shown"] = lambda value, name: _shown_value(name, value)
+templates.env.filters["us_date"] = _us_date
+templates.env.globals["changes_shown"] = _changes
+templates.env.globals["field_label"] = _field_label
+templates.env.filters["in_form_order"] = _in_form_order
 
 
 def register(app) -> None:
@@ -262,12 +322,14 @@ def register(app) -> None:
     async def item_view(
         request: Request, caller: Caller, item, values: dict, error: ApiError | None = None, editing: str = ""
     ) -> Response:
-        """One page for every item type; flights and registrations also need the Register form's facts."""
+        """One page for every item type. A flight shows an AR/BAR the Register button (or why not); a
+        registration's Modify needs the Register form's choices."""
         registration_form = None
         designation = item.fields.get("designation") or item.fields.get("flight")
-        if item.item_type in ("Flight", "Flight Registration") and authz.may_register(
-            caller.principal, caller.principal.duns
-        ):
+        wants_form = item.item_type == "Flight" or (
+            item.item_type == "Flight Registration" and any(action.fields for action in item.actions)
+        )
+        if wants_form and authz.may_register(caller.principal, caller.principal.duns):
             registration_form = await flights.registration_form(app, designation, caller.token)
         return await page(
             request, caller, "item.html", status=error.status if error else 200, item=item, values=values,
@@ -292,7 +354,11 @@ def register(app) -> None:
             if error.status not in (400, 409):
                 raise
             item = await api.fetch_item(app, item_id, caller.token)
-            return await item_view(request, caller, item, {**item.fields, **form}, error, editing=action)
+            # What was typed, as typed: a checkbox group left empty is empty, not the stored value.
+            acted = next((a for a in item.actions if a.name == action), None)
+            blank = {name: "" for name in (acted.fields if acted else [])}
+            typed = {**item.fields, **blank, **form, "comment": comment}
+            return await item_view(request, caller, item, typed, error, editing=action)
         return RedirectResponse(f"/items/{item_id}", status_code=303)
 
     app.include_router(router)

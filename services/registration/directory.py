@@ -44,7 +44,8 @@ class Directory:
         names = {c.duns: c.name for c in market.companies}
         facts = CompanyFacts(company.duns, company.name, company.parent_duns, names.get(company.parent_duns, ""))
         choices = RegistrationChoices(
-            contacts={u.user_id: f"{u.first_name} {u.last_name}" for u in users.users if u.active},
+            # Two people may share a name; the address tells them apart.
+            contacts={u.user_id: f"{u.last_name}, {u.first_name} ({u.email})" for u in users.users if u.active},
             distribution_lists={dl.email: dl.name for dl in company.distribution_lists},
             tdsps={c.duns: c.name for c in market.companies if c.kind == TDSP and c.active},
             service_providers={c.duns: c.name for c in market.companies if c.kind == SERVICE_PROVIDER and c.active},

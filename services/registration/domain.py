@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from flightrak import authz
 from flightrak.market_time import CENTRAL
 from flightrak.tokens import Principal
+from workflows.flight import models as flights
 from workflows.flight.models import FlightDates
 from workflows.registration import models as m
 
@@ -20,26 +21,13 @@ CUSTOMER_CLASSES = {
 YES_NO = ("Yes", "No")
 SELF_SERVED = "self"
 
-FLIGHT_FIELD_LABELS = {
-    "designation": "Flight Designation",
-    "signup_deadline": "Flight Signup Deadline",
-    "signup_deadline_time": "Registration Closes (Central)",
-    "day1_of_testing": "Day 1 of Testing",
-    "end_date": "End Date",
-}
-REGISTRATION_FIELD_LABELS = {
-    "primary_contact": "Primary Contact",
-    "secondary_contact": "Secondary Contact",
-    "testing_contact": "Testing Contact",
-    "business_contact_list": "Business Contact Distribution List",
-    "customer_classes": "Customer Classes",
-    "tdsps": "TDSPs",
-    "edi_system": "EDI System",
-    "bank_name": "Bank",
-    "service_provider": "Service Provider",
-    "changing_banks": "Changing Banks",
-    "system_change": "System Change",
-}
+FLIGHT_FIELD_LABELS = flights.FIELD_LABELS
+REGISTRATION_FIELD_LABELS = m.FIELD_LABELS
+
+
+def problems_message(problems: dict[str, str], labels: dict[str, str]) -> str:
+    """One sentence naming every problem by the label people see on the form."""
+    return "Please correct: " + "; ".join(f"{labels.get(name, name)} {problem}" for name, problem in problems.items())
 
 
 def registration_closes_at(signup_deadline: date, at: time = REGISTRATION_CLOSES) -> datetime:

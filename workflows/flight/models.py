@@ -28,6 +28,13 @@ PHASES = {
     OPEN_BUSINESS_TESTING: (CONNECTIVITY_TESTING, BUSINESS_TESTING, "Open Business Testing"),
     COMPLETE_FLIGHT: (BUSINESS_TESTING, COMPLETE, "Complete Flight"),
 }
+FIELD_LABELS = {
+    "designation": "Flight Designation",
+    "signup_deadline": "Flight Signup Deadline",
+    "signup_deadline_time": "Registration closes at",
+    "day1_of_testing": "Day 1 of Testing",
+    "end_date": "End Date",
+}
 DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
 
 # Activity names: the contract between the flight and registration workflows and the registration service,

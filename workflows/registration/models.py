@@ -39,6 +39,22 @@ SERVICE_PROVIDER = "service_provider"  # an SP's DUNS, or "self" when the CR run
 EXISTING_CR_FIELDS = ("changing_banks", "system_change")
 UMBRELLA_FIELDS = (*INFORMATION_FIELDS, SERVICE_PROVIDER)
 FORM_FIELDS = (*CONTACT_FIELDS, *INFORMATION_FIELDS, SERVICE_PROVIDER, *EXISTING_CR_FIELDS)
+# The form's labels, for the pages and for errors that name a field.
+FIELD_LABELS = {
+    "primary_contact": "Primary Contact",
+    "secondary_contact": "Secondary Contact",
+    "testing_contact": "Testing Contact",
+    "business_contact_list": "Business Contact Distribution List",
+    "customer_classes": "Customer Classes",
+    "tdsps": "TDSPs",
+    "edi_system": "EDI System",
+    "bank_name": "Bank",
+    "service_provider": "Service Provider",
+    "changing_banks": "Changing Banks",
+    "system_change": "System Change",
+    "flight": "Flight",
+    "comment": "Comment",
+}
 # Fields the service derives (names for the DUNS and IDs chosen, the umbrella decision).
 SERVICE_PROVIDER_NAME = "service_provider_name"
 CONFIDENTIAL_FIELDS = frozenset({SERVICE_PROVIDER, SERVICE_PROVIDER_NAME})
