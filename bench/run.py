@@ -1,9 +1,11 @@
-"""FlighTrak benchmark: start-up time, and the HTTP gateway against calling identity's gRPC directly.
+"""FlighTrak benchmark: start-up time, the HTTP gateway against calling identity's gRPC directly, and
+registration (Submit to visible against a bare Temporal update; 200 CRs registering at once).
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json.
 """
 
+import asyncio
 import json
 import os
 import platform
@@ -21,12 +23,16 @@ import httpx
 
 from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
+
 ROOT = Path(__file__).resolve().parent.parent
 FLIGHTRAK = ROOT / ".venv" / "bin" / "flightrak"
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 GATEWAY = "http://127.0.0.1:8000"
 IDENTITY = "127.0.0.1:50051"
+TEMPORAL = "127.0.0.1:7233"
 PORTS = (8000, 7233, 8233, 5544, 50051, 50052, 50053, 50054)
 EMAIL = "admin@lonestar.example"
 PASSWORD = "Bench-password-2026"
@@ -182,6 +188,7 @@ def main() -> int:
         wait_ports_released()
         process, restart = start(data_dir, "run2.log")
         latency = run_latency_benchmarks()
+        registration = asyncio.run(registration_bench.run(GATEWAY, TEMPORAL, PASSWORD))
     finally:
         stop(process)
 
@@ -197,6 +204,7 @@ def main() -> int:
         "startup_s": {"first_run": first, "restart": restart},
         "latency": latency,
         "ratios": pairs,
+        "registration": registration,
         "logs": str(tmp),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -220,6 +228,8 @@ def main() -> int:
             f"p95 gw/direct {r['p95_gateway_over_direct']:.2f}x   "
             f"throughput direct/gw {r['throughput_direct_over_gateway']:.2f}x"
         )
+    print()
+    print(registration_bench.report(registration))
     print(f"\nwrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
     return 0
 

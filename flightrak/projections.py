@@ -6,10 +6,11 @@ reads them, and their proto form, are the same everywhere, so they live here onc
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -63,44 +64,83 @@ def owner_of(item_id: int) -> str | None:
     return ITEM_ID_OWNERS.get(item_id % ITEM_ID_STRIDE)
 
 
+PROJECTION_COLUMNS = (
+    "workflow_id",
+    "item_type",
+    "title",
+    "company_duns",
+    "state",
+    "responsible_party",
+    "instructions",
+    "fields",
+    "closed",
+    "last_seq",
+)
+
+
+def upsert(table, columns: list[str], conflict: list[str], set_: dict[str, str] | None = None, where: str = ""):
+    """INSERT ... ON CONFLICT ... DO UPDATE as a typed text statement. SQLAlchemy 2.0 cannot cache its own
+    on-conflict statements, and compiling one for every step cost ~10 ms of each action; a text statement
+    compiles once. `set_` maps a column to its SQL (default: the incoming value)."""
+    if set_ is None:
+        set_ = {name: f"EXCLUDED.{name}" for name in columns if name not in conflict}
+    sql = (
+        f"INSERT INTO {table.fullname} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(conflict)}) DO "
+        + ("UPDATE SET " + ", ".join(f"{k} = {v}" for k, v in set_.items()) if set_ else "NOTHING")
+        + (f" WHERE {where}" if where else "")
+    )
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+@cache
+def _statements(item_table, history_table):
+    """Built once per service, then reused by every step."""
+    item_columns = ["item_id", *PROJECTION_COLUMNS]
+    set_ = {name: f"EXCLUDED.{name}" for name in PROJECTION_COLUMNS} | {"updated_at": "now()"}
+    upsert_item = upsert(
+        item_table, item_columns, ["item_id"], set_, where=f"{item_table.name}.last_seq < EXCLUDED.last_seq"
+    )
+    history_columns = [
+        "item_id", "seq", "actor_user_id", "actor_name", "action", "from_state", "to_state", "changes", "comment"
+    ]
+    append_history = upsert(history_table, history_columns, ["item_id", "seq"], set_={})
+    return upsert_item, append_history
+
+
 async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
     """Idempotent on (item, seq): a retried activity writes the same step once, and a late retry of
     an older step never overwrites a newer projection."""
-    projection = {
-        "item_id": step.item_id,
-        "workflow_id": step.workflow_id,
-        "item_type": step.item_type,
-        "title": step.title,
-        "company_duns": step.company_duns,
-        "state": step.state,
-        "responsible_party": step.responsible_party,
-        "instructions": step.instructions,
-        "fields": step.fields,
-        "closed": step.closed,
-        "last_seq": step.seq,
-    }
-    upsert = insert(item_model).values(**projection)
+    upsert_item, append_history = _statements(item_model.__table__, history_model.__table__)
     await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[item_model.item_id],
-            set_={**{k: upsert.excluded[k] for k in projection if k != "item_id"}, "updated_at": func.now()},
-            where=item_model.last_seq < step.seq,
-        )
+        upsert_item,
+        {
+            "item_id": step.item_id,
+            "workflow_id": step.workflow_id,
+            "item_type": step.item_type,
+            "title": step.title,
+            "company_duns": step.company_duns,
+            "state": step.state,
+            "responsible_party": step.responsible_party,
+            "instructions": step.instructions,
+            "fields": step.fields,
+            "closed": step.closed,
+            "last_seq": step.seq,
+        },
     )
     await session.execute(
-        insert(history_model)
-        .values(
-            item_id=step.item_id,
-            seq=step.seq,
-            actor_user_id=step.actor.user_id,
-            actor_name=step.actor.name,
-            action=step.action,
-            from_state=step.from_state,
-            to_state=step.to_state,
-            changes=step.changes,
-            comment=step.comment,
-        )
-        .on_conflict_do_nothing()
+        append_history,
+        {
+            "item_id": step.item_id,
+            "seq": step.seq,
+            "actor_user_id": step.actor.user_id,
+            "actor_name": step.actor.name,
+            "action": step.action,
+            "from_state": step.from_state,
+            "to_state": step.to_state,
+            "changes": step.changes,
+            "comment": step.comment,
+        },
     )
 
 

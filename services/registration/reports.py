@@ -62,15 +62,20 @@ async def active_flights(session, request, principal, now) -> pb.Report:
     return _report("active-flights", "Active Flights", columns, rows)
 
 
+def _searched(statement, request: pb.ReportRequest):
+    """The report's search (by flight, by Item ID) done by the database, not after it."""
+    if request.flight:
+        statement = statement.where(models.Registration.flight == request.flight)
+    if request.item_id:
+        statement = statement.where(models.Registration.item_id == request.item_id)
+    return statement
+
+
 async def flight_registration_records(session, request, principal, now) -> pb.Report:
-    statement = store.registrations_visible_to(principal.duns, principal.is_ercot).order_by(
+    statement = _searched(store.registrations_visible_to(principal.duns, principal.is_ercot), request).order_by(
         models.Registration.item_id.desc()
     )
-    rows = [
-        [r.item_id, r.state, f.designation, deadline_text(f)]
-        for r, f in await store.rows(session, statement)
-        if _matches(request, r.item_id, f.designation)
-    ]
+    rows = [[r.item_id, r.state, f.designation, deadline_text(f)] for r, f in await store.rows(session, statement)]
     columns = ["Item ID", "State", "Flight Designation", "Flight Signup Deadline"]
     return _report("flight-registration-records", "Flight Registration Records", columns, rows)
 
@@ -80,14 +85,13 @@ async def registrations_for_review(session, request, principal, now) -> pb.Repor
     if not authz.may_review_registrations(principal):
         raise errors.PermissionDenied("only ERCOT reviews registrations")
     statement = (
-        store.registrations_visible_to(principal.duns, True)
+        _searched(store.registrations_visible_to(principal.duns, True), request)
         .where(models.Registration.state == registrations.REGISTRATION_REVIEW)
         .order_by(models.Registration.updated_at)
     )
     rows = [
         [r.item_id, f.designation, r.cr_name, r.state, r.updated_at.astimezone(domain.CENTRAL).strftime("%m/%d/%Y")]
         for r, f in await store.rows(session, statement)
-        if _matches(request, r.item_id, f.designation)
     ]
     columns = ["Item ID", "Flight Designation", "CR Involved", "State", "Last State Change Date"]
     return _report("registrations-for-review", "Registrations for Review", columns, rows)
@@ -109,10 +113,10 @@ async def test_pairings(session, request, principal: tokens.Principal, now) -> p
         .where(models.TestPairing.flight == (designation or ""))
         .order_by(models.TestPairing.cr_name, models.TestPairing.tdsp_name)
     )
+    if request.item_id:
+        statement = statement.where(models.TestPairing.registration_item_id == request.item_id)
     rows = []
     for (pairing,) in await store.rows(session, statement):
-        if request.item_id and request.item_id != pairing.registration_item_id:
-            continue
         if not authz.may_see_service_provider(principal, pairing.cr_duns, pairing.sp_duns):
             provider = CONFIDENTIAL
         else:

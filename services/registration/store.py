@@ -2,8 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
@@ -87,49 +86,61 @@ async def record_transition(session: AsyncSession, step: ItemTransition) -> None
         await _keep_registration(session, step)
 
 
+# Built once, reused by every step (see projections.upsert).
+UPSERT_FLIGHT = projections.upsert(
+    models.Flight.__table__,
+    ["designation", "item_id", "signup_deadline", "registration_closes_at", "day1_of_testing", "end_date", "state"],
+    ["designation"],
+)
+_REGISTRATION_COLUMNS = [
+    "item_id", "flight", "cr_duns", "cr_name", "sp_duns", "sp_name", "tdsp_duns", "state", "approved", "closed"
+]
+UPSERT_REGISTRATION = projections.upsert(
+    models.Registration.__table__,
+    _REGISTRATION_COLUMNS,
+    ["item_id"],
+    {name: f"EXCLUDED.{name}" for name in _REGISTRATION_COLUMNS if name not in ("item_id", "approved")}
+    # Once approved, always was: an existing CR is one approved in an earlier flight.
+    | {"approved": "registrations.approved OR EXCLUDED.approved", "updated_at": "now()"},
+)
+UPSERT_PAIRING = projections.upsert(
+    models.TestPairing.__table__,
+    ["flight", "cr_duns", "tdsp_duns", "registration_item_id", "cr_name", "tdsp_name", "sp_duns", "sp_name"],
+    ["flight", "cr_duns", "tdsp_duns"],
+)
+
+
 async def _keep_flight(session: AsyncSession, step: ItemTransition) -> None:
-    values = {
-        "designation": step.fields["designation"],
-        "item_id": step.item_id,
-        "signup_deadline": date.fromisoformat(step.fields["signup_deadline"]),
-        "registration_closes_at": datetime.fromisoformat(step.fields["registration_closes_at"]),
-        "day1_of_testing": date.fromisoformat(step.fields["day1_of_testing"]),
-        "end_date": date.fromisoformat(step.fields["end_date"]),
-        "state": step.state,
-    }
-    upsert = insert(models.Flight).values(**values)
     await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[models.Flight.designation],
-            set_={k: upsert.excluded[k] for k in values if k != "designation"},
-        )
+        UPSERT_FLIGHT,
+        {
+            "designation": step.fields["designation"],
+            "item_id": step.item_id,
+            "signup_deadline": date.fromisoformat(step.fields["signup_deadline"]),
+            "registration_closes_at": datetime.fromisoformat(step.fields["registration_closes_at"]),
+            "day1_of_testing": date.fromisoformat(step.fields["day1_of_testing"]),
+            "end_date": date.fromisoformat(step.fields["end_date"]),
+            "state": step.state,
+        },
     )
 
 
 async def _keep_registration(session: AsyncSession, step: ItemTransition) -> None:
     provider = step.fields.get(registrations.SERVICE_PROVIDER, "")
-    values = {
-        "item_id": step.item_id,
-        "flight": step.fields["flight"],
-        "cr_duns": step.company_duns,
-        "cr_name": step.fields.get("cr_name", ""),
-        "sp_duns": "" if provider == "self" else provider,
-        "sp_name": step.fields.get(registrations.SERVICE_PROVIDER_NAME, ""),
-        "tdsp_duns": [d for d in step.fields.get("tdsps", "").split(",") if d],
-        "state": step.state,
-        "approved": step.state == registrations.PENDING_SCRIPT_ASSIGNMENT,
-        "closed": step.closed,
-    }
-    upsert = insert(models.Registration).values(**values)
     await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[models.Registration.item_id],
-            set_={
-                **{k: upsert.excluded[k] for k in values if k not in ("item_id", "approved")},
-                "approved": models.Registration.approved | upsert.excluded.approved,
-                "updated_at": func.now(),
-            },
-        )
+        UPSERT_REGISTRATION,
+        {
+            "item_id": step.item_id,
+            "flight": step.fields["flight"],
+            "cr_duns": step.company_duns,
+            "cr_name": step.fields.get("cr_name", ""),
+            "sp_duns": "" if provider == "self" else provider,
+            "sp_name": step.fields.get(registrations.SERVICE_PROVIDER_NAME, ""),
+            "tdsp_duns": [d for d in step.fields.get("tdsps", "").split(",") if d],
+            "state": step.state,
+            "approved": step.state == registrations.PENDING_SCRIPT_ASSIGNMENT,
+            "closed": step.closed,
+        },
     )
 
 
@@ -147,15 +158,8 @@ async def record_test_pairings(session: AsyncSession, pairings: registrations.Te
         }
         for tdsp in pairings.tdsps
     ]
-    if not rows:
-        return
-    upsert = insert(models.TestPairing).values(rows)
-    await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[models.TestPairing.flight, models.TestPairing.cr_duns, models.TestPairing.tdsp_duns],
-            set_={k: upsert.excluded[k] for k in rows[0] if k not in ("flight", "cr_duns", "tdsp_duns")},
-        )
-    )
+    for row in rows:
+        await session.execute(UPSERT_PAIRING, row)
 
 
 def registrations_visible_to(duns: str, is_ercot: bool):

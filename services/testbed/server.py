@@ -53,14 +53,9 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
         principal = caller()
+        statement = store.requests_visible_to(principal.duns, principal.is_ercot, request.flight, request.item_id)
         async with self._sessions() as session:
-            found = await store.rows(session, store.requests_visible_to(principal.duns, principal.is_ercot))
-        found = [
-            (spec, item)
-            for spec, item in found
-            if (not request.flight or spec.flight == request.flight)
-            and (not request.item_id or spec.item_id == request.item_id)
-        ]
+            found = await store.rows(session, statement)
         if request.report == "my-company-testing-information":
             rows = [[s.item_id, s.cr_name, s.cr_duns] for s, _ in found if s.cr_duns == principal.duns]
             columns = ["Item ID", "Company Name", "DUNS"]

@@ -67,11 +67,16 @@ async def open_specifications_request(session: AsyncSession, request: Specificat
     return item_id
 
 
-def requests_visible_to(duns: str, is_ercot: bool):
-    """ERCOT sees every request; a CR its own; an SP those of the CRs that chose it."""
+def requests_visible_to(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+    """ERCOT sees every request; a CR its own; an SP those of the CRs that chose it. Searched by flight
+    and Item ID."""
     statement = select(models.SpecificationsRequest, models.Item).join(
         models.Item, models.Item.item_id == models.SpecificationsRequest.item_id
     )
+    if flight:
+        statement = statement.where(models.SpecificationsRequest.flight == flight)
+    if item_id:
+        statement = statement.where(models.SpecificationsRequest.item_id == item_id)
     if not is_ercot:
         statement = statement.where(
             or_(models.SpecificationsRequest.cr_duns == duns, models.SpecificationsRequest.sp_duns == duns)
