@@ -14,7 +14,7 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
-from temporalio import workflow
+from bare_update import BareUpdateWorkflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -24,32 +24,6 @@ CONCURRENT_CRS = 200
 LATENCY_N = 100
 WARMUP = 10
 BARE_N = 300
-
-
-@workflow.defn(name="BenchBareUpdate")
-class BareUpdateWorkflow:
-    def __init__(self) -> None:
-        self._done = False
-        self._count = 0
-
-    @workflow.run
-    async def run(self) -> int:
-        await workflow.wait_condition(lambda: self._done)
-        return self._count
-
-    @workflow.update
-    async def touch(self, value: int) -> int:
-        self._count += 1
-        return value
-
-    @touch.validator
-    def validate_touch(self, value: int) -> None:
-        if value < 0:
-            raise ValueError("negative")
-
-    @workflow.signal
-    def finish(self) -> None:
-        self._done = True
 
 
 def summary(samples: list[float], wall: float | None = None) -> dict:
