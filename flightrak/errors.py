@@ -49,6 +49,11 @@ class Unavailable(DomainError):
     status = grpc.StatusCode.UNAVAILABLE
 
 
+def problems_message(problems: dict[str, str], labels: dict[str, str]) -> str:
+    """One sentence naming every problem by the label people see on the form."""
+    return "Please correct: " + "; ".join(f"{labels.get(name, name)} {problem}" for name, problem in problems.items())
+
+
 def encode_fields(fields: dict[str, str]) -> str:
     return json.dumps(fields, sort_keys=True)
 

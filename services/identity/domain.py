@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from email_validator import EmailNotValidError, validate_email
-
 from flightrak import authz, roles
+from flightrak.contacts import clean_email, normalize_phone
 from flightrak.tokens import Principal
 from workflows.user_admin import models as requests
 
@@ -40,18 +39,6 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def normalize_phone(phone: str) -> str | None:
-    """North American numbers only: 10 digits, optionally led by 1; returns 214-555-0100 form."""
-    digits = re.sub(r"[\s().+-]", "", phone.strip())
-    if not digits.isdigit():
-        return None
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        return None
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-
-
 def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Returns (cleaned fields, problems by field). With partial, absent fields are left alone."""
     cleaned: dict[str, str] = {}
@@ -70,7 +57,7 @@ def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[di
             if not _EMPLOYEE_ID.match(value):
                 problems[name] = "must be 1-32 letters, digits, '.', '_' or '-'"
         elif name == "email":
-            value, problem = _clean_email(value)
+            value, problem = clean_email(value)
             if problem:
                 problems[name] = problem
         elif name == "phone":
@@ -81,13 +68,6 @@ def clean_user_fields(fields: dict[str, str], partial: bool = False) -> tuple[di
                 value = phone
         cleaned[name] = value
     return cleaned, problems
-
-
-def _clean_email(value: str) -> tuple[str, str | None]:
-    try:
-        return normalize_email(validate_email(value, check_deliverability=False).normalized), None
-    except EmailNotValidError as error:
-        return value, f"is not a valid email address ({error})"
 
 
 def clean_distribution_list(name: str, email: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -102,7 +82,7 @@ def clean_distribution_list(name: str, email: str) -> tuple[dict[str, str], dict
     if not email:
         problems["email"] = "is required"
     else:
-        email, problem = _clean_email(email)
+        email, problem = clean_email(email)
         if problem:
             problems["email"] = problem
     return {"name": name, "email": email}, problems

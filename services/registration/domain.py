@@ -25,11 +25,6 @@ FLIGHT_FIELD_LABELS = flights.FIELD_LABELS
 REGISTRATION_FIELD_LABELS = m.FIELD_LABELS
 
 
-def problems_message(problems: dict[str, str], labels: dict[str, str]) -> str:
-    """One sentence naming every problem by the label people see on the form."""
-    return "Please correct: " + "; ".join(f"{labels.get(name, name)} {problem}" for name, problem in problems.items())
-
-
 def registration_closes_at(signup_deadline: date, at: time = REGISTRATION_CLOSES) -> datetime:
     """The instant registration closes: 5:00 PM in Chicago that day, CST or CDT as the date falls."""
     return datetime.combine(signup_deadline, at, tzinfo=CENTRAL)

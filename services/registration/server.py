@@ -78,7 +78,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         if not domain.valid_designation(designation):
             problems = {"designation": "must be MMYY, the month and year of the flight (e.g. 0625)", **problems}
         if problems:
-            raise errors.InvalidFields(problems, domain.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
+            raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
         async with self._sessions() as session:
             if await session.get(models.Flight, designation):
                 raise errors.Conflict(f"flight {designation} already exists", {"designation": "already exists"})
@@ -202,7 +202,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         company, choices = await self._directory.cr(cr_duns)
         fields, problems = domain.clean_registration(raw, choices, existing_cr)
         if problems:
-            raise errors.InvalidFields(problems, domain.problems_message(problems, domain.REGISTRATION_FIELD_LABELS))
+            raise errors.InvalidFields(problems, errors.problems_message(problems, domain.REGISTRATION_FIELD_LABELS))
         parent_fields = None
         if company.parent_duns:
             async with self._sessions() as session:
@@ -246,7 +246,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
             given = {name: value for name, value in request.fields.items() if value.strip()}
             dates, problems = domain.flight_dates({**current, **given}, _now())
             if problems:
-                raise errors.InvalidFields(problems, domain.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
+                raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
             change = flights.DatesChange(_actor(principal), dates, request.comment)
             return handle.execute_update(FlightWorkflow.change_dates, change)
         change = flights.PhaseChange(_actor(principal), request.action, request.comment)
