@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from openpyxl import Workbook
 
 from flightrak.items.v1 import items_pb2
+from flightrak.spreadsheets import safe_cell
 from services.gateway import views
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
@@ -23,6 +24,7 @@ REPORT_OWNERS = {
     "my-company-testing-information": "testbed",
     "cr-test-specs": "testbed",
     "sp-test-specs": "testbed",
+    "tdsp-test-specs": "testbed",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -48,7 +50,7 @@ DASHBOARDS = {
     ),
     "pre-flight-cr": ("Pre-Flight (CR)", ["flight-registration-records", "cr-test-specs"]),
     "pre-flight-sp": ("Pre-Flight (SP)", ["sp-test-specs"]),
-    "pre-flight-tdsp": ("Pre-Flight (TDSP)", ["test-pairings-for-the-current-flight"]),
+    "pre-flight-tdsp": ("Pre-Flight (TDSP)", ["tdsp-test-specs", "test-pairings-for-the-current-flight"]),
     "ercot-review": ("ERCOT Review", ["registrations-for-review", "flight-registration-records"]),
 }
 router = APIRouter(prefix="/api/v1")
@@ -74,7 +76,7 @@ def as_csv(report: items_pb2.Report) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(report.columns)
-    writer.writerows([row.values.get(c, "") for c in report.columns] for row in report.rows)
+    writer.writerows([safe_cell(row.values.get(c, "")) for c in report.columns] for row in report.rows)
     return Response(
         out.getvalue(),
         media_type="text/csv",
@@ -99,8 +101,8 @@ def as_xlsx(report: items_pb2.Report) -> Response:
 
 
 def _cell(value: str):
-    """Item IDs stay numbers in Excel, so they sort and filter as numbers."""
-    return int(value) if value.isdigit() and not value.startswith("0") else value
+    """Item IDs stay numbers in Excel, so they sort and filter as numbers; text never runs as a formula."""
+    return int(value) if value.isdigit() and not value.startswith("0") else safe_cell(value)
 
 
 def register(app) -> None:
