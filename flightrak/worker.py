@@ -14,10 +14,11 @@ from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
 from services.registration.activities import RegistrationActivities
 from services.testbed.activities import TestbedActivities
-from workflows import flight, registration, user_admin
+from workflows import flight, registration, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
 from workflows.registration import models as registrations
 from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.specifications.workflows import TestingSpecificationsWorkflow
 from workflows.user_admin.models import ACTIVITY_TASK_QUEUE as IDENTITY_TASK_QUEUE
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
 
@@ -25,6 +26,7 @@ WORKFLOWS = {
     user_admin.TASK_QUEUE: [UserAdminRequestWorkflow],
     flight.TASK_QUEUE: [FlightWorkflow],
     registration.TASK_QUEUE: [FlightRegistrationWorkflow],
+    specifications.TASK_QUEUE: [TestingSpecificationsWorkflow],
 }
 
 
@@ -37,11 +39,13 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 
 def build_workers(client: Client, sessions, **options) -> list[Worker]:
     identity = IdentityActivities(sessions)
-    # The registration service's writes run as local activities of the flight and registration workflows.
+    testbed = TestbedActivities(sessions, client)
+    # A service's writes for its own flows run as local activities of their workflows.
     local = {queue: RegistrationActivities(sessions).all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
+    local[specifications.TASK_QUEUE] = [testbed.record_item_transition]
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
-        registrations.TESTBED_TASK_QUEUE: TestbedActivities(sessions).all(),
+        registrations.TESTBED_TASK_QUEUE: [testbed.open_testing_specifications_request],
     }
     return [
         *(

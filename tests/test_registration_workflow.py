@@ -201,20 +201,15 @@ async def test_submit_return_resubmit_and_approve_pairs_the_cr_and_opens_its_spe
 
     lonestar = m.Company(LONESTAR, "Lonestar Energy")
     edigate = m.Company("601234587", "EDIGate Solutions")
+    tdsps = [
+        m.Company("103994067", "Oncor Electric Delivery"),
+        m.Company("957877905", "CenterPoint Energy Houston Electric"),
+    ]
     assert fakes.pairings_of(registration.item_id) == [
-        m.TestPairings(
-            registration.flight,
-            registration.item_id,
-            lonestar,
-            edigate,
-            [
-                m.Company("103994067", "Oncor Electric Delivery"),
-                m.Company("957877905", "CenterPoint Energy Houston Electric"),
-            ],
-        )
+        m.TestPairings(registration.flight, registration.item_id, lonestar, edigate, tdsps)
     ]
     assert fakes.requests_of(registration.item_id) == [
-        m.SpecificationsRequest(registration.flight, registration.item_id, lonestar, edigate)
+        m.SpecificationsRequest(registration.flight, registration.item_id, lonestar, edigate, tdsps)
     ]
 
 

@@ -16,6 +16,7 @@ from services.gateway import api, flights, reports, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
+from workflows.specifications import models as specification_requests
 
 router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
@@ -59,10 +60,17 @@ DETAILS = {
     },
     "Request for Testing Specifications": {
         "flight": "Flight Designation",
-        "cr_name": "Competitive Retailer",
+        "company_name": "Company",
         "registration_item_id": "Flight Registration",
+        **{
+            name: label
+            for name, label in specification_requests.FIELD_LABELS.items()
+            if name not in specification_requests.MULTILINE_FIELDS or name == "file_naming_convention"
+        },
     },
 }
+templates.env.globals["spec_labels"] = specification_requests.FIELD_LABELS
+templates.env.globals["spec_multiline"] = specification_requests.MULTILINE_FIELDS
 LINKED_ITEM_FIELDS = frozenset({"testing_specifications_item_id", "registration_item_id"})
 DATE_FIELDS = frozenset({"signup_deadline", "day1_of_testing", "end_date"})
 

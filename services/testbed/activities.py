@@ -2,19 +2,52 @@
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 
 from services.testbed import store
+from workflows import specifications as specifications_flow
+from workflows.items import ItemTransition
 from workflows.registration import models as registrations
+from workflows.specifications import models as specifications
+from workflows.specifications.ids import specifications_workflow_id
+from workflows.specifications.workflows import TestingSpecificationsWorkflow
 
 
 class TestbedActivities:
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, temporal: Client):
         self._sessions = sessions
+        self._temporal = temporal
 
     @activity.defn(name=registrations.OPEN_SPECIFICATIONS_REQUEST)
     async def open_testing_specifications_request(self, request: registrations.SpecificationsRequest) -> int:
+        """The CR's request, and each paired TDSP's that has none yet; each with its workflow. Safe to retry:
+        requests are unique per company and flight, and starting a running workflow again changes nothing."""
         async with self._sessions.begin() as session:
-            return await store.open_specifications_request(session, request)
+            cr, _ = await store.open_request(
+                session,
+                request.flight,
+                specifications.CR,
+                request.cr.duns,
+                request.cr.name,
+                request.service_provider.duns,
+                request.registration_item_id,
+            )
+            tdsps = [
+                (await store.open_request(session, request.flight, specifications.TDSP, tdsp.duns, tdsp.name))[0]
+                for tdsp in request.tdsps
+            ]
+        for opened in (cr, *tdsps):
+            await self._temporal.start_workflow(
+                TestingSpecificationsWorkflow.run,
+                opened,
+                id=specifications_workflow_id(opened.flight, opened.company_duns),
+                task_queue=specifications_flow.TASK_QUEUE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+        return cr.item_id
 
-    def all(self) -> list:
-        return [self.open_testing_specifications_request]
+    @activity.defn(name=specifications.RECORD_ITEM_TRANSITION)
+    async def record_item_transition(self, step: ItemTransition) -> None:
+        async with self._sessions.begin() as session:
+            await store.record_transition(session, step)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Sequence, String, func
+from sqlalchemy import BigInteger, DateTime, MetaData, Sequence, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
@@ -26,15 +26,17 @@ class ItemHistory(ItemHistoryColumns, Base):
 
 
 class SpecificationsRequest(Base):
-    """A CR's Request for Testing Specifications, opened when ERCOT approves its registration."""
+    """A Request for Testing Specifications: a CR's, opened when ERCOT approves its registration, and a
+    TDSP's, opened with the first approved pairing that tests with it. One per company and flight."""
 
     __tablename__ = "specifications_requests"
+    __table_args__ = (UniqueConstraint("flight", "company_duns"),)
 
     item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    # One per approved registration: a retried activity finds the request it already opened.
-    registration_item_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     flight: Mapped[str] = mapped_column(String(4), index=True)
-    cr_duns: Mapped[str] = mapped_column(String(13), index=True)
-    cr_name: Mapped[str] = mapped_column(String(200))
-    sp_duns: Mapped[str] = mapped_column(String(13), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # CR or TDSP
+    company_duns: Mapped[str] = mapped_column(String(13), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    sp_duns: Mapped[str] = mapped_column(String(13), index=True)  # a CR's chosen Service Provider, or ""
+    registration_item_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

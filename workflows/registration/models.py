@@ -106,10 +106,13 @@ class TestPairings:
 
 @dataclass
 class SpecificationsRequest:
+    """Opens the CR's Request for Testing Specifications, and each paired TDSP's if it has none yet."""
+
     flight: str
     registration_item_id: int
     cr: Company
     service_provider: Company
+    tdsps: list[Company] = field(default_factory=list)
 
 
 @dataclass

@@ -132,7 +132,9 @@ class FlightRegistrationWorkflow:
             )
             specifications_item_id: int = await workflow.execute_activity(
                 m.OPEN_SPECIFICATIONS_REQUEST,
-                m.SpecificationsRequest(self._registration.flight, self._registration.item_id, cr, provider),
+                m.SpecificationsRequest(
+                    self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()
+                ),
                 result_type=int,
                 **TESTBED_ACTIVITY,
             )

@@ -1,4 +1,4 @@
-"""testbed tables: testing specifications requests and the item projection
+"""testbed tables: requests for testing specifications and the item projection
 
 Revision ID: testbed_0002
 Revises: testbed_0001
@@ -37,17 +37,18 @@ def upgrade() -> None:
     op.create_index(op.f('ix_testbed_items_workflow_id'), 'items', ['workflow_id'], unique=False, schema='testbed')
     op.create_table('specifications_requests',
     sa.Column('item_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('registration_item_id', sa.BigInteger(), nullable=False),
     sa.Column('flight', sa.String(length=4), nullable=False),
-    sa.Column('cr_duns', sa.String(length=13), nullable=False),
-    sa.Column('cr_name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('company_duns', sa.String(length=13), nullable=False),
+    sa.Column('company_name', sa.String(length=200), nullable=False),
     sa.Column('sp_duns', sa.String(length=13), nullable=False),
+    sa.Column('registration_item_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('item_id'),
-    sa.UniqueConstraint('registration_item_id'),
+    sa.UniqueConstraint('flight', 'company_duns'),
     schema='testbed'
     )
-    op.create_index(op.f('ix_testbed_specifications_requests_cr_duns'), 'specifications_requests', ['cr_duns'], unique=False, schema='testbed')
+    op.create_index(op.f('ix_testbed_specifications_requests_company_duns'), 'specifications_requests', ['company_duns'], unique=False, schema='testbed')
     op.create_index(op.f('ix_testbed_specifications_requests_flight'), 'specifications_requests', ['flight'], unique=False, schema='testbed')
     op.create_index(op.f('ix_testbed_specifications_requests_sp_duns'), 'specifications_requests', ['sp_duns'], unique=False, schema='testbed')
     op.create_table('item_history',
@@ -71,7 +72,7 @@ def downgrade() -> None:
     op.drop_table('item_history', schema='testbed')
     op.drop_index(op.f('ix_testbed_specifications_requests_sp_duns'), table_name='specifications_requests', schema='testbed')
     op.drop_index(op.f('ix_testbed_specifications_requests_flight'), table_name='specifications_requests', schema='testbed')
-    op.drop_index(op.f('ix_testbed_specifications_requests_cr_duns'), table_name='specifications_requests', schema='testbed')
+    op.drop_index(op.f('ix_testbed_specifications_requests_company_duns'), table_name='specifications_requests', schema='testbed')
     op.drop_table('specifications_requests', schema='testbed')
     op.drop_index(op.f('ix_testbed_items_workflow_id'), table_name='items', schema='testbed')
     op.drop_index(op.f('ix_testbed_items_company_duns'), table_name='items', schema='testbed')
