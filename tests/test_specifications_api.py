@@ -80,7 +80,7 @@ async def test_the_cr_or_its_sp_provides_specifications_and_ercot_rejects_then_a
     assert [r["Item ID"] for r in sp_specs["rows"]] == [str(item_id)]
     mine = await report(http, user, "my-company-testing-information", flight=flight["designation"])
     assert [(r["Item ID"], r["DUNS"]) for r in mine["rows"]] == [(str(item_id), LONESTAR)]
-    assert EDIGATE not in (await report(http, await sign_in(http, "user@oncor.example"), "tdsp-test-specs")).__repr__()
+    assert EDIGATE not in str(await report(http, await sign_in(http, "user@oncor.example"), "tdsp-test-specs"))
 
 
 async def test_each_paired_tdsp_gets_its_request_and_goes_on_to_the_test_bed(http):

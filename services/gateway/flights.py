@@ -2,12 +2,12 @@
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, Field
 
 from flightrak import authz
 from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import views
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.flight import models as flight_models
@@ -30,10 +30,6 @@ REGISTRATION_FIELDS = (
 )
 REGISTRATION_FIELD_LABELS = registrations.FIELD_LABELS
 FLIGHT_FIELD_LABELS = flight_models.FIELD_LABELS
-
-
-def as_json(message) -> dict:
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
 class FlightBody(BaseModel):
