@@ -202,3 +202,13 @@ def item_proto(
         updated_at=timestamp(row.updated_at),
         workflow_id=row.workflow_id,
     )
+
+
+def report(name: str, title: str, columns: list[str], rows: list[list]) -> pb.Report:
+    """A dashboard report: the guide's columns in order, each row's values by column."""
+    return pb.Report(
+        report=name,
+        title=title,
+        columns=columns,
+        rows=[pb.ReportRow(values={c: str(v) for c, v in zip(columns, row, strict=True)}) for row in rows],
+    )

@@ -1,5 +1,6 @@
 """What every item-driving workflow shares: who acted, with what, and the step it records."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,11 @@ class Actor:
     duns: str
     roles: list[str]
     company_kind: str = ""  # CR, TDSP, SP, ...; older histories lack it
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The signed-in caller as a workflow records them."""
+    return Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles), principal.company_kind)
 
 
 def principal_of(actor: Actor) -> Principal:
@@ -57,3 +63,24 @@ class ItemTransition:
 def deadline_words(moment: datetime) -> str:
     """A deadline as people in Texas read it; the instant carries the Central offset it was set in."""
     return f"{moment:%-I:%M %p} Central on {moment:%B %-d, %Y}"
+
+
+class OneActionAtATime:
+    """An action's steps may await activities; another action arriving meanwhile is refused by its
+    validator instead of interleaving (a Cancel must not be undone by an Approve still recording)."""
+
+    def __init__(self, item_word: str) -> None:
+        self._item_word = item_word
+        self._under_way = ""
+
+    @contextmanager
+    def acting(self, label: str):
+        self._under_way = label
+        try:
+            yield
+        finally:
+            self._under_way = ""
+
+    def check(self) -> None:
+        if self._under_way:
+            raise ValueError(f"{self._under_way} is still under way on this {self._item_word}; try again in a moment")

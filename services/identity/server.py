@@ -17,6 +17,7 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.settings import Settings
 from flightrak.temporal import run_update
 from services.identity import domain, models, store
+from workflows.items import actor_of
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
 from workflows.user_admin.ids import user_request_workflow_id
@@ -57,10 +58,6 @@ def _user_proto(user: models.User, company_name: str, held: list[str]) -> pb.Use
         company_name=company_name,
         roles=held,
     )
-
-
-def _actor(principal: tokens.Principal) -> requests.Actor:
-    return requests.Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles))
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc.ItemServiceServicer):
@@ -337,7 +334,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
         await run_update(
             self._temporal.execute_update_with_start_workflow(
                 UserAdminRequestWorkflow.ok,
-                requests.ActionInput(_actor(principal), fields),
+                requests.ActionInput(actor_of(principal), fields),
                 start_workflow_operation=start,
             )
         )
@@ -398,7 +395,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 fields = await self._checked_fields(session, self._kind(item), dict(request.fields), target_id)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         await run_update(
-            handle.execute_update(request.action, requests.ActionInput(_actor(principal), fields, request.comment)),
+            handle.execute_update(request.action, requests.ActionInput(actor_of(principal), fields, request.comment)),
             gone="this request's workflow is no longer running",
         )
         return await self._item(request.item_id, principal)

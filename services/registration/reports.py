@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import authz, errors, tokens
+from flightrak import authz, errors, projections, tokens
 from flightrak.items.v1 import items_pb2 as pb
 from flightrak.market_time import central_text
 from services.registration import domain, models, store
@@ -24,15 +24,6 @@ def _date_text(day) -> str:
     return day.strftime("%m/%d/%Y")
 
 
-def _report(name: str, title: str, columns: list[str], rows: list[list]) -> pb.Report:
-    return pb.Report(
-        report=name,
-        title=title,
-        columns=columns,
-        rows=[pb.ReportRow(values={c: str(v) for c, v in zip(columns, row, strict=True)}) for row in rows],
-    )
-
-
 def _matches(request: pb.ReportRequest, item_id: int, designation: str) -> bool:
     return (not request.item_id or request.item_id == item_id) and (
         not request.flight or request.flight == designation
@@ -46,7 +37,7 @@ async def available_flights(session, request, principal, now) -> pb.Report:
         for f in found
         if f.registration_closes_at > now and _matches(request, f.item_id, f.designation)
     ]
-    return _report(
+    return projections.report(
         "available-flights", "Available Flights", ["Item ID", "Flight Designation", "Flight Signup Deadline"], rows
     )
 
@@ -59,7 +50,7 @@ async def active_flights(session, request, principal, now) -> pb.Report:
         if _matches(request, f.item_id, f.designation)
     ]
     columns = ["Item ID", "Flight Designation", "Flight Signup Deadline", "Day 1 of Testing", "State"]
-    return _report("active-flights", "Active Flights", columns, rows)
+    return projections.report("active-flights", "Active Flights", columns, rows)
 
 
 def _searched(statement, request: pb.ReportRequest):
@@ -77,7 +68,7 @@ async def flight_registration_records(session, request, principal, now) -> pb.Re
     )
     rows = [[r.item_id, r.state, f.designation, deadline_text(f)] for r, f in await store.rows(session, statement)]
     columns = ["Item ID", "State", "Flight Designation", "Flight Signup Deadline"]
-    return _report("flight-registration-records", "Flight Registration Records", columns, rows)
+    return projections.report("flight-registration-records", "Flight Registration Records", columns, rows)
 
 
 async def registrations_for_review(session, request, principal, now) -> pb.Report:
@@ -94,7 +85,7 @@ async def registrations_for_review(session, request, principal, now) -> pb.Repor
         for r, f in await store.rows(session, statement)
     ]
     columns = ["Item ID", "Flight Designation", "CR Involved", "State", "Last State Change Date"]
-    return _report("registrations-for-review", "Registrations for Review", columns, rows)
+    return projections.report("registrations-for-review", "Registrations for Review", columns, rows)
 
 
 async def current_flight(session: AsyncSession, now: datetime) -> str | None:
@@ -123,7 +114,8 @@ async def test_pairings(session, request, principal: tokens.Principal, now) -> p
             provider = pairing.sp_name if pairing.sp_duns else SELF_SERVED
         rows.append([pairing.registration_item_id, pairing.cr_name, provider, pairing.tdsp_name, pairing.flight])
     columns = ["Item ID", "Primary MP", "Service Provider", "Testing Partner", "Flight Designation"]
-    return _report("test-pairings-for-the-current-flight", "Test Pairings for the Current Flight", columns, rows)
+    title = "Test Pairings for the Current Flight"
+    return projections.report("test-pairings-for-the-current-flight", title, columns, rows)
 
 
 Builder = Callable[[AsyncSession, pb.ReportRequest, tokens.Principal, datetime], Awaitable[pb.Report]]

@@ -22,15 +22,11 @@ from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
-from workflows.items import Actor
+from workflows.items import actor_of
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
 from workflows.registration.ids import registration_workflow_id
 from workflows.registration.workflows import FlightRegistrationWorkflow
-
-
-def _actor(principal: tokens.Principal) -> Actor:
-    return Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles), principal.company_kind)
 
 
 def _now() -> datetime:
@@ -94,7 +90,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         try:
             await run_update(
                 self._temporal.execute_update_with_start_workflow(
-                    FlightWorkflow.create, _actor(principal), start_workflow_operation=start
+                    FlightWorkflow.create, actor_of(principal), start_workflow_operation=start
                 )
             )
         except WorkflowAlreadyStartedError:
@@ -182,7 +178,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
             task_queue=registration_flow.TASK_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
-        action = registrations.RegistrationAction(_actor(principal), _flight_context(flight), fields)
+        action = registrations.RegistrationAction(actor_of(principal), _flight_context(flight), fields)
         try:
             await run_update(
                 self._temporal.execute_update_with_start_workflow(
@@ -247,9 +243,9 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
             dates, problems = domain.flight_dates({**current, **given}, _now())
             if problems:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
-            change = flights.DatesChange(_actor(principal), dates, request.comment)
+            change = flights.DatesChange(actor_of(principal), dates, request.comment)
             return handle.execute_update(FlightWorkflow.change_dates, change)
-        change = flights.PhaseChange(_actor(principal), request.action, request.comment)
+        change = flights.PhaseChange(actor_of(principal), request.action, request.comment)
         return handle.execute_update(FlightWorkflow.advance, change)
 
     async def _registration_action(
@@ -267,7 +263,7 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         if request.action == registrations.MODIFY:
             _, fields = await self._checked_fields(item.company_duns, dict(request.fields), existing_cr)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        action = registrations.RegistrationAction(_actor(principal), context, fields, request.comment)
+        action = registrations.RegistrationAction(actor_of(principal), context, fields, request.comment)
         return handle.execute_update(request.action, action)
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:

@@ -12,7 +12,7 @@ from flightrak.temporal import run_update
 from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import models, specifications, store
-from workflows.items import Actor
+from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
 
@@ -21,19 +21,6 @@ SPEC_REPORTS = {
     "sp-test-specs": "SP Test Specs",
     "tdsp-test-specs": "TDSP Test Specs",
 }
-
-
-def _actor(principal: tokens.Principal) -> Actor:
-    return Actor(principal.user_id, principal.name, principal.duns, sorted(principal.roles), principal.company_kind)
-
-
-def _report(name: str, title: str, columns: list[str], rows: list[list]) -> items_pb2.Report:
-    return items_pb2.Report(
-        report=name,
-        title=title,
-        columns=columns,
-        rows=[items_pb2.ReportRow(values={c: str(v) for c, v in zip(columns, row, strict=True)}) for row in rows],
-    )
 
 
 def may_see(actor: tokens.Principal, request: models.SpecificationsRequest) -> bool:
@@ -77,7 +64,7 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             if problems:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, specifications.FIELD_LABELS))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        action = requests.SpecificationsAction(_actor(principal), fields, request.comment)
+        action = requests.SpecificationsAction(actor_of(principal), fields, request.comment)
         await run_update(handle.execute_update(request.action, action))
         return await self._item(request.item_id, principal)
 
@@ -111,14 +98,14 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         if request.report == "my-company-testing-information":
             rows = [[s.item_id, s.company_name, s.company_duns] for s, _ in found if s.company_duns == principal.duns]
             columns = ["Item ID", "Company Name", "DUNS"]
-            return _report(request.report, "My Company Testing Information", columns, rows)
+            return projections.report(request.report, "My Company Testing Information", columns, rows)
         if request.report in SPEC_REPORTS:
             kind = requests.TDSP if request.report == "tdsp-test-specs" else requests.CR
             if request.report == "sp-test-specs":
                 found = [(s, item) for s, item in found if s.sp_duns == principal.duns or principal.is_ercot]
             rows = [[s.item_id, item.title, s.flight] for s, item in found if s.kind == kind]
             columns = ["Item ID", "Title", "Flight Designation"]
-            return _report(request.report, SPEC_REPORTS[request.report], columns, rows)
+            return projections.report(request.report, SPEC_REPORTS[request.report], columns, rows)
         raise errors.NotFound(f"no report {request.report}")
 
 

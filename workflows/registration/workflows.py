@@ -2,7 +2,6 @@
 Assignment, with Return to CR, Withdraw and Cancel; approval records the test pairings and opens the
 CR's Request for Testing Specifications."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 from temporalio import workflow
@@ -10,7 +9,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, principal_of
+    from workflows.items import ItemTransition, OneActionAtATime, principal_of
     from workflows.registration import models as m
     from workflows.registration import rules
     from workflows.registration.ids import registration_workflow_id
@@ -48,15 +47,8 @@ class FlightRegistrationWorkflow:
         self._state = ""
         self._fields: dict[str, str] = {}
         self._seq = 0
-        self._under_way = ""  # the action whose steps are still running; others wait their turn
+        self._one_at_a_time = OneActionAtATime("registration")
 
-    @contextmanager
-    def _acting(self, action: str):
-        self._under_way = m.LABELS[action]
-        try:
-            yield
-        finally:
-            self._under_way = ""
 
     @workflow.run
     async def run(self, registration: m.RegistrationInput) -> m.RegistrationStatus:
@@ -74,7 +66,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.OK)
     async def ok(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.OK):
+        with self._one_at_a_time.acting(m.LABELS[m.OK]):
             return await self._edit(action, m.LABELS[m.OK])
 
     @ok.validator
@@ -83,7 +75,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.MODIFY)
     async def modify(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.MODIFY):
+        with self._one_at_a_time.acting(m.LABELS[m.MODIFY]):
             return await self._edit(action, m.LABELS[m.MODIFY])
 
     @modify.validator
@@ -92,7 +84,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.SUBMIT)
     async def submit(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.SUBMIT):
+        with self._one_at_a_time.acting(m.LABELS[m.SUBMIT]):
             await self._move(m.REGISTRATION_REVIEW, action, m.LABELS[m.SUBMIT])
         return self.status()
 
@@ -102,7 +94,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.WITHDRAW)
     async def withdraw(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.WITHDRAW):
+        with self._one_at_a_time.acting(m.LABELS[m.WITHDRAW]):
             await self._move(m.CANCELLED, action, m.LABELS[m.WITHDRAW])
         return self.status()
 
@@ -112,7 +104,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.RETURN_TO_CR)
     async def return_to_cr(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.RETURN_TO_CR):
+        with self._one_at_a_time.acting(m.LABELS[m.RETURN_TO_CR]):
             await self._move(m.PENDING_SUBMITTAL, action, m.LABELS[m.RETURN_TO_CR])
         return self.status()
 
@@ -122,7 +114,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.APPROVE)
     async def approve(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.APPROVE):
+        with self._one_at_a_time.acting(m.LABELS[m.APPROVE]):
             cr = m.Company(self._registration.cr_duns, self._registration.cr_name)
             provider = self._service_provider()
             await workflow.execute_local_activity(
@@ -153,7 +145,7 @@ class FlightRegistrationWorkflow:
 
     @workflow.update(name=m.CANCEL)
     async def cancel(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._acting(m.CANCEL):
+        with self._one_at_a_time.acting(m.LABELS[m.CANCEL]):
             await self._move(m.CANCELLED, action, m.LABELS[m.CANCEL])
         return self.status()
 
@@ -162,8 +154,7 @@ class FlightRegistrationWorkflow:
         self._check(m.CANCEL, action)
 
     def _check(self, action: str, given: m.RegistrationAction) -> None:
-        if self._under_way:
-            raise ValueError(f"{self._under_way} is still under way on this registration; try again in a moment")
+        self._one_at_a_time.check()
         problem = rules.refusal(
             action,
             self._state,

@@ -2,7 +2,6 @@
 Approved, or rejected with a comment back to Pending. A TDSP's: provide -> Test Bed Loading (attach and
 validate, then Submit) -> Test Bed Review (ERCOT) -> Completed, or rejected back to Test Bed Loading."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 from temporalio import workflow
@@ -10,7 +9,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, principal_of
+    from workflows.items import ItemTransition, OneActionAtATime, principal_of
     from workflows.specifications import models as m
     from workflows.specifications import rules
     from workflows.specifications.ids import specifications_workflow_id
@@ -51,7 +50,7 @@ class TestingSpecificationsWorkflow:
         self._state = m.PENDING_SPECIFICATIONS
         self._fields = dict(request.fields)
         self._seq = request.opened_seq
-        self._under_way = ""
+        self._one_at_a_time = OneActionAtATime("request")
 
     @workflow.run
     async def run(self, request: m.SpecificationsInput) -> m.SpecificationsStatus:
@@ -64,17 +63,10 @@ class TestingSpecificationsWorkflow:
     def status(self) -> m.SpecificationsStatus:
         return m.SpecificationsStatus(self._request.item_id, self._state, dict(self._fields))
 
-    @contextmanager
-    def _acting(self, action: str):
-        self._under_way = m.LABELS[action]
-        try:
-            yield
-        finally:
-            self._under_way = ""
 
     @workflow.update(name=m.PROVIDE)
     async def provide(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
-        with self._acting(m.PROVIDE):
+        with self._one_at_a_time.acting(m.LABELS[m.PROVIDE]):
             after = m.TEST_BED_LOADING if self._request.kind == m.TDSP else m.ERCOT_REVIEW
             await self._move(after, action, m.LABELS[m.PROVIDE], self._changes(action.fields))
         return self.status()
@@ -85,7 +77,7 @@ class TestingSpecificationsWorkflow:
 
     @workflow.update(name=m.ATTACH_TEST_BED)
     async def attach_test_bed(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
-        with self._acting(m.ATTACH_TEST_BED):
+        with self._one_at_a_time.acting(m.LABELS[m.ATTACH_TEST_BED]):
             await self._move(m.TEST_BED_LOADING, action, m.LABELS[m.ATTACH_TEST_BED], self._changes(action.fields))
         return self.status()
 
@@ -95,7 +87,7 @@ class TestingSpecificationsWorkflow:
 
     @workflow.update(name=m.SUBMIT_TEST_BED)
     async def submit_test_bed(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
-        with self._acting(m.SUBMIT_TEST_BED):
+        with self._one_at_a_time.acting(m.LABELS[m.SUBMIT_TEST_BED]):
             await self._move(m.TEST_BED_REVIEW, action, m.LABELS[m.SUBMIT_TEST_BED], {})
         return self.status()
 
@@ -105,7 +97,7 @@ class TestingSpecificationsWorkflow:
 
     @workflow.update(name=m.APPROVE)
     async def approve(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
-        with self._acting(m.APPROVE):
+        with self._one_at_a_time.acting(m.LABELS[m.APPROVE]):
             after = m.COMPLETED if self._request.kind == m.TDSP else m.APPROVED
             await self._move(after, action, m.LABELS[m.APPROVE], {})
         return self.status()
@@ -116,7 +108,7 @@ class TestingSpecificationsWorkflow:
 
     @workflow.update(name=m.REJECT)
     async def reject(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
-        with self._acting(m.REJECT):
+        with self._one_at_a_time.acting(m.LABELS[m.REJECT]):
             back = m.TEST_BED_LOADING if self._request.kind == m.TDSP else m.PENDING_SPECIFICATIONS
             await self._move(back, action, m.LABELS[m.REJECT], {})
         return self.status()
@@ -126,8 +118,7 @@ class TestingSpecificationsWorkflow:
         self._check(m.REJECT, action)
 
     def _check(self, action: str, given: m.SpecificationsAction) -> None:
-        if self._under_way:
-            raise ValueError(f"{self._under_way} is still under way on this request; try again in a moment")
+        self._one_at_a_time.check()
         fields = {**self._fields, **given.fields} if action == m.SUBMIT_TEST_BED else self._fields
         problem = rules.refusal(
             action,
