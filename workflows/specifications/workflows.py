@@ -62,8 +62,6 @@ class TestingSpecificationsWorkflow:
     @workflow.query
     def status(self) -> m.SpecificationsStatus:
         return m.SpecificationsStatus(self._request.item_id, self._state, dict(self._fields))
-
-
     @workflow.update(name=m.PROVIDE)
     async def provide(self, action: m.SpecificationsAction) -> m.SpecificationsStatus:
         with self._one_at_a_time.acting(m.LABELS[m.PROVIDE]):
@@ -119,7 +117,6 @@ class TestingSpecificationsWorkflow:
 
     def _check(self, action: str, given: m.SpecificationsAction) -> None:
         self._one_at_a_time.check()
-        fields = {**self._fields, **given.fields} if action == m.SUBMIT_TEST_BED else self._fields
         problem = rules.refusal(
             action,
             self._request.kind,
@@ -127,7 +124,7 @@ class TestingSpecificationsWorkflow:
             principal_of(given.actor),
             self._request.company_duns,
             self._request.service_provider_duns,
-            fields,
+            self._fields,
             given.comment,
         )
         if problem is not None:
