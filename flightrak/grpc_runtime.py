@@ -15,9 +15,7 @@ from flightrak import errors, tokens
 
 log = logging.getLogger(__name__)
 
-current_caller: contextvars.ContextVar[tokens.Principal | None] = contextvars.ContextVar(
-    "current_caller", default=None
-)
+current_caller: contextvars.ContextVar[tokens.Principal | None] = contextvars.ContextVar("current_caller", default=None)
 
 # The caller's own token, so a service asking another on the caller's behalf is held to the caller's rights.
 current_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_token", default=None)
@@ -82,9 +80,7 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                 return await behaviour(request, context)
             except errors.DomainError as error:
                 if error.fields:
-                    context.set_trailing_metadata(
-                        ((errors.FIELD_ERRORS_METADATA, errors.encode_fields(error.fields)),)
-                    )
+                    context.set_trailing_metadata(((errors.FIELD_ERRORS_METADATA, errors.encode_fields(error.fields)),))
                 await context.abort(error.status, error.message)
             finally:
                 current_caller.reset(reset)
@@ -109,18 +105,25 @@ class ServiceHealth:
     async def watch(self) -> None:
         while True:
             serving = await self._probe()
-            status = (
-                health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-            )
+            status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
             for name in self._names:
                 await self.servicer.set(name, status)
             await asyncio.sleep(self._interval)
 
 
+# gRPC's default limit on a received message is 4 MB; a test-bed upload may be 10 MB, and a report or
+# template as a file larger still.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MESSAGE_SIZE_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+]
+
+
 def create_server(token_secret: str) -> grpc.aio.Server:
     return grpc.aio.server(
         interceptors=[aio_server_interceptor(), CallerInterceptor(token_secret)],
-        options=[("grpc.so_reuseport", 0)],
+        options=[("grpc.so_reuseport", 0), *MESSAGE_SIZE_OPTIONS],
     )
 
 
@@ -130,9 +133,7 @@ def add_standard_services(
     """The health service (truthful about the database) and reflection."""
     service_health = ServiceHealth(service_full_name, probe)
     health_pb2_grpc.add_HealthServicer_to_server(service_health.servicer, server)
-    reflection.enable_server_reflection(
-        (service_full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    reflection.enable_server_reflection((service_full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     return service_health
 
 
@@ -162,4 +163,4 @@ async def serve(
 
 
 def channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors())
+    return grpc.aio.insecure_channel(address, options=MESSAGE_SIZE_OPTIONS, interceptors=aio_client_interceptors())

@@ -45,7 +45,7 @@ def build_workers(client: Client, sessions, **options) -> list[Worker]:
     local[specifications.TASK_QUEUE] = [testbed.record_item_transition]
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
-        registrations.TESTBED_TASK_QUEUE: [testbed.open_testing_specifications_request],
+        registrations.TESTBED_TASK_QUEUE: [testbed.open_testing_specifications_request, testbed.test_beds_missing],
     }
     return [
         *(

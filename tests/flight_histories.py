@@ -10,11 +10,11 @@ starts a flight); registrations on the plain dev server.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, time, timedelta
 
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
@@ -71,6 +71,8 @@ class FakeRegistrationActivities:
         # Set by a test to hold the testbed's answer, so it can act while an approval is under way.
         self.testbed_answers = asyncio.Event()
         self.testbed_answers.set()
+        # What the testbed answers about each flight's test beds; by default one TDSP, approved.
+        self.test_beds: dict[str, flights.TestBedsMissing] = {}
 
     @activity.defn(name=flights.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:
@@ -85,6 +87,10 @@ class FakeRegistrationActivities:
         self.specification_requests.append(request)
         await self.testbed_answers.wait()
         return FIRST_SPECIFICATIONS_ITEM_ID + len(self.specification_requests) - 1
+
+    @activity.defn(name=flights.TEST_BEDS_MISSING)
+    async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
+        return self.test_beds.get(flight, flights.TestBedsMissing(1, []))
 
     def steps(self, item_id: int) -> list[ItemTransition]:
         """Only this item's steps: a flight left open by another test may still close on the same server."""
@@ -118,7 +124,9 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
     async with (
         Worker(client, task_queue=task_queue, workflows=workflows, activities=local, max_cached_workflows=0),
         Worker(
-            client, task_queue=registrations.TESTBED_TASK_QUEUE, activities=[fakes.open_testing_specifications_request]
+            client,
+            task_queue=registrations.TESTBED_TASK_QUEUE,
+            activities=[fakes.open_testing_specifications_request, fakes.test_beds_missing],
         ),
     ):
         yield task_queue
@@ -225,6 +233,19 @@ async def record_flights() -> dict[str, str]:
             await eventually_in(handle, flights.CLOSED)
             await handle.terminate("recorded")
             histories["flight_change_dates_closes"] = (await handle.fetch_history()).to_json()
+
+            flight = new_flight(closes_at, item_id=3, designation="0925")
+            await create_flight(env.client, task_queue, flight)
+            handle = flight_handle(env.client, flight)
+            await env.fast_forward(handle, until(closes_at) + timedelta(minutes=1))
+            await eventually_in(handle, flights.CLOSED)
+            fakes.test_beds[flight.designation] = flights.TestBedsMissing(2, ["CenterPoint (Test Bed Loading)"])
+            with suppress(WorkflowUpdateFailedError):
+                await advance(handle, flights.OPEN_CONNECTIVITY_TESTING)
+            fakes.test_beds[flight.designation] = flights.TestBedsMissing(2, [])
+            await advance(handle, flights.OPEN_CONNECTIVITY_TESTING)
+            await handle.terminate("recorded")
+            histories["flight_connectivity_waits_for_test_beds"] = (await handle.fetch_history()).to_json()
     finally:
         await env.shutdown()
     return histories

@@ -273,6 +273,40 @@ async def test_ercot_runs_the_phases_in_order_and_the_flight_completes(clock_env
     ]
 
 
+async def test_connectivity_testing_waits_for_every_tdsp_test_bed(clock_env: WorkflowEnvironment, fakes):
+    closes_at = closing_in(days=2)
+    flight = new_flight(closes_at)
+    async with workers(clock_env.client, fakes) as task_queue:
+        await create_flight(clock_env.client, task_queue, flight)
+        handle = flight_handle(clock_env.client, flight)
+        await clock_env.fast_forward(handle, until(closes_at) + MINUTE)
+        await eventually_in(handle, m.CLOSED)
+
+        fakes.test_beds[flight.designation] = m.TestBedsMissing(0, [])
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await advance(handle, m.OPEN_CONNECTIVITY_TESTING)
+        assert "no TDSP is paired in this flight yet" in str(refused.value.cause)
+
+        missing = ["CenterPoint Energy (Test Bed Review (ERCOT))", "Oncor (Test Bed Loading)"]
+        fakes.test_beds[flight.designation] = m.TestBedsMissing(3, missing)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await advance(handle, m.OPEN_CONNECTIVITY_TESTING)
+        assert refused.value.cause.message == (
+            "connectivity testing opens once ERCOT has approved every TDSP's test bed; still waiting for "
+            "CenterPoint Energy (Test Bed Review (ERCOT)), Oncor (Test Bed Loading)"
+        )
+        assert await flight_state(handle) == m.CLOSED
+
+        fakes.test_beds[flight.designation] = m.TestBedsMissing(3, [])
+        assert (await advance(handle, m.OPEN_CONNECTIVITY_TESTING)).state == m.CONNECTIVITY_TESTING
+        await end(handle)
+    assert [move[0] for move in moves(fakes, flight)] == [
+        "Create Flight",
+        "Registration Closed",
+        "Open Connectivity Testing",
+    ]
+
+
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("flight_*.json")), ids=lambda path: path.stem)
 async def test_recorded_flight_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())

@@ -351,7 +351,7 @@ async def test_a_moved_deadline_moves_the_timer(http):
     assert after["registration_closes_at"].startswith(f"{later}T17:00:00")
 
 
-async def test_ercot_runs_the_flight_through_its_phases(http):
+async def test_only_an_ercot_admin_runs_the_flight_and_phases_come_in_order(http):
     ercot = await sign_in(http, "admin@ercot.example")
     deadline, closes = closing_soon(seconds=3)
     flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
@@ -359,14 +359,7 @@ async def test_ercot_runs_the_flight_through_its_phases(http):
     reviewer = await sign_in(http, "reviewer@ercot.example")
     assert (await act(http, reviewer, flight["item_id"], "open_connectivity_testing")).status_code == 409
     assert (await act(http, ercot, flight["item_id"], "open_business_testing")).status_code == 409
-    for action, state in (
-        ("open_connectivity_testing", "Connectivity Testing"),
-        ("open_business_testing", "Business Testing"),
-        ("complete_flight", "Complete"),
-    ):
-        reply = await act(http, ercot, flight["item_id"], action)
-        assert reply.status_code == 200, reply.text
-        assert reply.json()["state"] == state
+    # Opening connectivity testing waits for the TDSPs' test beds: tests/test_test_bed_api.py runs the phases.
 
 
 async def wait_for_flight_state(http, auth, designation: str, state: str, timeout: float) -> str:

@@ -105,6 +105,9 @@ async def test_each_paired_tdsp_gets_its_request_and_goes_on_to_the_test_bed(htt
     early = await act(http, oncor, item_id, "submit_test_bed")
     assert early.status_code == 409
     assert "test bed" in early.json()["error"]["message"]
+    # Lonestar, paired with Oncor, sees its request but may not work it; Bluebonnet, not paired, does not see it.
+    refused = await act(http, await sign_in(http, "user@lonestar.example"), item_id, "provide", **good_raw())
+    assert (refused.status_code, refused.json()["error"]["message"]) == (409, "only the TDSP may work this request")
     assert (
-        await act(http, await sign_in(http, "user@lonestar.example"), item_id, "provide", **good_raw())
+        await act(http, await sign_in(http, "user@bluebonnet.example"), item_id, "provide", **good_raw())
     ).status_code == 404

@@ -545,7 +545,16 @@ def test_every_awkward_value_in_every_column_is_judged_as_the_rule_judges_it(col
 
 
 def test_row_values_in_template_order():
-    assert tbf._row(list(TEMPLATE_COLUMNS[:-1]) + ["7"]) == {
-        **{c: c for c in TEMPLATE_COLUMNS[:-1]},
-        CYCLE: "07",
-    }
+    assert tbf._row(list(TEMPLATE_COLUMNS)) == {c: c for c in TEMPLATE_COLUMNS}
+
+
+def test_kept_cells_are_clean_and_in_the_file_order():
+    header = [ESI_ID, CR_DUNS, SCRIPT_ID, ZIP_CODE, METER_NUMBER, RATE_CLASS, CYCLE, ""]
+    lines = [",".join(header)] + [f"{esi_id(n)},{CR_A},SC001,75201,M{n},IDR,{n}," for n in (1, 2)]
+    result = validate("\r\n".join(lines).encode(), 17)
+    assert result.ok and result.row_count == 2
+    assert result.file_columns == (*header[:-1], None)
+    rows = result.cells().split(tbf.CELL_SEPARATOR)
+    assert rows == [esi_id(1), CR_A, "SC001", "75201", "M1", "IDR", "01", ""] + [
+        esi_id(2), CR_A, "SC001", "75201", "M2", "IDR", "02", ""
+    ]

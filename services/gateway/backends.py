@@ -11,6 +11,7 @@ from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import SERVICE_PORTS, Settings
+from flightrak.testbed.v1 import testbed_pb2_grpc
 
 HTTP_STATUS = {
     grpc.StatusCode.INVALID_ARGUMENT: 400,
@@ -28,6 +29,7 @@ ERROR_CODES = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    413: "too_large",
     422: "unprocessable",
     503: "unavailable",
     504: "timeout",
@@ -51,6 +53,7 @@ class Backends:
     channels: dict[str, grpc.aio.Channel]
     identity: identity_pb2_grpc.IdentityServiceStub
     registration: registration_pb2_grpc.RegistrationServiceStub
+    testbed: testbed_pb2_grpc.TestbedServiceStub
 
     @classmethod
     def connect(cls, settings: Settings) -> "Backends":
@@ -59,6 +62,7 @@ class Backends:
             channels,
             identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             registration_pb2_grpc.RegistrationServiceStub(channels["registration"]),
+            testbed_pb2_grpc.TestbedServiceStub(channels["testbed"]),
         )
 
     def items_at(self, service: str) -> items_pb2_grpc.ItemServiceStub:

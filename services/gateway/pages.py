@@ -12,10 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak import authz
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
-from services.gateway import api, flights, reports, views
-from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller
+from flightrak.testbed.v1 import testbed_pb2
+from services.gateway import api, flights, reports, test_beds, views
+from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_valid
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
+from workflows.flight import models as flight_models
 from workflows.specifications import models as specification_requests
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +64,8 @@ DETAILS = {
         "flight": "Flight Designation",
         "company_name": "Company",
         "registration_item_id": "Flight Registration",
+        "test_bed_file": "Test Bed File",
+        "test_bed_rows": "Test Bed Rows",
         **{
             name: label
             for name, label in specification_requests.FIELD_LABELS.items()
@@ -328,21 +332,40 @@ def register(app) -> None:
         return RedirectResponse(f"/items/{item.item_id}", status_code=303)
 
     async def item_view(
-        request: Request, caller: Caller, item, values: dict, error: ApiError | None = None, editing: str = ""
+        request: Request,
+        caller: Caller,
+        item,
+        values: dict,
+        error: ApiError | None = None,
+        editing: str = "",
+        upload: test_beds.Attached | None = None,
     ) -> Response:
-        """One page for every item type. A flight shows an AR/BAR the Register button (or why not); a
-        registration's Modify needs the Register form's choices."""
-        registration_form = None
+        """One page for every item type. A flight shows an AR/BAR the Register button (or why not), and ERCOT
+        which TDSP test beds it still waits for; a registration's Modify needs the Register form's choices;
+        a TDSP's request shows its test bed (template, upload, what was attached) to the TDSP and ERCOT."""
+        registration_form = readiness = None
         designation = item.fields.get("designation") or item.fields.get("flight")
         wants_form = item.item_type == "Flight" or (
             item.item_type == "Flight Registration" and any(action.fields for action in item.actions)
         )
         if wants_form and authz.may_register(caller.principal, caller.principal.duns):
             registration_form = await flights.registration_form(app, designation, caller.token)
+        if item.item_type == "Flight" and caller.principal.is_ercot and item.state == flight_models.CLOSED:
+            readiness = await call(
+                app.state.backends.testbed.GetTestBedReadiness,
+                testbed_pb2.TestBedReadinessRequest(flight=designation),
+                caller.token,
+            )
+        test_bed = (
+            item.item_type == specification_requests.ITEM_TYPE
+            and item.fields.get("kind") == specification_requests.TDSP
+            and (caller.principal.is_ercot or caller.principal.duns == item.company_duns)
+        )
+        status = 422 if upload else error.status if error else 200
         return await page(
-            request, caller, "item.html", status=error.status if error else 200, item=item, values=values,
+            request, caller, "item.html", status=status, item=item, values=values,
             error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
-            form=registration_form, editing=editing,
+            form=registration_form, editing=editing, readiness=readiness, test_bed=test_bed, upload=upload,
         )
 
     @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -350,6 +373,25 @@ def register(app) -> None:
         caller = views.signed_in(caller)
         item = await api.fetch_item(app, item_id, caller.token)
         return await item_view(request, caller, item, dict(item.fields), editing=edit)
+
+    @router.post("/items/{item_id}/attachments")
+    async def attach_test_bed(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+        """Attach and Validate from the item page: a bad file shows every problem, and nothing is kept."""
+        caller = views.signed_in(caller)
+        try:
+            upload = await test_beds.read_upload(request)
+            if not csrf_valid(app.state.settings.token_secret, caller.token, upload.form.get("csrf_token")):
+                raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
+            attached = await test_beds.attach(app, item_id, upload, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 409, 413):
+                raise
+            item = await api.fetch_item(app, item_id, caller.token)
+            return await item_view(request, caller, item, dict(item.fields), error)
+        if not attached.ok:
+            item = await api.fetch_item(app, item_id, caller.token)
+            return await item_view(request, caller, item, dict(item.fields), upload=attached)
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
 
     @router.post("/items/{item_id}/actions")
     async def item_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:

@@ -25,6 +25,7 @@ REPORT_OWNERS = {
     "cr-test-specs": "testbed",
     "sp-test-specs": "testbed",
     "tdsp-test-specs": "testbed",
+    "cr-scripts-test-bed": "testbed",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -48,11 +49,27 @@ DASHBOARDS = {
         "General",
         ["available-flights", "active-flights", "my-company-testing-information", "additional-flight-information"],
     ),
-    "pre-flight-cr": ("Pre-Flight (CR)", ["flight-registration-records", "cr-test-specs"]),
-    "pre-flight-sp": ("Pre-Flight (SP)", ["sp-test-specs"]),
-    "pre-flight-tdsp": ("Pre-Flight (TDSP)", ["tdsp-test-specs", "test-pairings-for-the-current-flight"]),
-    "ercot-review": ("ERCOT Review", ["registrations-for-review", "flight-registration-records"]),
+    "pre-flight-cr": ("Pre-Flight (CR)", ["flight-registration-records", "cr-test-specs", "cr-scripts-test-bed"]),
+    "pre-flight-sp": ("Pre-Flight (SP)", ["sp-test-specs", "cr-scripts-test-bed"]),
+    # A TDSP also sees the CR Scripts Test Bed rows of its own pairings (issue 4).
+    "pre-flight-tdsp": (
+        "Pre-Flight (TDSP)",
+        ["tdsp-test-specs", "test-pairings-for-the-current-flight", "cr-scripts-test-bed"],
+    ),
+    "ercot-review": (
+        "ERCOT Review",
+        ["registrations-for-review", "flight-registration-records", "cr-test-specs", "tdsp-test-specs"],
+    ),
 }
+# What a report's reader must know before using it (guide §4.3 item 3, §6.4).
+REPORT_NOTES = {
+    "cr-scripts-test-bed": (
+        "Until ERCOT approves a TDSP's test bed, its rows show ESIID1 (ESIID2 where a script needs two premises) "
+        "and no Zip Code: they are not complete and should not be used. Rows fill in TDSP by TDSP as ERCOT "
+        "approves each test bed."
+    ),
+}
+views.templates.env.globals["report_notes"] = REPORT_NOTES
 router = APIRouter(prefix="/api/v1")
 
 

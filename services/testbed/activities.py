@@ -7,6 +7,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from services.testbed import store
 from workflows import specifications as specifications_flow
+from workflows.flight import models as flights
 from workflows.items import ItemTransition
 from workflows.registration import models as registrations
 from workflows.specifications import models as specifications
@@ -33,6 +34,13 @@ class TestbedActivities:
                 request.service_provider.duns,
                 request.registration_item_id,
             )
+            await store.record_pairings(
+                session,
+                request.flight,
+                (request.cr.duns, request.cr.name),
+                request.service_provider.duns,
+                [(tdsp.duns, tdsp.name) for tdsp in request.tdsps],
+            )
             tdsps = [
                 (await store.open_request(session, request.flight, specifications.TDSP, tdsp.duns, tdsp.name))[0]
                 for tdsp in request.tdsps
@@ -46,6 +54,13 @@ class TestbedActivities:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
         return cr.item_id
+
+    @activity.defn(name=flights.TEST_BEDS_MISSING)
+    async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
+        async with self._sessions() as session:
+            missing = await store.test_beds_missing(session, flight)
+            tdsps = await store.tdsp_count(session, flight)
+        return flights.TestBedsMissing(tdsps, [f"{name} ({state})" for name, state in missing])
 
     @activity.defn(name=specifications.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:

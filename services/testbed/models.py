@@ -1,8 +1,22 @@
-"""The testbed service's tables, in its own schema: testing specifications requests and their items."""
+"""The testbed service's tables, in its own schema: testing specifications requests and their items, the
+flight's pairings and test-bed scripts, and the test beds TDSPs attach."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Sequence, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    Sequence,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
@@ -40,3 +54,72 @@ class SpecificationsRequest(Base):
     sp_duns: Mapped[str] = mapped_column(String(13), index=True)  # a CR's chosen Service Provider, or ""
     registration_item_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Pairing(Base):
+    """A CR and a TDSP it tests with in a flight, with the CR's Service Provider; recorded when ERCOT
+    approves the CR's registration. The testbed's own copy: templates and the CR Scripts Test Bed
+    report read it."""
+
+    __tablename__ = "pairings"
+
+    flight: Mapped[str] = mapped_column(String(4), primary_key=True)
+    cr_duns: Mapped[str] = mapped_column(String(13), primary_key=True)
+    tdsp_duns: Mapped[str] = mapped_column(String(13), primary_key=True, index=True)
+    cr_name: Mapped[str] = mapped_column(String(200))
+    tdsp_name: Mapped[str] = mapped_column(String(200))
+    sp_duns: Mapped[str] = mapped_column(String(13), index=True)
+
+
+class TestBedScript(Base):
+    """A script whose rows every pairing's test bed holds in a flight, and how many premises (ESI IDs)
+    it needs: ESIID1, ESIID2 ... stand in for them until the TDSP's test bed is approved."""
+
+    __tablename__ = "test_bed_scripts"
+
+    flight: Mapped[str] = mapped_column(String(4), primary_key=True)
+    script_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    premises: Mapped[int] = mapped_column(SmallInteger)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+
+class TestBed(Base):
+    """One valid test-bed file a TDSP attached to its request; the request's item names the current one
+    (field test_bed_id), and ERCOT's approval of the request approves it. Earlier ones stay, for the record."""
+
+    __tablename__ = "test_beds"
+
+    test_bed_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey(f"{SCHEMA}.specifications_requests.item_id"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    row_count: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TestBedRow(Base):
+    """A premise of a test bed, cleaned; written with COPY (see store.add_test_bed)."""
+
+    __tablename__ = "test_bed_rows"
+
+    test_bed_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey(f"{SCHEMA}.test_beds.test_bed_id"), primary_key=True
+    )
+    cr_duns: Mapped[str] = mapped_column(String(13), primary_key=True)
+    script_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    esi_id: Mapped[str] = mapped_column(String(22), primary_key=True)
+    customer_1: Mapped[str] = mapped_column(Text, server_default="")
+    customer_2: Mapped[str] = mapped_column(Text, server_default="")
+    zip_code: Mapped[str] = mapped_column(String(10))
+    meter_number: Mapped[str] = mapped_column(String(30))
+    customer_name_1: Mapped[str] = mapped_column(Text, server_default="")
+    customer_name_2: Mapped[str] = mapped_column(Text, server_default="")
+    rate_class: Mapped[str] = mapped_column(String(40))
+    doe_number: Mapped[str] = mapped_column(Text, server_default="")
+    membership_account_1: Mapped[str] = mapped_column(Text, server_default="")
+    membership_account_2: Mapped[str] = mapped_column(Text, server_default="")
+    serv_loc: Mapped[str] = mapped_column(Text, server_default="")
+    cycle: Mapped[str] = mapped_column(String(2))

@@ -1,5 +1,7 @@
-"""The testbed gRPC servicer: Requests for Testing Specifications as items, and their reports."""
+"""The testbed gRPC servicer: Requests for Testing Specifications as items, the test beds TDSPs attach
+to theirs, and their reports."""
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -11,7 +13,8 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.temporal import run_update
 from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
-from services.testbed import models, specifications, store
+from services.testbed import catalog, models, specifications, store
+from services.testbed import test_bed_file as tbf
 from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
@@ -23,9 +26,23 @@ SPEC_REPORTS = {
 }
 
 
+CR_SCRIPTS_TEST_BED = "cr-scripts-test-bed"
+# A premise's columns, in the template's order (store.scripts_test_bed selects them so).
+PREMISE_COLUMNS = [c for c in tbf.TEMPLATE_COLUMNS if c not in (tbf.CR_DUNS, tbf.SCRIPT_ID)]
+CR_SCRIPTS_TEST_BED_COLUMNS = ["Item ID", "Flight", "CR Involved", "TDSP Involved", "Script ID", *PREMISE_COLUMNS]
+FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 def may_see(actor: tokens.Principal, request: models.SpecificationsRequest) -> bool:
-    """The company, the Service Provider a CR chose, and ERCOT."""
+    """The company, the Service Provider a CR chose, and ERCOT. (A TDSP's request is also shown to the CRs
+    paired with it and their SPs: see TestbedServicer._visible.)"""
     return authz.may_see_service_provider(actor, request.company_duns, request.sp_duns)
+
+
+def shown_file_name(name: str) -> str:
+    """The uploaded file's own name, without a path or control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", base).strip()[:255] or "test-bed.csv"
 
 
 class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.ItemServiceServicer):
@@ -58,6 +75,10 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             if request.action == requests.REJECT and "comment" in problem:
                 raise errors.InvalidFields({"comment": problem})
             raise errors.FailedPrecondition(problem)
+        if request.action == requests.ATTACH_TEST_BED:
+            raise errors.FailedPrecondition(
+                f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
+            )
         fields: dict[str, str] = {}
         if request.action == requests.PROVIDE:
             fields, problems = specifications.clean_specifications(dict(request.fields), datetime.now(UTC))
@@ -69,11 +90,98 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         return await self._item(request.item_id, principal)
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
+        """A request the caller may see. CRs paired with a TDSP, and their SPs, see the TDSP's request (its
+        EDM specifications are what they will test against, and the CR Scripts Test Bed report links it);
+        only the TDSP and ERCOT act on it or download its test bed."""
         item = await projections.item(session, models.Item, item_id)
         spec = await store.specifications_request(session, item_id)
-        if not may_see(principal, spec):
-            raise errors.NotFound(f"no item {item_id}")
-        return item, spec
+        if may_see(principal, spec):
+            return item, spec
+        if spec.kind == requests.TDSP and await store.is_paired(
+            session, spec.flight, spec.company_duns, principal.duns
+        ):
+            return item, spec
+        raise errors.NotFound(f"no item {item_id}")
+
+    async def AttachTestBed(self, request: pb.AttachTestBedRequest, context) -> pb.AttachTestBedResponse:
+        """Attach and Validate: the whole file is checked; only a valid one is kept and moves the request on."""
+        principal = caller()
+        async with self._sessions() as session:
+            item, spec = await self._visible(session, request.item_id, principal)
+            expected = {
+                (cr, script) for cr, _, script in await store.test_bed_pairings(session, spec.flight, spec.company_duns)
+            }
+        problem = rules.refusal(
+            requests.ATTACH_TEST_BED, spec.kind, item.state, principal, spec.company_duns, spec.sp_duns, item.fields
+        )
+        if problem is not None:
+            raise errors.FailedPrecondition(problem)
+        checked = tbf.validate(request.content, catalog.esi_id_digits(spec.company_duns), expected)
+        if not checked.ok:
+            return pb.AttachTestBedResponse(
+                ok=False,
+                problems=[pb.TestBedProblem(row=p.row, column=p.column, message=p.message) for p in checked.problems],
+                more_problems=checked.more_problems,
+            )
+        file_name = shown_file_name(request.file_name)
+        async with self._sessions.begin() as session:
+            test_bed = await store.add_test_bed(session, spec.item_id, file_name, principal.name, checked)
+        fields = {
+            "test_bed_id": str(test_bed.test_bed_id),
+            "test_bed_file": file_name,
+            "test_bed_rows": str(test_bed.row_count),
+        }
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        action = requests.SpecificationsAction(actor_of(principal), fields)
+        try:
+            await run_update(handle.execute_update(requests.ATTACH_TEST_BED, action))
+        except Exception:
+            # Refused after all (another action came first): nothing of this file is kept.
+            async with self._sessions.begin() as session:
+                await store.drop_test_bed(session, test_bed.test_bed_id)
+            raise
+        return pb.AttachTestBedResponse(
+            ok=True, rows=test_bed.row_count, item=await self._item(request.item_id, principal)
+        )
+
+    async def GetTestBedFile(self, request: pb.TestBedFileRequest, context) -> pb.TestBedFile:
+        """The TDSP's template or its attached test bed, as csv or xlsx: for the TDSP and ERCOT."""
+        principal = caller()
+        if request.format not in FILE_TYPES:
+            raise errors.InvalidFields({"format": f"'{request.format}' is not a file format: csv or xlsx"})
+        async with self._sessions() as session:
+            item, spec = await self._visible(session, request.item_id, principal)
+            if spec.kind != requests.TDSP:
+                raise errors.NotFound(f"item {request.item_id} is a CR's request: it has no test bed")
+            if not (principal.is_ercot or principal.duns == spec.company_duns):
+                raise errors.PermissionDenied("only the TDSP and ERCOT download a TDSP's test bed")
+            if request.kind == "template":
+                pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns)
+                rows = None
+            elif request.kind == "attached":
+                if "test_bed_id" not in item.fields:
+                    raise errors.NotFound("no test bed is attached to this request yet")
+                rows = await store.test_bed_rows(session, int(item.fields["test_bed_id"]))
+            else:
+                raise errors.InvalidFields({"kind": f"'{request.kind}' is not a test-bed file: template or attached"})
+        name = f"test-bed-{spec.flight}-{spec.company_duns}" + ("-template" if rows is None else "")
+        if request.format == "csv":
+            content = tbf.template_csv(pairings) if rows is None else tbf.rows_csv(rows)
+        else:
+            content = tbf.template_xlsx(pairings) if rows is None else tbf.rows_xlsx(rows)
+        return pb.TestBedFile(
+            file_name=f"{name}.{request.format}", content_type=FILE_TYPES[request.format], content=content
+        )
+
+    async def GetTestBedReadiness(self, request: pb.TestBedReadinessRequest, context) -> pb.TestBedReadiness:
+        if not caller().is_ercot:
+            raise errors.PermissionDenied("only ERCOT sees the flight's test-bed readiness")
+        async with self._sessions() as session:
+            missing = await store.test_beds_missing(session, request.flight)
+            tdsps = await store.tdsp_count(session, request.flight)
+        return pb.TestBedReadiness(
+            tdsps=tdsps, missing=[pb.TestBedReadiness.Missing(tdsp_name=name, state=state) for name, state in missing]
+        )
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
@@ -106,7 +214,28 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             rows = [[s.item_id, item.title, s.flight] for s, item in found if s.kind == kind]
             columns = ["Item ID", "Title", "Flight Designation"]
             return projections.report(request.report, SPEC_REPORTS[request.report], columns, rows)
+        if request.report == CR_SCRIPTS_TEST_BED:
+            return await self._cr_scripts_test_bed(principal, request)
         raise errors.NotFound(f"no report {request.report}")
+
+    async def _cr_scripts_test_bed(self, principal: tokens.Principal, request: items_pb2.ReportRequest):
+        """Every pairing x script the caller may see. Until ERCOT approves that TDSP's test bed, its rows are
+        placeholders: ESI ID ESIID1 (ESIID2 ... for scripts needing more premises), no zip, nothing else."""
+        statement = store.scripts_test_bed(principal.duns, principal.is_ercot, request.flight, request.item_id)
+        async with self._sessions() as session:
+            found = (await session.execute(statement)).all()
+        rows = []
+        esi_id_at = PREMISE_COLUMNS.index(tbf.ESI_ID)
+        for item_id, flight, cr, tdsp, script_id, premises, *values in found:
+            lead = [item_id or "", flight, cr, tdsp, script_id]
+            if values[esi_id_at] is None:  # no approved test bed yet
+                for n in range(1, premises + 1):
+                    placeholder = [""] * len(PREMISE_COLUMNS)
+                    placeholder[esi_id_at] = f"ESIID{n}"
+                    rows.append(lead + placeholder)
+            else:
+                rows.append(lead + values)
+        return projections.report(CR_SCRIPTS_TEST_BED, "CR Scripts Test Bed", CR_SCRIPTS_TEST_BED_COLUMNS, rows)
 
 
 async def register(server, settings, sessions) -> str:

@@ -1,10 +1,15 @@
 """Reads and writes of the testbed tables; the only module that speaks SQL for this service."""
 
-from sqlalchemy import or_, select
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
-from services.testbed import models
+from services.testbed import catalog, models
+from services.testbed import test_bed_file as tbf
 from workflows.items import SYSTEM_ACTOR, ItemTransition
 from workflows.specifications import models as specifications
 from workflows.specifications.ids import specifications_workflow_id
@@ -125,3 +130,183 @@ async def rows(session: AsyncSession, statement) -> list:
 
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
     await projections.record_transition(session, models.Item, models.ItemHistory, step)
+
+
+async def record_pairings(
+    session: AsyncSession, flight: str, cr: tuple[str, str], sp_duns: str, tdsps: Iterable[tuple[str, str]]
+) -> None:
+    """The CR's pairings, as ERCOT approved them, and the flight's test-bed scripts if it has none yet.
+    Safe to repeat."""
+    rows = [
+        {"flight": flight, "cr_duns": cr[0], "cr_name": cr[1], "tdsp_duns": duns, "tdsp_name": name, "sp_duns": sp_duns}
+        for duns, name in tdsps
+    ]
+    if rows:
+        await session.execute(pg_insert(models.Pairing).values(rows).on_conflict_do_nothing())
+    if await session.scalar(select(exists().where(models.TestBedScript.flight == flight))):
+        return
+    scripts = [
+        {"flight": flight, "script_id": script_id, "title": title, "premises": premises, "position": position}
+        for position, (script_id, title, premises) in enumerate(catalog.DEFAULT_TEST_BED_SCRIPTS, start=1)
+    ]
+    await session.execute(pg_insert(models.TestBedScript).values(scripts).on_conflict_do_nothing())
+
+
+async def test_bed_pairings(session: AsyncSession, flight: str, tdsp_duns: str) -> list[tuple[str, str, str]]:
+    """(CR DUNS, CR name, Script ID) for every row a TDSP's test bed must have."""
+    statement = (
+        select(models.Pairing.cr_duns, models.Pairing.cr_name, models.TestBedScript.script_id)
+        .join(models.TestBedScript, models.TestBedScript.flight == models.Pairing.flight)
+        .where(models.Pairing.flight == flight, models.Pairing.tdsp_duns == tdsp_duns)
+        .order_by(models.Pairing.cr_name, models.TestBedScript.position)
+    )
+    return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+async def is_paired(session: AsyncSession, flight: str, tdsp_duns: str, duns: str) -> bool:
+    """Whether `duns` is a CR paired with this TDSP in the flight, or the Service Provider of one."""
+    pairing = models.Pairing
+    paired = and_(pairing.flight == flight, pairing.tdsp_duns == tdsp_duns)
+    return bool(
+        await session.scalar(select(exists().where(paired, or_(pairing.cr_duns == duns, pairing.sp_duns == duns))))
+    )
+
+
+# Template column -> test_bed_rows column.
+ROW_COLUMNS = {
+    tbf.CR_DUNS: "cr_duns",
+    tbf.SCRIPT_ID: "script_id",
+    tbf.CUSTOMER_1: "customer_1",
+    tbf.CUSTOMER_2: "customer_2",
+    tbf.ESI_ID: "esi_id",
+    tbf.ZIP_CODE: "zip_code",
+    tbf.METER_NUMBER: "meter_number",
+    tbf.CUSTOMER_NAME_1: "customer_name_1",
+    tbf.CUSTOMER_NAME_2: "customer_name_2",
+    tbf.RATE_CLASS: "rate_class",
+    tbf.DOE_NUMBER: "doe_number",
+    tbf.MEMBERSHIP_ACCOUNT_1: "membership_account_1",
+    tbf.MEMBERSHIP_ACCOUNT_2: "membership_account_2",
+    tbf.SERV_LOC: "serv_loc",
+    tbf.CYCLE: "cycle",
+}
+
+
+async def add_test_bed(
+    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, checked: tbf.TestBedResult
+) -> models.TestBed:
+    """Keeps a valid test bed: its rows go to PostgreSQL with one COPY, straight from the checked cells."""
+    if not checked.ok:
+        raise ValueError("only a valid test bed is kept")
+    test_bed = models.TestBed(
+        item_id=item_id, file_name=file_name, row_count=checked.row_count, uploaded_by=uploaded_by
+    )
+    session.add(test_bed)
+    await session.flush()
+    if None in checked.file_columns:  # a column without a header name: its empty cells are dropped row by row
+        columns = list(tbf.TEMPLATE_COLUMNS)
+        lines = ("\t".join(_copy_value(row[c]) for c in columns) for row in checked.rows)
+        data = "".join(f"{test_bed.test_bed_id}\t{line}\n" for line in lines)
+    else:
+        columns = list(checked.file_columns)
+        data = _copy_data(test_bed.test_bed_id, len(columns), checked.cells())
+    names = ", ".join(["test_bed_id", *(ROW_COLUMNS[c] for c in columns)])
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    async with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {models.TestBedRow.__table__.fullname} ({names}) FROM STDIN") as copy,
+    ):
+        await copy.write(data)
+    return test_bed
+
+
+def _copy_value(value: str) -> str:
+    return value.replace("\\", "\\\\")
+
+
+def _copy_data(test_bed_id: int, width: int, cells: str) -> str:
+    """PostgreSQL's COPY text format from the joined cells: a tab between cells, a line per row, each
+    led by the test bed's id. Checked cells hold no tab, line end or separator; a backslash is escaped."""
+    separator = tbf.CELL_SEPARATOR
+    row_end = re.compile(f"((?:[^{separator}]*{separator}){{{width - 1}}}[^{separator}]*){separator}")
+    rows = row_end.sub(f"\\1\n{test_bed_id}{separator}", _copy_value(cells))
+    return f"{test_bed_id}\t" + rows.replace(separator, "\t") + "\n"
+
+
+async def test_bed_rows(session: AsyncSession, test_bed_id: int) -> list[dict[str, str]]:
+    """A kept test bed's rows by template column, ordered by CR, script and ESI ID."""
+    table = models.TestBedRow.__table__
+    statement = (
+        select(*(table.c[name] for name in ROW_COLUMNS.values()))
+        .where(table.c.test_bed_id == test_bed_id)
+        .order_by(table.c.cr_duns, table.c.script_id, table.c.esi_id)
+    )
+    columns = list(ROW_COLUMNS)
+    return [dict(zip(columns, row, strict=True)) for row in (await session.execute(statement)).all()]
+
+
+def scripts_test_bed(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+    """Every pairing x script the caller may see, with the rows of the TDSP's test bed once ERCOT approved
+    it (else NULLs, which the report shows as placeholders). A CR sees its own pairings, an SP those of
+    the CRs that chose it, a TDSP its own, ERCOT all."""
+    pairing, script, request, item = models.Pairing, models.TestBedScript, models.SpecificationsRequest, models.Item
+    rows = models.TestBedRow.__table__
+    approved_test_bed = case(
+        (item.state == specifications.COMPLETED, item.fields["test_bed_id"].astext.cast(rows.c.test_bed_id.type)),
+        else_=None,
+    )
+    statement = (
+        select(
+            request.item_id,
+            pairing.flight,
+            pairing.cr_name,
+            pairing.tdsp_name,
+            script.script_id,
+            script.premises,
+            *(rows.c[name] for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id")),
+        )
+        .join(script, script.flight == pairing.flight)
+        .outerjoin(request, and_(request.flight == pairing.flight, request.company_duns == pairing.tdsp_duns))
+        .outerjoin(item, item.item_id == request.item_id)
+        .outerjoin(
+            rows,
+            and_(
+                rows.c.test_bed_id == approved_test_bed,
+                rows.c.cr_duns == pairing.cr_duns,
+                rows.c.script_id == script.script_id,
+            ),
+        )
+    )
+    if flight:
+        statement = statement.where(pairing.flight == flight)
+    if item_id:
+        statement = statement.where(request.item_id == item_id)
+    if not is_ercot:
+        statement = statement.where(or_(pairing.cr_duns == duns, pairing.sp_duns == duns, pairing.tdsp_duns == duns))
+    return statement.order_by(
+        pairing.flight.desc(), pairing.cr_name, pairing.cr_duns, pairing.tdsp_name, script.position, rows.c.esi_id
+    )
+
+
+async def tdsp_count(session: AsyncSession, flight: str) -> int:
+    request = models.SpecificationsRequest
+    return await session.scalar(
+        select(func.count()).where(request.flight == flight, request.kind == specifications.TDSP)
+    )
+
+
+async def test_beds_missing(session: AsyncSession, flight: str) -> list[tuple[str, str]]:
+    """(TDSP name, state) of every TDSP request in the flight whose test bed ERCOT has not approved."""
+    request, item = models.SpecificationsRequest, models.Item
+    statement = (
+        select(request.company_name, item.state)
+        .join(item, item.item_id == request.item_id)
+        .where(request.flight == flight, request.kind == specifications.TDSP, item.state != specifications.COMPLETED)
+        .order_by(request.company_name)
+    )
+    return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+async def drop_test_bed(session: AsyncSession, test_bed_id: int) -> None:
+    await session.execute(delete(models.TestBedRow).where(models.TestBedRow.test_bed_id == test_bed_id))
+    await session.execute(delete(models.TestBed).where(models.TestBed.test_bed_id == test_bed_id))

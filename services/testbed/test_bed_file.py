@@ -36,6 +36,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from flightrak.spreadsheets import FORMULA_STARTS, safe_cell
+from flightrak.uploads import TEST_BED_MAX_BYTES, too_big
 
 CR_DUNS = "CR DUNS"
 SCRIPT_ID = "Script ID"
@@ -72,7 +73,7 @@ TEMPLATE_COLUMNS = (
 REQUIRED_COLUMNS = (CR_DUNS, SCRIPT_ID, ESI_ID, ZIP_CODE, METER_NUMBER, RATE_CLASS, CYCLE)
 OPTIONAL_COLUMNS = tuple(c for c in TEMPLATE_COLUMNS if c not in REQUIRED_COLUMNS)
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = TEST_BED_MAX_BYTES
 MAX_PROBLEMS = 1000
 FREE_TEXT_MAX = 80
 RATE_CLASS_MAX = 40
@@ -94,7 +95,7 @@ _NOT_CSV = (
 )
 _CHUNK_ROWS = 512
 # Joins cells for the pattern checks and in the kept blocks of rows: no accepted cell holds it.
-_SEPARATOR = "\x1f"
+CELL_SEPARATOR = _SEPARATOR = "\x1f"
 _PRINTABLE_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DUNS = re.compile(r"[0-9]{9}(?:[0-9]{4})?")
@@ -103,6 +104,7 @@ _ZIP = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
 _ZIP9 = re.compile(r"[0-9]{9}")
 _METER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9-]{{0,{METER_NUMBER_MAX - 1}}}")
 _CYCLE = re.compile(r"0?[1-9]|1[0-9]|2[01]")
+_CLEAN_CYCLE = re.compile(r"0[1-9]|1[0-9]|2[01]")  # kept as typed only when it needs no leading zero
 _DIGITS = re.compile(r"[0-9]+")
 _EXCEL_NUMBER = re.compile(r"[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
 _EXCEL_TEXT_HINT = "Excel changed it into a number: format the column as Text and type it again"
@@ -142,8 +144,19 @@ class TestBedResult:
     more_problems: int = 0
     # Expected (CR DUNS, Script ID) pairings the file has no row for; also listed in problems.
     missing_pairs: list[tuple[str, str]] = field(default_factory=list)
+    # The file's layout: the template column at each of its columns (None where the header has none).
+    file_columns: tuple[str | None, ...] = ()
     _blocks: list[str] = field(default_factory=list, repr=False)
     _rows_of: Callable[[str], list[dict[str, str]]] | None = field(default=None, repr=False)
+
+    @property
+    def row_count(self) -> int:
+        return sum(block.count(_SEPARATOR) + 1 for block in self._blocks) // len(self.file_columns) if self.ok else 0
+
+    def cells(self) -> str:
+        """Every clean cell, row after row in the file's order and its column order, joined by
+        CELL_SEPARATOR: what a bulk writer needs, without building a row."""
+        return _SEPARATOR.join(self._blocks) if self.ok else ""
 
     @property
     def ok(self) -> bool:
@@ -159,34 +172,54 @@ class TestBedResult:
 
 def size_problem(size: int, max_bytes: int = MAX_BYTES) -> RowProblem | None:
     """Checked before anything is read: an upload handler passes the declared size first."""
-    if size > max_bytes:
-        return RowProblem(0, "", f"the file is {_megabytes(size)}; a test bed may be at most {_megabytes(max_bytes)}")
-    return None
+    message = too_big(size, max_bytes)
+    return None if message is None else RowProblem(0, "", message)
 
 
 def template_rows(pairings: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
     """One row per (CR DUNS, CR name, Script ID) pairing, CR DUNS and Script ID filled in, ordered
-    by CR name then script; the TDSP fills the rest and copies a row when a script needs more."""
+    by CR name, each CR's scripts in the order given; the TDSP fills the rest and copies a row when a
+    script needs more."""
     names = {(duns, script_id): name for duns, name, script_id in pairings}
-    ordered = sorted(names, key=lambda pair: (names[pair].casefold(), pair))
+    ordered = sorted(names, key=lambda pair: (names[pair].casefold(), pair[0]))
     blank = dict.fromkeys(TEMPLATE_COLUMNS, "")
     return [{**blank, CR_DUNS: duns, SCRIPT_ID: script_id} for duns, script_id in ordered]
 
 
 def template_csv(pairings: Iterable[tuple[str, str, str]]) -> bytes:
-    """The template as CSV, UTF-8 with a BOM so that Excel opens names with accents correctly."""
+    """The template as CSV."""
+    return rows_csv(template_rows(pairings))
+
+
+def rows_csv(rows: Iterable[dict[str, str]]) -> bytes:
+    """Test-bed rows under the template's header, as CSV: UTF-8 with a BOM, so that Excel opens names
+    with accents correctly; no cell can start a formula."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(TEMPLATE_COLUMNS)
-    writer.writerows([safe_cell(row[c]) for c in TEMPLATE_COLUMNS] for row in template_rows(pairings))
+    writer.writerows([safe_cell(row[c]) for c in TEMPLATE_COLUMNS] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
 def template_xlsx(pairings: Iterable[tuple[str, str, str]]) -> bytes:
-    """The template as a workbook: sheet "Test Bed" with every column formatted as Text (so Excel
-    keeps a 17-digit ESI ID and leading zeros as typed), and sheet "Pairings" naming each CR."""
-    pairings = sorted(set(pairings), key=lambda pairing: (pairing[1].casefold(), pairing))
-    rows = template_rows(pairings)
+    """The template as a workbook: sheet "Test Bed", and sheet "Pairings" naming each CR."""
+    pairings = sorted(dict.fromkeys(pairings), key=lambda pairing: (pairing[1].casefold(), pairing[0]))
+    book = _workbook(template_rows(pairings))
+    names = book.create_sheet("Pairings")
+    names.append([CR_DUNS, "CR Name", SCRIPT_ID])
+    for duns, name, script_id in pairings:
+        names.append([safe_cell(duns), safe_cell(name), safe_cell(script_id)])
+    return _saved(book)
+
+
+def rows_xlsx(rows: list[dict[str, str]]) -> bytes:
+    """Test-bed rows as a workbook of one sheet, "Test Bed"."""
+    return _saved(_workbook(rows))
+
+
+def _workbook(rows: list[dict[str, str]]) -> Workbook:
+    """Sheet "Test Bed" with every column formatted as Text, so Excel keeps a 17-digit ESI ID and
+    leading zeros as typed."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Test Bed"
@@ -202,10 +235,10 @@ def template_xlsx(pairings: Iterable[tuple[str, str, str]]) -> bytes:
         for line in range(2, len(rows) + 2):
             sheet.cell(row=line, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
-    names = book.create_sheet("Pairings")
-    names.append([CR_DUNS, "CR Name", SCRIPT_ID])
-    for duns, name, script_id in pairings:
-        names.append([safe_cell(duns), safe_cell(name), safe_cell(script_id)])
+    return book
+
+
+def _saved(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -255,7 +288,7 @@ def validate(
     missing = sorted(expected - rows.covered) if expected is not None and pairs_readable else []
     for duns, script_id in missing:
         problems.add(0, SCRIPT_ID, f"no row for CR {duns}, script {script_id}")
-    return problems.result(missing, rows.blocks, layout.rows_of())
+    return problems.result(missing, rows.blocks, layout)
 
 
 class _Problems:
@@ -271,10 +304,10 @@ class _Problems:
         if len(self.kept) < self.limit:
             self.kept.append(RowProblem(row, column, message))
 
-    def result(self, missing_pairs=(), blocks=(), rows_of=None) -> TestBedResult:
-        if self.count:
+    def result(self, missing_pairs=(), blocks=(), layout: "_Layout | None" = None) -> TestBedResult:
+        if self.count or layout is None:
             return TestBedResult(self.kept, self.count - len(self.kept), list(missing_pairs))
-        return TestBedResult([], 0, list(missing_pairs), list(blocks), rows_of)
+        return TestBedResult([], 0, list(missing_pairs), layout.file_columns(), list(blocks), layout.rows_of())
 
 
 def _decode(content: bytes, problems: _Problems) -> str | None:
@@ -343,6 +376,10 @@ class _Layout:
             problems.add(header_row, shown, f"unknown column '{shown}' (column {get_column_letter(index + 1)}); {hint}")
         return cls(header_row, len(header), positions)
 
+    def file_columns(self) -> tuple[str | None, ...]:
+        at = {index: column for column, index in self.positions.items()}
+        return tuple(at.get(index) for index in range(self.width))
+
     def rows_of(self) -> Callable[[str], list[dict[str, str]]]:
         """Turns a kept block (clean cells of whole rows in the file's order, joined) into rows."""
         width = self.width
@@ -396,7 +433,7 @@ def _row(values: Sequence[str]) -> dict[str, str]:
         MEMBERSHIP_ACCOUNT_1: membership_account_1,
         MEMBERSHIP_ACCOUNT_2: membership_account_2,
         SERV_LOC: serv_loc,
-        CYCLE: cycle.zfill(2),
+        CYCLE: cycle,
     }
 
 
@@ -414,10 +451,6 @@ def _shown(value: str, limit: int = 40) -> str:
     """A value quoted in a message: short, and never something a spreadsheet would run."""
     value = value.strip()
     return safe_cell(value if len(value) <= limit else value[: limit - 3] + "...")
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 class _Rows:
@@ -463,7 +496,7 @@ class _Rows:
             ZIP_CODE: _ZIP.pattern,
             METER_NUMBER: _METER.pattern,
             RATE_CLASS: _text_pattern(RATE_CLASS_MAX, controls_possible),
-            CYCLE: _CYCLE.pattern,
+            CYCLE: _CLEAN_CYCLE.pattern,
             **{c: f"(?:{_text_pattern(FREE_TEXT_MAX, controls_possible)})?" for c in OPTIONAL_COLUMNS},
         }
         column_at = {index: column for column, index in self.layout.positions.items()}

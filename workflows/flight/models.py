@@ -40,6 +40,9 @@ DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "en
 # Activity names: the contract between the flight and registration workflows and the registration service,
 # whose activities the workflow worker hosts (they run as local activities).
 RECORD_ITEM_TRANSITION = "registration.record_item_transition"
+# Served by the testbed service on its own task queue: which TDSP test beds ERCOT has not approved yet.
+TEST_BEDS_MISSING = "testbed.test_beds_missing"
+TESTBED_TASK_QUEUE = "flightrak-testbed"
 
 
 @dataclass
@@ -86,3 +89,11 @@ class FlightStatus:
     designation: str
     state: str
     dates: FlightDates
+
+
+@dataclass
+class TestBedsMissing:
+    __test__ = False  # not a pytest test class
+
+    tdsps: int  # TDSPs with a request for testing specifications in the flight
+    missing: list[str]  # "name (state)" of each whose test bed is not approved

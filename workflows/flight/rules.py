@@ -23,6 +23,16 @@ def refusal(action: str, state: str, actor: Principal, closes_at: datetime, now:
     return None
 
 
+def test_beds_refusal(readiness: m.TestBedsMissing) -> str | None:
+    """Connectivity testing opens once ERCOT has approved the test bed of every TDSP in the flight."""
+    if readiness.tdsps == 0:
+        return "no TDSP is paired in this flight yet: connectivity testing opens once registrations are approved"
+    if readiness.missing:
+        waiting = ", ".join(readiness.missing)
+        return f"connectivity testing opens once ERCOT has approved every TDSP's test bed; still waiting for {waiting}"
+    return None
+
+
 def actions_for(state: str, actor: Principal, closes_at: datetime, now: datetime) -> list[dict]:
     offered = []
     if refusal(m.CHANGE_DATES, state, actor, closes_at, now) is None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from flightrak import authz
@@ -22,6 +23,15 @@ RECORD_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
 }
+
+# Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer.
+TESTBED_OPTIONS = {
+    "task_queue": m.TESTBED_TASK_QUEUE,
+    "start_to_close_timeout": timedelta(seconds=10),
+    "schedule_to_close_timeout": timedelta(seconds=30),
+}
+# Since this patch, connectivity testing opens only once ERCOT has approved every TDSP's test bed.
+TEST_BED_GATE = "connectivity-waits-for-test-beds"
 
 # A flight starts with its create update (update-with-start); a refused create leaves nothing to run.
 CREATED_WITHIN = timedelta(minutes=10)
@@ -105,6 +115,15 @@ class FlightWorkflow:
     @workflow.update(name=m.ADVANCE)
     async def advance(self, change: m.PhaseChange) -> m.FlightStatus:
         _, to_state, label = m.PHASES[change.action]
+        if change.action == m.OPEN_CONNECTIVITY_TESTING and workflow.patched(TEST_BED_GATE):
+            readiness = await workflow.execute_activity(
+                m.TEST_BEDS_MISSING, self._flight.designation, result_type=m.TestBedsMissing, **TESTBED_OPTIONS
+            )
+            # Asked and answered while another action may have moved the flight: checked again, then refused
+            # as an update's failure (the flight goes on as it was).
+            problem = rules.test_beds_refusal(readiness) or self._refusal(change.action, change.actor)
+            if problem is not None:
+                raise ApplicationError(problem, type="FailedPrecondition", non_retryable=True)
         await self._move(to_state, change.actor, label, {}, change.comment)
         return self.status()
 
@@ -113,9 +132,12 @@ class FlightWorkflow:
         self._check(change.action, change.actor)
 
     def _check(self, action: str, actor: Actor) -> None:
-        problem = rules.refusal(action, self._state, principal_of(actor), self._closes_at(), workflow.now())
+        problem = self._refusal(action, actor)
         if problem is not None:
             raise ValueError(problem)
+
+    def _refusal(self, action: str, actor: Actor) -> str | None:
+        return rules.refusal(action, self._state, principal_of(actor), self._closes_at(), workflow.now())
 
     def _closes_at(self) -> datetime:
         return datetime.fromisoformat(self._dates.registration_closes_at)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from workflows.flight.models import RECORD_ITEM_TRANSITION  # noqa: F401  (one recorder for both flows)
+from workflows.flight.models import RECORD_ITEM_TRANSITION, TESTBED_TASK_QUEUE  # noqa: F401  (shared by both flows)
 from workflows.items import Actor
 
 ITEM_TYPE = "Flight Registration"
@@ -62,7 +62,6 @@ CONFIDENTIAL_FIELDS = frozenset({SERVICE_PROVIDER, SERVICE_PROVIDER_NAME})
 # Activity names: the registration service records; the testbed service opens the CR's specs request.
 RECORD_TEST_PAIRINGS = "registration.record_test_pairings"
 OPEN_SPECIFICATIONS_REQUEST = "testbed.open_testing_specifications_request"
-TESTBED_TASK_QUEUE = "flightrak-testbed"
 
 
 @dataclass

@@ -59,11 +59,12 @@ def actions_for(
     fields: dict[str, str],
     provide_fields: tuple[str, ...] = (),
 ) -> list[dict]:
-    """The buttons; `provide_fields` are the specification fields the Provide/Review form asks for."""
+    """The buttons; `provide_fields` are the specification fields the Provide/Review form asks for.
+    Attach and Validate is offered as an upload (POST /api/v1/items/{id}/attachments), not a button."""
     offered = []
     for (flow, action), _ in STATES_BY_ACTION.items():
-        if flow != kind or action == m.ATTACH_TEST_BED:
-            continue  # attaching is an upload, not a button
+        if flow != kind:
+            continue
         if refusal(action, kind, state, actor, company_duns, service_provider_duns, fields, comment="-") is None:
             offered.append(
                 {

@@ -22,19 +22,36 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from flightrak.items.v1 import items_pb2 as flightrak_dot_items_dot_v1_dot_items__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/testbed/v1/testbed.proto\x12\x14\x66lightrak.testbed.v1\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t2k\n\x0eTestbedService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.testbed.v1.DescribeRequest\x1a&.flightrak.testbed.v1.DescribeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/testbed/v1/testbed.proto\x12\x14\x66lightrak.testbed.v1\x1a\x1e\x66lightrak/items/v1/items.proto\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t\"K\n\x14\x41ttachTestBedRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\x03\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\">\n\x0eTestBedProblem\x12\x0b\n\x03row\x18\x01 \x01(\x05\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xa8\x01\n\x15\x41ttachTestBedResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x36\n\x08problems\x18\x02 \x03(\x0b\x32$.flightrak.testbed.v1.TestBedProblem\x12\x15\n\rmore_problems\x18\x03 \x01(\x05\x12\x0c\n\x04rows\x18\x04 \x01(\x05\x12&\n\x04item\x18\x05 \x01(\x0b\x32\x18.flightrak.items.v1.Item\"C\n\x12TestBedFileRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\x03\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\"G\n\x0bTestBedFile\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\")\n\x17TestBedReadinessRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\"\x8f\x01\n\x10TestBedReadiness\x12\r\n\x05tdsps\x18\x01 \x01(\x05\x12?\n\x07missing\x18\x02 \x03(\x0b\x32..flightrak.testbed.v1.TestBedReadiness.Missing\x1a+\n\x07Missing\x12\x11\n\ttdsp_name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t2\xa2\x03\n\x0eTestbedService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.testbed.v1.DescribeRequest\x1a&.flightrak.testbed.v1.DescribeResponse\x12h\n\rAttachTestBed\x12*.flightrak.testbed.v1.AttachTestBedRequest\x1a+.flightrak.testbed.v1.AttachTestBedResponse\x12]\n\x0eGetTestBedFile\x12(.flightrak.testbed.v1.TestBedFileRequest\x1a!.flightrak.testbed.v1.TestBedFile\x12l\n\x13GetTestBedReadiness\x12-.flightrak.testbed.v1.TestBedReadinessRequest\x1a&.flightrak.testbed.v1.TestBedReadinessb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flightrak.testbed.v1.testbed_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DESCRIBEREQUEST']._serialized_start=60
-  _globals['_DESCRIBEREQUEST']._serialized_end=77
-  _globals['_DESCRIBERESPONSE']._serialized_start=79
-  _globals['_DESCRIBERESPONSE']._serialized_end=159
-  _globals['_TESTBEDSERVICE']._serialized_start=161
-  _globals['_TESTBEDSERVICE']._serialized_end=268
+  _globals['_DESCRIBEREQUEST']._serialized_start=92
+  _globals['_DESCRIBEREQUEST']._serialized_end=109
+  _globals['_DESCRIBERESPONSE']._serialized_start=111
+  _globals['_DESCRIBERESPONSE']._serialized_end=191
+  _globals['_ATTACHTESTBEDREQUEST']._serialized_start=193
+  _globals['_ATTACHTESTBEDREQUEST']._serialized_end=268
+  _globals['_TESTBEDPROBLEM']._serialized_start=270
+  _globals['_TESTBEDPROBLEM']._serialized_end=332
+  _globals['_ATTACHTESTBEDRESPONSE']._serialized_start=335
+  _globals['_ATTACHTESTBEDRESPONSE']._serialized_end=503
+  _globals['_TESTBEDFILEREQUEST']._serialized_start=505
+  _globals['_TESTBEDFILEREQUEST']._serialized_end=572
+  _globals['_TESTBEDFILE']._serialized_start=574
+  _globals['_TESTBEDFILE']._serialized_end=645
+  _globals['_TESTBEDREADINESSREQUEST']._serialized_start=647
+  _globals['_TESTBEDREADINESSREQUEST']._serialized_end=688
+  _globals['_TESTBEDREADINESS']._serialized_start=691
+  _globals['_TESTBEDREADINESS']._serialized_end=834
+  _globals['_TESTBEDREADINESS_MISSING']._serialized_start=791
+  _globals['_TESTBEDREADINESS_MISSING']._serialized_end=834
+  _globals['_TESTBEDSERVICE']._serialized_start=837
+  _globals['_TESTBEDSERVICE']._serialized_end=1255
 # @@protoc_insertion_point(module_scope)

@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class TestbedServiceStub:
-    """The testbed service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The testbed service: Requests for Testing Specifications (also served as items through
+    flightrak.items.v1.ItemService) and the test beds TDSPs attach to theirs.
     """
 
     def __init__(self, channel):
@@ -41,15 +41,51 @@ class TestbedServiceStub:
                 request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeRequest.SerializeToString,
                 response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeResponse.FromString,
                 _registered_method=True)
+        self.AttachTestBed = channel.unary_unary(
+                '/flightrak.testbed.v1.TestbedService/AttachTestBed',
+                request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedRequest.SerializeToString,
+                response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedResponse.FromString,
+                _registered_method=True)
+        self.GetTestBedFile = channel.unary_unary(
+                '/flightrak.testbed.v1.TestbedService/GetTestBedFile',
+                request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFileRequest.SerializeToString,
+                response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFile.FromString,
+                _registered_method=True)
+        self.GetTestBedReadiness = channel.unary_unary(
+                '/flightrak.testbed.v1.TestbedService/GetTestBedReadiness',
+                request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.SerializeToString,
+                response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.FromString,
+                _registered_method=True)
 
 
 class TestbedServiceServicer:
-    """The testbed service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The testbed service: Requests for Testing Specifications (also served as items through
+    flightrak.items.v1.ItemService) and the test beds TDSPs attach to theirs.
     """
 
     def Describe(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AttachTestBed(self, request, context):
+        """Attach and Validate: checks the file whole; keeps it and moves the request on only when every row is good.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTestBedFile(self, request, context):
+        """The template for the TDSP's pairings, or the test bed it attached, as a file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTestBedReadiness(self, request, context):
+        """The flight's TDSPs whose test bed ERCOT has not approved yet.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -62,6 +98,21 @@ def add_TestbedServiceServicer_to_server(servicer, server):
                     request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeRequest.FromString,
                     response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeResponse.SerializeToString,
             ),
+            'AttachTestBed': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachTestBed,
+                    request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedRequest.FromString,
+                    response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedResponse.SerializeToString,
+            ),
+            'GetTestBedFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTestBedFile,
+                    request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFileRequest.FromString,
+                    response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFile.SerializeToString,
+            ),
+            'GetTestBedReadiness': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTestBedReadiness,
+                    request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.FromString,
+                    response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'flightrak.testbed.v1.TestbedService', rpc_method_handlers)
@@ -71,8 +122,8 @@ def add_TestbedServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TestbedService:
-    """The testbed service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The testbed service: Requests for Testing Specifications (also served as items through
+    flightrak.items.v1.ItemService) and the test beds TDSPs attach to theirs.
     """
 
     @staticmethod
@@ -92,6 +143,87 @@ class TestbedService:
             '/flightrak.testbed.v1.TestbedService/Describe',
             flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeRequest.SerializeToString,
             flightrak_dot_testbed_dot_v1_dot_testbed__pb2.DescribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachTestBed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.testbed.v1.TestbedService/AttachTestBed',
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedRequest.SerializeToString,
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.AttachTestBedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTestBedFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.testbed.v1.TestbedService/GetTestBedFile',
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFileRequest.SerializeToString,
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedFile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTestBedReadiness(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.testbed.v1.TestbedService/GetTestBedReadiness',
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.SerializeToString,
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.FromString,
             options,
             channel_credentials,
             insecure,

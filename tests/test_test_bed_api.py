@@ -1,0 +1,301 @@
+"""Test beds through the HTTP API (guide §6.3-6.4, §7.1's opening), on the real stack: a TDSP downloads its
+template, uploads a bad file and sees every bad row named, uploads a good one, ERCOT rejects then approves;
+the CR Scripts Test Bed report fills in TDSP by TDSP; connectivity testing waits for every test bed."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import sign_in
+from tests.registration_helpers import (
+    LONESTAR,
+    ONCOR,
+    act,
+    approved,
+    closing_soon,
+    create_flight,
+    report,
+)
+from tests.test_registration_api import wait_for_flight_state
+from tests.test_specifications_api import approved_lonestar
+from tests.test_specifications_rules import good_raw
+
+TEMPLATE_HEADER = [
+    "CR DUNS",
+    "Script ID",
+    "Customer 1",
+    "Customer 2",
+    "ESI ID",
+    "Zip Code",
+    "Meter #",
+    "Customer Name 1",
+    "Customer Name 2",
+    "Rate Class/Meter Type",
+    "DOE #",
+    "Membership Account Number 1",
+    "Membership Account Number 2",
+    "Serv Loc",
+    "Cycle",
+]
+REPORT_COLUMNS = [
+    "Item ID",
+    "Flight",
+    "CR Involved",
+    "TDSP Involved",
+    "Script ID",
+    "Customer 1",
+    "Customer 2",
+    "ESI ID",
+    "Zip Code",
+    "Meter #",
+    "Customer Name 1",
+    "Customer Name 2",
+    "Rate Class/Meter Type",
+    "DOE #",
+    "Membership Account Number 1",
+    "Membership Account Number 2",
+    "Serv Loc",
+    "Cycle",
+]
+SCRIPTS = ["SW01", "MVI01", "MVO01", "MVO-MVI01", "CSA01", "SO01", "BIL01"]
+TWO_PREMISES = "MVO-MVI01"
+
+
+def esi(n: int, digits: int = 17) -> str:
+    return "10" + f"{n:0{digits - 2}d}"
+
+
+async def tdsp_request(http, auth, designation: str) -> int:
+    [row] = (await report(http, auth, "tdsp-test-specs", flight=designation))["rows"]
+    return int(row["Item ID"])
+
+
+async def loading(http, auth, designation: str) -> int:
+    """The TDSP's request, its specifications provided: Test Bed Loading."""
+    item_id = await tdsp_request(http, auth, designation)
+    reply = await act(http, auth, item_id, "provide", **good_raw())
+    assert reply.json()["state"] == "Test Bed Loading", reply.text
+    return item_id
+
+
+async def template_rows(http, auth, item_id: int) -> list[dict[str, str]]:
+    reply = await http.get(f"/api/v1/items/{item_id}/test-bed", params={"format": "csv"}, headers=auth)
+    assert reply.status_code == 200, reply.text
+    return list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
+
+
+def filled(rows: list[dict[str, str]], first_esi_id: int, digits: int = 17) -> bytes:
+    """The template filled in as a TDSP would, a second premise for the script that needs two; saved by
+    Excel as CSV UTF-8 (a BOM, Windows line ends)."""
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, TEMPLATE_HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    n = first_esi_id
+    for row in rows:
+        for _ in range(2 if row["Script ID"] == TWO_PREMISES else 1):
+            n += 1
+            esi_id = esi(n, digits)
+            writer.writerow(
+                row
+                | {
+                    "ESI ID": esi_id,
+                    "Zip Code": "75201",
+                    "Meter #": f"M{n}",
+                    "Rate Class/Meter Type": "Residential",
+                    "Customer Name 1": f"Test Premise {n}",
+                    "Cycle": "5",
+                }
+            )
+    return out.getvalue().encode("utf-8-sig")
+
+
+async def upload(http, auth, item_id: int, content: bytes, name: str = "test-bed.csv"):
+    files = {"file": (name, content, "text/csv")}
+    return await http.post(f"/api/v1/items/{item_id}/attachments", files=files, headers=auth)
+
+
+def lonestar_rows(found: dict, tdsp_name: str) -> list[dict[str, str]]:
+    return [r for r in found["rows"] if r["TDSP Involved"] == tdsp_name and r["CR Involved"].startswith("Lone Star")]
+
+
+async def test_a_tdsp_loads_its_test_bed_and_the_cr_sees_real_esi_ids_once_ercot_approves(http):
+    flight, _ = await approved_lonestar(http)
+    designation = flight["designation"]
+    oncor = await sign_in(http, "user@oncor.example")
+    lonestar, sp = await sign_in(http, "user@lonestar.example"), await sign_in(http, "user@edigate.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    item_id = await loading(http, oncor, designation)
+
+    # The template: one row per pairing x script, CR DUNS and Script ID filled in; as xlsx too, cells as Text.
+    template = await template_rows(http, oncor, item_id)
+    assert list(template[0]) == TEMPLATE_HEADER
+    assert [(r["CR DUNS"], r["Script ID"]) for r in template] == [(LONESTAR, s) for s in SCRIPTS]
+    book = await http.get(f"/api/v1/items/{item_id}/test-bed", params={"format": "xlsx"}, headers=oncor)
+    sheet = load_workbook(io.BytesIO(book.content))["Test Bed"]
+    assert [c.value for c in sheet[1]] == TEMPLATE_HEADER and sheet["A2"].value == LONESTAR
+    assert sheet["E2"].number_format == "@"
+    assert (await http.get(f"/api/v1/items/{item_id}/test-bed", headers=lonestar)).status_code == 403
+    bluebonnet = await sign_in(http, "user@bluebonnet.example")
+    assert (await http.get(f"/api/v1/items/{item_id}/test-bed", headers=bluebonnet)).status_code == 404
+
+    # The CR sees placeholders for every TDSP until that TDSP's test bed is approved.
+    before = await report(http, lonestar, "cr-scripts-test-bed", flight=designation)
+    assert before["columns"] == REPORT_COLUMNS
+    oncor_rows = lonestar_rows(before, "Oncor Electric Delivery Company LLC")
+    assert [(r["Script ID"], r["ESI ID"], r["Zip Code"]) for r in oncor_rows] == [
+        (s, f"ESIID{n}", "") for s in SCRIPTS for n in ((1, 2) if s == TWO_PREMISES else (1,))
+    ]
+    assert {r["Item ID"] for r in oncor_rows} == {str(item_id)}
+
+    # A bad file: every bad row named, nothing kept.
+    good = filled(template, first_esi_id=7000)
+    lines = good.decode("utf-8-sig").split("\r\n")
+    bad_lines = [
+        lines[0],
+        lines[1].replace(f",{esi(7001)},", f",{esi(7001)}0000,"),  # 21 digits for Oncor
+        lines[2].replace(f",{esi(7002)},", f",{esi(7001)},"),  # the ESI ID of row 2
+        lines[3].replace("Test Premise 7003", '=HYPERLINK("http://evil.example")'),
+        *lines[4:],
+    ]
+    bad = await upload(http, oncor, item_id, "\r\n".join(bad_lines).encode("utf-8-sig"))
+    assert bad.status_code == 422, bad.text
+    problems = bad.json()["error"]["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "ESI ID"), (4, "Customer Name 1")]
+    # Row 3 repeats the ESI ID row 2 meant to have; row 2's being refused, row 3's is the first use.
+    assert "21 digits; this TDSP's ESI IDs have 17" in problems[0]["message"]
+    assert "formula" in problems[1]["message"] and "HYPERLINK" not in problems[1]["message"]
+    assert "nothing of it was kept" in bad.json()["error"]["message"]
+    unchanged = (await http.get(f"/api/v1/items/{item_id}", headers=oncor)).json()
+    assert unchanged["state"] == "Test Bed Loading" and "test_bed_id" not in unchanged["fields"]
+    duplicate = await upload(http, oncor, item_id, "\r\n".join([lines[0], lines[1], lines[1], *lines[3:]]).encode())
+    assert duplicate.json()["error"]["problems"][0] == {
+        "row": 3,
+        "column": "ESI ID",
+        "message": f"{esi(7001)} is also on row 2; each ESI ID may be used once",
+    }
+    too_big = await http.post(f"/api/v1/items/{item_id}/attachments", content=b"x" * (11 * 1024 * 1024), headers=oncor)
+    assert too_big.status_code == 413
+    assert "a test bed may be at most 10.0 MB" in too_big.json()["error"]["message"]
+    empty = await upload(http, oncor, item_id, b"")
+    assert empty.json()["error"]["problems"] == [{"row": 0, "column": "", "message": "the file is empty"}]
+    assert (await act(http, oncor, item_id, "submit_test_bed")).status_code == 409
+    assert (await upload(http, lonestar, item_id, good)).status_code == 409
+
+    # A good file: kept, then submitted; ERCOT downloads it, rejects, then approves.
+    attached = await upload(http, oncor, item_id, good, name="C:\\Users\\oncor\\Flight test bed.csv")
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["rows"] == len(SCRIPTS) + 1
+    fields = attached.json()["item"]["fields"]
+    assert (fields["test_bed_file"], fields["test_bed_rows"]) == ("Flight test bed.csv", str(len(SCRIPTS) + 1))
+    submitted = await act(http, oncor, item_id, "submit_test_bed")
+    assert (submitted.json()["state"], submitted.json()["responsible_party"]) == ("Test Bed Review (ERCOT)", "ERCOT")
+    kept = await http.get(
+        f"/api/v1/items/{item_id}/test-bed", params={"kind": "attached", "format": "csv"}, headers=reviewer
+    )
+    kept_rows = list(csv.DictReader(io.StringIO(kept.content.decode("utf-8-sig"))))
+    assert len(kept_rows) == len(SCRIPTS) + 1 and {r["Cycle"] for r in kept_rows} == {"05"}
+    assert (await act(http, reviewer, item_id, "reject", "Use premises in zip 75202.")).json()["state"] == (
+        "Test Bed Loading"
+    )
+    assert all(
+        r["ESI ID"].startswith("ESIID")
+        for r in lonestar_rows(
+            await report(http, lonestar, "cr-scripts-test-bed", flight=designation),
+            "Oncor Electric Delivery Company LLC",
+        )
+    )
+    again = await upload(http, oncor, item_id, good.replace(b",75201,", b",75202,"))
+    assert again.status_code == 200, again.text
+    await act(http, oncor, item_id, "submit_test_bed")
+    done = (await act(http, reviewer, item_id, "approve")).json()
+    assert (done["state"], done["closed"]) == ("Completed", True)
+
+    # Real ESI IDs replace the placeholders for Oncor's rows only.
+    after = await report(http, lonestar, "cr-scripts-test-bed", flight=designation)
+    oncor_rows = lonestar_rows(after, "Oncor Electric Delivery Company LLC")
+    assert len(oncor_rows) == len(SCRIPTS) + 1
+    assert all(r["ESI ID"].startswith("10") and len(r["ESI ID"]) == 17 for r in oncor_rows)
+    assert {(r["Zip Code"], r["Cycle"], r["Rate Class/Meter Type"]) for r in oncor_rows} == {
+        ("75202", "05", "Residential")
+    }
+    centerpoint_rows = lonestar_rows(after, "CenterPoint Energy Houston Electric, LLC")
+    assert {(r["ESI ID"], r["Zip Code"]) for r in centerpoint_rows} == {("ESIID1", ""), ("ESIID2", "")}
+
+    # Who sees which rows: the CR and its SP all of the CR's; each TDSP its own pairings; others none.
+    assert (await report(http, sp, "cr-scripts-test-bed", flight=designation))["rows"] == after["rows"]
+    oncor_view = await report(http, oncor, "cr-scripts-test-bed", flight=designation)
+    assert oncor_view["rows"] == oncor_rows
+    centerpoint = await sign_in(http, "user@centerpoint.example")
+    assert (await report(http, centerpoint, "cr-scripts-test-bed", flight=designation))["rows"] == centerpoint_rows
+    assert (await report(http, bluebonnet, "cr-scripts-test-bed", flight=designation))["rows"] == []
+    assert (await report(http, lonestar, "cr-scripts-test-bed", item_id=item_id))["rows"] == oncor_rows
+
+    # Exports: the same rows, formulas never live.
+    exported = await http.get(
+        "/api/v1/reports/cr-scripts-test-bed", params={"flight": designation, "format": "xlsx"}, headers=lonestar
+    )
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert [c.value for c in sheet[1]] == REPORT_COLUMNS
+    assert sheet.max_row == len(after["rows"]) + 1
+    as_csv = await http.get(
+        "/api/v1/reports/cr-scripts-test-bed", params={"flight": designation, "format": "csv"}, headers=lonestar
+    )
+    assert len(list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))) == len(after["rows"])
+
+    # A paired CR sees the TDSP's request (the Item ID its report links) but may not act on it.
+    seen = await http.get(f"/api/v1/items/{item_id}", headers=lonestar)
+    assert seen.status_code == 200 and seen.json()["actions"] == []
+
+
+async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    deadline, closes = closing_soon(seconds=15)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    designation = flight["designation"]
+    lonestar_ar = await sign_in(http, "ar@lonestar.example")
+    registration = await approved(http, lonestar_ar, reviewer, designation, LONESTAR, tdsps=ONCOR)
+    assert registration["state"] == "Pending Script Assignment"
+    assert await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40) == (
+        "Registration Closed"
+    )
+
+    early = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
+    assert early.status_code == 409
+    assert early.json()["error"]["message"] == (
+        "connectivity testing opens once ERCOT has approved every TDSP's test bed; still waiting for "
+        "Oncor Electric Delivery Company LLC (Pending Testing Specifications)"
+    )
+    page = await http.get(f"/items/{flight['item_id']}", headers=ercot)
+    assert "Oncor Electric Delivery Company LLC" in page.text and "Pending Testing Specifications" in page.text
+
+    oncor = await sign_in(http, "ar@oncor.example")
+    item_id = await loading(http, oncor, designation)
+    assert (await upload(http, oncor, item_id, filled(await template_rows(http, oncor, item_id), 9000))).is_success
+    await act(http, oncor, item_id, "submit_test_bed")
+    still = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
+    assert "Oncor Electric Delivery Company LLC (Test Bed Review (ERCOT))" in still.json()["error"]["message"]
+    assert (await act(http, reviewer, item_id, "approve")).json()["state"] == "Completed"
+
+    for action, state in (
+        ("open_connectivity_testing", "Connectivity Testing"),
+        ("open_business_testing", "Business Testing"),
+        ("complete_flight", "Complete"),
+    ):
+        reply = await act(http, ercot, flight["item_id"], action)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["state"] == state
+
+
+async def test_a_flight_without_pairings_does_not_open_for_testing(http):
+    ercot = await sign_in(http, "admin@ercot.example")
+    deadline, closes = closing_soon(seconds=3)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    await wait_for_flight_state(http, ercot, flight["designation"], "Registration Closed", timeout=30)
+    reply = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
+    assert reply.status_code == 409
+    assert "no TDSP is paired in this flight yet" in reply.json()["error"]["message"]
+    assert (await http.get(f"/api/v1/flights/{flight['designation']}", headers=ercot)).json()["state"] == (
+        "Registration Closed"
+    )
