@@ -1,5 +1,6 @@
-"""FlighTrak benchmark: start-up time, the HTTP gateway against calling identity's gRPC directly, and
-registration (Submit to visible against a bare Temporal update; 200 CRs registering at once).
+"""FlighTrak benchmark: start-up time, the HTTP gateway against calling identity's gRPC directly,
+registration (Submit to visible against a bare Temporal update; 200 CRs registering at once), test beds
+(validating, and validating and storing, against bare csv reading) and the CR Scripts Test Bed report.
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json.
@@ -25,6 +26,7 @@ from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
+import scripts_test_bed as scripts_test_bed_bench  # noqa: E402
 import test_bed as test_bed_bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +35,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 GATEWAY = "http://127.0.0.1:8000"
 IDENTITY = "127.0.0.1:50051"
+DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5544/flightrak"  # the embedded PostgreSQL `run` starts
 TEMPORAL = "127.0.0.1:7233"
 PORTS = (8000, 7233, 8233, 5544, 50051, 50052, 50053, 50054)
 EMAIL = "admin@lonestar.example"
@@ -190,6 +193,7 @@ def main() -> int:
         process, restart = start(data_dir, "run2.log")
         latency = run_latency_benchmarks()
         registration = asyncio.run(registration_bench.run(GATEWAY, TEMPORAL, PASSWORD))
+        scripts_test_bed = asyncio.run(scripts_test_bed_bench.run(GATEWAY, DATABASE, PASSWORD))
     finally:
         stop(process)
 
@@ -208,6 +212,7 @@ def main() -> int:
         "ratios": pairs,
         "registration": registration,
         "test_bed": test_bed,
+        "scripts_test_bed": scripts_test_bed,
         "logs": str(tmp),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -238,6 +243,7 @@ def main() -> int:
         f"{test_bed['csv_reader_rows_per_s']:,} rows/s: {test_bed['ratio']:.2f}x "
         f"({test_bed['ratio_with_rows']:.2f}x with the row dicts built)"
     )
+    print(scripts_test_bed_bench.report(scripts_test_bed))
     print(f"\nwrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
     return 0
 

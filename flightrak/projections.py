@@ -210,5 +210,11 @@ def report(name: str, title: str, columns: list[str], rows: list[list]) -> pb.Re
         report=name,
         title=title,
         columns=columns,
-        rows=[pb.ReportRow(values={c: str(v) for c, v in zip(columns, row, strict=True)}) for row in rows],
+        rows=[pb.ReportRow(cells=_cells(row, len(columns))) for row in rows],
     )
+
+
+def _cells(row: list, width: int) -> list[str]:
+    if len(row) != width:
+        raise ValueError(f"a report row has {len(row)} values for {width} columns")
+    return [value if isinstance(value, str) else str(value) for value in row]

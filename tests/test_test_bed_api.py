@@ -85,11 +85,16 @@ async def template_rows(http, auth, item_id: int) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
 
 
-def filled(rows: list[dict[str, str]], first_esi_id: int, digits: int = 17) -> bytes:
+SERV_LOC = 'Bldg 2\\Unit 4, "Rear"'  # a backslash and quotes come back as typed
+
+
+def filled(rows: list[dict[str, str]], first_esi_id: int, digits: int = 17, notes_column: bool = False) -> bytes:
     """The template filled in as a TDSP would, a second premise for the script that needs two; saved by
-    Excel as CSV UTF-8 (a BOM, Windows line ends)."""
+    Excel as CSV UTF-8 (a BOM, Windows line ends). With `notes_column`, a last column with no header name
+    and nothing in it, as a spreadsheet often leaves."""
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, TEMPLATE_HEADER, lineterminator="\r\n")
+    header = [*TEMPLATE_HEADER, ""] if notes_column else TEMPLATE_HEADER
+    writer = csv.DictWriter(out, header, lineterminator="\r\n", restval="")
     writer.writeheader()
     n = first_esi_id
     for row in rows:
@@ -104,6 +109,7 @@ def filled(rows: list[dict[str, str]], first_esi_id: int, digits: int = 17) -> b
                     "Meter #": f"M{n}",
                     "Rate Class/Meter Type": "Residential",
                     "Customer Name 1": f"Test Premise {n}",
+                    "Serv Loc": SERV_LOC,
                     "Cycle": "5",
                 }
             )
@@ -216,8 +222,8 @@ async def test_a_tdsp_loads_its_test_bed_and_the_cr_sees_real_esi_ids_once_ercot
     oncor_rows = lonestar_rows(after, "Oncor Electric Delivery Company LLC")
     assert len(oncor_rows) == len(SCRIPTS) + 1
     assert all(r["ESI ID"].startswith("10") and len(r["ESI ID"]) == 17 for r in oncor_rows)
-    assert {(r["Zip Code"], r["Cycle"], r["Rate Class/Meter Type"]) for r in oncor_rows} == {
-        ("75202", "05", "Residential")
+    assert {(r["Zip Code"], r["Cycle"], r["Rate Class/Meter Type"], r["Serv Loc"]) for r in oncor_rows} == {
+        ("75202", "05", "Residential", SERV_LOC)
     }
     centerpoint_rows = lonestar_rows(after, "CenterPoint Energy Houston Electric, LLC")
     assert {(r["ESI ID"], r["Zip Code"]) for r in centerpoint_rows} == {("ESIID1", ""), ("ESIID2", "")}
@@ -272,7 +278,16 @@ async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(h
 
     oncor = await sign_in(http, "ar@oncor.example")
     item_id = await loading(http, oncor, designation)
-    assert (await upload(http, oncor, item_id, filled(await template_rows(http, oncor, item_id), 9000))).is_success
+    template = await template_rows(http, oncor, item_id)
+    attached = await upload(http, oncor, item_id, filled(template, 9000, notes_column=True))
+    assert attached.status_code == 200, attached.text
+    kept = await http.get(
+        f"/api/v1/items/{item_id}/test-bed", params={"kind": "attached", "format": "csv"}, headers=oncor
+    )
+    kept_rows = list(csv.DictReader(io.StringIO(kept.content.decode("utf-8-sig"))))
+    assert sorted((r["ESI ID"], r["Serv Loc"], r["Cycle"]) for r in kept_rows) == [
+        (esi(n), SERV_LOC, "05") for n in range(9001, 9001 + len(SCRIPTS) + 1)
+    ]
     await act(http, oncor, item_id, "submit_test_bed")
     still = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert "Oncor Electric Delivery Company LLC (Test Bed Review (ERCOT))" in still.json()["error"]["message"]

@@ -116,16 +116,23 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         )
         if problem is not None:
             raise errors.FailedPrecondition(problem)
-        checked = tbf.validate(request.content, catalog.esi_id_digits(spec.company_duns), expected)
-        if not checked.ok:
-            return pb.AttachTestBedResponse(
-                ok=False,
-                problems=[pb.TestBedProblem(row=p.row, column=p.column, message=p.message) for p in checked.problems],
-                more_problems=checked.more_problems,
-            )
+        # Checked and written at once; a file with any problem is rolled back whole.
+        steps = tbf.check_in_steps(request.content, catalog.esi_id_digits(spec.company_duns), expected)
         file_name = shown_file_name(request.file_name)
-        async with self._sessions.begin() as session:
-            test_bed = await store.add_test_bed(session, spec.item_id, file_name, principal.name, checked)
+        async with self._sessions() as session:
+            checked, test_bed = await store.check_and_add_test_bed(
+                session, spec.item_id, file_name, principal.name, steps
+            )
+            if test_bed is None:
+                await session.rollback()
+                return pb.AttachTestBedResponse(
+                    ok=False,
+                    problems=[
+                        pb.TestBedProblem(row=p.row, column=p.column, message=p.message) for p in checked.problems
+                    ],
+                    more_problems=checked.more_problems,
+                )
+            await session.commit()
         fields = {
             "test_bed_id": str(test_bed.test_bed_id),
             "test_bed_file": file_name,
@@ -221,20 +228,21 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
     async def _cr_scripts_test_bed(self, principal: tokens.Principal, request: items_pb2.ReportRequest):
         """Every pairing x script the caller may see. Until ERCOT approves that TDSP's test bed, its rows are
         placeholders: ESI ID ESIID1 (ESIID2 ... for scripts needing more premises), no zip, nothing else."""
-        statement = store.scripts_test_bed(principal.duns, principal.is_ercot, request.flight, request.item_id)
         async with self._sessions() as session:
-            found = (await session.execute(statement)).all()
+            found = await store.scripts_test_bed(
+                session, principal.duns, principal.is_ercot, request.flight, request.item_id
+            )
         rows = []
         esi_id_at = PREMISE_COLUMNS.index(tbf.ESI_ID)
-        for item_id, flight, cr, tdsp, script_id, premises, *values in found:
-            lead = [item_id or "", flight, cr, tdsp, script_id]
-            if values[esi_id_at] is None:  # no approved test bed yet
-                for n in range(1, premises + 1):
-                    placeholder = [""] * len(PREMISE_COLUMNS)
-                    placeholder[esi_id_at] = f"ESIID{n}"
-                    rows.append(lead + placeholder)
-            else:
-                rows.append(lead + values)
+        for item_id, flight, cr, tdsp, script_id, needed, premises in found:
+            lead = [str(item_id or ""), flight, cr, tdsp, script_id]
+            if premises:
+                rows.extend(lead + values for values in premises)
+                continue
+            for n in range(1, needed + 1):  # no approved test bed yet
+                placeholder = [""] * len(PREMISE_COLUMNS)
+                placeholder[esi_id_at] = f"ESIID{n}"
+                rows.append(lead + placeholder)
         return projections.report(CR_SCRIPTS_TEST_BED, "CR Scripts Test Bed", CR_SCRIPTS_TEST_BED_COLUMNS, rows)
 
 

@@ -1,9 +1,9 @@
 """Reads and writes of the testbed tables; the only module that speaks SQL for this service."""
 
-import re
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from contextlib import AsyncExitStack
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy import BigInteger, and_, case, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -192,45 +192,58 @@ ROW_COLUMNS = {
 }
 
 
-async def add_test_bed(
-    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, checked: tbf.TestBedResult
-) -> models.TestBed:
-    """Keeps a valid test bed: its rows go to PostgreSQL with one COPY, straight from the checked cells."""
-    if not checked.ok:
-        raise ValueError("only a valid test bed is kept")
-    test_bed = models.TestBed(
-        item_id=item_id, file_name=file_name, row_count=checked.row_count, uploaded_by=uploaded_by
-    )
+async def check_and_add_test_bed(
+    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, steps: Generator
+) -> tuple[tbf.TestBedResult, models.TestBed | None]:
+    """Checks a test bed and writes it at once: each chunk of rows that passed goes to PostgreSQL (one COPY)
+    as the next chunk is checked, so the database stores on its own core while this one checks. `steps` is
+    `test_bed_file.check_in_steps(...)`. Returns the result and, when it is good, the test bed; when it is
+    not, what was written must not be kept: the caller rolls the session back."""
+    test_bed = models.TestBed(item_id=item_id, file_name=file_name, row_count=0, uploaded_by=uploaded_by)
     session.add(test_bed)
     await session.flush()
-    if None in checked.file_columns:  # a column without a header name: its empty cells are dropped row by row
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    async with AsyncExitStack() as stack:  # the COPY opens with the first rows that pass
+        copy = None
+        while True:
+            try:
+                kept = next(steps)
+            except StopIteration as done:
+                checked = done.value
+                break
+            if None in kept.columns:
+                continue  # a column without a header name: written from the result's rows at the end
+            if copy is None:
+                cursor = await stack.enter_async_context(driver.cursor())
+                copy = await stack.enter_async_context(cursor.copy(_copy_statement(kept.columns)))
+            await copy.write(_copy_data(test_bed.test_bed_id, kept.text))
+    if not checked.ok:
+        return checked, None
+    if None in checked.file_columns:
         columns = list(tbf.TEMPLATE_COLUMNS)
         lines = ("\t".join(_copy_value(row[c]) for c in columns) for row in checked.rows)
-        data = "".join(f"{test_bed.test_bed_id}\t{line}\n" for line in lines)
-    else:
-        columns = list(checked.file_columns)
-        data = _copy_data(test_bed.test_bed_id, len(columns), checked.cells())
+        async with driver.cursor() as cursor, cursor.copy(_copy_statement(columns)) as copy:
+            await copy.write("".join(f"{test_bed.test_bed_id}\t{line}\n" for line in lines))
+    test_bed.row_count = checked.row_count
+    await session.flush()
+    return checked, test_bed
+
+
+def _copy_statement(columns) -> str:
     names = ", ".join(["test_bed_id", *(ROW_COLUMNS[c] for c in columns)])
-    driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    async with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY {models.TestBedRow.__table__.fullname} ({names}) FROM STDIN") as copy,
-    ):
-        await copy.write(data)
-    return test_bed
+    return f"COPY {models.TestBedRow.__table__.fullname} ({names}) FROM STDIN"
 
 
 def _copy_value(value: str) -> str:
-    return value.replace("\\", "\\\\")
+    return value.replace("\\", "\\\\") if "\\" in value else value
 
 
-def _copy_data(test_bed_id: int, width: int, cells: str) -> str:
-    """PostgreSQL's COPY text format from the joined cells: a tab between cells, a line per row, each
-    led by the test bed's id. Checked cells hold no tab, line end or separator; a backslash is escaped."""
-    separator = tbf.CELL_SEPARATOR
-    row_end = re.compile(f"((?:[^{separator}]*{separator}){{{width - 1}}}[^{separator}]*){separator}")
-    rows = row_end.sub(f"\\1\n{test_bed_id}{separator}", _copy_value(cells))
-    return f"{test_bed_id}\t" + rows.replace(separator, "\t") + "\n"
+def _copy_data(test_bed_id: int, rows_text: str) -> str:
+    """PostgreSQL's COPY text format from the checked rows: a tab between cells, a line per row, each led
+    by the test bed's id. Checked cells hold no tab, line end or separator; a backslash is escaped."""
+    lead = f"{test_bed_id}\t"
+    cells = _copy_value(rows_text).replace(tbf.CELL_SEPARATOR, "\t")
+    return lead + cells.replace(tbf.ROW_SEPARATOR, "\n" + lead) + "\n"
 
 
 async def test_bed_rows(session: AsyncSession, test_bed_id: int) -> list[dict[str, str]]:
@@ -245,15 +258,21 @@ async def test_bed_rows(session: AsyncSession, test_bed_id: int) -> list[dict[st
     return [dict(zip(columns, row, strict=True)) for row in (await session.execute(statement)).all()]
 
 
-def scripts_test_bed(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
-    """Every pairing x script the caller may see, with the rows of the TDSP's test bed once ERCOT approved
-    it (else NULLs, which the report shows as placeholders). A CR sees its own pairings, an SP those of
-    the CRs that chose it, a TDSP its own, ERCOT all."""
+# The CR Scripts Test Bed's premise columns: every test_bed_rows column but the two a pairing x script names.
+PREMISE_COLUMNS = [name for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id")]
+
+
+async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+    """Every pairing x script the caller may see, in the report's order, each with the premises of the TDSP's
+    test bed once ERCOT has approved it (an empty list until then). A CR sees its own pairings, an SP those of
+    the CRs that chose it, a TDSP its own, ERCOT all.
+
+    Two queries, joined here: the pairings x scripts (with each TDSP's approved test bed), then the rows of
+    those test beds. As one SQL join the planner, misjudging a fresh test bed's size, chose a nested loop that
+    read every approved test bed once per report row."""
     pairing, script, request, item = models.Pairing, models.TestBedScript, models.SpecificationsRequest, models.Item
-    rows = models.TestBedRow.__table__
     approved_test_bed = case(
-        (item.state == specifications.COMPLETED, item.fields["test_bed_id"].astext.cast(rows.c.test_bed_id.type)),
-        else_=None,
+        (item.state == specifications.COMPLETED, item.fields["test_bed_id"].astext.cast(BigInteger)), else_=None
     )
     statement = (
         select(
@@ -263,19 +282,12 @@ def scripts_test_bed(duns: str, is_ercot: bool, flight: str = "", item_id: int =
             pairing.tdsp_name,
             script.script_id,
             script.premises,
-            *(rows.c[name] for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id")),
+            pairing.cr_duns,
+            approved_test_bed,
         )
         .join(script, script.flight == pairing.flight)
         .outerjoin(request, and_(request.flight == pairing.flight, request.company_duns == pairing.tdsp_duns))
         .outerjoin(item, item.item_id == request.item_id)
-        .outerjoin(
-            rows,
-            and_(
-                rows.c.test_bed_id == approved_test_bed,
-                rows.c.cr_duns == pairing.cr_duns,
-                rows.c.script_id == script.script_id,
-            ),
-        )
     )
     if flight:
         statement = statement.where(pairing.flight == flight)
@@ -283,9 +295,24 @@ def scripts_test_bed(duns: str, is_ercot: bool, flight: str = "", item_id: int =
         statement = statement.where(request.item_id == item_id)
     if not is_ercot:
         statement = statement.where(or_(pairing.cr_duns == duns, pairing.sp_duns == duns, pairing.tdsp_duns == duns))
-    return statement.order_by(
-        pairing.flight.desc(), pairing.cr_name, pairing.cr_duns, pairing.tdsp_name, script.position, rows.c.esi_id
+    statement = statement.order_by(
+        pairing.flight.desc(), pairing.cr_name, pairing.cr_duns, pairing.tdsp_name, script.position
     )
+    found = (await session.execute(statement)).all()
+    approved = {test_bed_id for *_, test_bed_id in found if test_bed_id is not None}
+    premises: dict[tuple, list[tuple]] = {}
+    if approved:
+        rows = models.TestBedRow.__table__
+        kept = select(rows.c.test_bed_id, rows.c.cr_duns, rows.c.script_id, *(rows.c[c] for c in PREMISE_COLUMNS))
+        kept = kept.where(rows.c.test_bed_id.in_(approved))
+        if not is_ercot:
+            kept = kept.where(rows.c.cr_duns.in_({cr_duns for *_, cr_duns, _ in found}))
+        for test_bed_id, cr_duns, script_id, *values in (await session.execute(kept.order_by(rows.c.esi_id))).all():
+            premises.setdefault((test_bed_id, cr_duns, script_id), []).append(values)
+    return [
+        (item_id, flight, cr_name, tdsp_name, script_id, count, premises.get((test_bed_id, cr_duns, script_id), []))
+        for item_id, flight, cr_name, tdsp_name, script_id, count, cr_duns, test_bed_id in found
+    ]
 
 
 async def tdsp_count(session: AsyncSession, flight: str) -> int:

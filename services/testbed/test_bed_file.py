@@ -25,10 +25,10 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain, islice
+from itertools import islice
 from operator import itemgetter
 
 from openpyxl import Workbook
@@ -94,8 +94,9 @@ _NOT_CSV = (
     (b"\xfe\xff", "Unicode Text (UTF-16)"),
 )
 _CHUNK_ROWS = 512
-# Joins cells for the pattern checks and in the kept blocks of rows: no accepted cell holds it.
+# Join cells, and rows, for the pattern checks and in the kept blocks of rows: no accepted cell holds either.
 CELL_SEPARATOR = _SEPARATOR = "\x1f"
+ROW_SEPARATOR = _ROW_SEPARATOR = "\x1e"
 _PRINTABLE_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DUNS = re.compile(r"[0-9]{9}(?:[0-9]{4})?")
@@ -116,7 +117,7 @@ def _text_pattern(max_length: int, controls_possible: bool) -> str:
     if controls_possible:
         first, then = r"[^\s\x00-\x1f\x7f=+\-@]", r"[^\x00-\x1f\x7f]"
     else:
-        first, then = r"[^\s=+\-@]", rf"[^{_SEPARATOR}]"
+        first, then = r"[^\s=+\-@]", rf"[^{_SEPARATOR}{_ROW_SEPARATOR}]"
     return rf"{first}{then}{{0,{max_length - 1}}}(?<!\s)"
 
 
@@ -151,12 +152,12 @@ class TestBedResult:
 
     @property
     def row_count(self) -> int:
-        return sum(block.count(_SEPARATOR) + 1 for block in self._blocks) // len(self.file_columns) if self.ok else 0
+        return sum(block.count(_ROW_SEPARATOR) + 1 for block in self._blocks) if self.ok else 0
 
-    def cells(self) -> str:
-        """Every clean cell, row after row in the file's order and its column order, joined by
-        CELL_SEPARATOR: what a bulk writer needs, without building a row."""
-        return _SEPARATOR.join(self._blocks) if self.ok else ""
+    def rows_text(self) -> str:
+        """Every clean row in the file's order, its cells in the file's column order joined by CELL_SEPARATOR,
+        the rows joined by ROW_SEPARATOR: what a bulk writer needs, without building a row."""
+        return _ROW_SEPARATOR.join(self._blocks) if self.ok else ""
 
     @property
     def ok(self) -> bool:
@@ -254,6 +255,33 @@ def validate(
     """Checks an uploaded test bed for a TDSP whose ESI IDs have `esi_id_length` digits (17 for
     Oncor, AEP and TNMP; 22 for CenterPoint). With `expected`, every row's (CR DUNS, Script ID)
     must be one of those pairings and every pairing must have a row."""
+    steps = check_in_steps(content, esi_id_length, expected, max_bytes, max_problems)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+@dataclass(frozen=True)
+class KeptRows:
+    """Rows that passed their checks, as `TestBedResult.rows_text()` gives them, and the file's layout."""
+
+    columns: tuple[str | None, ...]
+    text: str
+
+
+def check_in_steps(
+    content: bytes,
+    esi_id_length: int,
+    expected: set[tuple[str, str]] | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_problems: int = MAX_PROBLEMS,
+) -> Generator[KeptRows, None, TestBedResult]:
+    """`validate()` a chunk of rows at a time: yields the rows of each chunk as soon as they pass, while
+    the file has no problem so far, so that a caller can store them as the rest is checked; returns the
+    result. Only the result says whether the file is good: a later row, or a pairing without a row, may
+    still refuse it, and then nothing that was yielded may be kept."""
     if esi_id_length < 3:
         raise ValueError(f"an ESI ID has more than 2 digits, not {esi_id_length}")
     if (too_big := size_problem(len(content), max_bytes)) is not None:
@@ -275,11 +303,14 @@ def validate(
     layout = _Layout.read(header, header_row, problems)
     if layout is None:
         return problems.result()
+    columns = layout.file_columns()
     # Any control character but a line end is in some cell, which refuses the file.
     has_control = bool(content.translate(None, _PRINTABLE_BYTES).translate(None, b"\r\n"))
     rows = _Rows(layout, esi_id_length, expected, problems, has_control)
     try:
-        rows.read(reader)
+        for kept in rows.read(reader):
+            if problems.count == 0:
+                yield KeptRows(columns, _ROW_SEPARATOR.join(kept))
     except csv.Error as error:
         problems.add(0, "", f"line {reader.line_num} cannot be read as CSV ({error}); {SAVE_AS_CSV}")
     if not rows.blocks and problems.count == 0:
@@ -390,7 +421,7 @@ class _Layout:
             pick = itemgetter(*(self.positions.get(c, width) for c in TEMPLATE_COLUMNS))
 
         def rows_of(block: str) -> list[dict[str, str]]:
-            cells = iter(block.split(_SEPARATOR))
+            cells = iter(block.replace(_ROW_SEPARATOR, _SEPARATOR).split(_SEPARATOR))
             rows = zip(*[cells] * width, strict=True)  # consecutive groups of `width` cells
             if pick is None:
                 return list(map(_row, rows))
@@ -486,7 +517,7 @@ class _Rows:
         self.good_rows = None
         if not has_control:
             row = self.row_pattern(controls_possible=False)
-            self.good_rows = re.compile(f"(?:{row})(?:{_SEPARATOR}(?:{row}))*").fullmatch
+            self.good_rows = re.compile(f"(?:{row})(?:{_ROW_SEPARATOR}(?:{row}))*").fullmatch
 
     def row_pattern(self, controls_possible: bool) -> str:
         patterns = {
@@ -503,20 +534,24 @@ class _Rows:
         cells = (f"(?:{patterns[column_at[i]]})" if i in column_at else "" for i in range(self.layout.width))
         return _SEPARATOR.join(cells)
 
-    def read(self, reader) -> None:
-        """`reader` is a csv.reader, whose line count tells a chunk with a cell on several lines."""
+    def read(self, reader) -> Iterator[list[str]]:
+        """`reader` is a csv.reader, whose line count tells a chunk with a cell on several lines. Yields
+        the blocks each chunk kept."""
         row, lines = self.layout.header_row, reader.line_num
         while chunk := list(islice(reader, _CHUNK_ROWS)):
+            before = len(self.blocks)
             one_line_each = reader.line_num - lines == len(chunk)
             if not (one_line_each and self.keep_good_chunk(row + 1, chunk)):
                 for row_number, cells in enumerate(chunk, start=row + 1):
                     self.check_row(row_number, cells)
             row, lines = row + len(chunk), reader.line_num
+            if len(self.blocks) > before:
+                yield self.blocks[before:]
 
     def keep_good_chunk(self, first_row: int, chunk: list[list[str]]) -> bool:
         if not self.fast or self.good_rows is None or set(map(len, chunk)) != {self.layout.width}:
             return False
-        block = _SEPARATOR.join(chain.from_iterable(chunk))
+        block = _ROW_SEPARATOR.join(map(_SEPARATOR.join, chunk))
         if not self.good_rows(block):
             return False
         esi_ids = list(map(self.esi_id_of, chunk))

@@ -69,8 +69,7 @@ def upgrade() -> None:
         sa.Column("membership_account_2", sa.Text(), **text),
         sa.Column("serv_loc", sa.Text(), **text),
         sa.Column("cycle", sa.String(length=2), nullable=False),
-        sa.ForeignKeyConstraint(["test_bed_id"], ["testbed.test_beds.test_bed_id"]),
-        sa.PrimaryKeyConstraint("test_bed_id", "cr_duns", "script_id", "esi_id"),
+        sa.PrimaryKeyConstraint("test_bed_id", "esi_id"),
         schema="testbed",
     )
 
