@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from services.testbed.test_bed_file import TEMPLATE_COLUMNS
 from tests.conftest import sign_in
 from tests.registration_helpers import (
     LONESTAR,
@@ -21,23 +22,8 @@ from tests.test_registration_api import wait_for_flight_state
 from tests.test_specifications_api import approved_lonestar
 from tests.test_specifications_rules import good_raw
 
-TEMPLATE_HEADER = [
-    "CR DUNS",
-    "Script ID",
-    "Customer 1",
-    "Customer 2",
-    "ESI ID",
-    "Zip Code",
-    "Meter #",
-    "Customer Name 1",
-    "Customer Name 2",
-    "Rate Class/Meter Type",
-    "DOE #",
-    "Membership Account Number 1",
-    "Membership Account Number 2",
-    "Serv Loc",
-    "Cycle",
-]
+TEMPLATE_HEADER = list(TEMPLATE_COLUMNS)  # the file rules test its columns
+# The guide's columns of the CR Scripts Test Bed (§4.3 item 3), in its order.
 REPORT_COLUMNS = [
     "Item ID",
     "Flight",
