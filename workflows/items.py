@@ -81,6 +81,10 @@ class OneActionAtATime:
         finally:
             self._under_way = ""
 
+    @property
+    def busy(self) -> bool:
+        return bool(self._under_way)
+
     def check(self) -> None:
         if self._under_way:
             raise ValueError(f"{self._under_way} is still under way on this {self._item_word}; try again in a moment")

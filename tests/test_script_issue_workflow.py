@@ -1,0 +1,214 @@
+"""The script-issue and P2P sub-flow workflows alone, against fake scripts-service activities: the guide's
+CON03 walk-through, transaction-driven steps, escalations, refusals; reminders and the flight's end on the
+dev server's per-workflow time skipping; replay of every recorded history."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from flightrak.worker import WORKFLOW_RUNNER
+from tests.flight_histories import LONESTAR_AR, LONESTAR_USER, ONCOR_AR, start_clock_server
+from tests.record_histories import HISTORIES, start_dev_server
+from tests.script_issue_histories import (
+    CON03,
+    SWITCH,
+    FakeScripts,
+    act,
+    con03_with_escalation_and_return,
+    escalated_to_ercot_and_failed,
+    new_issue,
+    open_issue,
+    p2p_act,
+    state_of,
+    switch_by_transactions,
+    wait_for_p2p,
+    workers,
+)
+from workflows.items import Actor
+from workflows.scripts import models as m
+from workflows.scripts.ids import p2p_workflow_id
+from workflows.scripts.p2p import P2PWorkflow
+from workflows.scripts.workflows import ScriptIssueWorkflow
+
+BLUEBONNET_AR = Actor("21", "Bo Ramirez", "116724480", ["ar", "user"], "CR")
+
+
+@pytest.fixture(scope="module")
+async def dev_env():
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+async def clock_env():
+    env = await start_clock_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def fakes() -> FakeScripts:
+    return FakeScripts()
+
+
+async def refused(pending, message: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as refusal:
+        await pending
+    assert message in str(refusal.value.cause)
+
+
+async def test_con03_as_the_guide_walks_it(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(CON03)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        assert (await handle.query(ScriptIssueWorkflow.status)).state == m.READY_TO_BEGIN
+        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "there is no step to complete now")
+        await refused(act(handle, m.BEGIN_WORKING, ONCOR_AR), "the CR begins this script")
+        await con03_with_escalation_and_return(dev_env.client, handle)
+        done = await handle.result()
+    assert (done.state, done.step) == (m.SCRIPT_PASSED, 4)
+    assert fakes.moves(issue.item_id) == [
+        ("Begin Working", m.READY_TO_BEGIN, "Pending Bank Info Provided by CR", "CR"),
+        (
+            "Bank Info Provided by CR",
+            "Pending Bank Info Provided by CR",
+            "Pending TDSP Banking Info sent to CR",
+            "TDSP",
+        ),
+        ("Task Complete", "Pending TDSP Banking Info sent to CR", "P2P Bank Transfer in Progress", "CR"),
+        ("P2P Flow - Bank Transfer Opened", "P2P Bank Transfer in Progress", "P2P Bank Transfer in Progress", "CR"),
+        ("P2P Flow - Bank Transfer Completed", "P2P Bank Transfer in Progress", m.SCRIPT_PASSED, ""),
+    ]
+    steps = fakes.steps(issue.item_id)
+    assert [s.seq for s in steps] == [2, 3, 4, 5, 6]
+    assert steps[1].actor.name == "Sam Ito"  # the SP, for the CR
+    assert steps[-1].closed and steps[-1].fields["p2p_item_id"] == str(fakes.p2p_items[(issue.item_id, 3)])
+    assert steps[0].fields["step_action"] == "Bank Info Provided by CR"
+    [p2p_item] = fakes.p2p_items.values()
+    assert fakes.moves(p2p_item) == [
+        ("Opened", "", m.SUBMITTER_WORKING, "CR"),
+        ("Task Complete", m.SUBMITTER_WORKING, m.RECEIVER_IN_REVIEW, "TDSP"),
+        ("Escalate to Submitter", m.RECEIVER_IN_REVIEW, m.ESCALATED_TO_SUBMITTER, "CR"),
+        ("Return to Receiver", m.ESCALATED_TO_SUBMITTER, m.RECEIVER_IN_REVIEW, "TDSP"),
+        ("Task Complete", m.RECEIVER_IN_REVIEW, m.COMPLETED, ""),
+    ]
+    assert [s.comment for s in fakes.steps(p2p_item)][2:4] == ["No transfer has arrived.", "Sent again on the 12th."]
+
+
+async def test_p2p_refuses_the_wrong_party_and_a_missing_comment(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(m.ScriptSpec("P2P1", "Billing", m.TDSP, [CON03.steps[2]]))
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await act(handle, m.BEGIN_WORKING, ONCOR_AR)
+        p2p_id = p2p_workflow_id(issue.item_id, 1)
+        await wait_for_p2p(dev_env.client, p2p_id)
+        await refused(p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, ONCOR_AR), "this step is the CR's")
+        await refused(p2p_act(dev_env.client, p2p_id, m.RETURN_TO_RECEIVER, LONESTAR_AR, "x"), "not possible")
+        await p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, LONESTAR_AR)
+        await refused(p2p_act(dev_env.client, p2p_id, m.ESCALATE_TO_SUBMITTER, ONCOR_AR), "needs a comment")
+        await refused(p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, BLUEBONNET_AR), "this step is the TDSP's")
+        await p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, ONCOR_AR)
+        assert (await handle.result()).state == m.SCRIPT_PASSED
+
+
+async def test_transactions_move_a_script_and_a_failed_one_shows_why(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(SWITCH)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await switch_by_transactions(handle)
+        done = await handle.result()
+        with pytest.raises(RPCError, match="workflow execution already completed"):
+            await act(handle, m.ESCALATE_TO_ERCOT, LONESTAR_AR, "late")
+    assert done.state == m.SCRIPT_PASSED
+    moves = fakes.moves(issue.item_id)
+    assert moves == [
+        ("Begin Working", m.READY_TO_BEGIN, "Pending 814_01 from CR", "CR"),
+        ("814_01 Failed", "Pending 814_01 from CR", "Pending 814_01 from CR", "CR"),
+        ("814_01 Received", "Pending 814_01 from CR", "Pending 814_04 from TDSP", "TDSP"),
+        ("814_04 Received", "Pending 814_04 from TDSP", m.SCRIPT_PASSED, ""),
+    ]
+    failed = fakes.steps(issue.item_id)[1]
+    assert "REF02 missing; DTM*007 in the past" in failed.comment and failed.actor.name == "FlighTrak"
+    assert "REF02 missing" in failed.fields["last_failed_transaction"]
+    assert "814_04 from 103994067 to 183529049" in fakes.steps(issue.item_id)[3].comment
+
+
+async def test_escalations_and_failure(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(CON03)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+        await refused(act(handle, m.ESCALATE_TO_ERCOT, LONESTAR_AR), "needs a comment")
+        await refused(act(handle, m.ESCALATE_TO_ERCOT, BLUEBONNET_AR, "x"), "only the CR, its Service Provider")
+        await refused(act(handle, m.MARK_FAILED, LONESTAR_AR, "x"), "only ERCOT marks a script failed")
+        await act(handle, m.ESCALATE_TO_ERCOT, ONCOR_AR, "The CR sent no bank information.")
+        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "there is no step to complete now")
+        await refused(act(handle, m.RESOLVE, ONCOR_AR, "x"), "ERCOT resolves an escalation to ERCOT")
+        await handle.terminate("test over")
+    issue = new_issue(CON03)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await escalated_to_ercot_and_failed(handle)
+        done = await handle.result()
+    assert done.state == m.SCRIPT_FAILED
+    assert fakes.moves(issue.item_id) == [
+        ("Begin Working", m.READY_TO_BEGIN, "Pending Bank Info Provided by CR", "CR"),
+        ("Escalate to ERCOT", "Pending Bank Info Provided by CR", m.ESCALATED_TO_ERCOT, "ERCOT"),
+        ("Resolve Escalation", m.ESCALATED_TO_ERCOT, "Pending Bank Info Provided by CR", "CR"),
+        ("Escalate to Testing Partner", "Pending Bank Info Provided by CR", m.ESCALATED_TO_PARTNER, "TDSP"),
+        ("Resolve Escalation", m.ESCALATED_TO_PARTNER, "Pending Bank Info Provided by CR", "CR"),
+        ("Mark Failed", "Pending Bank Info Provided by CR", m.SCRIPT_FAILED, ""),
+    ]
+
+
+async def test_a_plain_user_of_the_cr_works_its_scripts_but_another_company_cannot(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(CON03)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await refused(act(handle, m.BEGIN_WORKING, BLUEBONNET_AR), "only the CR, its Service Provider")
+        assert (await act(handle, m.BEGIN_WORKING, LONESTAR_USER)).state == "Pending Bank Info Provided by CR"
+        await handle.terminate("test over")
+
+
+async def test_reminders_every_few_business_hours_and_not_completed_at_the_flight_end(
+    clock_env: WorkflowEnvironment, fakes
+):
+    issue = new_issue(CON03, ends_in=timedelta(days=20), reminder_hours=9)  # a business day
+    async with workers(clock_env.client, fakes) as task_queue:
+        handle = await open_issue(clock_env.client, task_queue, issue)
+        await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+        await clock_env.fast_forward(handle, timedelta(days=21))
+        await state_of(handle, m.NOT_COMPLETED)
+        done = await handle.result()
+    assert done.state == m.NOT_COMPLETED
+    actions = [s.action for s in fakes.steps(issue.item_id)]
+    # About 14 retail business days in 20 calendar days (weekends, maybe a holiday): one reminder each.
+    reminders = [s for s in fakes.steps(issue.item_id) if s.action == "Reminder"]
+    assert 12 <= len(reminders) <= 15, actions
+    assert reminders[0].comment == "Waiting on Lone Star Power & Light for 9 business hours."
+    assert reminders[1].comment == "Waiting on Lone Star Power & Light for 18 business hours."
+    assert actions[0] == "Begin Working" and actions[-1] == "Flight Ended"
+    assert fakes.steps(issue.item_id)[-1].closed
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("script_*.json")), ids=lambda path: path.stem)
+async def test_recorded_script_history_replays(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[ScriptIssueWorkflow, P2PWorkflow], workflow_runner=WORKFLOW_RUNNER)
+    await replayer.replay_workflow(history)
+
+
+def test_every_path_has_a_recorded_history():
+    names = {path.stem for path in HISTORIES.glob("script_*.json")}
+    assert names == {
+        "script_issue_con03_escalation_return_passed",
+        "script_issue_switch_by_transactions",
+        "script_issue_escalations_then_failed",
+        "script_p2p_escalate_return_completed",
+    }

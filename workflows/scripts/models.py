@@ -1,0 +1,185 @@
+"""States, parties, actions and inputs of a script issue and of a P2P sub-flow; shared by their workflows,
+their rules and the scripts service.
+
+A script issue carries its script's steps in its input: a published pack never changes, and an issue keeps
+the steps it started with whatever ERCOT publishes later.
+"""
+
+from dataclasses import dataclass, field
+
+from workflows.items import Actor
+
+SCRIPT_ISSUE = "Script Issue"
+P2P_SUB_FLOW = "P2P Sub-flow"
+
+# Parties. The SP acts for the CR that selected it; a step's responsible party may name it.
+CR, TDSP, ERCOT, SP = "CR", "TDSP", "ERCOT", "SP"
+PARTIES = (CR, TDSP, ERCOT, SP)
+
+# A script issue's own states, around the pack's step states.
+READY_TO_BEGIN = "Ready to Begin"
+SCRIPT_PASSED = "Script Passed"
+SCRIPT_FAILED = "Script Failed"
+NOT_COMPLETED = "Not Completed"
+ESCALATED_TO_ERCOT = "Escalated to ERCOT"
+ESCALATED_TO_PARTNER = "Escalated to Testing Partner"
+CLOSED_STATES = frozenset({SCRIPT_PASSED, SCRIPT_FAILED, NOT_COMPLETED})
+
+# A P2P sub-flow's states (guide §7.1 steps 9-23).
+SUBMITTER_WORKING = "Submitter Working"
+RECEIVER_IN_REVIEW = "Receiver in Review"
+ESCALATED_TO_SUBMITTER = "Escalated to Submitter"
+COMPLETED = "Completed"
+P2P_CLOSED_STATES = frozenset({COMPLETED, NOT_COMPLETED})
+
+# Actions (update names) and their buttons.
+BEGIN_WORKING = "begin_working"
+STEP_ACTION = "step_action"  # the current step's own button; its label comes from the pack
+ESCALATE_TO_ERCOT = "escalate_to_ercot"
+ESCALATE_TO_PARTNER = "escalate_to_partner"
+RESOLVE = "resolve"  # ERCOT (or the partner) answers an escalation and the step goes on
+MARK_FAILED = "mark_failed"
+TASK_COMPLETE = "task_complete"
+ESCALATE_TO_SUBMITTER = "escalate_to_submitter"
+RETURN_TO_RECEIVER = "return_to_receiver"
+LABELS = {
+    BEGIN_WORKING: "Begin Working",
+    ESCALATE_TO_ERCOT: "Escalate to ERCOT",
+    ESCALATE_TO_PARTNER: "Escalate to Testing Partner",
+    RESOLVE: "Resolve Escalation",
+    MARK_FAILED: "Mark Failed",
+    TASK_COMPLETE: "Task Complete",
+    ESCALATE_TO_SUBMITTER: "Escalate to Submitter",
+    RETURN_TO_RECEIVER: "Return to Receiver",
+}
+NEEDS_COMMENT = frozenset(
+    {ESCALATE_TO_ERCOT, ESCALATE_TO_PARTNER, RESOLVE, MARK_FAILED, ESCALATE_TO_SUBMITTER, RETURN_TO_RECEIVER}
+)
+
+TRANSACTION_RECEIVED = "transaction_received"  # the signal a transaction receipt arrives by
+
+# Activity names: the scripts service's, run as local activities of these workflows.
+RECORD_ITEM_TRANSITION = "scripts.record_item_transition"
+OPEN_P2P_ITEM = "scripts.open_p2p_item"
+
+
+@dataclass
+class TransactionSpec:
+    type: str  # e.g. 814_01
+    sender: str  # CR, TDSP or ERCOT
+    receiver: str
+
+
+@dataclass
+class P2PSpec:
+    title: str  # e.g. P2P Flow - Bank Transfer
+    submitter: str  # CR or TDSP
+    receiver: str
+    submitter_instructions: str = ""
+    receiver_instructions: str = ""
+
+
+@dataclass
+class StepSpec:
+    """One step: its state, who is responsible, what they read, and how it ends: exactly one of a
+    participant's button (`action`, its label), an expected transaction, or a P2P sub-flow."""
+
+    state: str
+    responsible: str
+    instructions: str
+    action: str = ""
+    transaction: TransactionSpec | None = None
+    p2p: P2PSpec | None = None
+
+
+@dataclass
+class ScriptSpec:
+    script_id: str
+    title: str
+    begins: str  # the party that clicks Begin Working
+    steps: list[StepSpec]
+    pack_version: int = 0
+
+
+@dataclass
+class Pairing:
+    flight: str
+    cr_duns: str
+    cr_name: str
+    tdsp_duns: str
+    tdsp_name: str
+    sp_duns: str = ""
+    ercot_duns: str = ""
+
+
+@dataclass
+class Timing:
+    """When the flight ends (unfinished issues close as Not Completed) and after how many business hours a
+    task waiting on one party raises a reminder (0: never)."""
+
+    ends_at: str  # ISO 8601 instant
+    reminder_business_hours: float = 0
+
+
+@dataclass
+class ScriptIssueInput:
+    item_id: int
+    pairing: Pairing
+    script: ScriptSpec
+    timing: Timing
+
+
+@dataclass
+class ScriptAction:
+    actor: Actor
+    comment: str = ""
+
+
+@dataclass
+class TransactionReceipt:
+    """What ERCOT's systems report of one transaction: its type, who sent it to whom, and whether it passed
+    validation (with the reasons when it did not)."""
+
+    transaction_id: str
+    type: str
+    sender_duns: str
+    receiver_duns: str
+    esi_id: str = ""
+    reference: str = ""
+    valid: bool = True
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScriptIssueStatus:
+    item_id: int
+    state: str
+    responsible_party: str
+    step: int  # 0 before Begin Working; 1.. the pack's steps
+    fields: dict[str, str]
+
+
+@dataclass
+class P2PInput:
+    item_id: int
+    parent_item_id: int
+    parent_workflow_id: str
+    pairing: Pairing
+    spec: P2PSpec
+    timing: Timing
+    script_id: str
+
+
+@dataclass
+class P2PStatus:
+    item_id: int
+    state: str
+    responsible_party: str
+
+
+@dataclass
+class P2PItemRequest:
+    """Asks the service for the sub-flow's Item ID before it starts; the same step asks again after a retry."""
+
+    parent_item_id: int
+    step: int
