@@ -10,6 +10,7 @@ from flightrak import errors, grpc_runtime, projections
 from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2_grpc
+from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.settings import SERVICE_PORTS, Settings
 from flightrak.testbed.v1 import testbed_pb2_grpc
 
@@ -54,6 +55,7 @@ class Backends:
     identity: identity_pb2_grpc.IdentityServiceStub
     registration: registration_pb2_grpc.RegistrationServiceStub
     testbed: testbed_pb2_grpc.TestbedServiceStub
+    scripts: scripts_pb2_grpc.ScriptsServiceStub
 
     @classmethod
     def connect(cls, settings: Settings) -> "Backends":
@@ -63,6 +65,7 @@ class Backends:
             identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             registration_pb2_grpc.RegistrationServiceStub(channels["registration"]),
             testbed_pb2_grpc.TestbedServiceStub(channels["testbed"]),
+            scripts_pb2_grpc.ScriptsServiceStub(channels["scripts"]),
         )
 
     def items_at(self, service: str) -> items_pb2_grpc.ItemServiceStub:

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/scripts/v1/scripts.proto\x12\x14\x66lightrak.scripts.v1\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t2k\n\x0eScriptsService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.scripts.v1.DescribeRequest\x1a&.flightrak.scripts.v1.DescribeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/scripts/v1/scripts.proto\x12\x14\x66lightrak.scripts.v1\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t\"I\n\x12PublishPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\"\x9b\x01\n\x0bPackVersion\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07\x65xample\x18\x04 \x01(\x08\x12\x0f\n\x07scripts\x18\x05 \x01(\x05\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12\x14\n\x0cpublished_by\x18\x07 \x01(\t\x12\x14\n\x0cpublished_at\x18\x08 \x01(\t\"z\n\x13PublishPackResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x10\n\x08problems\x18\x02 \x03(\t\x12\x32\n\x07version\x18\x03 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x11\n\tunchanged\x18\x04 \x01(\x08\"1\n\x0eGetPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"K\n\x04Pack\x12\x32\n\x07version\x18\x01 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t2\x9c\x02\n\x0eScriptsService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.scripts.v1.DescribeRequest\x1a&.flightrak.scripts.v1.DescribeResponse\x12\x62\n\x0bPublishPack\x12(.flightrak.scripts.v1.PublishPackRequest\x1a).flightrak.scripts.v1.PublishPackResponse\x12K\n\x07GetPack\x12$.flightrak.scripts.v1.GetPackRequest\x1a\x1a.flightrak.scripts.v1.Packb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +35,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBEREQUEST']._serialized_end=77
   _globals['_DESCRIBERESPONSE']._serialized_start=79
   _globals['_DESCRIBERESPONSE']._serialized_end=159
-  _globals['_SCRIPTSSERVICE']._serialized_start=161
-  _globals['_SCRIPTSSERVICE']._serialized_end=268
+  _globals['_PUBLISHPACKREQUEST']._serialized_start=161
+  _globals['_PUBLISHPACKREQUEST']._serialized_end=234
+  _globals['_PACKVERSION']._serialized_start=237
+  _globals['_PACKVERSION']._serialized_end=392
+  _globals['_PUBLISHPACKRESPONSE']._serialized_start=394
+  _globals['_PUBLISHPACKRESPONSE']._serialized_end=516
+  _globals['_GETPACKREQUEST']._serialized_start=518
+  _globals['_GETPACKREQUEST']._serialized_end=567
+  _globals['_PACK']._serialized_start=569
+  _globals['_PACK']._serialized_end=644
+  _globals['_SCRIPTSSERVICE']._serialized_start=647
+  _globals['_SCRIPTSSERVICE']._serialized_end=931
 # @@protoc_insertion_point(module_scope)

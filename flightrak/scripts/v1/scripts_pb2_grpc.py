@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class ScriptsServiceStub:
-    """The scripts service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The scripts service: the script packs ERCOT publishes per flight, and the script issues and P2P
+    sub-flows they run (also served as items through flightrak.items.v1.ItemService).
     """
 
     def __init__(self, channel):
@@ -41,15 +41,39 @@ class ScriptsServiceStub:
                 request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeRequest.SerializeToString,
                 response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeResponse.FromString,
                 _registered_method=True)
+        self.PublishPack = channel.unary_unary(
+                '/flightrak.scripts.v1.ScriptsService/PublishPack',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackRequest.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackResponse.FromString,
+                _registered_method=True)
+        self.GetPack = channel.unary_unary(
+                '/flightrak.scripts.v1.ScriptsService/GetPack',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.FromString,
+                _registered_method=True)
 
 
 class ScriptsServiceServicer:
-    """The scripts service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The scripts service: the script packs ERCOT publishes per flight, and the script issues and P2P
+    sub-flows they run (also served as items through flightrak.items.v1.ItemService).
     """
 
     def Describe(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishPack(self, request, context):
+        """ERCOT publishes a flight's pack (YAML or JSON): checked whole; a new version only when it differs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPack(self, request, context):
+        """A published version (0: the latest), as canonical JSON.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -62,6 +86,16 @@ def add_ScriptsServiceServicer_to_server(servicer, server):
                     request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeRequest.FromString,
                     response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeResponse.SerializeToString,
             ),
+            'PublishPack': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishPack,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackRequest.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackResponse.SerializeToString,
+            ),
+            'GetPack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPack,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'flightrak.scripts.v1.ScriptsService', rpc_method_handlers)
@@ -71,8 +105,8 @@ def add_ScriptsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ScriptsService:
-    """The scripts service. Its flows arrive with later issues; today it serves health, reflection
-    and the shared auth check, so the stack and its contracts are in place.
+    """The scripts service: the script packs ERCOT publishes per flight, and the script issues and P2P
+    sub-flows they run (also served as items through flightrak.items.v1.ItemService).
     """
 
     @staticmethod
@@ -92,6 +126,60 @@ class ScriptsService:
             '/flightrak.scripts.v1.ScriptsService/Describe',
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeRequest.SerializeToString,
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.DescribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishPack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/PublishPack',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackRequest.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.PublishPackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/GetPack',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.FromString,
             options,
             channel_credentials,
             insecure,

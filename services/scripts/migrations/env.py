@@ -1,6 +1,6 @@
 from alembic import context
 
 from flightrak.migrate import run_env
+from services.scripts.models import SCHEMA, Base
 
-# The scripts service's tables arrive with its flows; its schema and history exist from the start.
-run_env(context, None, "scripts")
+run_env(context, Base.metadata, SCHEMA)

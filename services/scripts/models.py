@@ -1,0 +1,59 @@
+"""The scripts service's tables, in its own schema: the script packs ERCOT publishes per flight (each
+version kept, never changed), and the script issues and P2P sub-flows with their items."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, Sequence, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
+
+SCHEMA = "scripts"
+
+# Scripts' Item IDs are 4 mod 8 (see flightrak/projections.py).
+item_id_seq = Sequence("item_id_seq", start=1004, increment=ITEM_ID_STRIDE, schema=SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=SCHEMA)
+
+
+class Item(ItemColumns, Base):
+    __tablename__ = "items"
+
+
+class ItemHistory(ItemHistoryColumns, Base):
+    __tablename__ = "item_history"
+
+
+class Pack(Base):
+    """One published version of a flight's script pack, as canonical JSON. A new upload that differs makes
+    the next version; running script issues keep the version they started with (it is in their input)."""
+
+    __tablename__ = "packs"
+
+    flight: Mapped[str] = mapped_column(String(4), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    example: Mapped[bool] = mapped_column(Boolean)
+    script_count: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)  # packs.pack_as_json
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of content
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ScriptIssue(Base):
+    """A script issue (a pairing x script) or one of its P2P sub-flows: who it is between, for reports."""
+
+    __tablename__ = "script_issues"
+
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    flight: Mapped[str] = mapped_column(String(4), index=True)
+    script_id: Mapped[str] = mapped_column(String(20))
+    cr_duns: Mapped[str] = mapped_column(String(13), index=True)
+    tdsp_duns: Mapped[str] = mapped_column(String(13), index=True)
+    sp_duns: Mapped[str] = mapped_column(String(13), index=True)
+    pack_version: Mapped[int] = mapped_column(Integer)
+    parent_item_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a P2P sub-flow's script issue
+    step: Mapped[int] = mapped_column(Integer, default=0)  # a P2P sub-flow's step of its parent
