@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_TOKEN_SECRET = "flightrak-development-secret-change-me-0123456789"
@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sign_in_lockout_seconds: int = 900
     invitation_ttl_seconds: int = 72 * 3600
     demo_password: str = "Flightrak-demo-2026"
+    # A script task waiting on one party this many business hours raises a reminder (0: never).
+    script_reminder_business_hours: float = Field(default=16, ge=0, le=2000)
 
     @model_validator(mode="after")
     def refuse_default_secret_in_production(self) -> "Settings":

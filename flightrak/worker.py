@@ -13,11 +13,14 @@ from flightrak import temporal as temporal_connection
 from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
 from services.registration.activities import RegistrationActivities
+from services.scripts.activities import ScriptsActivities
 from services.testbed.activities import TestbedActivities
-from workflows import flight, registration, specifications, user_admin
+from workflows import flight, registration, scripts, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
 from workflows.registration import models as registrations
 from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.scripts.p2p import P2PWorkflow
+from workflows.scripts.workflows import ScriptIssueWorkflow
 from workflows.specifications.workflows import TestingSpecificationsWorkflow
 from workflows.user_admin.models import ACTIVITY_TASK_QUEUE as IDENTITY_TASK_QUEUE
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
@@ -27,6 +30,7 @@ WORKFLOWS = {
     flight.TASK_QUEUE: [FlightWorkflow],
     registration.TASK_QUEUE: [FlightRegistrationWorkflow],
     specifications.TASK_QUEUE: [TestingSpecificationsWorkflow],
+    scripts.TASK_QUEUE: [ScriptIssueWorkflow, P2PWorkflow],
 }
 
 
@@ -37,15 +41,27 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 )
 
 
-def build_workers(client: Client, sessions, **options) -> list[Worker]:
+def build_workers(client: Client, sessions, reminder_business_hours: float = 16, **options) -> list[Worker]:
     identity = IdentityActivities(sessions)
     testbed = TestbedActivities(sessions, client)
+    script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run as local activities of their workflows.
     local = {queue: RegistrationActivities(sessions).all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
     local[specifications.TASK_QUEUE] = [testbed.record_item_transition]
+    # The scripts queue also serves the flight workflow's activities that open script issues.
+    local[scripts.TASK_QUEUE] = [
+        script_issues.record_item_transition,
+        script_issues.open_p2p_item,
+        script_issues.pack_version,
+        script_issues.open_script_issues,
+    ]
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
-        registrations.TESTBED_TASK_QUEUE: [testbed.open_testing_specifications_request, testbed.test_beds_missing],
+        registrations.TESTBED_TASK_QUEUE: [
+            testbed.open_testing_specifications_request,
+            testbed.test_beds_missing,
+            testbed.flight_pairings,
+        ],
     }
     return [
         *(
@@ -68,7 +84,7 @@ async def run() -> None:
     telemetry.setup("flightrak-worker")
     engine = db.create_engine(settings.effective_database_url)
     client = await temporal_connection.connect(settings)
-    workers = build_workers(client, db.session_factory(engine))
+    workers = build_workers(client, db.session_factory(engine), settings.script_reminder_business_hours)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

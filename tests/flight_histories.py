@@ -30,6 +30,7 @@ from workflows.items import Actor, ItemTransition
 from workflows.registration import models as registrations
 from workflows.registration.ids import registration_workflow_id
 from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.scripts import models as scripts
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 ERCOT = "183529049"
@@ -73,6 +74,9 @@ class FakeRegistrationActivities:
         self.testbed_answers.set()
         # What the testbed answers about each flight's test beds; by default one TDSP, approved.
         self.test_beds: dict[str, flights.TestBedsMissing] = {}
+        # Each flight's latest script pack version (0: none); by default one is published.
+        self.packs: dict[str, int] = {}
+        self.opened_issues: list[scripts.OpenScriptIssues] = []
 
     @activity.defn(name=flights.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:
@@ -91,6 +95,20 @@ class FakeRegistrationActivities:
     @activity.defn(name=flights.TEST_BEDS_MISSING)
     async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
         return self.test_beds.get(flight, flights.TestBedsMissing(1, []))
+
+    @activity.defn(name=flights.FLIGHT_PAIRINGS)
+    async def flight_pairings(self, flight: str) -> list[scripts.PairingToTest]:
+        pairing = scripts.Pairing(flight, LONESTAR, "Lone Star", ONCOR, "Oncor")
+        return [scripts.PairingToTest(pairing, ["new_cr"], "iou")]
+
+    @activity.defn(name=flights.PACK_VERSION)
+    async def pack_version(self, flight: str) -> int:
+        return self.packs.get(flight, 1)
+
+    @activity.defn(name=flights.OPEN_SCRIPT_ISSUES)
+    async def open_script_issues(self, request: scripts.OpenScriptIssues) -> int:
+        self.opened_issues.append(request)
+        return 5 * len(request.pairings)
 
     def steps(self, item_id: int) -> list[ItemTransition]:
         """Only this item's steps: a flight left open by another test may still close on the same server."""
@@ -126,7 +144,16 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
         Worker(
             client,
             task_queue=registrations.TESTBED_TASK_QUEUE,
-            activities=[fakes.open_testing_specifications_request, fakes.test_beds_missing],
+            activities=[
+                fakes.open_testing_specifications_request,
+                fakes.test_beds_missing,
+                fakes.flight_pairings,
+            ],
+        ),
+        Worker(
+            client,
+            task_queue=flights.SCRIPTS_TASK_QUEUE,
+            activities=[fakes.pack_version, fakes.open_script_issues],
         ),
     ):
         yield task_queue

@@ -2,7 +2,8 @@
 skipping: only an update starts a flight, and its signup deadline is days away. Then replay of every recorded
 flight history."""
 
-from datetime import datetime, time, timedelta
+import asyncio
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,10 @@ async def end(handle: Flight) -> None:
 
 
 def moves(fakes: FakeRegistrationActivities, flight: m.FlightInput) -> list[tuple[str, str, str]]:
-    return [(s.action, s.from_state, s.to_state) for s in fakes.steps(flight.item_id)]
+    """The flight's moves; the record of its script issues opening (which follows Open Connectivity Testing
+    at its own pace) is left to the tests about it."""
+    steps = fakes.steps(flight.item_id)
+    return [(s.action, s.from_state, s.to_state) for s in steps if not s.action.endswith("Scripts Opened")]
 
 
 async def test_create_opens_the_flight_for_registration(clock_env: WorkflowEnvironment, fakes):
@@ -264,8 +268,9 @@ async def test_ercot_runs_the_phases_in_order_and_the_flight_completes(clock_env
         ("Open Business Testing", m.CONNECTIVITY_TESTING, m.BUSINESS_TESTING),
         ("Complete Flight", m.BUSINESS_TESTING, m.COMPLETE),
     ]
-    steps = fakes.steps(flight.item_id)
-    assert [s.seq for s in steps] == [1, 2, 3, 4, 5]
+    everything = fakes.steps(flight.item_id)
+    assert [s.seq for s in everything] == [1, 2, 3, 4, 5, 6]  # one of them: Connectivity Scripts Opened
+    steps = [s for s in everything if not s.action.endswith("Scripts Opened")]
     assert [(s.actor, s.closed, s.responsible_party) for s in steps[2:]] == [
         (ERCOT_ADMIN, False, "ERCOT"),
         (ERCOT_ADMIN, False, "ERCOT"),
@@ -298,13 +303,34 @@ async def test_connectivity_testing_waits_for_every_tdsp_test_bed(clock_env: Wor
         assert await flight_state(handle) == m.CLOSED
 
         fakes.test_beds[flight.designation] = m.TestBedsMissing(3, [])
+        fakes.packs[flight.designation] = 0
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await advance(handle, m.OPEN_CONNECTIVITY_TESTING)
+        assert refused.value.cause.message == (
+            "publish the flight's script pack first: connectivity testing opens its script issues"
+        )
+        fakes.packs[flight.designation] = 2
         assert (await advance(handle, m.OPEN_CONNECTIVITY_TESTING)).state == m.CONNECTIVITY_TESTING
+        opened = await eventually_recorded(fakes, flight, "Connectivity Scripts Opened")
+        assert opened.comment == "5 script issues opened." and opened.actor.name == "FlighTrak"
+        [request] = [r for r in fakes.opened_issues if r.flight == flight.designation]
+        assert (request.kind, request.ercot_duns, len(request.pairings)) == ("connectivity", flight.ercot_duns, 1)
+        assert request.ends_at.startswith(str(date.fromisoformat(flight.dates.end_date) + timedelta(days=1)))
         await end(handle)
     assert [move[0] for move in moves(fakes, flight)] == [
         "Create Flight",
         "Registration Closed",
         "Open Connectivity Testing",
     ]
+
+
+async def eventually_recorded(fakes: FakeRegistrationActivities, flight: m.FlightInput, action: str):
+    for _ in range(100):
+        found = [s for s in fakes.steps(flight.item_id) if s.action == action]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{action} was never recorded")
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("flight_*.json")), ids=lambda path: path.stem)

@@ -19,6 +19,8 @@ from tests.registration_helpers import (
     report,
 )
 from tests.test_registration_api import wait_for_flight_state
+from tests.test_script_pack_api import EXAMPLE as EXAMPLE_PACK
+from tests.test_script_pack_api import YAML
 from tests.test_specifications_api import approved_lonestar
 from tests.test_specifications_rules import good_raw
 
@@ -278,6 +280,12 @@ async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(h
     still = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert "Oncor Electric Delivery Company LLC (Test Bed Review (ERCOT))" in still.json()["error"]["message"]
     assert (await act(http, reviewer, item_id, "approve")).json()["state"] == "Completed"
+    no_pack = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
+    assert no_pack.json()["error"]["message"].startswith("publish the flight's script pack first")
+    published = await http.put(
+        f"/api/v1/flights/{designation}/script-pack", content=EXAMPLE_PACK, headers=ercot | YAML
+    )
+    assert published.status_code == 201, published.text
 
     for action, state in (
         ("open_connectivity_testing", "Connectivity Testing"),

@@ -26,6 +26,12 @@ REPORT_OWNERS = {
     "sp-test-specs": "testbed",
     "tdsp-test-specs": "testbed",
     "cr-scripts-test-bed": "testbed",
+    "scripts-ready-to-begin": "scripts",
+    "my-script-tasks": "scripts",
+    "ercot-script-tasks": "scripts",
+    "testing-partner-script-tasks": "scripts",
+    "active-script-issues": "scripts",
+    "completed-script-issues": "scripts",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -55,6 +61,17 @@ DASHBOARDS = {
     "pre-flight-tdsp": (
         "Pre-Flight (TDSP)",
         ["tdsp-test-specs", "test-pairings-for-the-current-flight", "cr-scripts-test-bed"],
+    ),
+    "current-flight-tasks": (
+        "Current Flight Tasks",
+        [
+            "scripts-ready-to-begin",
+            "my-script-tasks",
+            "ercot-script-tasks",
+            "testing-partner-script-tasks",
+            "active-script-issues",
+            "completed-script-issues",
+        ],
     ),
     "ercot-review": (
         "ERCOT Review",

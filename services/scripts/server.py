@@ -1,16 +1,23 @@
-"""The scripts gRPC servicer: script packs ERCOT publishes per flight (script issues arrive next)."""
+"""The scripts gRPC servicer: script packs ERCOT publishes per flight, and script issues and their P2P
+sub-flows as items."""
 
 import asyncio
 import hashlib
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client
 
-from flightrak import authz, errors
+from flightrak import authz, errors, projections, tokens
 from flightrak.grpc_runtime import caller
+from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
-from services.scripts import models, packs, store
+from flightrak.temporal import run_update
+from services.scripts import models, packs, reports, store
+from workflows.items import actor_of
+from workflows.scripts import models as m
+from workflows.scripts import rules
 
 
 def version_proto(published: models.Pack) -> pb.PackVersion:
@@ -26,9 +33,33 @@ def version_proto(published: models.Pack) -> pb.PackVersion:
     )
 
 
-class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer):
-    def __init__(self, sessions: async_sessionmaker):
+def pairing_of(issue: models.ScriptIssue, item: models.Item) -> m.Pairing:
+    fields = item.fields
+    return m.Pairing(
+        issue.flight,
+        issue.cr_duns,
+        fields.get("cr_name", ""),
+        issue.tdsp_duns,
+        fields.get("tdsp_name", ""),
+        issue.sp_duns,
+    )
+
+
+def situation_of(item: models.Item) -> rules.Situation:
+    fields = item.fields
+    return rules.Situation(
+        item.state, item.responsible_party, fields.get("step_action", ""), fields.get("escalated_by", "")
+    )
+
+
+def p2p_spec_of(item: models.Item) -> m.P2PSpec:
+    return m.P2PSpec(item.title, item.fields.get("submitter", ""), item.fields.get("receiver", ""))
+
+
+class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer):
+    def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None):
         self._sessions = sessions
+        self._temporal = temporal
 
     async def Describe(self, request, context) -> pb.DescribeResponse:
         principal = caller()
@@ -71,7 +102,66 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer):
             found = await store.pack(session, request.flight, request.version)
         return pb.Pack(version=version_proto(found), content=found.content)
 
+    # Script issues and sub-flows as items
+
+    async def GetItem(self, request: items_pb2.GetItemRequest, context) -> items_pb2.Item:
+        return await self._item(request.item_id, caller())
+
+    async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
+        principal = caller()
+        async with self._sessions() as session:
+            item, issue = await self._visible(session, request.item_id, principal)
+        pairing = pairing_of(issue, item)
+        if item.item_type == m.P2P_SUB_FLOW:
+            problem = rules.p2p_refusal(
+                request.action, item.state, p2p_spec_of(item), principal, pairing, request.comment
+            )
+        else:
+            problem = rules.script_refusal(request.action, situation_of(item), principal, pairing, request.comment)
+        if problem is not None:
+            if "needs a comment" in problem:
+                raise errors.InvalidFields({"comment": problem})
+            raise errors.FailedPrecondition(problem)
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        await run_update(handle.execute_update(request.action, m.ScriptAction(actor_of(principal), request.comment)))
+        return await self._item(request.item_id, principal)
+
+    async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
+        principal = caller()
+        if request.report not in reports.REPORTS:
+            raise errors.NotFound(f"no report {request.report}")
+        title, columns = reports.REPORTS[request.report]
+        statement = store.issues_visible_to(
+            principal.duns, principal.is_ercot, request.flight, request.item_id, reports.CLOSED.get(request.report)
+        )
+        async with self._sessions() as session:
+            found = await store.rows(session, statement)
+        return projections.report(request.report, title, columns, reports.report_rows(request.report, principal, found))
+
+    async def _visible(self, session, item_id: int, principal: tokens.Principal):
+        """ERCOT, and the CR, its Service Provider and the TDSP of the pairing."""
+        item = await projections.item(session, models.Item, item_id)
+        issue = await store.script_issue(session, item_id)
+        if not principal.is_ercot and principal.duns not in {issue.cr_duns, issue.sp_duns, issue.tdsp_duns} - {""}:
+            raise errors.NotFound(f"no item {item_id}")
+        return item, issue
+
+    async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
+        async with self._sessions() as session:
+            item, issue = await self._visible(session, item_id, principal)
+            history = await projections.history(session, models.ItemHistory, item_id)
+        pairing = pairing_of(issue, item)
+        if item.item_type == m.P2P_SUB_FLOW:
+            actions = rules.p2p_actions(item.state, p2p_spec_of(item), principal, pairing)
+        else:
+            actions = rules.script_actions(situation_of(item), principal, pairing)
+        return projections.item_proto(item, history, actions)
+
 
 async def register(server, settings, sessions) -> str:
-    scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(ScriptsServicer(sessions), server)
+    from flightrak import temporal
+
+    servicer = ScriptsServicer(sessions, await temporal.connect(settings))
+    scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(servicer, server)
+    items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     return pb.DESCRIPTOR.services_by_name["ScriptsService"].full_name

@@ -1,6 +1,6 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
@@ -39,3 +39,118 @@ async def add_pack_version(session: AsyncSession, **values) -> models.Pack:
 
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
     await projections.record_transition(session, models.Item, models.ItemHistory, step)
+
+
+async def existing_issues(session: AsyncSession, flight: str) -> dict[tuple[str, str, str], int]:
+    """(CR DUNS, TDSP DUNS, Script ID) -> Item ID of the flight's script issues (not their sub-flows)."""
+    issue = models.ScriptIssue
+    statement = select(issue.cr_duns, issue.tdsp_duns, issue.script_id, issue.item_id).where(
+        issue.flight == flight, issue.parent_item_id.is_(None)
+    )
+    return {(cr, tdsp, script): item_id for cr, tdsp, script, item_id in (await session.execute(statement)).all()}
+
+
+async def new_item_ids(session: AsyncSession, count: int) -> list[int]:
+    if count == 0:
+        return []
+    statement = select(models.item_id_seq.next_value()).select_from(func.generate_series(1, count))
+    return list(await session.scalars(statement))
+
+
+async def add_issues(session: AsyncSession, issues: list[dict], opened: list[ItemTransition]) -> None:
+    """Many script issues at once, each with its item and first step (a few statements, not one per issue)."""
+    if not issues:
+        return
+    await session.execute(insert(models.ScriptIssue), issues)
+    await session.execute(
+        insert(models.Item),
+        [
+            {
+                "item_id": step.item_id,
+                "workflow_id": step.workflow_id,
+                "item_type": step.item_type,
+                "title": step.title,
+                "company_duns": step.company_duns,
+                "state": step.state,
+                "responsible_party": step.responsible_party,
+                "instructions": step.instructions,
+                "fields": step.fields,
+                "closed": step.closed,
+                "last_seq": step.seq,
+            }
+            for step in opened
+        ],
+    )
+    await session.execute(
+        insert(models.ItemHistory),
+        [
+            {
+                "item_id": step.item_id,
+                "seq": step.seq,
+                "actor_user_id": step.actor.user_id,
+                "actor_name": step.actor.name,
+                "action": step.action,
+                "from_state": step.from_state,
+                "to_state": step.to_state,
+                "changes": step.changes,
+                "comment": step.comment,
+            }
+            for step in opened
+        ],
+    )
+
+
+async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int:
+    """The Item ID of a script issue's sub-flow for its step, made the first time it is asked for."""
+    issue = models.ScriptIssue
+    found = await session.scalar(
+        select(issue.item_id).where(issue.parent_item_id == parent_item_id, issue.step == step)
+    )
+    if found is not None:
+        return found
+    parent = await session.get(issue, parent_item_id)
+    if parent is None:
+        raise errors.NotFound(f"no script issue {parent_item_id}")
+    [item_id] = await new_item_ids(session, 1)
+    session.add(
+        issue(
+            item_id=item_id,
+            flight=parent.flight,
+            script_id=parent.script_id,
+            cr_duns=parent.cr_duns,
+            tdsp_duns=parent.tdsp_duns,
+            sp_duns=parent.sp_duns,
+            pack_version=parent.pack_version,
+            parent_item_id=parent_item_id,
+            step=step,
+        )
+    )
+    await session.flush()
+    return item_id
+
+
+async def script_issue(session: AsyncSession, item_id: int) -> models.ScriptIssue:
+    found = await session.get(models.ScriptIssue, item_id)
+    if found is None:
+        raise errors.NotFound(f"no item {item_id}")
+    return found
+
+
+def issues_visible_to(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0, closed: bool | None = None):
+    """Script issues and sub-flows with their items: ERCOT sees all, a CR and its SP their pairings', a TDSP
+    its own. Searched by flight and Item ID; `closed` picks open or closed items."""
+    issue, item = models.ScriptIssue, models.Item
+    statement = select(issue, item).join(item, item.item_id == issue.item_id)
+    if flight:
+        statement = statement.where(issue.flight == flight)
+    if item_id:
+        statement = statement.where(issue.item_id == item_id)
+    if closed is not None:
+        statement = statement.where(item.closed.is_(closed))
+    if not is_ercot:
+        statement = statement.where(or_(issue.cr_duns == duns, issue.sp_duns == duns, issue.tdsp_duns == duns))
+    return statement.order_by(issue.flight.desc(), issue.item_id)
+
+
+async def rows(session: AsyncSession, statement) -> list:
+    return list((await session.execute(statement)).all())

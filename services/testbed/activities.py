@@ -5,11 +5,12 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from services.testbed import store
+from services.testbed import catalog, store
 from workflows import specifications as specifications_flow
 from workflows.flight import models as flights
 from workflows.items import ItemTransition
 from workflows.registration import models as registrations
+from workflows.scripts import models as scripts
 from workflows.specifications import models as specifications
 from workflows.specifications.ids import specifications_workflow_id
 from workflows.specifications.workflows import TestingSpecificationsWorkflow
@@ -40,6 +41,7 @@ class TestbedActivities:
                 (request.cr.duns, request.cr.name),
                 request.service_provider.duns,
                 [(tdsp.duns, tdsp.name) for tdsp in request.tdsps],
+                request.pairing_kinds,
             )
             tdsps = [
                 (await store.open_request(session, request.flight, specifications.TDSP, tdsp.duns, tdsp.name))[0]
@@ -61,6 +63,20 @@ class TestbedActivities:
             missing = await store.test_beds_missing(session, flight)
             tdsps = await store.tdsp_count(session, flight)
         return flights.TestBedsMissing(tdsps, [f"{name} ({state})" for name, state in missing])
+
+    @activity.defn(name=flights.FLIGHT_PAIRINGS)
+    async def flight_pairings(self, flight: str) -> list[scripts.PairingToTest]:
+        """Every approved pairing of the flight, for opening its script issues."""
+        async with self._sessions() as session:
+            found = await store.flight_pairings(session, flight)
+        return [
+            scripts.PairingToTest(
+                scripts.Pairing(p.flight, p.cr_duns, p.cr_name, p.tdsp_duns, p.tdsp_name, p.sp_duns),
+                p.pairing_kinds.split(","),
+                catalog.tdsp_type(p.tdsp_duns),
+            )
+            for p in found
+        ]
 
     @activity.defn(name=specifications.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:

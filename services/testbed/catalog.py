@@ -24,3 +24,12 @@ ESI_ID_DIGITS_BY_TDSP = {"957877905": 22}
 
 def esi_id_digits(tdsp_duns: str) -> int:
     return ESI_ID_DIGITS_BY_TDSP.get(tdsp_duns, ESI_ID_DIGITS)
+
+
+# Municipal utilities and electric cooperatives that opened to retail choice run the muni/co-op variants of
+# some scripts. None of the demo market's TDSPs is one; a real deployment lists their DUNS here.
+MUNI_COOP_TDSPS: frozenset[str] = frozenset()
+
+
+def tdsp_type(tdsp_duns: str) -> str:
+    return "muni_coop" if tdsp_duns in MUNI_COOP_TDSPS else "iou"

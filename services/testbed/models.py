@@ -69,6 +69,7 @@ class Pairing(Base):
     cr_name: Mapped[str] = mapped_column(String(200))
     tdsp_name: Mapped[str] = mapped_column(String(200))
     sp_duns: Mapped[str] = mapped_column(String(13), index=True)
+    pairing_kinds: Mapped[str] = mapped_column(String(64), server_default="new_cr")  # comma-separated
 
 
 class TestBedScript(Base):

@@ -133,12 +133,26 @@ async def record_transition(session: AsyncSession, step: ItemTransition) -> None
 
 
 async def record_pairings(
-    session: AsyncSession, flight: str, cr: tuple[str, str], sp_duns: str, tdsps: Iterable[tuple[str, str]]
+    session: AsyncSession,
+    flight: str,
+    cr: tuple[str, str],
+    sp_duns: str,
+    tdsps: Iterable[tuple[str, str]],
+    pairing_kinds: Iterable[str] = ("new_cr",),
 ) -> None:
     """The CR's pairings, as ERCOT approved them, and the flight's test-bed scripts if it has none yet.
     Safe to repeat."""
+    kinds = ",".join(pairing_kinds)
     rows = [
-        {"flight": flight, "cr_duns": cr[0], "cr_name": cr[1], "tdsp_duns": duns, "tdsp_name": name, "sp_duns": sp_duns}
+        {
+            "flight": flight,
+            "cr_duns": cr[0],
+            "cr_name": cr[1],
+            "tdsp_duns": duns,
+            "tdsp_name": name,
+            "sp_duns": sp_duns,
+            "pairing_kinds": kinds,
+        }
         for duns, name in tdsps
     ]
     if rows:
@@ -337,3 +351,8 @@ async def test_beds_missing(session: AsyncSession, flight: str) -> list[tuple[st
 async def drop_test_bed(session: AsyncSession, test_bed_id: int) -> None:
     await session.execute(delete(models.TestBedRow).where(models.TestBedRow.test_bed_id == test_bed_id))
     await session.execute(delete(models.TestBed).where(models.TestBed.test_bed_id == test_bed_id))
+
+
+async def flight_pairings(session: AsyncSession, flight: str) -> list[models.Pairing]:
+    statement = select(models.Pairing).where(models.Pairing.flight == flight)
+    return list(await session.scalars(statement.order_by(models.Pairing.cr_name, models.Pairing.tdsp_name)))

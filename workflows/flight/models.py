@@ -43,6 +43,11 @@ RECORD_ITEM_TRANSITION = "registration.record_item_transition"
 # Served by the testbed service on its own task queue: which TDSP test beds ERCOT has not approved yet.
 TEST_BEDS_MISSING = "testbed.test_beds_missing"
 TESTBED_TASK_QUEUE = "flightrak-testbed"
+FLIGHT_PAIRINGS = "testbed.flight_pairings"
+# Served by the scripts service on its queue: the latest published pack's version (0: none), and opening issues.
+PACK_VERSION = "scripts.pack_version"
+OPEN_SCRIPT_ISSUES = "scripts.open_script_issues"
+SCRIPTS_TASK_QUEUE = "flightrak-scripts"
 
 
 @dataclass

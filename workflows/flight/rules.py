@@ -33,6 +33,13 @@ def test_beds_refusal(readiness: m.TestBedsMissing) -> str | None:
     return None
 
 
+def pack_refusal(pack_version: int) -> str | None:
+    """Connectivity testing opens the pack's script issues: a pack must be published first."""
+    if pack_version == 0:
+        return "publish the flight's script pack first: connectivity testing opens its script issues"
+    return None
+
+
 def actions_for(state: str, actor: Principal, closes_at: datetime, now: datetime) -> list[dict]:
     offered = []
     if refusal(m.CHANGE_DATES, state, actor, closes_at, now) is None:

@@ -3,7 +3,7 @@ nobody present; ERCOT then opens connectivity testing, business testing, and com
 
 import asyncio
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -11,11 +11,13 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from flightrak import authz
+    from flightrak.market_time import CENTRAL
     from workflows import search_attributes as sa
     from workflows.flight import models as m
     from workflows.flight import rules
     from workflows.flight.ids import flight_workflow_id
     from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, deadline_words, principal_of
+    from workflows.scripts import models as scripts
 
 # Recording a step is a local activity: it runs in this worker (which hosts the registration service's
 # activities), so an action returns without another round trip through the Temporal server.
@@ -30,8 +32,20 @@ TESTBED_OPTIONS = {
     "start_to_close_timeout": timedelta(seconds=10),
     "schedule_to_close_timeout": timedelta(seconds=30),
 }
+SCRIPTS_QUEUE = {"task_queue": m.SCRIPTS_TASK_QUEUE}
+SCRIPTS_OPTIONS = {
+    "task_queue": m.SCRIPTS_TASK_QUEUE,
+    "start_to_close_timeout": timedelta(minutes=15),
+    "heartbeat_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
+}
 # Since this patch, connectivity testing opens only once ERCOT has approved every TDSP's test bed.
 TEST_BED_GATE = "connectivity-waits-for-test-beds"
+# Since this one, it also needs a published script pack, and opening it opens the connectivity script issues;
+# Day 1 of testing opens the business ones.
+SCRIPT_ISSUES = "testing-opens-script-issues"
+# Business scripts open at this time of Day 1 of testing, Central.
+BUSINESS_OPENS_AT = time(8, 0)
 
 # A flight starts with its create update (update-with-start); a refused create leaves nothing to run.
 CREATED_WITHIN = timedelta(minutes=10)
@@ -77,9 +91,36 @@ class FlightWorkflow:
                 {},
                 f"The signup deadline passed: registration closed at {deadline_words(self._closes_at())}.",
             )
+        await workflow.wait_condition(lambda: self._state in m.TESTING_STATES)
+        if self._state != m.COMPLETE and workflow.patched(SCRIPT_ISSUES):
+            await self._open_script_issues()
         await workflow.wait_condition(lambda: self._state == m.COMPLETE)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
+
+    async def _open_script_issues(self) -> None:
+        """The connectivity scripts of every pairing now; the business scripts on Day 1 of testing."""
+        flight = self._flight.designation
+        pairings = await workflow.execute_activity(
+            m.FLIGHT_PAIRINGS, flight, result_type=list[scripts.PairingToTest], **TESTBED_OPTIONS
+        )
+        ends_at = datetime.combine(
+            date.fromisoformat(self._dates.end_date) + timedelta(days=1), time(0), CENTRAL
+        ).isoformat()
+        for kind in ("connectivity", "business"):
+            if kind == "business":
+                day1 = datetime.combine(date.fromisoformat(self._dates.day1_of_testing), BUSINESS_OPENS_AT, CENTRAL)
+                with suppress(asyncio.TimeoutError):
+                    await workflow.wait_condition(
+                        lambda: self._state == m.COMPLETE, timeout=max(day1 - workflow.now(), timedelta(seconds=1))
+                    )
+                if self._state == m.COMPLETE:
+                    return
+            request = scripts.OpenScriptIssues(flight, kind, pairings, ends_at, self._flight.ercot_duns)
+            opened = await workflow.execute_activity(m.OPEN_SCRIPT_ISSUES, request, result_type=int, **SCRIPTS_OPTIONS)
+            await self._move(
+                self._state, SYSTEM_ACTOR, f"{kind.title()} Scripts Opened", {}, f"{opened} script issues opened."
+            )
 
     @workflow.query
     def status(self) -> m.FlightStatus:
@@ -121,7 +162,13 @@ class FlightWorkflow:
             )
             # Asked and answered while another action may have moved the flight: checked again, then refused
             # as an update's failure (the flight goes on as it was).
-            problem = rules.test_beds_refusal(readiness) or self._refusal(change.action, change.actor)
+            problem = rules.test_beds_refusal(readiness)
+            if problem is None and workflow.patched(SCRIPT_ISSUES):
+                version = await workflow.execute_activity(
+                    m.PACK_VERSION, self._flight.designation, result_type=int, **(TESTBED_OPTIONS | SCRIPTS_QUEUE)
+                )
+                problem = rules.pack_refusal(version)
+            problem = problem or self._refusal(change.action, change.actor)
             if problem is not None:
                 raise ApplicationError(problem, type="FailedPrecondition", non_retryable=True)
         await self._move(to_state, change.actor, label, {}, change.comment)

@@ -112,6 +112,8 @@ class SpecificationsRequest:
     cr: Company
     service_provider: Company
     tdsps: list[Company] = field(default_factory=list)
+    # Which scripts the CR runs (issue 5's packs): new_cr, or for an existing CR bank_change / system_change.
+    pairing_kinds: list[str] = field(default_factory=lambda: ["new_cr"])
 
 
 @dataclass

@@ -49,7 +49,6 @@ class FlightRegistrationWorkflow:
         self._seq = 0
         self._one_at_a_time = OneActionAtATime("registration")
 
-
     @workflow.run
     async def run(self, registration: m.RegistrationInput) -> m.RegistrationStatus:
         try:
@@ -125,7 +124,12 @@ class FlightRegistrationWorkflow:
             specifications_item_id: int = await workflow.execute_activity(
                 m.OPEN_SPECIFICATIONS_REQUEST,
                 m.SpecificationsRequest(
-                    self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()
+                    self._registration.flight,
+                    self._registration.item_id,
+                    cr,
+                    provider,
+                    self._tdsps(),
+                    self._pairing_kinds(),
                 ),
                 result_type=int,
                 **TESTBED_ACTIVITY,
@@ -183,6 +187,15 @@ class FlightRegistrationWorkflow:
         if duns in ("", "self"):
             return m.Company("", "")
         return m.Company(duns, self._fields.get(m.SERVICE_PROVIDER_NAME, ""))
+
+    def _pairing_kinds(self) -> list[str]:
+        """An existing CR changing banks or systems runs those scripts; any other CR, a new CR's."""
+        kinds = [
+            kind
+            for kind, name in (("bank_change", "changing_banks"), ("system_change", "system_change"))
+            if self._fields.get(name) == "Yes"
+        ]
+        return kinds or ["new_cr"]
 
     def _tdsps(self) -> list[m.Company]:
         duns = [d for d in self._fields.get("tdsps", "").split(",") if d]

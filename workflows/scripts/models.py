@@ -113,6 +113,15 @@ class Pairing:
 
 
 @dataclass
+class PairingToTest:
+    """A pairing and what selects its scripts from the pack."""
+
+    pairing: Pairing
+    pairing_kinds: list[str]  # new_cr, bank_change, system_change
+    tdsp_type: str  # iou or muni_coop
+
+
+@dataclass
 class Timing:
     """When the flight ends (unfinished issues close as Not Completed) and after how many business hours a
     task waiting on one party raises a reminder (0: never)."""
@@ -183,3 +192,15 @@ class P2PItemRequest:
 
     parent_item_id: int
     step: int
+
+
+@dataclass
+class OpenScriptIssues:
+    """Opens the flight's script issues of one kind (connectivity, or business on Day 1) for its pairings, from
+    the latest published pack. Safe to repeat: an issue that exists is left as it is."""
+
+    flight: str
+    kind: str  # connectivity or business
+    pairings: list[PairingToTest]
+    ends_at: str  # the flight's end, ISO 8601
+    ercot_duns: str

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("cr_name", sa.String(length=200), nullable=False),
         sa.Column("tdsp_name", sa.String(length=200), nullable=False),
         sa.Column("sp_duns", sa.String(length=13), nullable=False),
+        sa.Column("pairing_kinds", sa.String(length=64), server_default="new_cr", nullable=False),
         sa.PrimaryKeyConstraint("flight", "cr_duns", "tdsp_duns"),
         schema="testbed",
     )

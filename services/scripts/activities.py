@@ -1,0 +1,113 @@
+"""Temporal activities the scripts service executes: opening a flight's script issues (for the flight
+workflow), and recording script issues' and sub-flows' steps (local activities of their workflows)."""
+
+import asyncio
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from services.scripts import issues, packs, store
+from workflows import scripts as scripts_flow
+from workflows.flight import models as flights
+from workflows.items import ItemTransition
+from workflows.scripts import models as m
+from workflows.scripts.ids import script_issue_workflow_id
+from workflows.scripts.workflows import ScriptIssueWorkflow
+
+STARTS_AT_ONCE = 50  # workflow starts in flight together while opening a flight's issues
+
+
+class ScriptsActivities:
+    def __init__(self, sessions: async_sessionmaker, temporal: Client, reminder_business_hours: float):
+        self._sessions = sessions
+        self._temporal = temporal
+        self._reminder_business_hours = reminder_business_hours
+
+    @activity.defn(name=flights.PACK_VERSION)
+    async def pack_version(self, flight: str) -> int:
+        async with self._sessions() as session:
+            latest = await store.latest_pack(session, flight)
+        return 0 if latest is None else latest.version
+
+    @activity.defn(name=flights.OPEN_SCRIPT_ISSUES)
+    async def open_script_issues(self, request: m.OpenScriptIssues) -> int:
+        """Every pairing x script of `request.kind` from the latest pack: recorded (Ready to Begin) in one
+        transaction, then each issue's workflow started. Safe to retry: existing issues are kept as they are
+        and starting a running workflow again changes nothing. Returns how many issues of the kind there are."""
+        async with self._sessions.begin() as session:
+            latest = await store.latest_pack(session, request.flight)
+            if latest is None:
+                raise ValueError(f"flight {request.flight} has no script pack")
+            pack = packs.pack_from_json(latest.content)
+            existing = await store.existing_issues(session, request.flight)
+            wanted = [
+                (pairing, script)
+                for pairing in request.pairings
+                for script in issues.scripts_of(pack, request.kind, pairing)
+            ]
+            new = [(p, s) for p, s in wanted if (p.pairing.cr_duns, p.pairing.tdsp_duns, s.script_id) not in existing]
+            item_ids = await store.new_item_ids(session, len(new))
+            await store.add_issues(
+                session,
+                [
+                    {
+                        "item_id": item_id,
+                        "flight": request.flight,
+                        "script_id": script.script_id,
+                        "cr_duns": p.pairing.cr_duns,
+                        "tdsp_duns": p.pairing.tdsp_duns,
+                        "sp_duns": p.pairing.sp_duns,
+                        "pack_version": latest.version,
+                        "parent_item_id": None,
+                        "step": 0,
+                    }
+                    for item_id, (p, script) in zip(item_ids, new, strict=True)
+                ],
+                [
+                    issues.opened(item_id, p.pairing, s, latest.version)
+                    for item_id, (p, s) in zip(item_ids, new, strict=True)
+                ],
+            )
+            existing.update(
+                {
+                    (p.pairing.cr_duns, p.pairing.tdsp_duns, s.script_id): i
+                    for i, (p, s) in zip(item_ids, new, strict=True)
+                }
+            )
+        timing = m.Timing(request.ends_at, self._reminder_business_hours)
+        starts = [
+            m.ScriptIssueInput(
+                existing[(p.pairing.cr_duns, p.pairing.tdsp_duns, s.script_id)],
+                replace(p.pairing, ercot_duns=request.ercot_duns),
+                issues.spec_of(s, latest.version),
+                timing,
+            )
+            for p, s in wanted
+        ]
+        for first in range(0, len(starts), STARTS_AT_ONCE):
+            await asyncio.gather(*(self._start(issue) for issue in starts[first : first + STARTS_AT_ONCE]))
+            activity.heartbeat(first)
+        return len(starts)
+
+    async def _start(self, issue: m.ScriptIssueInput) -> None:
+        pairing = issue.pairing
+        await self._temporal.start_workflow(
+            ScriptIssueWorkflow.run,
+            issue,
+            id=script_issue_workflow_id(pairing.flight, pairing.cr_duns, pairing.tdsp_duns, issue.script.script_id),
+            task_queue=scripts_flow.TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+    @activity.defn(name=m.RECORD_ITEM_TRANSITION)
+    async def record_item_transition(self, step: ItemTransition) -> None:
+        async with self._sessions.begin() as session:
+            await store.record_transition(session, step)
+
+    @activity.defn(name=m.OPEN_P2P_ITEM)
+    async def open_p2p_item(self, request: m.P2PItemRequest) -> int:
+        async with self._sessions.begin() as session:
+            return await store.p2p_item(session, request.parent_item_id, request.step)

@@ -1,0 +1,117 @@
+"""Script issues through the HTTP API, on the real stack (guide §7.1): ERCOT opens connectivity testing and
+every pairing's connectivity scripts are Ready to Begin in the right party's report; Lone Star and Oncor walk
+CON03 as the guide does, through the bank-transfer sub-flow with an escalation and a return, to Script Passed."""
+
+import asyncio
+import time
+
+from tests.conftest import sign_in
+from tests.registration_helpers import LONESTAR, ONCOR, act, approved, closing_soon, create_flight, report
+from tests.test_registration_api import wait_for_flight_state
+from tests.test_script_pack_api import EXAMPLE, YAML
+from tests.test_test_bed_api import filled, loading, template_rows, upload
+
+
+async def flight_in_connectivity_testing(http) -> str:
+    """A flight with Lone Star paired with Oncor, the example pack, Oncor's test bed approved, and
+    connectivity testing open."""
+    ercot = await sign_in(http, "admin@ercot.example")
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    deadline, closes = closing_soon(seconds=12)
+    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    designation = flight["designation"]
+    await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=ONCOR)
+    published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=EXAMPLE, headers=ercot | YAML)
+    assert published.status_code == 201, published.text
+    oncor = await sign_in(http, "ar@oncor.example")
+    item_id = await loading(http, oncor, designation)
+    assert (await upload(http, oncor, item_id, filled(await template_rows(http, oncor, item_id), 3000))).is_success
+    await act(http, oncor, item_id, "submit_test_bed")
+    await act(http, reviewer, item_id, "approve")
+    await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40)
+    opened = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
+    assert opened.status_code == 200, opened.text
+    return designation
+
+
+async def rows_when(http, auth, name: str, designation: str, ready, timeout: float = 30.0) -> list[dict]:
+    """The report's rows once `ready(rows)` holds: opening issues and recording steps follow the clicks."""
+    give_up = time.monotonic() + timeout
+    while True:
+        rows = (await report(http, auth, name, flight=designation))["rows"]
+        if ready(rows) or time.monotonic() > give_up:
+            return rows
+        await asyncio.sleep(0.3)
+
+
+async def item_when(http, auth, item_id: int, ready, timeout: float = 15.0) -> dict:
+    give_up = time.monotonic() + timeout
+    while True:
+        item = (await http.get(f"/api/v1/items/{item_id}", headers=auth)).json()
+        if ready(item) or time.monotonic() > give_up:
+            return item
+        await asyncio.sleep(0.2)
+
+
+async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(http):
+    designation = await flight_in_connectivity_testing(http)
+    lonestar, oncor = await sign_in(http, "user@lonestar.example"), await sign_in(http, "user@oncor.example")
+    ercot = await sign_in(http, "reviewer@ercot.example")
+
+    ready = await rows_when(http, lonestar, "scripts-ready-to-begin", designation, lambda rows: len(rows) >= 2)
+    assert sorted(r["Script ID"] for r in ready) == ["CON02", "CON03"]  # the CR begins these
+    assert {(r["State"], r["Testing Partner"]) for r in ready} == {
+        ("Ready to Begin", "Oncor Electric Delivery Company LLC")
+    }
+    ercot_ready = await report(http, ercot, "scripts-ready-to-begin", flight=designation)
+    assert "CON05" in {r["Script ID"] for r in ercot_ready["rows"]}  # ERCOT begins CON05
+    active = await report(http, ercot, "active-script-issues", flight=designation)
+    assert "CON52" not in {r["Script ID"] for r in active["rows"]}  # the penny test is for bank changes
+    bluebonnet = await sign_in(http, "user@bluebonnet.example")
+    assert (await report(http, bluebonnet, "active-script-issues", flight=designation))["rows"] == []
+
+    con03 = int(next(r for r in ready if r["Script ID"] == "CON03")["Item ID"])
+    assert (await http.get(f"/api/v1/items/{con03}", headers=bluebonnet)).status_code == 404
+    item = (await http.get(f"/api/v1/items/{con03}", headers=lonestar)).json()
+    assert [a["label"] for a in item["actions"]] == [
+        "Begin Working",
+        "Escalate to ERCOT",
+        "Escalate to Testing Partner",
+    ]
+    assert (await act(http, oncor, con03, "begin_working")).status_code == 409
+
+    begun = await act(http, lonestar, con03, "begin_working")
+    assert begun.json()["state"] == "Pending Bank Info Provided by CR", begun.text
+    assert begun.json()["actions"][0]["label"] == "Bank Info Provided by CR"
+    moved = await act(http, lonestar, con03, "step_action")
+    assert (moved.json()["state"], moved.json()["responsible_party"]) == (
+        "Pending TDSP Banking Info sent to CR",
+        "TDSP",
+    )
+    partner = await report(http, lonestar, "testing-partner-script-tasks", flight=designation)
+    assert [int(r["Item ID"]) for r in partner["rows"]] == [con03]
+    assert (await act(http, oncor, con03, "step_action")).json()["state"] == "P2P Bank Transfer in Progress"
+
+    # The sub-flow: the CR sends the transfer; Oncor escalates it back; the CR returns it; Oncor completes it.
+    with_p2p = await item_when(http, lonestar, con03, lambda i: "p2p_item_id" in i["fields"])
+    p2p = int(with_p2p["fields"]["p2p_item_id"])
+    sub_flow = await item_when(http, lonestar, p2p, lambda i: i.get("state") == "Submitter Working")
+    assert sub_flow["item_type"] == "P2P Sub-flow" and sub_flow["fields"]["parent_item_id"] == str(con03)
+    mine = await report(http, lonestar, "my-script-tasks", flight=designation)
+    assert {int(r["Item ID"]) for r in mine["rows"]} == {con03, p2p}
+    assert (await act(http, lonestar, p2p, "task_complete")).json()["state"] == "Receiver in Review"
+    assert (await act(http, oncor, p2p, "escalate_to_submitter")).status_code == 400  # a comment is required
+    escalated = await act(http, oncor, p2p, "escalate_to_submitter", "No transfer received yet.")
+    assert escalated.json()["state"] == "Escalated to Submitter"
+    returned = await act(http, lonestar, p2p, "return_to_receiver", "Sent again this morning.")
+    assert returned.json()["state"] == "Receiver in Review"
+    assert (await act(http, oncor, p2p, "task_complete")).json()["state"] == "Completed"
+
+    passed = await item_when(http, lonestar, con03, lambda i: i["state"] == "Script Passed")
+    assert (passed["state"], passed["closed"], passed["actions"]) == ("Script Passed", True, [])
+    completed = await rows_when(http, lonestar, "completed-script-issues", designation, lambda rows: len(rows) == 1)
+    assert completed == [
+        {"Item ID": str(con03), "Script ID": "CON03", "Testing Partner for CR": "Oncor Electric Delivery Company LLC"}
+    ]
+    page = await http.get(f"/items/{con03}", headers=lonestar)
+    assert page.status_code == 200 and "Script Passed" in page.text
