@@ -115,3 +115,69 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
     ]
     page = await http.get(f"/items/{con03}", headers=lonestar)
     assert page.status_code == 200 and "Script Passed" in page.text
+
+
+ERCOT_DUNS = "183529049"
+ESI_ID = "10443720000003001"
+
+
+def receipt(n: int, kind: str, sender: str, receiver: str, valid: bool = True, reasons: tuple[str, ...] = ()):
+    return {
+        "transaction_id": f"tx-{time.time_ns()}-{n}",
+        "type": kind,
+        "sender_duns": sender,
+        "receiver_duns": receiver,
+        "esi_id": ESI_ID,
+        "reference": f"BGN-{n}",
+        "valid": valid,
+        "reasons": list(reasons),
+    }
+
+
+async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(http):
+    designation = await flight_in_connectivity_testing(http)
+    ercot_admin = await sign_in(http, "admin@ercot.example")
+    flight = (await http.get(f"/api/v1/flights/{designation}", headers=ercot_admin)).json()
+    assert (await act(http, ercot_admin, flight["item_id"], "open_business_testing")).status_code == 200
+    lonestar = await sign_in(http, "user@lonestar.example")
+    ready = await rows_when(
+        http, lonestar, "scripts-ready-to-begin", designation, lambda rows: any(r["Script ID"] == "SW01" for r in rows)
+    )
+    switch = int(next(r for r in ready if r["Script ID"] == "SW01")["Item ID"])
+    await act(http, lonestar, switch, "begin_working")
+
+    systems = await sign_in(http, "reviewer@ercot.example")  # an ERCOT account reports for ERCOT's systems
+    assert (
+        await http.post("/api/v1/transactions", json=receipt(0, "814_01", LONESTAR, ERCOT_DUNS), headers=lonestar)
+    ).status_code == 403
+    bad = await http.post("/api/v1/transactions", json=receipt(0, "81401", "123", ERCOT_DUNS), headers=systems)
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"type", "sender_duns"}
+
+    failed = receipt(1, "814_01", LONESTAR, ERCOT_DUNS, valid=False, reasons=("REF*TD missing",))
+    given = await http.post("/api/v1/transactions", json=failed, headers=systems)
+    assert (given.status_code, given.json()["matched_item_id"]) == (202, switch)
+    shown = await item_when(http, lonestar, switch, lambda i: "last_failed_transaction" in i["fields"])
+    assert shown["state"] == "Pending 814_01 from CR" and "REF*TD missing" in shown["fields"]["last_failed_transaction"]
+    assert "REF*TD missing" in shown["history"][-1]["comment"]
+
+    steps = [
+        ("814_01", LONESTAR, ERCOT_DUNS),
+        ("814_03", ERCOT_DUNS, ONCOR),
+        ("814_04", ONCOR, ERCOT_DUNS),
+        ("814_05", ERCOT_DUNS, LONESTAR),
+        ("867_04", ONCOR, ERCOT_DUNS),
+    ]
+    for n, (kind, sender, receiver) in enumerate(steps, start=2):
+        sent = receipt(n, kind, sender, receiver)
+        given = await http.post("/api/v1/transactions", json=sent, headers=systems)
+        assert given.json()["matched_item_id"] == switch, (kind, given.text)
+        again = await http.post("/api/v1/transactions", json=sent, headers=systems)
+        assert (again.status_code, again.json()["duplicate"]) == (200, True)
+        await item_when(
+            http, lonestar, switch, lambda i, kind=kind: f"{kind} Received" in [h["action"] for h in i["history"]]
+        )
+    passed = await item_when(http, lonestar, switch, lambda i: i["state"] == "Script Passed")
+    assert passed["state"] == "Script Passed"
+    assert [h["actor_name"] for h in passed["history"][-5:]] == ["FlighTrak"] * 5
+    nobody = await http.post("/api/v1/transactions", json=receipt(9, "814_24", LONESTAR, ERCOT_DUNS), headers=systems)
+    assert (nobody.status_code, nobody.json()["matched_item_id"]) == (202, None)  # kept; no script waits for it

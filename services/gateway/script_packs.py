@@ -1,10 +1,11 @@
-"""Script packs (issue 5): ERCOT publishes a flight's pack as YAML or JSON, by the API or the flight's page;
-anyone signed in reads the published versions."""
+"""Script packs and transactions (issue 5): ERCOT publishes a flight's pack as YAML or JSON, and anyone
+signed in reads the published versions; ERCOT's systems report the transactions they receive."""
 
 import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
@@ -13,8 +14,20 @@ from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import ApiError, call
 
-router = APIRouter(prefix="/api/v1", tags=["script packs"])
+router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"])
 MAX_PACK_BYTES = 5 * 1024 * 1024
+
+
+class TransactionBody(BaseModel):
+    transaction_id: str = Field(description="the reporting system's own ID: a report sent twice counts once")
+    type: str = Field(description="e.g. 814_01")
+    sender_duns: str
+    receiver_duns: str
+    esi_id: str = ""
+    reference: str = ""
+    valid: bool = Field(True, description="whether it passed ERCOT's validation")
+    reasons: list[str] = Field(default_factory=list, description="why it failed validation")
+    item_id: int = Field(0, description="optional: the script issue it belongs to")
 
 
 async def read_pack(request: Request) -> str:
@@ -69,5 +82,18 @@ def register(app) -> None:
             app.state.backends.scripts.GetPack, pb.GetPackRequest(flight=designation, version=version), caller.token
         )
         return JSONResponse({**as_json(found.version), "pack": json.loads(found.content)})
+
+    @router.post(
+        "/transactions",
+        summary="ERCOT's systems report a transaction received; the script issue waiting for it moves on",
+    )
+    async def report_transaction(body: TransactionBody, caller: ApiCaller) -> Response:
+        outcome = await call(
+            app.state.backends.scripts.ReportTransaction, pb.TransactionReport(**body.model_dump()), caller.token
+        )
+        status = 200 if outcome.duplicate else 202
+        return JSONResponse(
+            {"matched_item_id": outcome.matched_item_id or None, "duplicate": outcome.duplicate}, status_code=status
+        )
 
     app.include_router(router)

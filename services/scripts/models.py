@@ -4,6 +4,7 @@ version kept, never changed), and the script issues and P2P sub-flows with their
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, Sequence, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
@@ -57,3 +58,21 @@ class ScriptIssue(Base):
     pack_version: Mapped[int] = mapped_column(Integer)
     parent_item_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a P2P sub-flow's script issue
     step: Mapped[int] = mapped_column(Integer, default=0)  # a P2P sub-flow's step of its parent
+
+
+class Transaction(Base):
+    """A transaction ERCOT's systems reported, kept whether or not a script issue was waiting for it."""
+
+    __tablename__ = "transactions"
+
+    transaction_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the reporter's own ID
+    type: Mapped[str] = mapped_column(String(10))
+    sender_duns: Mapped[str] = mapped_column(String(13))
+    receiver_duns: Mapped[str] = mapped_column(String(13))
+    esi_id: Mapped[str] = mapped_column(String(22))
+    reference: Mapped[str] = mapped_column(String(100))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list] = mapped_column(JSONB)
+    matched_item_id: Mapped[int | None] = mapped_column(BigInteger)
+    reported_by: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

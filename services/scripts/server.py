@@ -14,7 +14,7 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import run_update
-from services.scripts import models, packs, reports, store
+from services.scripts import models, packs, reports, store, transactions
 from workflows.items import actor_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
@@ -101,6 +101,57 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         async with self._sessions() as session:
             found = await store.pack(session, request.flight, request.version)
         return pb.Pack(version=version_proto(found), content=found.content)
+
+    async def ReportTransaction(self, request: pb.TransactionReport, context) -> pb.TransactionOutcome:
+        """Kept for the record, then given to the script issue that has waited longest for a transaction of
+        this type between these parties (or to the one named by `item_id`)."""
+        principal = caller()
+        if not principal.is_ercot:
+            raise errors.PermissionDenied("only ERCOT's systems (an ERCOT account) report transactions")
+        problems = transactions.problems_of(request)
+        if problems:
+            raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
+        async with self._sessions.begin() as session:
+            kept = await store.record_transaction(
+                session,
+                transaction_id=request.transaction_id.strip(),
+                type=request.type.strip(),
+                sender_duns=request.sender_duns.strip(),
+                receiver_duns=request.receiver_duns.strip(),
+                esi_id=request.esi_id.strip(),
+                reference=request.reference.strip(),
+                valid=request.valid,
+                reasons=list(request.reasons),
+                reported_by=principal.name,
+            )
+            if kept is None:
+                earlier = await store.transaction(session, request.transaction_id.strip())
+                return pb.TransactionOutcome(matched_item_id=earlier.matched_item_id or 0, duplicate=True)
+            candidates = await store.waiting_for(session, kept.type, request.item_id)
+            chosen = next(
+                (
+                    (issue, item)
+                    for issue, item in candidates
+                    if transactions.parties_match(kept, issue, item.fields, ercot_duns=principal.duns)
+                ),
+                None,
+            )
+            if chosen is None:
+                return pb.TransactionOutcome()
+            issue, item = chosen
+            kept.matched_item_id = issue.item_id
+            receipt = m.TransactionReceipt(
+                kept.transaction_id,
+                kept.type,
+                kept.sender_duns,
+                kept.receiver_duns,
+                kept.esi_id,
+                kept.reference,
+                kept.valid,
+                list(kept.reasons),
+            )
+            await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt)
+        return pb.TransactionOutcome(matched_item_id=issue.item_id)
 
     # Script issues and sub-flows as items
 

@@ -1,6 +1,7 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
@@ -154,3 +155,26 @@ def issues_visible_to(duns: str, is_ercot: bool, flight: str = "", item_id: int 
 
 async def rows(session: AsyncSession, statement) -> list:
     return list((await session.execute(statement)).all())
+
+
+async def record_transaction(session: AsyncSession, **values) -> models.Transaction | None:
+    """Keeps a reported transaction; None when its ID was reported before."""
+    statement = pg_insert(models.Transaction).values(**values).on_conflict_do_nothing().returning(models.Transaction)
+    return await session.scalar(statement)
+
+
+async def transaction(session: AsyncSession, transaction_id: str) -> models.Transaction:
+    return await session.get(models.Transaction, transaction_id)
+
+
+async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int = 0) -> list:
+    """Open script issues whose current step expects a transaction of this type, longest waiting first."""
+    issue, item = models.ScriptIssue, models.Item
+    statement = (
+        select(issue, item)
+        .join(item, item.item_id == issue.item_id)
+        .where(item.closed.is_(False), item.fields["expects_type"].astext == transaction_type)
+    )
+    if item_id:
+        statement = statement.where(issue.item_id == item_id)
+    return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())

@@ -99,7 +99,8 @@ class FlightWorkflow:
         return self.status()
 
     async def _open_script_issues(self) -> None:
-        """The connectivity scripts of every pairing now; the business scripts on Day 1 of testing."""
+        """The connectivity scripts of every pairing now; the business scripts on Day 1 of testing (or when
+        ERCOT opens business testing, if that comes first)."""
         flight = self._flight.designation
         pairings = await workflow.execute_activity(
             m.FLIGHT_PAIRINGS, flight, result_type=list[scripts.PairingToTest], **TESTBED_OPTIONS
@@ -110,9 +111,11 @@ class FlightWorkflow:
         for kind in ("connectivity", "business"):
             if kind == "business":
                 day1 = datetime.combine(date.fromisoformat(self._dates.day1_of_testing), BUSINESS_OPENS_AT, CENTRAL)
+                # Day 1 comes, or ERCOT opens business testing before it.
                 with suppress(asyncio.TimeoutError):
                     await workflow.wait_condition(
-                        lambda: self._state == m.COMPLETE, timeout=max(day1 - workflow.now(), timedelta(seconds=1))
+                        lambda: self._state in (m.BUSINESS_TESTING, m.COMPLETE),
+                        timeout=max(day1 - workflow.now(), timedelta(seconds=1)),
                     )
                 if self._state == m.COMPLETE:
                     return

@@ -295,8 +295,12 @@ class ScriptIssueWorkflow:
         situation = self.situation()
         if situation.step_action:
             fields["step_action"] = situation.step_action
-        if spec is not None and spec.transaction is not None:
+        if spec is not None and spec.transaction is not None and self._state == spec.state:
             fields["expects"] = describe(spec.transaction)
+            # What the scripts service matches a reported transaction against.
+            fields["expects_type"] = spec.transaction.type
+            fields["expects_sender"] = spec.transaction.sender
+            fields["expects_receiver"] = spec.transaction.receiver
         if self._escalated_by:
             fields["escalated_by"] = self._escalated_by
         return fields

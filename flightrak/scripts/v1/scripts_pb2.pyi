@@ -77,3 +77,33 @@ class Pack(_message.Message):
     version: PackVersion
     content: str
     def __init__(self, version: _Optional[_Union[PackVersion, _Mapping]] = ..., content: _Optional[str] = ...) -> None: ...
+
+class TransactionReport(_message.Message):
+    __slots__ = ("transaction_id", "type", "sender_duns", "receiver_duns", "esi_id", "reference", "valid", "reasons", "item_id")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    SENDER_DUNS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVER_DUNS_FIELD_NUMBER: _ClassVar[int]
+    ESI_ID_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    type: str
+    sender_duns: str
+    receiver_duns: str
+    esi_id: str
+    reference: str
+    valid: bool
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    item_id: int
+    def __init__(self, transaction_id: _Optional[str] = ..., type: _Optional[str] = ..., sender_duns: _Optional[str] = ..., receiver_duns: _Optional[str] = ..., esi_id: _Optional[str] = ..., reference: _Optional[str] = ..., valid: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., item_id: _Optional[int] = ...) -> None: ...
+
+class TransactionOutcome(_message.Message):
+    __slots__ = ("matched_item_id", "duplicate")
+    MATCHED_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    matched_item_id: int
+    duplicate: bool
+    def __init__(self, matched_item_id: _Optional[int] = ..., duplicate: _Optional[bool] = ...) -> None: ...

@@ -51,6 +51,11 @@ class ScriptsServiceStub:
                 request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.SerializeToString,
                 response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.FromString,
                 _registered_method=True)
+        self.ReportTransaction = channel.unary_unary(
+                '/flightrak.scripts.v1.ScriptsService/ReportTransaction',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.FromString,
+                _registered_method=True)
 
 
 class ScriptsServiceServicer:
@@ -78,6 +83,13 @@ class ScriptsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportTransaction(self, request, context):
+        """ERCOT's systems report a transaction they received; the script issue waiting for it moves on by itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScriptsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -95,6 +107,11 @@ def add_ScriptsServiceServicer_to_server(servicer, server):
                     servicer.GetPack,
                     request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.FromString,
                     response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.SerializeToString,
+            ),
+            'ReportTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportTransaction,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -180,6 +197,33 @@ class ScriptsService:
             '/flightrak.scripts.v1.ScriptsService/GetPack',
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.GetPackRequest.SerializeToString,
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Pack.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/ReportTransaction',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.FromString,
             options,
             channel_credentials,
             insecure,

@@ -82,9 +82,26 @@ def upgrade() -> None:
     )
     for column in ("flight", "cr_duns", "tdsp_duns", "sp_duns", "parent_item_id"):
         op.create_index(f"ix_scripts_script_issues_{column}", "script_issues", [column], schema="scripts")
+    op.create_table(
+        "transactions",
+        sa.Column("transaction_id", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=10), nullable=False),
+        sa.Column("sender_duns", sa.String(length=13), nullable=False),
+        sa.Column("receiver_duns", sa.String(length=13), nullable=False),
+        sa.Column("esi_id", sa.String(length=22), nullable=False),
+        sa.Column("reference", sa.String(length=100), nullable=False),
+        sa.Column("valid", sa.Boolean(), nullable=False),
+        sa.Column("reasons", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("matched_item_id", sa.BigInteger(), nullable=True),
+        sa.Column("reported_by", sa.String(length=200), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("transaction_id"),
+        schema="scripts",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("transactions", schema="scripts")
     op.drop_table("script_issues", schema="scripts")
     op.drop_table("packs", schema="scripts")
     op.drop_table("item_history", schema="scripts")
