@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak import authz
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
+from flightrak.registration.v1 import registration_pb2 as flight_pb2
+from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
-from services.gateway import api, flights, reports, test_beds, views
+from services.gateway import api, flights, reports, script_packs, test_beds, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_valid
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
@@ -72,10 +74,35 @@ DETAILS = {
             if name not in specification_requests.MULTILINE_FIELDS or name == "file_naming_convention"
         },
     },
+    "Script Issue": {
+        "flight": "Flight Designation",
+        "script_id": "Script ID",
+        "script_title": "Script",
+        "cr_name": "CR Involved",
+        "tdsp_name": "TDSP Involved",
+        "step": "Step",
+        "expects": "Waiting for Transaction",
+        "last_failed_transaction": "Last Failed Transaction",
+        "last_transaction": "Last Transaction Received",
+        "p2p_item_id": "P2P Sub-flow",
+        "escalated_by": "Escalated By",
+        "pack_version": "Script Pack Version",
+    },
+    "P2P Sub-flow": {
+        "flight": "Flight Designation",
+        "script_id": "Script ID",
+        "parent_item_id": "Parent Script Issue",
+        "cr_name": "CR Involved",
+        "tdsp_name": "TDSP Involved",
+        "submitter": "Submitter",
+        "receiver": "Receiver",
+    },
 }
 templates.env.globals["spec_labels"] = specification_requests.FIELD_LABELS
 templates.env.globals["spec_multiline"] = specification_requests.MULTILINE_FIELDS
-LINKED_ITEM_FIELDS = frozenset({"testing_specifications_item_id", "registration_item_id"})
+LINKED_ITEM_FIELDS = frozenset(
+    {"testing_specifications_item_id", "registration_item_id", "p2p_item_id", "parent_item_id"}
+)
 DATE_FIELDS = frozenset({"signup_deadline", "day1_of_testing", "end_date"})
 
 
@@ -339,6 +366,7 @@ def register(app) -> None:
         error: ApiError | None = None,
         editing: str = "",
         upload: test_beds.Attached | None = None,
+        pack_problems: list[str] | None = None,
     ) -> Response:
         """One page for every item type. A flight shows an AR/BAR the Register button (or why not), and ERCOT
         which TDSP test beds it still waits for; a registration's Modify needs the Register form's choices;
@@ -356,16 +384,26 @@ def register(app) -> None:
                 testbed_pb2.TestBedReadinessRequest(flight=designation),
                 caller.token,
             )
+        pack = None
+        if item.item_type == "Flight":
+            try:
+                pack = await call(
+                    app.state.backends.scripts.GetPack, scripts_pb2.GetPackRequest(flight=designation), caller.token
+                )
+            except ApiError as error:
+                if error.status != 404:
+                    raise
         test_bed = (
             item.item_type == specification_requests.ITEM_TYPE
             and item.fields.get("kind") == specification_requests.TDSP
             and (caller.principal.is_ercot or caller.principal.duns == item.company_duns)
         )
-        status = 422 if upload else error.status if error else 200
+        status = 422 if upload or pack_problems else error.status if error else 200
         return await page(
             request, caller, "item.html", status=status, item=item, values=values,
             error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
             form=registration_form, editing=editing, readiness=readiness, test_bed=test_bed, upload=upload,
+            pack=pack, pack_problems=pack_problems,
         )
 
     @router.get("/items/{item_id}", response_class=HTMLResponse)
@@ -392,6 +430,28 @@ def register(app) -> None:
             item = await api.fetch_item(app, item_id, caller.token)
             return await item_view(request, caller, item, dict(item.fields), upload=attached)
         return RedirectResponse(f"/items/{item_id}", status_code=303)
+
+    @router.post("/flights/{designation}/script-pack")
+    async def publish_script_pack(request: Request, designation: str, caller: MaybeCaller) -> Response:
+        """Publish from the flight's page: a pack with problems lists every one, and nothing is published."""
+        caller = views.signed_in(caller)
+        upload = await test_beds.read_upload(request)
+        if not csrf_valid(app.state.settings.token_secret, caller.token, upload.form.get("csrf_token")):
+            raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
+        asked = flight_pb2.GetFlightRequest(designation=designation)
+        flight = await call(app.state.backends.registration.GetFlight, asked, caller.token)
+        try:
+            content = upload.content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            content = None
+        published = None
+        if content is not None:
+            published = await script_packs.publish(app, designation, content, "", caller.token)
+        if published is None or not published.ok:
+            item = await api.fetch_item(app, flight.item_id, caller.token)
+            problems = list(published.problems) if published else ["the file is not UTF-8 text"]
+            return await item_view(request, caller, item, dict(item.fields), pack_problems=problems)
+        return RedirectResponse(f"/items/{flight.item_id}", status_code=303)
 
     @router.post("/items/{item_id}/actions")
     async def item_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:

@@ -289,7 +289,7 @@ class ScriptIssueWorkflow:
             "cr_name": pairing.cr_name,
             "tdsp_duns": pairing.tdsp_duns,
             "tdsp_name": pairing.tdsp_name,
-            "step": f"{self._step} of {len(self._steps)}",
+            "step": f"{min(self._step, len(self._steps))} of {len(self._steps)}",
             **self._fields,
         }
         situation = self.situation()
