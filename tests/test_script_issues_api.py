@@ -116,6 +116,20 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
     page = await http.get(f"/items/{con03}", headers=lonestar)
     assert page.status_code == 200 and "Script Passed" in page.text
 
+    # Flight Progress: the picture's numbers, per participant, and the guide's two reports.
+    summary = await report(http, ercot, "flight-progress-summary", flight=designation)
+    by_role = {row["Role"]: row for row in summary["rows"]}
+    scripts = len(active["rows"])  # every connectivity script of the pairing, none passed when first listed
+    assert by_role["CR"]["Participant"] == "Lone Star Power & Light, LLC"
+    assert (by_role["CR"]["Script Passed"], by_role["CR"]["Active"]) == ("1", "0")
+    assert int(by_role["CR"]["Not Started"]) == scripts - 1 and by_role["TDSP"]["Script Passed"] == "1"
+    progress = await report(http, lonestar, "flight-progress-completed-script-issues", flight=designation)
+    assert [r["Script ID"] for r in progress["rows"]] == ["CON03"]
+    assert (await report(http, bluebonnet, "flight-progress-summary", flight=designation))["rows"] == []
+    picture = await http.get(f"/dashboards/flight-progress?flight={designation}", headers=ercot)
+    assert picture.status_code == 200 and 'id="progress-picture"' in picture.text
+    assert f"1 of {scripts} scripts passed" in picture.text
+
 
 ERCOT_DUNS = "183529049"
 ESI_ID = "10443720000003001"

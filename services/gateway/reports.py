@@ -32,6 +32,9 @@ REPORT_OWNERS = {
     "testing-partner-script-tasks": "scripts",
     "active-script-issues": "scripts",
     "completed-script-issues": "scripts",
+    "flight-progress-active-script-issues": "scripts",
+    "flight-progress-completed-script-issues": "scripts",
+    "flight-progress-summary": "scripts",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -72,6 +75,10 @@ DASHBOARDS = {
             "active-script-issues",
             "completed-script-issues",
         ],
+    ),
+    "flight-progress": (
+        "Flight Progress",
+        ["flight-progress-summary", "flight-progress-active-script-issues", "flight-progress-completed-script-issues"],
     ),
     "ercot-review": (
         "ERCOT Review",

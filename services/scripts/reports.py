@@ -1,5 +1,6 @@
-"""The Current Flight Tasks dashboard's reports (guide §4.2), with the guide's columns, from the items the
-caller may see. Pure: rows in, rows out."""
+"""The Current Flight Tasks and Flight Progress dashboards' reports (guide §4.2, §4.6), with the guide's
+columns. Each report's rows are chosen in SQL (store.report_statement) by what the caller may see and what the
+report lists; here they become the guide's columns."""
 
 from collections.abc import Iterable
 
@@ -25,18 +26,24 @@ REPORTS = {
     "testing-partner-script-tasks": ("Testing Partner Script Tasks", TASK_COLUMNS),
     "active-script-issues": ("Active Script Issues", ["Item ID", "CR Involved", "TDSP Involved", "Script ID", "State"]),
     "completed-script-issues": ("Completed Script Issues", ["Item ID", "Script ID", "Testing Partner for CR"]),
+    "flight-progress-active-script-issues": (
+        "Active Script Issues",
+        ["Item ID", "CR Involved", "TDSP Involved", "Script ID", "ESIID", "State"],
+    ),
+    "flight-progress-completed-script-issues": (
+        "Completed Script Issues",
+        ["Item ID", "CR Involved", "Script ID", "Testing Partner for CR"],
+    ),
+    "flight-progress-summary": (
+        "Flight Progress by Participant",
+        ["Participant", "Role", "Script Passed", "Active", "Not Started", "Failed or Not Completed"],
+    ),
 }
-# Which reports list closed items (None: both).
-CLOSED = {"completed-script-issues": True, "scripts-ready-to-begin": False, "active-script-issues": False}
-
-
-def my_parties(caller: tokens.Principal, issue: models.ScriptIssue) -> frozenset[str]:
-    pairing = m.Pairing(issue.flight, issue.cr_duns, "", issue.tdsp_duns, "", issue.sp_duns)
-    return rules.parties_of(caller, pairing)
 
 
 def partner_name(caller: tokens.Principal, issue: models.ScriptIssue, item: models.Item) -> str:
-    parties = my_parties(caller, issue)
+    pairing = m.Pairing(issue.flight, issue.cr_duns, "", issue.tdsp_duns, "", issue.sp_duns)
+    parties = rules.parties_of(caller, pairing)
     cr, tdsp = item.fields.get("cr_name", ""), item.fields.get("tdsp_name", "")
     if m.CR in parties and m.TDSP not in parties:
         return tdsp
@@ -46,40 +53,52 @@ def partner_name(caller: tokens.Principal, issue: models.ScriptIssue, item: mode
 
 
 def report_rows(name: str, caller: tokens.Principal, found: Iterable[tuple[models.ScriptIssue, models.Item]]):
+    if name == "flight-progress-summary":
+        return summary_rows(found)
     rows = []
     for issue, item in found:
         fields = item.fields
-        parties = my_parties(caller, issue)
-        is_script = item.item_type == m.SCRIPT_ISSUE
+        cr, tdsp = fields.get("cr_name", ""), fields.get("tdsp_name", "")
         task = [
             item.item_id,
-            fields.get("cr_name", ""),
-            fields.get("tdsp_name", ""),
+            cr,
+            tdsp,
             item.title,
             issue.parent_item_id or "",
             item.state,
             item.responsible_party,
             item.instructions,
         ]
-        responsible = item.responsible_party
         if name == "scripts-ready-to-begin":
-            if is_script and item.state == m.READY_TO_BEGIN and responsible in parties:
-                rows.append([item.item_id, issue.script_id, item.state, partner_name(caller, issue, item)])
-        elif name == "my-script-tasks":
-            if not item.closed and item.state != m.READY_TO_BEGIN and responsible in parties:
-                rows.append(task)
+            rows.append([item.item_id, issue.script_id, item.state, partner_name(caller, issue, item)])
+        elif name in ("my-script-tasks", "testing-partner-script-tasks"):
+            rows.append(task)
         elif name == "ercot-script-tasks":
-            if not item.closed and responsible == m.ERCOT:
-                rows.append([item.item_id, item.updated_at.date().isoformat(), *task[1:]])
-        elif name == "testing-partner-script-tasks":
-            partners = {rules.partner_of(p) for p in parties & {m.CR, m.TDSP}}
-            if not item.closed and responsible in partners and responsible not in parties:
-                rows.append(task)
+            rows.append([item.item_id, item.updated_at.date().isoformat(), *task[1:]])
         elif name == "active-script-issues":
-            if is_script and not item.closed:
-                rows.append(
-                    [item.item_id, fields.get("cr_name", ""), fields.get("tdsp_name", ""), issue.script_id, item.state]
-                )
-        elif name == "completed-script-issues" and is_script and item.closed:
-            rows.append([item.item_id, issue.script_id, fields.get("tdsp_name", "")])
+            rows.append([item.item_id, cr, tdsp, issue.script_id, item.state])
+        elif name == "completed-script-issues":
+            rows.append([item.item_id, issue.script_id, tdsp])
+        elif name == "flight-progress-active-script-issues":
+            rows.append([item.item_id, cr, tdsp, issue.script_id, fields.get("esi_id", ""), item.state])
+        elif name == "flight-progress-completed-script-issues":
+            rows.append([item.item_id, cr, issue.script_id, tdsp])
     return rows
+
+
+def summary_rows(found: Iterable[tuple[models.ScriptIssue, models.Item]]) -> list[list]:
+    """Per CR and per TDSP: scripts passed, active (begun), not started (Ready to Begin), failed or not completed."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for _, item in found:
+        if item.state == m.SCRIPT_PASSED:
+            column = 0
+        elif item.state == m.READY_TO_BEGIN:
+            column = 2
+        elif item.closed:
+            column = 3
+        else:
+            column = 1
+        for participant, role in ((item.fields.get("cr_name", ""), "CR"), (item.fields.get("tdsp_name", ""), "TDSP")):
+            counts.setdefault((participant, role), [0, 0, 0, 0])[column] += 1
+    ordered = sorted(counts.items(), key=lambda entry: (entry[0][1], entry[0][0].casefold()))
+    return [[participant, role, *numbers] for (participant, role), numbers in ordered]

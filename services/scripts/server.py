@@ -182,8 +182,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         if request.report not in reports.REPORTS:
             raise errors.NotFound(f"no report {request.report}")
         title, columns = reports.REPORTS[request.report]
-        statement = store.issues_visible_to(
-            principal.duns, principal.is_ercot, request.flight, request.item_id, reports.CLOSED.get(request.report)
+        statement = store.report_statement(
+            request.report, principal.duns, principal.is_ercot, request.flight, request.item_id
         )
         async with self._sessions() as session:
             found = await store.rows(session, statement)

@@ -1,12 +1,13 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
 from services.scripts import models
 from workflows.items import ItemTransition
+from workflows.scripts import models as m
 
 
 async def latest_pack(session: AsyncSession, flight: str) -> models.Pack | None:
@@ -137,20 +138,41 @@ async def script_issue(session: AsyncSession, item_id: int) -> models.ScriptIssu
     return found
 
 
-def issues_visible_to(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0, closed: bool | None = None):
-    """Script issues and sub-flows with their items: ERCOT sees all, a CR and its SP their pairings', a TDSP
-    its own. Searched by flight and Item ID; `closed` picks open or closed items."""
+def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+    """The rows of a Current Flight Tasks or Flight Progress report, chosen in SQL: what the caller may see
+    (ERCOT all; a CR and its SP their pairings; a TDSP its own), searched by flight and Item ID, and what the
+    report lists (by state and by whose task it is)."""
     issue, item = models.ScriptIssue, models.Item
     statement = select(issue, item).join(item, item.item_id == issue.item_id)
     if flight:
         statement = statement.where(issue.flight == flight)
     if item_id:
         statement = statement.where(issue.item_id == item_id)
-    if closed is not None:
-        statement = statement.where(item.closed.is_(closed))
+    mine_as_cr = or_(issue.cr_duns == duns, issue.sp_duns == duns)
+    mine_as_tdsp = issue.tdsp_duns == duns
     if not is_ercot:
-        statement = statement.where(or_(issue.cr_duns == duns, issue.sp_duns == duns, issue.tdsp_duns == duns))
-    return statement.order_by(issue.flight.desc(), issue.item_id)
+        statement = statement.where(or_(mine_as_cr, mine_as_tdsp))
+    party = item.responsible_party
+    my_task = or_(
+        and_(party.in_([m.CR, m.SP]), mine_as_cr),
+        and_(party == m.TDSP, mine_as_tdsp),
+        and_(party == m.ERCOT, literal(is_ercot)),
+    )
+    partner_task = or_(and_(party == m.TDSP, mine_as_cr), and_(party.in_([m.CR, m.SP]), mine_as_tdsp))
+    script = item.item_type == m.SCRIPT_ISSUE
+    is_open = item.closed.is_(False)
+    conditions = {
+        "scripts-ready-to-begin": [script, item.state == m.READY_TO_BEGIN, my_task],
+        "my-script-tasks": [is_open, item.state != m.READY_TO_BEGIN, my_task],
+        "ercot-script-tasks": [is_open, party == m.ERCOT],
+        "testing-partner-script-tasks": [is_open, partner_task, ~my_task],
+        "active-script-issues": [script, is_open],
+        "completed-script-issues": [script, item.closed.is_(True)],
+        "flight-progress-active-script-issues": [script, is_open],
+        "flight-progress-completed-script-issues": [script, item.closed.is_(True)],
+        "flight-progress-summary": [script],
+    }[report]
+    return statement.where(*conditions).order_by(issue.flight.desc(), issue.item_id)
 
 
 async def rows(session: AsyncSession, statement) -> list:

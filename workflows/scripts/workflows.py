@@ -222,6 +222,8 @@ class ScriptIssueWorkflow:
             receipt = self._matching_receipt(spec.transaction)
             self._receipts = [r for r in self._receipts if r is not receipt]
             self._fields["last_transaction"] = self._receipt_words(receipt)
+            if receipt.esi_id:
+                self._fields["esi_id"] = receipt.esi_id
             label = f"{spec.transaction.type} Received"
             comment = f"ERCOT received {self._fields['last_transaction']}."
         else:
