@@ -60,6 +60,7 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
     def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None):
         self._sessions = sessions
         self._temporal = temporal
+        self._packs: dict[tuple[str, int], packs.ScriptPack] = {}
 
     async def Describe(self, request, context) -> pb.DescribeResponse:
         principal = caller()
@@ -127,7 +128,9 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             if kept is None:
                 earlier = await store.transaction(session, request.transaction_id.strip())
                 return pb.TransactionOutcome(matched_item_id=earlier.matched_item_id or 0, duplicate=True)
-            candidates = await store.waiting_for(session, kept.type, request.item_id)
+            candidates = transactions.likeliest_first(
+                kept, await store.waiting_for(session, kept.type, request.item_id)
+            )
             chosen = next(
                 (
                     (issue, item)
@@ -136,6 +139,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
                 ),
                 None,
             )
+            if chosen is None:
+                chosen = await self._expecting_later(session, kept, request.item_id, principal.duns)
             if chosen is None:
                 return pb.TransactionOutcome()
             issue, item = chosen
@@ -152,6 +157,24 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             )
             await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt)
         return pb.TransactionOutcome(matched_item_id=issue.item_id)
+
+    async def _expecting_later(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
+        """An open issue between the transaction's parties with a step from its current one on that expects it."""
+        between = await store.open_issues_between(session, {kept.sender_duns, kept.receiver_duns}, item_id)
+        for issue, item in transactions.likeliest_first(kept, between):
+            script = (await self._pack(session, issue.flight, issue.pack_version)).script(issue.script_id)
+            if transactions.expected_from_now_on(
+                kept, issue, script, transactions.current_step(item.fields), ercot_duns
+            ):
+                return issue, item
+        return None
+
+    async def _pack(self, session, flight: str, version: int) -> packs.ScriptPack:
+        """A published version, parsed once: it never changes."""
+        key = (flight, version)
+        if key not in self._packs:
+            self._packs[key] = packs.pack_from_json((await store.pack(session, flight, version)).content)
+        return self._packs[key]
 
     # Script issues and sub-flows as items
 

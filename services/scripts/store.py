@@ -200,3 +200,17 @@ async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int
     if item_id:
         statement = statement.where(issue.item_id == item_id)
     return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())
+
+
+async def open_issues_between(session: AsyncSession, duns: set[str], item_id: int = 0) -> list:
+    """Open script issues (not sub-flows) of a CR or TDSP among `duns`, longest unchanged first."""
+    issue, item = models.ScriptIssue, models.Item
+    involved = or_(issue.cr_duns.in_(duns), issue.sp_duns.in_(duns), issue.tdsp_duns.in_(duns))
+    statement = (
+        select(issue, item)
+        .join(item, item.item_id == issue.item_id)
+        .where(item.closed.is_(False), item.item_type == m.SCRIPT_ISSUE, involved)
+    )
+    if item_id:
+        statement = statement.where(issue.item_id == item_id)
+    return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())

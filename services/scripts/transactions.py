@@ -3,7 +3,7 @@ No I/O."""
 
 import re
 
-from services.scripts import models
+from services.scripts import models, packs
 from workflows.scripts import models as m
 
 LABELS = {
@@ -39,12 +39,45 @@ def problems_of(report) -> dict[str, str]:
 
 def parties_match(kept: models.Transaction, issue: models.ScriptIssue, fields: dict, ercot_duns: str) -> bool:
     """Whether the transaction went between the parties the issue's current step names."""
+    return _between(kept, issue, fields.get("expects_sender", ""), fields.get("expects_receiver", ""), ercot_duns)
 
+
+def expected_from_now_on(
+    kept: models.Transaction, issue: models.ScriptIssue, script: packs.Script, step: int, ercot_duns: str
+) -> bool:
+    """Whether a step of the script from `step` (1-based; the issue's current one) on expects this transaction:
+    systems are quick, and ERCOT's 814_03 may be reported before the issue has recorded the 814_01 before it.
+    The issue keeps it until that step comes."""
+    return any(
+        isinstance(ends_by, packs.Transaction)
+        and ends_by.type == kept.type
+        and _between(kept, issue, ends_by.sender, ends_by.receiver, ercot_duns)
+        for ends_by in (s.ends_by for s in script.steps[max(step, 1) - 1 :])
+    )
+
+
+def likeliest_first(kept: models.Transaction, candidates: list) -> list:
+    """Of several issues that could take a transaction: first those already working on its premise (ESI ID),
+    then those begun, each longest waiting first (the order they come in)."""
+
+    def key(candidate) -> tuple[bool, bool]:
+        fields = candidate[1].fields
+        same_premise = bool(kept.esi_id) and fields.get("esi_id") == kept.esi_id
+        return (not same_premise, current_step(fields) == 0)
+
+    return sorted(candidates, key=key)
+
+
+def current_step(fields: dict) -> int:
+    """The issue's step from its item's "k of n" (0 before Begin Working)."""
+    shown = fields.get("step", "0 of 0").split(" of ")[0]
+    return int(shown) if shown.isdigit() else 0
+
+
+def _between(kept: models.Transaction, issue: models.ScriptIssue, sender: str, receiver: str, ercot_duns: str) -> bool:
     def duns_of(party: str) -> set[str]:
         if party in (m.CR, m.SP):
             return {issue.cr_duns, issue.sp_duns} - {""}
         return {issue.tdsp_duns} if party == m.TDSP else {ercot_duns}
 
-    return kept.sender_duns in duns_of(fields.get("expects_sender", "")) and kept.receiver_duns in duns_of(
-        fields.get("expects_receiver", "")
-    )
+    return kept.sender_duns in duns_of(sender) and kept.receiver_duns in duns_of(receiver)
