@@ -1,0 +1,160 @@
+"""The script-issue and P2P rules alone: who may act as which party, and what each may do now."""
+
+import pytest
+
+from flightrak.tokens import Principal
+from services.scripts import transactions
+from services.scripts.models import ScriptIssue, Transaction
+from workflows.scripts import models as m
+from workflows.scripts import rules
+
+LONESTAR, EDIGATE, ONCOR, ERCOT, BLUEBONNET = "079348512", "601234587", "103994067", "183529049", "116724480"
+PAIRING = m.Pairing("0127", LONESTAR, "Lone Star", ONCOR, "Oncor", EDIGATE, ERCOT)
+
+
+def person(duns: str, *roles: str) -> Principal:
+    return Principal("7", duns, frozenset(roles or {"user"}), "Pat", "")
+
+
+CR_USER, SP_USER, TDSP_USER = person(LONESTAR), person(EDIGATE), person(ONCOR)
+ERCOT_USER, STRANGER = person(ERCOT, "ercot_reviewer", "user"), person(BLUEBONNET)
+STEP = rules.Situation("Pending Bank Info Provided by CR", m.CR, "Bank Info Provided by CR")
+
+
+@pytest.mark.parametrize(
+    ("who", "parties"),
+    [
+        (CR_USER, {m.CR, m.SP}),
+        (SP_USER, {m.CR, m.SP}),  # the SP acts for the CR that chose it
+        (TDSP_USER, {m.TDSP}),
+        (ERCOT_USER, {m.ERCOT}),
+        (STRANGER, set()),
+    ],
+)
+def test_parties_of(who, parties):
+    assert rules.parties_of(who, PAIRING) == parties
+
+
+def test_a_pairing_without_an_sp_gives_no_company_the_cr_part_by_an_empty_duns():
+    alone = m.Pairing("0127", LONESTAR, "Lone Star", ONCOR, "Oncor", "", ERCOT)
+    assert rules.parties_of(person(""), alone) == set()
+
+
+@pytest.mark.parametrize(
+    ("action", "where", "who", "comment", "refusal"),
+    [
+        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), CR_USER, "", None),
+        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), TDSP_USER, "", "the CR begins this script"),
+        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.ERCOT), ERCOT_USER, "", None),
+        (m.BEGIN_WORKING, STEP, CR_USER, "", "the script has begun already; it is Pending Bank Info Provided by CR"),
+        (m.STEP_ACTION, STEP, SP_USER, "", None),
+        (m.STEP_ACTION, STEP, TDSP_USER, "", "this step is the CR's to complete"),
+        (
+            m.STEP_ACTION,
+            rules.Situation("Pending 814_01 from CR", m.CR),
+            CR_USER,
+            "",
+            "there is no step to complete now",
+        ),
+        (m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, "", "Escalate to ERCOT needs a comment"),
+        (m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, "Nothing came.", None),
+        (m.ESCALATE_TO_PARTNER, STEP, ERCOT_USER, "x", "only the CR (or its Service Provider) and the TDSP escalate"),
+        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_ERCOT, m.ERCOT, "", m.TDSP), TDSP_USER, "x", "ERCOT resolves"),
+        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_ERCOT, m.ERCOT, "", m.TDSP), ERCOT_USER, "Done.", None),
+        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_PARTNER, m.TDSP, "", m.CR), CR_USER, "x", "the TDSP resolves"),
+        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_PARTNER, m.TDSP, "", m.CR), TDSP_USER, "Got it.", None),
+        (m.RESOLVE, STEP, ERCOT_USER, "x", "the script is not escalated"),
+        (m.MARK_FAILED, STEP, CR_USER, "x", "only ERCOT marks a script failed"),
+        (m.MARK_FAILED, rules.Situation(m.SCRIPT_PASSED, ""), ERCOT_USER, "x", "the script is Script Passed"),
+        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), STRANGER, "", "only the CR, its Service Provider"),
+        ("launch", STEP, CR_USER, "", "'launch' is not an action of a script issue"),
+    ],
+)
+def test_script_refusal(action, where, who, comment, refusal):
+    found = rules.script_refusal(action, where, who, PAIRING, comment)
+    assert found == refusal if refusal is None else refusal in found
+
+
+def test_the_buttons_follow_the_same_rule():
+    assert [a["label"] for a in rules.script_actions(STEP, CR_USER, PAIRING)] == [
+        "Bank Info Provided by CR",
+        "Escalate to ERCOT",
+        "Escalate to Testing Partner",
+    ]
+    assert [a["name"] for a in rules.script_actions(STEP, ERCOT_USER, PAIRING)] == [m.MARK_FAILED]
+    assert rules.script_actions(STEP, STRANGER, PAIRING) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "who", "comment", "refusal"),
+    [
+        (m.TASK_COMPLETE, m.SUBMITTER_WORKING, CR_USER, "", None),
+        (m.TASK_COMPLETE, m.SUBMITTER_WORKING, TDSP_USER, "", "this step is the CR's (Lone Star)"),
+        (m.TASK_COMPLETE, m.RECEIVER_IN_REVIEW, TDSP_USER, "", None),
+        (m.ESCALATE_TO_SUBMITTER, m.RECEIVER_IN_REVIEW, TDSP_USER, " ", "Escalate to Submitter needs a comment"),
+        (m.ESCALATE_TO_SUBMITTER, m.SUBMITTER_WORKING, TDSP_USER, "x", "not possible in state Submitter Working"),
+        (m.RETURN_TO_RECEIVER, m.ESCALATED_TO_SUBMITTER, SP_USER, "Sent.", None),
+        (m.TASK_COMPLETE, m.COMPLETED, TDSP_USER, "", "the sub-flow is Completed"),
+    ],
+)
+def test_p2p_refusal(action, state, who, comment, refusal):
+    spec = m.P2PSpec("P2P Flow - Bank Transfer", m.CR, m.TDSP)
+    found = rules.p2p_refusal(action, state, spec, who, PAIRING, comment)
+    assert found == refusal if refusal is None else refusal in found
+
+
+def reported(kind: str, sender: str, receiver: str, esi_id: str = "") -> Transaction:
+    return Transaction(
+        transaction_id="t",
+        type=kind,
+        sender_duns=sender,
+        receiver_duns=receiver,
+        esi_id=esi_id,
+        reference="",
+        valid=True,
+        reasons=[],
+    )
+
+
+ISSUE = ScriptIssue(
+    item_id=1004,
+    flight="0127",
+    script_id="SW01",
+    cr_duns=LONESTAR,
+    tdsp_duns=ONCOR,
+    sp_duns=EDIGATE,
+    pack_version=1,
+    parent_item_id=None,
+    step=0,
+)
+
+
+def test_a_transaction_matches_the_parties_of_the_step():
+    expects = {"expects_sender": m.CR, "expects_receiver": m.ERCOT}
+    assert transactions.parties_match(reported("814_01", LONESTAR, ERCOT), ISSUE, expects, ERCOT)
+    assert transactions.parties_match(reported("814_01", EDIGATE, ERCOT), ISSUE, expects, ERCOT)  # sent by its SP
+    assert not transactions.parties_match(reported("814_01", BLUEBONNET, ERCOT), ISSUE, expects, ERCOT)
+    assert not transactions.parties_match(reported("814_01", ERCOT, LONESTAR), ISSUE, expects, ERCOT)
+
+
+def test_issues_already_on_the_premise_come_first_then_begun_ones():
+    class Item:
+        def __init__(self, fields):
+            self.fields = fields
+
+    waiting = ("ready", Item({"step": "0 of 5"}))
+    begun = ("begun", Item({"step": "2 of 5"}))
+    on_premise = ("premise", Item({"step": "1 of 5", "esi_id": "10443720000000001"}))
+    kept = reported("814_03", ERCOT, ONCOR, esi_id="10443720000000001")
+    assert [c[0] for c in transactions.likeliest_first(kept, [waiting, begun, on_premise])] == [
+        "premise",
+        "begun",
+        "ready",
+    ]
+
+
+def test_a_report_names_every_bad_field():
+    class Report:
+        transaction_id, type, sender_duns, receiver_duns, esi_id, reference = "", "81401", "12345", ERCOT, "99", ""
+
+    assert set(transactions.problems_of(Report())) == {"transaction_id", "type", "sender_duns", "esi_id"}
