@@ -220,6 +220,20 @@ async def escalated_to_ercot_and_failed(handle: ScriptIssue) -> None:
     await act(handle, m.MARK_FAILED, ERCOT_REVIEWER, "The CR withdrew from the flight.")
 
 
+async def p2p_terminated_then_resolved(client: Client, handle: ScriptIssue) -> None:
+    """An operator terminates the bank-transfer sub-flow; the script escalates itself to ERCOT, who resolves it
+    (the transfer was confirmed by telephone) and the script passes."""
+    await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+    await act(handle, m.STEP_ACTION, LONESTAR_AR)
+    await act(handle, m.STEP_ACTION, ONCOR_AR)
+    p2p_id = p2p_workflow_id(await item_of(handle), 3)
+    await wait_for_p2p(client, p2p_id)
+    await client.get_workflow_handle(p2p_id).terminate("stuck in the old system")
+    await state_of(handle, m.ESCALATED_TO_ERCOT)
+    await act(handle, m.RESOLVE, ERCOT_REVIEWER, "Oncor confirmed the transfer by telephone.")
+    await state_of(handle, m.SCRIPT_PASSED)
+
+
 async def record() -> dict[str, str]:
     histories: dict[str, str] = {}
     fakes = FakeScripts()
@@ -230,6 +244,7 @@ async def record() -> dict[str, str]:
                 ("con03_escalation_return_passed", CON03, lambda h: con03_with_escalation_and_return(env.client, h)),
                 ("switch_by_transactions", SWITCH, switch_by_transactions),
                 ("escalations_then_failed", CON03, escalated_to_ercot_and_failed),
+                ("p2p_terminated_resolved", CON03, lambda h: p2p_terminated_then_resolved(env.client, h)),
             ):
                 handle = await open_issue(env.client, task_queue, new_issue(script))
                 await path(handle)

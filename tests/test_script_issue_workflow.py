@@ -24,6 +24,7 @@ from tests.script_issue_histories import (
     new_issue,
     open_issue,
     p2p_act,
+    p2p_terminated_then_resolved,
     state_of,
     switch_by_transactions,
     wait_for_p2p,
@@ -167,6 +168,22 @@ async def test_escalations_and_failure(dev_env: WorkflowEnvironment, fakes):
     ]
 
 
+async def test_a_sub_flow_that_ends_without_completing_is_escalated_to_ercot(dev_env: WorkflowEnvironment, fakes):
+    issue = new_issue(CON03)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await p2p_terminated_then_resolved(dev_env.client, handle)
+        assert (await handle.result()).state == m.SCRIPT_PASSED
+    moves = fakes.moves(issue.item_id)
+    assert moves[-3:] == [
+        ("Escalated by FlighTrak", "P2P Bank Transfer in Progress", m.ESCALATED_TO_ERCOT, "ERCOT"),
+        ("Resolve Escalation", m.ESCALATED_TO_ERCOT, "P2P Bank Transfer in Progress", "CR"),
+        ("P2P Flow - Bank Transfer Completed", "P2P Bank Transfer in Progress", m.SCRIPT_PASSED, ""),
+    ]
+    escalated = [s for s in fakes.steps(issue.item_id) if s.action == "Escalated by FlighTrak"][0]
+    assert "ended without being completed" in escalated.comment and "Mark Failed" in escalated.comment
+
+
 async def test_a_plain_user_of_the_cr_works_its_scripts_but_another_company_cannot(dev_env: WorkflowEnvironment, fakes):
     issue = new_issue(CON03)
     async with workers(dev_env.client, fakes) as task_queue:
@@ -210,5 +227,6 @@ def test_every_path_has_a_recorded_history():
         "script_issue_con03_escalation_return_passed",
         "script_issue_switch_by_transactions",
         "script_issue_escalations_then_failed",
+        "script_issue_p2p_terminated_resolved",
         "script_p2p_escalate_return_completed",
     }

@@ -3,7 +3,7 @@ version kept, never changed), and the script issues and P2P sub-flows with their
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, Sequence, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, Sequence, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +48,15 @@ class ScriptIssue(Base):
     """A script issue (a pairing x script) or one of its P2P sub-flows: who it is between, for reports."""
 
     __tablename__ = "script_issues"
+    __table_args__ = (
+        Index(
+            "uq_scripts_script_issues_sub_flow",
+            "parent_item_id",
+            "step",
+            unique=True,
+            postgresql_where=text("parent_item_id IS NOT NULL"),
+        ),
+    )
 
     item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     flight: Mapped[str] = mapped_column(String(4), index=True)

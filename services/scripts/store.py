@@ -103,19 +103,20 @@ async def add_issues(session: AsyncSession, issues: list[dict], opened: list[Ite
 
 
 async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int:
-    """The Item ID of a script issue's sub-flow for its step, made the first time it is asked for."""
+    """The Item ID of a script issue's sub-flow for its step, made the first time it is asked for; unique on
+    (parent, step), so a retried or doubled ask gets the same one."""
     issue = models.ScriptIssue
-    found = await session.scalar(
-        select(issue.item_id).where(issue.parent_item_id == parent_item_id, issue.step == step)
-    )
+    mine = select(issue.item_id).where(issue.parent_item_id == parent_item_id, issue.step == step)
+    found = await session.scalar(mine)
     if found is not None:
         return found
     parent = await session.get(issue, parent_item_id)
     if parent is None:
         raise errors.NotFound(f"no script issue {parent_item_id}")
     [item_id] = await new_item_ids(session, 1)
-    session.add(
-        issue(
+    added = await session.scalar(
+        pg_insert(issue)
+        .values(
             item_id=item_id,
             flight=parent.flight,
             script_id=parent.script_id,
@@ -126,9 +127,10 @@ async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int
             parent_item_id=parent_item_id,
             step=step,
         )
+        .on_conflict_do_nothing(index_elements=["parent_item_id", "step"], index_where=issue.parent_item_id.isnot(None))
+        .returning(issue.item_id)
     )
-    await session.flush()
-    return item_id
+    return added if added is not None else await session.scalar(mine)
 
 
 async def script_issue(session: AsyncSession, item_id: int) -> models.ScriptIssue:

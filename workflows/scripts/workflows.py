@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
@@ -25,6 +26,8 @@ RECORD_OPTIONS = {
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
 }
 KEPT_RECEIPTS = 200  # transactions remembered for later steps, newest kept
+P2P_ENDED = "Ended"  # a sub-flow that ended without completing (terminated or failed)
+SYSTEM_PARTY = "FlighTrak"  # who escalated, when the tool itself did
 
 
 def describe(transaction: m.TransactionSpec) -> str:
@@ -67,10 +70,13 @@ class ScriptIssueWorkflow:
                     or self._state in m.CLOSED_STATES
                     or len(self._receipts) != seen
                     or self._may_move_on(step)
+                    or self._p2p_ended(step)
                 )
             )
             await workflow.wait_condition(lambda: not self._one_at_a_time.busy)
-            if ended and self._state not in m.CLOSED_STATES:
+            if self._p2p_ended(step):
+                await self._escalate_ended_p2p(spec.p2p)
+            elif ended and self._state not in m.CLOSED_STATES:
                 await self._move(m.NOT_COMPLETED, "", SYSTEM_ACTOR, "Flight Ended", "The flight ended first.")
             elif self._step == step and self._may_move_on(step):
                 await self._step_done_by_itself(step, spec)
@@ -126,6 +132,8 @@ class ScriptIssueWorkflow:
     async def resolve(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
         with self._one_at_a_time.acting(m.LABELS[m.RESOLVE]):
             state, responsible = self._resume
+            if self._escalated_by == SYSTEM_PARTY and self._p2p_done.get(self._step) == P2P_ENDED:
+                self._p2p_done[self._step] = m.COMPLETED  # ERCOT counts the ended sub-flow as done
             self._escalated_by = ""
             await self._move(state, responsible, action.actor, m.LABELS[m.RESOLVE], action.comment)
         return self.status()
@@ -181,6 +189,9 @@ class ScriptIssueWorkflow:
         if spec.transaction is not None:
             return self._matching_receipt(spec.transaction) is not None
         return spec.p2p is not None and self._p2p_done.get(step) == m.COMPLETED
+
+    def _p2p_ended(self, step: int) -> bool:
+        return self._p2p_done.get(step) == P2P_ENDED and not self._escalated_by and self._state not in m.CLOSED_STATES
 
     def _matching_receipt(self, expected: m.TransactionSpec) -> m.TransactionReceipt | None:
         return next((r for r in self._receipts if r.valid and self._matches(r, expected)), None)
@@ -270,8 +281,22 @@ class ScriptIssueWorkflow:
         await self._move(self._state, self._responsible, SYSTEM_ACTOR, f"{spec.title} Opened", f"Item {item_id}.")
 
     async def _await_p2p(self, step: int, child) -> None:
-        done: m.P2PStatus = await child
-        self._p2p_done[step] = done.state
+        try:
+            done: m.P2PStatus = await child
+            self._p2p_done[step] = done.state
+        except ChildWorkflowError as error:  # terminated by an operator, or failed: ERCOT decides what now
+            self._p2p_done[step] = P2P_ENDED
+            self._fields["p2p_ended"] = str(error.cause or error)
+
+    async def _escalate_ended_p2p(self, spec: m.P2PSpec) -> None:
+        self._escalated_by = SYSTEM_PARTY
+        self._resume = (self._state, self._responsible)
+        why = self._fields.get("p2p_ended", "")
+        comment = (
+            f"{spec.title} ended without being completed ({why}). Resolve Escalation to count it as done, "
+            "or Mark Failed."
+        )
+        await self._move(m.ESCALATED_TO_ERCOT, m.ERCOT, SYSTEM_ACTOR, "Escalated by FlighTrak", comment)
 
     async def _remind(self, hours: float) -> None:
         who = rules.party_name(self._responsible, self._request.pairing)

@@ -82,6 +82,14 @@ def upgrade() -> None:
     )
     for column in ("flight", "cr_duns", "tdsp_duns", "sp_duns", "parent_item_id"):
         op.create_index(f"ix_scripts_script_issues_{column}", "script_issues", [column], schema="scripts")
+    op.create_index(
+        "uq_scripts_script_issues_sub_flow",
+        "script_issues",
+        ["parent_item_id", "step"],
+        unique=True,
+        schema="scripts",
+        postgresql_where=sa.text("parent_item_id IS NOT NULL"),
+    )
     op.create_table(
         "transactions",
         sa.Column("transaction_id", sa.String(length=100), nullable=False),
