@@ -390,8 +390,8 @@ def register(app) -> None:
                 pack = await call(
                     app.state.backends.scripts.GetPack, scripts_pb2.GetPackRequest(flight=designation), caller.token
                 )
-            except ApiError as error:
-                if error.status != 404:
+            except ApiError as no_pack:
+                if no_pack.status != 404:
                     raise
         test_bed = (
             item.item_type == specification_requests.ITEM_TYPE
