@@ -26,6 +26,7 @@ from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
+import script_issues as script_issues_bench  # noqa: E402
 import scripts_test_bed as scripts_test_bed_bench  # noqa: E402
 import test_bed as test_bed_bench  # noqa: E402
 
@@ -194,6 +195,7 @@ def main() -> int:
         latency = run_latency_benchmarks()
         registration = asyncio.run(registration_bench.run(GATEWAY, TEMPORAL, PASSWORD))
         scripts_test_bed = asyncio.run(scripts_test_bed_bench.run(GATEWAY, DATABASE, PASSWORD))
+        script_issues = asyncio.run(script_issues_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD))
     finally:
         stop(process)
 
@@ -213,6 +215,7 @@ def main() -> int:
         "registration": registration,
         "test_bed": test_bed,
         "scripts_test_bed": scripts_test_bed,
+        "script_issues": script_issues,
         "logs": str(tmp),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -244,6 +247,7 @@ def main() -> int:
         f"({test_bed['ratio_with_rows']:.2f}x with the row dicts built)"
     )
     print(scripts_test_bed_bench.report(scripts_test_bed))
+    print(script_issues_bench.report(script_issues))
     print(f"\nwrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
     return 0
 
