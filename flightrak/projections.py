@@ -108,40 +108,44 @@ def _statements(item_table, history_table):
     return upsert_item, append_history
 
 
+def item_values(step: ItemTransition) -> dict:
+    """The item's projection row after `step`."""
+    return {
+        "item_id": step.item_id,
+        "workflow_id": step.workflow_id,
+        "item_type": step.item_type,
+        "title": step.title,
+        "company_duns": step.company_duns,
+        "state": step.state,
+        "responsible_party": step.responsible_party,
+        "instructions": step.instructions,
+        "fields": step.fields,
+        "closed": step.closed,
+        "last_seq": step.seq,
+    }
+
+
+def history_values(step: ItemTransition) -> dict:
+    """The history row that explains `step`."""
+    return {
+        "item_id": step.item_id,
+        "seq": step.seq,
+        "actor_user_id": step.actor.user_id,
+        "actor_name": step.actor.name,
+        "action": step.action,
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "changes": step.changes,
+        "comment": step.comment,
+    }
+
+
 async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
     """Idempotent on (item, seq): a retried activity writes the same step once, and a late retry of
     an older step never overwrites a newer projection."""
     upsert_item, append_history = _statements(item_model.__table__, history_model.__table__)
-    await session.execute(
-        upsert_item,
-        {
-            "item_id": step.item_id,
-            "workflow_id": step.workflow_id,
-            "item_type": step.item_type,
-            "title": step.title,
-            "company_duns": step.company_duns,
-            "state": step.state,
-            "responsible_party": step.responsible_party,
-            "instructions": step.instructions,
-            "fields": step.fields,
-            "closed": step.closed,
-            "last_seq": step.seq,
-        },
-    )
-    await session.execute(
-        append_history,
-        {
-            "item_id": step.item_id,
-            "seq": step.seq,
-            "actor_user_id": step.actor.user_id,
-            "actor_name": step.actor.name,
-            "action": step.action,
-            "from_state": step.from_state,
-            "to_state": step.to_state,
-            "changes": step.changes,
-            "comment": step.comment,
-        },
-    )
+    await session.execute(upsert_item, item_values(step))
+    await session.execute(append_history, history_values(step))
 
 
 async def item(session: AsyncSession, item_model, item_id: int):

@@ -64,42 +64,8 @@ async def add_issues(session: AsyncSession, issues: list[dict], opened: list[Ite
     if not issues:
         return
     await session.execute(insert(models.ScriptIssue), issues)
-    await session.execute(
-        insert(models.Item),
-        [
-            {
-                "item_id": step.item_id,
-                "workflow_id": step.workflow_id,
-                "item_type": step.item_type,
-                "title": step.title,
-                "company_duns": step.company_duns,
-                "state": step.state,
-                "responsible_party": step.responsible_party,
-                "instructions": step.instructions,
-                "fields": step.fields,
-                "closed": step.closed,
-                "last_seq": step.seq,
-            }
-            for step in opened
-        ],
-    )
-    await session.execute(
-        insert(models.ItemHistory),
-        [
-            {
-                "item_id": step.item_id,
-                "seq": step.seq,
-                "actor_user_id": step.actor.user_id,
-                "actor_name": step.actor.name,
-                "action": step.action,
-                "from_state": step.from_state,
-                "to_state": step.to_state,
-                "changes": step.changes,
-                "comment": step.comment,
-            }
-            for step in opened
-        ],
-    )
+    await session.execute(insert(models.Item), [projections.item_values(step) for step in opened])
+    await session.execute(insert(models.ItemHistory), [projections.history_values(step) for step in opened])
 
 
 async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int:
