@@ -27,8 +27,11 @@ async def with_comment(page: Page, action: str, label: str, comment: str, state:
 
 
 async def reloaded_until(page: Page, state: str, tries: int = 40) -> None:
+    """Reloads until the item shows `state`: steps are recorded just after a click (or, for a sub-flow that
+    has just opened, its page may not exist yet)."""
     for _ in range(tries):
-        if (await page.locator("#state").inner_text()).strip() == state:
+        shown = page.locator("#state")
+        if await shown.count() and (await shown.inner_text()).strip() == state:
             return
         await page.wait_for_timeout(250)
         await page.reload()
