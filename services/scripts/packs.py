@@ -51,33 +51,17 @@ from dataclasses import dataclass
 
 import yaml
 
-CR, TDSP, ERCOT, SP = "CR", "TDSP", "ERCOT", "SP"
-RESPONSIBLE_PARTIES = (CR, TDSP, ERCOT, SP)  # SP acts for the CR it serves
+from workflows.scripts.vocabulary import CR, ERCOT, TDSP
+from workflows.scripts.vocabulary import OWN_BUTTONS as RESERVED_ACTIONS
+from workflows.scripts.vocabulary import OWN_STATES as RESERVED_STATES
+from workflows.scripts.vocabulary import PARTIES as RESPONSIBLE_PARTIES
+
 BEGINNING_PARTIES = (CR, TDSP, ERCOT)
 TRANSACTION_PARTIES = (CR, TDSP, ERCOT)
 P2P_PARTIES = (CR, TDSP)
 SCRIPT_KINDS = ("connectivity", "business")
 PAIRING_KINDS = ("new_cr", "bank_change", "system_change")
 TDSP_TYPES = ("iou", "muni_coop")
-
-READY_TO_BEGIN = "Ready to Begin"
-SCRIPT_PASSED = "Script Passed"
-RESERVED_STATES = (
-    READY_TO_BEGIN,
-    SCRIPT_PASSED,
-    "Script Failed",
-    "Not Completed",
-    "Escalated to ERCOT",
-    "Escalated to Testing Partner",
-)
-# The script issue's own buttons; a step's action with one of these names would show two alike.
-RESERVED_ACTIONS = (
-    "Begin Working",
-    "Escalate to ERCOT",
-    "Escalate to Testing Partner",
-    "Resolve Escalation",
-    "Mark Failed",
-)
 
 MAX_CHARACTERS = 5_000_000
 MAX_SCRIPTS = 500

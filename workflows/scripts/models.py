@@ -8,21 +8,23 @@ the steps it started with whatever ERCOT publishes later.
 from dataclasses import dataclass, field
 
 from workflows.items import Actor
+from workflows.scripts import vocabulary as words
+from workflows.scripts.vocabulary import (  # noqa: F401  (one vocabulary with the pack reader)
+    CR,
+    ERCOT,
+    ESCALATED_TO_ERCOT,
+    ESCALATED_TO_PARTNER,
+    NOT_COMPLETED,
+    READY_TO_BEGIN,
+    SCRIPT_FAILED,
+    SCRIPT_PASSED,
+    SP,
+    TDSP,
+)
 
 SCRIPT_ISSUE = "Script Issue"
 P2P_SUB_FLOW = "P2P Sub-flow"
 
-# Parties. The SP acts for the CR that selected it; a step's responsible party may name it.
-CR, TDSP, ERCOT, SP = "CR", "TDSP", "ERCOT", "SP"
-PARTIES = (CR, TDSP, ERCOT, SP)
-
-# A script issue's own states, around the pack's step states.
-READY_TO_BEGIN = "Ready to Begin"
-SCRIPT_PASSED = "Script Passed"
-SCRIPT_FAILED = "Script Failed"
-NOT_COMPLETED = "Not Completed"
-ESCALATED_TO_ERCOT = "Escalated to ERCOT"
-ESCALATED_TO_PARTNER = "Escalated to Testing Partner"
 CLOSED_STATES = frozenset({SCRIPT_PASSED, SCRIPT_FAILED, NOT_COMPLETED})
 
 # A P2P sub-flow's states (guide §7.1 steps 9-23).
@@ -43,11 +45,11 @@ TASK_COMPLETE = "task_complete"
 ESCALATE_TO_SUBMITTER = "escalate_to_submitter"
 RETURN_TO_RECEIVER = "return_to_receiver"
 LABELS = {
-    BEGIN_WORKING: "Begin Working",
-    ESCALATE_TO_ERCOT: "Escalate to ERCOT",
-    ESCALATE_TO_PARTNER: "Escalate to Testing Partner",
-    RESOLVE: "Resolve Escalation",
-    MARK_FAILED: "Mark Failed",
+    BEGIN_WORKING: words.BEGIN_WORKING_LABEL,
+    ESCALATE_TO_ERCOT: words.ESCALATE_TO_ERCOT_LABEL,
+    ESCALATE_TO_PARTNER: words.ESCALATE_TO_PARTNER_LABEL,
+    RESOLVE: words.RESOLVE_LABEL,
+    MARK_FAILED: words.MARK_FAILED_LABEL,
     TASK_COMPLETE: "Task Complete",
     ESCALATE_TO_SUBMITTER: "Escalate to Submitter",
     RETURN_TO_RECEIVER: "Return to Receiver",
