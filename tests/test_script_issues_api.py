@@ -130,6 +130,25 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
     assert picture.status_code == 200 and 'id="progress-picture"' in picture.text
     assert f"1 of {scripts} scripts passed" in picture.text
 
+    # Long reports come a page at a time: the pages together are the whole report, as is its export.
+    rows, token = [], ""
+    while True:
+        page = await report(http, ercot, "active-script-issues", flight=designation, page_size=2, page_token=token)
+        assert len(page["rows"]) <= 2
+        rows, token = rows + page["rows"], page["next_page_token"]
+        if not token:
+            break
+    whole = await report(http, ercot, "active-script-issues", flight=designation)
+    assert rows == whole["rows"] and len(rows) == scripts - 1 and whole["next_page_token"] == ""
+    exported = await http.get(
+        "/api/v1/reports/active-script-issues", params={"flight": designation, "format": "csv"}, headers=ercot
+    )
+    assert len(exported.text.splitlines()) == 1 + len(rows)
+    forged = await http.get("/api/v1/reports/my-script-tasks", params={"page_token": "not-ours"}, headers=ercot)
+    assert forged.status_code == 400 and "page_token" in forged.json()["error"]["fields"]
+    negative = await http.get("/api/v1/reports/my-script-tasks", params={"page_size": -1}, headers=ercot)
+    assert negative.status_code == 400 and "page_size" in negative.json()["error"]["fields"]
+
 
 ERCOT_DUNS = "183529049"
 ESI_ID = "10443720000003001"

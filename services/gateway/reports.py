@@ -97,7 +97,16 @@ views.templates.env.globals["report_notes"] = REPORT_NOTES
 router = APIRouter(prefix="/api/v1")
 
 
-async def fetch_report(app, name: str, token: str, flight: str = "", item_id: str = "") -> items_pb2.Report:
+# Rows on a report's page and in each report of a dashboard; the API's default is the owning service's.
+PAGE_ROWS = 200
+DASHBOARD_ROWS = 50
+EXPORT_PAGE_ROWS = 5000
+
+
+async def fetch_report(
+    app, name: str, token: str, flight: str = "", item_id: str = "", page_size: int = 0, page_token: str = ""
+) -> items_pb2.Report:
+    """One page of a report (the whole of one that is not paged: only the script issues' reports are)."""
     if name == ADDITIONAL_FLIGHT_INFORMATION.report:
         return ADDITIONAL_FLIGHT_INFORMATION
     owner = REPORT_OWNERS.get(name)
@@ -105,8 +114,20 @@ async def fetch_report(app, name: str, token: str, flight: str = "", item_id: st
         raise ApiError(404, f"no report {name}; the reports are: {', '.join(sorted(REPORT_OWNERS))}")
     if item_id and not item_id.isdigit():
         raise ApiError(400, "an Item ID is a number", {"item_id": f"'{item_id}' is not an Item ID"})
-    request = items_pb2.ReportRequest(report=name, flight=flight.strip(), item_id=int(item_id or 0))
+    request = items_pb2.ReportRequest(
+        report=name, flight=flight.strip(), item_id=int(item_id or 0), page_size=page_size, page_token=page_token
+    )
     return await call(app.state.backends.items_at(owner).GetReport, request, token)
+
+
+async def fetch_whole_report(app, name: str, token: str, flight: str = "", item_id: str = "") -> items_pb2.Report:
+    """Every page of a report, for an export."""
+    whole = await fetch_report(app, name, token, flight, item_id, EXPORT_PAGE_ROWS)
+    while whole.next_page_token:
+        page = await fetch_report(app, name, token, flight, item_id, EXPORT_PAGE_ROWS, whole.next_page_token)
+        whole.rows.extend(page.rows)
+        whole.next_page_token = page.next_page_token
+    return whole
 
 
 def as_rows(report: items_pb2.Report) -> list[dict[str, str]]:
@@ -154,28 +175,46 @@ def register(app) -> None:
         flight: str = "",
         item_id: str = "",
         format: Literal["json", "csv", "xlsx"] = "json",
+        page_size: int = 0,
+        page_token: str = "",
     ):
-        found = await fetch_report(app, report, caller.token, flight, item_id)
-        if format == "csv":
-            return as_csv(found)
-        if format == "xlsx":
-            return as_xlsx(found)
+        """JSON comes a page at a time where a report can be long (the script issues' reports: 500 rows unless
+        `page_size` says otherwise, at most 5,000; `next_page_token` asks for the next); CSV and Excel hold the
+        whole report."""
+        if format != "json":
+            whole = await fetch_whole_report(app, report, caller.token, flight, item_id)
+            return as_csv(whole) if format == "csv" else as_xlsx(whole)
+        found = await fetch_report(app, report, caller.token, flight, item_id, page_size, page_token)
         # Straight to JSON: FastAPI's encoding of a returned dict walks every value again, which for a report
         # of thousands of rows cost more than the rest of the request.
         return JSONResponse(
-            {"report": found.report, "title": found.title, "columns": list(found.columns), "rows": as_rows(found)}
+            {
+                "report": found.report,
+                "title": found.title,
+                "columns": list(found.columns),
+                "rows": as_rows(found),
+                "next_page_token": found.next_page_token,
+            }
         )
 
     app.include_router(router)
 
     @app.get("/reports/{report}", response_class=HTMLResponse, include_in_schema=False)
     async def report_page(
-        request: Request, report: str, caller: MaybeCaller, flight: str = "", item_id: str = ""
+        request: Request, report: str, caller: MaybeCaller, flight: str = "", item_id: str = "", page_token: str = ""
     ) -> Response:
         caller = views.signed_in(caller)
-        found = await fetch_report(app, report, caller.token, flight, item_id)
+        found = await fetch_report(app, report, caller.token, flight, item_id, PAGE_ROWS, page_token)
         return await views.render(
-            app, request, caller, "report.html", report=found, rows=as_rows(found), flight=flight, item_id=item_id
+            app,
+            request,
+            caller,
+            "report.html",
+            report=found,
+            rows=as_rows(found),
+            flight=flight,
+            item_id=item_id,
+            first_page=not page_token,
         )
 
     @app.get("/dashboards/{dashboard}", response_class=HTMLResponse, include_in_schema=False)
@@ -187,7 +226,7 @@ def register(app) -> None:
         shown = []
         for name in names:
             try:
-                shown.append(await fetch_report(app, name, caller.token, flight))
+                shown.append(await fetch_report(app, name, caller.token, flight, page_size=DASHBOARD_ROWS))
             except ApiError as error:
                 if error.status != 403:
                     raise

@@ -53,8 +53,6 @@ def partner_name(caller: tokens.Principal, issue: models.ScriptIssue, item: mode
 
 
 def report_rows(name: str, caller: tokens.Principal, found: Iterable[tuple[models.ScriptIssue, models.Item]]):
-    if name == "flight-progress-summary":
-        return summary_rows(found)
     rows = []
     for issue, item in found:
         fields = item.fields
@@ -86,19 +84,12 @@ def report_rows(name: str, caller: tokens.Principal, found: Iterable[tuple[model
     return rows
 
 
-def summary_rows(found: Iterable[tuple[models.ScriptIssue, models.Item]]) -> list[list]:
-    """Per CR and per TDSP: scripts passed, active (begun), not started (Ready to Begin), failed or not completed."""
+def summary_rows(counted: Iterable[tuple[str, str, int, int]]) -> list[list]:
+    """Per CR and per TDSP: scripts passed, active (begun), not started (Ready to Begin), failed or not completed,
+    from store.progress_statement's counts per pairing."""
     counts: dict[tuple[str, str], list[int]] = {}
-    for _, item in found:
-        if item.state == m.SCRIPT_PASSED:
-            column = 0
-        elif item.state == m.READY_TO_BEGIN:
-            column = 2
-        elif item.closed:
-            column = 3
-        else:
-            column = 1
-        for participant, role in ((item.fields.get("cr_name", ""), "CR"), (item.fields.get("tdsp_name", ""), "TDSP")):
-            counts.setdefault((participant, role), [0, 0, 0, 0])[column] += 1
+    for cr, tdsp, standing, issues in counted:
+        for participant in ((cr or "", "CR"), (tdsp or "", "TDSP")):
+            counts.setdefault(participant, [0, 0, 0, 0])[standing] += issues
     ordered = sorted(counts.items(), key=lambda entry: (entry[0][1], entry[0][0].casefold()))
     return [[participant, role, *numbers] for (participant, role), numbers in ordered]

@@ -2,6 +2,7 @@
 sub-flows as items."""
 
 import asyncio
+import base64
 import hashlib
 
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +55,36 @@ def situation_of(item: models.Item) -> rules.Situation:
 
 def p2p_spec_of(item: models.Item) -> m.P2PSpec:
     return m.P2PSpec(item.title, item.fields.get("submitter", ""), item.fields.get("receiver", ""))
+
+
+DEFAULT_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 5000
+
+
+def page_size(asked: int) -> int:
+    """0 means the default; more than the most a page holds is served as the most (AIP-158)."""
+    if asked < 0:
+        raise errors.InvalidFields({"page_size": f"{asked} is not a page size: ask for 1 to {MAX_PAGE_SIZE} rows"})
+    return min(asked or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def page_token(item_id: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{item_id}".encode()).decode()
+
+
+def page_start(token: str) -> int:
+    """The Item ID a page token says the next page starts after (0: the first page)."""
+    if not token:
+        return 0
+    try:
+        kind, item_id = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+        if kind != "after":
+            raise ValueError(kind)
+        return int(item_id)
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise errors.InvalidFields(
+            {"page_token": "not a page token this report gave; start from the first page"}
+        ) from error
 
 
 class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer):
@@ -205,12 +236,32 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         if request.report not in reports.REPORTS:
             raise errors.NotFound(f"no report {request.report}")
         title, columns = reports.REPORTS[request.report]
-        statement = store.report_statement(
-            request.report, principal.duns, principal.is_ercot, request.flight, request.item_id
-        )
+        found = (principal.duns, principal.is_ercot, request.flight, request.item_id)
+        if request.report == "flight-progress-summary":
+            return await self._progress(principal, request.flight, request.item_id)
+        size = page_size(request.page_size)
+        statement = store.report_statement(request.report, *found, after=page_start(request.page_token))
         async with self._sessions() as session:
-            found = await store.rows(session, statement)
-        return projections.report(request.report, title, columns, reports.report_rows(request.report, principal, found))
+            page = await store.rows(session, statement.limit(size + 1))
+        shown = projections.report(
+            request.report, title, columns, reports.report_rows(request.report, principal, page[:size])
+        )
+        if len(page) > size:
+            shown.next_page_token = page_token(page[size - 1][0].item_id)
+        return shown
+
+    async def _progress(self, principal: tokens.Principal, flight: str, item_id: int) -> items_pb2.Report:
+        """The picture is of one flight: the one searched for, else the newest the caller has script issues in."""
+        title, columns = reports.REPORTS["flight-progress-summary"]
+        async with self._sessions() as session:
+            if not flight and not item_id:
+                flight = await store.current_flight(session, principal.duns, principal.is_ercot)
+            counted = await store.rows(
+                session, store.progress_statement(principal.duns, principal.is_ercot, flight, item_id)
+            )
+        if flight:
+            title = f"{title}, Flight {flight}"
+        return projections.report("flight-progress-summary", title, columns, reports.summary_rows(counted))
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
         """ERCOT, and the CR, its Service Provider and the TDSP of the pairing."""

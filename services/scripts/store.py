@@ -1,6 +1,6 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
-from sqlalchemy import and_, func, insert, literal, or_, select
+from sqlalchemy import and_, case, false, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,31 +106,39 @@ async def script_issue(session: AsyncSession, item_id: int) -> models.ScriptIssu
     return found
 
 
-def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
-    """The rows of a Current Flight Tasks or Flight Progress report, chosen in SQL: what the caller may see
-    (ERCOT all; a CR and its SP their pairings; a TDSP its own), searched by flight and Item ID, and what the
-    report lists (by state and by whose task it is)."""
-    issue, item = models.ScriptIssue, models.Item
-    statement = select(issue, item).join(item, item.item_id == issue.item_id)
+def _visible_issues(statement, duns: str, is_ercot: bool, flight: str, item_id: int):
+    """Script issues the caller may see (ERCOT all; a CR and its SP their pairings; a TDSP its own), searched by
+    flight and Item ID."""
+    issue = models.ScriptIssue
     if flight:
         statement = statement.where(issue.flight == flight)
     if item_id:
         statement = statement.where(issue.item_id == item_id)
+    if not is_ercot:
+        statement = statement.where(or_(issue.cr_duns == duns, issue.sp_duns == duns, issue.tdsp_duns == duns))
+    return statement
+
+
+def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0, after: int = 0):
+    """The rows of a Current Flight Tasks or Flight Progress report, chosen in SQL: what the caller may see and
+    what the report lists (by state and by whose task it is), newest first (by Item ID, so a page is a range of
+    the primary key); `after` (an Item ID) starts the page after that row."""
+    issue, item = models.ScriptIssue, models.Item
+    statement = _visible_issues(
+        select(issue, item).join(item, item.item_id == issue.item_id), duns, is_ercot, flight, item_id
+    )
     mine_as_cr = or_(issue.cr_duns == duns, issue.sp_duns == duns)
     mine_as_tdsp = issue.tdsp_duns == duns
-    if not is_ercot:
-        statement = statement.where(or_(mine_as_cr, mine_as_tdsp))
     party = item.responsible_party
-    my_task = or_(
-        and_(party.in_([m.CR, m.SP]), mine_as_cr),
-        and_(party == m.TDSP, mine_as_tdsp),
-        and_(party == m.ERCOT, literal(is_ercot)),
-    )
-    partner_task = or_(and_(party == m.TDSP, mine_as_cr), and_(party.in_([m.CR, m.SP]), mine_as_tdsp))
+    if is_ercot:  # ERCOT is no pairing's CR or TDSP: its tasks are ERCOT's, and it is nobody's testing partner
+        my_task, partner_task = party == m.ERCOT, false()
+    else:
+        my_task = or_(and_(party.in_([m.CR, m.SP]), mine_as_cr), and_(party == m.TDSP, mine_as_tdsp))
+        partner_task = or_(and_(party == m.TDSP, mine_as_cr), and_(party.in_([m.CR, m.SP]), mine_as_tdsp))
     script = item.item_type == m.SCRIPT_ISSUE
-    is_open = item.closed.is_(False)
+    is_open = ~item.closed  # NOT closed: the form the open-task index is partial on
     conditions = {
-        "scripts-ready-to-begin": [script, item.state == m.READY_TO_BEGIN, my_task],
+        "scripts-ready-to-begin": [script, is_open, item.state == m.READY_TO_BEGIN, my_task],
         "my-script-tasks": [is_open, item.state != m.READY_TO_BEGIN, my_task],
         "ercot-script-tasks": [is_open, party == m.ERCOT],
         "testing-partner-script-tasks": [is_open, partner_task, ~my_task],
@@ -138,9 +146,42 @@ def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", i
         "completed-script-issues": [script, item.closed.is_(True)],
         "flight-progress-active-script-issues": [script, is_open],
         "flight-progress-completed-script-issues": [script, item.closed.is_(True)],
-        "flight-progress-summary": [script],
     }[report]
-    return statement.where(*conditions).order_by(issue.flight.desc(), issue.item_id)
+    if after:
+        conditions.append(issue.item_id < after)
+    return statement.where(*conditions).order_by(issue.item_id.desc())
+
+
+def progress_statement(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+    """Script issues counted per pairing and standing, in one pass: (CR name, TDSP name, standing, count),
+    standing 0 Script Passed, 1 active, 2 not started (Ready to Begin), 3 failed or not completed."""
+    issue, item = models.ScriptIssue, models.Item
+    standing = case(
+        (item.state == m.SCRIPT_PASSED, 0),
+        (item.state == m.READY_TO_BEGIN, 2),
+        (item.closed.is_(True), 3),
+        else_=1,
+    ).label("standing")
+    statement = (
+        select(
+            func.min(item.fields["cr_name"].astext),
+            func.min(item.fields["tdsp_name"].astext),
+            standing,
+            func.count(),
+        )
+        .join(issue, issue.item_id == item.item_id)
+        .where(item.item_type == m.SCRIPT_ISSUE)
+    )
+    return _visible_issues(statement, duns, is_ercot, flight, item_id).group_by(
+        issue.cr_duns, issue.tdsp_duns, standing
+    )
+
+
+async def current_flight(session: AsyncSession, duns: str, is_ercot: bool) -> str:
+    """The flight of the newest script issue the caller may see ("" when there is none)."""
+    issue = models.ScriptIssue
+    statement = _visible_issues(select(issue.flight), duns, is_ercot, "", 0).order_by(issue.item_id.desc()).limit(1)
+    return await session.scalar(statement) or ""
 
 
 async def rows(session: AsyncSession, statement) -> list:

@@ -1,0 +1,26 @@
+"""scripts: an index of open items by responsible party, for the task reports at 100,000 script issues
+
+Revision ID: scripts_0003
+Revises: scripts_0002
+"""
+
+from alembic import op
+
+revision = "scripts_0003"
+down_revision = "scripts_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_scripts_items_open_by_party",
+        "items",
+        ["responsible_party", "item_id"],
+        schema="scripts",
+        postgresql_where="NOT closed",
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_scripts_items_open_by_party", table_name="items", schema="scripts")
