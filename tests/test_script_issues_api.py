@@ -218,7 +218,7 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     move_out = await http.post("/api/v1/transactions", json=receipt(9, "814_24", LONESTAR, ERCOT_DUNS), headers=systems)
     ready = await report(http, lonestar, "scripts-ready-to-begin", flight=designation)
     assert move_out.json()["matched_item_id"] == int(
-        next(r for r in ready["rows"] if r["Script ID"] == "MO01")["Item ID"]
+        next(r for r in ready["rows"] if r["Script ID"] == "MVO01")["Item ID"]
     )
     nobody = await http.post("/api/v1/transactions", json=receipt(10, "824", LONESTAR, ERCOT_DUNS), headers=systems)
     assert (nobody.status_code, nobody.json()["matched_item_id"]) == (202, None)

@@ -113,8 +113,8 @@ def test_the_example_pack_parses_and_says_it_is_an_example(example):
         "ACK55",
         "ACK56",
         "SW01",
-        "MI01",
-        "MO01",
+        "MVI01",
+        "MVO01",
         "BIL01",
         "BIL02",
         "SO01",
@@ -177,8 +177,8 @@ def test_the_business_scripts_expect_their_transactions(example):
         Transaction("814_05", "ERCOT", "CR"),
         Transaction("867_04", "TDSP", "ERCOT"),
     ]
-    assert [s.ends_by.type for s in example.script("MI01").steps][:4] == ["814_16", "814_03", "814_04", "814_17"]
-    assert [s.ends_by.type for s in example.script("MO01").steps][:4] == ["814_24", "814_03", "814_04", "814_25"]
+    assert [s.ends_by.type for s in example.script("MVI01").steps][:4] == ["814_16", "814_03", "814_04", "814_17"]
+    assert [s.ends_by.type for s in example.script("MVO01").steps][:4] == ["814_24", "814_03", "814_04", "814_25"]
     invoice, remittance = (s.ends_by for s in example.script("BIL01").steps)
     assert (invoice.submitter, invoice.receiver, remittance.submitter, remittance.receiver) == (
         "TDSP",
@@ -206,8 +206,8 @@ def test_scripts_for_a_pairing(example):
         "ACK55",
         "ACK56",
     ]
-    assert ids(example.scripts_for("business", "new_cr", "iou")) == ["SW01", "MI01", "MO01", "BIL01", "SO01"]
-    assert ids(example.scripts_for("business", "new_cr", "muni_coop")) == ["SW01", "MI01", "MO01", "BIL02", "SO01"]
+    assert ids(example.scripts_for("business", "new_cr", "iou")) == ["SW01", "MVI01", "MVO01", "BIL01", "SO01"]
+    assert ids(example.scripts_for("business", "new_cr", "muni_coop")) == ["SW01", "MVI01", "MVO01", "BIL02", "SO01"]
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,9 @@ report lists; here they become the guide's columns."""
 
 from collections.abc import Iterable
 
+from sqlalchemy import Row
+
 from flightrak import tokens
-from services.scripts import models
-from workflows.scripts import models as m
-from workflows.scripts import rules
 
 TASK_COLUMNS = [
     "Item ID",
@@ -41,46 +40,45 @@ REPORTS = {
 }
 
 
-def partner_name(caller: tokens.Principal, issue: models.ScriptIssue, item: models.Item) -> str:
-    pairing = m.Pairing(issue.flight, issue.cr_duns, "", issue.tdsp_duns, "", issue.sp_duns)
-    parties = rules.parties_of(caller, pairing)
-    cr, tdsp = item.fields.get("cr_name", ""), item.fields.get("tdsp_name", "")
-    if m.CR in parties and m.TDSP not in parties:
+def partner_name(caller: tokens.Principal, row: Row) -> str:
+    cr, tdsp = row.cr_name or "", row.tdsp_name or ""
+    in_pairing = (caller.duns in (row.cr_duns, row.sp_duns), caller.duns == row.tdsp_duns)
+    if in_pairing == (True, False):
         return tdsp
-    if m.TDSP in parties and m.CR not in parties:
+    if in_pairing == (False, True):
         return cr
     return f"{cr} / {tdsp}"
 
 
-def report_rows(name: str, caller: tokens.Principal, found: Iterable[tuple[models.ScriptIssue, models.Item]]):
+def report_rows(name: str, caller: tokens.Principal, found: Iterable[Row]) -> list[list]:
+    """store.report_statement's rows in the report's columns."""
     rows = []
-    for issue, item in found:
-        fields = item.fields
-        cr, tdsp = fields.get("cr_name", ""), fields.get("tdsp_name", "")
+    for row in found:
+        cr, tdsp = row.cr_name or "", row.tdsp_name or ""
         task = [
-            item.item_id,
+            row.item_id,
             cr,
             tdsp,
-            item.title,
-            issue.parent_item_id or "",
-            item.state,
-            item.responsible_party,
-            item.instructions,
+            row.title,
+            row.parent_item_id or "",
+            row.state,
+            row.responsible_party,
+            row.instructions,
         ]
         if name == "scripts-ready-to-begin":
-            rows.append([item.item_id, issue.script_id, item.state, partner_name(caller, issue, item)])
+            rows.append([row.item_id, row.script_id, row.state, partner_name(caller, row)])
         elif name in ("my-script-tasks", "testing-partner-script-tasks"):
             rows.append(task)
         elif name == "ercot-script-tasks":
-            rows.append([item.item_id, item.updated_at.date().isoformat(), *task[1:]])
+            rows.append([row.item_id, row.updated_at.date().isoformat(), *task[1:]])
         elif name == "active-script-issues":
-            rows.append([item.item_id, cr, tdsp, issue.script_id, item.state])
+            rows.append([row.item_id, cr, tdsp, row.script_id, row.state])
         elif name == "completed-script-issues":
-            rows.append([item.item_id, issue.script_id, tdsp])
+            rows.append([row.item_id, row.script_id, tdsp])
         elif name == "flight-progress-active-script-issues":
-            rows.append([item.item_id, cr, tdsp, issue.script_id, fields.get("esi_id", ""), item.state])
+            rows.append([row.item_id, cr, tdsp, row.script_id, row.esi_id or "", row.state])
         elif name == "flight-progress-completed-script-issues":
-            rows.append([item.item_id, cr, issue.script_id, tdsp])
+            rows.append([row.item_id, cr, row.script_id, tdsp])
     return rows
 
 

@@ -247,7 +247,7 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             request.report, title, columns, reports.report_rows(request.report, principal, page[:size])
         )
         if len(page) > size:
-            shown.next_page_token = page_token(page[size - 1][0].item_id)
+            shown.next_page_token = page_token(page[size - 1].item_id)
         return shown
 
     async def _progress(self, principal: tokens.Principal, flight: str, item_id: int) -> items_pb2.Report:

@@ -122,11 +122,26 @@ def _visible_issues(statement, duns: str, is_ercot: bool, flight: str, item_id: 
 def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0, after: int = 0):
     """The rows of a Current Flight Tasks or Flight Progress report, chosen in SQL: what the caller may see and
     what the report lists (by state and by whose task it is), newest first (by Item ID, so a page is a range of
-    the primary key); `after` (an Item ID) starts the page after that row."""
+    the primary key); `after` (an Item ID) starts the page after that row. Plain columns, not ORM objects:
+    a page of 500 rows is built several times faster."""
     issue, item = models.ScriptIssue, models.Item
-    statement = _visible_issues(
-        select(issue, item).join(item, item.item_id == issue.item_id), duns, is_ercot, flight, item_id
+    columns = select(
+        issue.item_id,
+        issue.script_id,
+        issue.parent_item_id,
+        issue.cr_duns,
+        issue.sp_duns,
+        issue.tdsp_duns,
+        item.title,
+        item.state,
+        item.responsible_party,
+        item.instructions,
+        item.updated_at,
+        item.fields["cr_name"].astext.label("cr_name"),
+        item.fields["tdsp_name"].astext.label("tdsp_name"),
+        item.fields["esi_id"].astext.label("esi_id"),
     )
+    statement = _visible_issues(columns.join(item, item.item_id == issue.item_id), duns, is_ercot, flight, item_id)
     mine_as_cr = or_(issue.cr_duns == duns, issue.sp_duns == duns)
     mine_as_tdsp = issue.tdsp_duns == duns
     party = item.responsible_party
