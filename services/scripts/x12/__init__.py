@@ -1,0 +1,33 @@
+"""Texas SET transactions as ANSI X12 004010 interchanges: `read_interchange` turns what the market sends into
+receipts, refusing what X12 practice refuses (with each problem's segment position and reason, and the refused
+text kept); `write_interchange` builds an interchange from receipts. The codes that name a transaction (814_01,
+867_03 ...) are data in texas_set_names.csv and texas_set_parties.csv. No I/O besides reading those two files."""
+
+from services.scripts.x12.names import TexasSetName, texas_set_names
+from services.scripts.x12.reader import read_interchange
+from services.scripts.x12.receipts import (
+    ERCOT_DUNS,
+    Envelope,
+    RefusedPart,
+    Separators,
+    TexasSetReceipt,
+    X12Problem,
+    X12Reading,
+    new_receipt,
+)
+from services.scripts.x12.writer import write_interchange
+
+__all__ = [
+    "ERCOT_DUNS",
+    "Envelope",
+    "RefusedPart",
+    "Separators",
+    "TexasSetName",
+    "TexasSetReceipt",
+    "X12Problem",
+    "X12Reading",
+    "new_receipt",
+    "read_interchange",
+    "texas_set_names",
+    "write_interchange",
+]

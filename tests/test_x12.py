@@ -1,0 +1,302 @@
+"""X12 004010 interchanges (issue 6): the reader on a corpus of good and broken interchanges, the Texas SET name
+table, and properties: every receipt survives write-then-read, and no input makes the reader raise."""
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.scripts.x12 import (
+    ERCOT_DUNS,
+    Separators,
+    TexasSetReceipt,
+    new_receipt,
+    read_interchange,
+    texas_set_names,
+    write_interchange,
+)
+from services.scripts.x12.names import name_for
+from services.scripts.x12.transaction_sets import LAYOUTS
+
+CORPUS = Path(__file__).parent / "x12_corpus"
+LONE_STAR = "079348512"
+ONCOR = "103994067"
+PREPARED = datetime(2025, 3, 1, 9, 30)
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def read(name: str):
+    return read_interchange((CORPUS / name).read_bytes())
+
+
+def reasons(reading) -> list[tuple[int, str, str, str]]:
+    return [(p.position, p.segment_id, p.control_number, p.reason) for p in reading.problems]
+
+
+# the corpus: good interchanges
+
+
+def test_a_single_814_01_is_read_with_its_envelope_and_market_fields():
+    reading = read("good_814_01.x12")
+    assert reading.accepted_whole
+    assert reading.envelope.control_number == "000001001"
+    assert reading.envelope.sender_id == LONE_STAR
+    assert reading.envelope.separators == Separators("*", ">", "~")
+    assert reading.receipts == (
+        TexasSetReceipt(
+            set_id="814",
+            texas_set_name="814_01",
+            sender_duns=LONE_STAR,
+            receiver_duns=ERCOT_DUNS,
+            esi_id="10443720000000001",
+            reference="SW20250301A",
+            date="20250301",
+            purpose_code="13",
+            action_code="7",
+            service_code="CE",
+            control_number="0001",
+        ),
+    )
+
+
+def test_several_sets_in_one_interchange_are_each_named():
+    reading = read("good_several_sets.x12")
+    assert reading.accepted_whole
+    assert [(r.texas_set_name, r.esi_id) for r in reading.receipts] == [
+        ("814_01", "10443720000000001"),
+        ("814_16", "10443720000000002"),
+        ("814_24", "1008901000140000000001"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["good_other_separators.x12", "good_crlf.x12"])
+def test_the_separators_the_isa_declares_and_line_breaks_between_segments_are_read(name):
+    reading = read(name)
+    assert reading.accepted_whole, reading.problems
+    assert {r.texas_set_name for r in reading.receipts} == {"814_01"}
+    if name == "good_other_separators.x12":
+        assert reading.envelope.separators == Separators("|", "^", "\n")
+
+
+# the corpus: broken interchanges
+
+
+def test_an_isa_of_the_wrong_length_refuses_the_whole_interchange():
+    reading = read("broken_isa_length.x12")
+    assert reading.receipts == ()
+    assert reasons(reading) == [
+        (1, "ISA", "", "the ISA is 105 characters long, not 106 (ISA06 is 14 characters, not 15)")
+    ]
+    assert reading.refused[0].level == "interchange"
+    assert reading.refused[0].text == (CORPUS / "broken_isa_length.x12").read_text()
+
+
+def test_isa13_and_iea02_that_differ_refuse_the_whole_interchange_with_its_text_kept():
+    reading = read("broken_isa13_iea02.x12")
+    assert reading.receipts == ()
+    assert reasons(reading) == [(12, "IEA", "", "IEA02 000001002 does not match ISA13 000001001")]
+    assert [(part.level, part.control_number, part.first_position, part.last_position) for part in reading.refused] == [
+        ("interchange", "000001001", 1, 12)
+    ]
+
+
+def test_gs06_and_ge02_that_differ_refuse_that_group_and_accept_the_other():
+    reading = read("broken_gs06_ge02.x12")
+    assert reasons(reading) == [(11, "GE", "", "GE02 9 does not match GS06 1")]
+    assert [r.reference for r in reading.receipts] == ["SW2"]
+    assert [(part.level, part.control_number, part.first_position) for part in reading.refused] == [
+        ("functional group", "1", 2)
+    ]
+    assert reading.refused[0].text.startswith("GS*GE*") and reading.refused[0].text.endswith("GE*1*9~")
+
+
+def test_a_wrong_se01_count_refuses_only_that_set():
+    reading = read("broken_se01_count.x12")
+    assert reasons(reading) == [(18, "SE", "0002", "SE01 says 5; the set has 8 segments")]
+    assert [r.reference for r in reading.receipts] == ["SW1", "SW3"]
+    assert [(part.level, part.control_number, part.first_position, part.last_position) for part in reading.refused] == [
+        ("transaction set", "0002", 11, 18)
+    ]
+    assert reading.refused[0].text.startswith("ST*814*0002~BGN*13*SW2*")
+
+
+def test_st02_and_se02_that_differ_refuse_only_that_set():
+    reading = read("broken_st02_se02.x12")
+    assert reasons(reading) == [(10, "SE", "0001", "SE02 0009 does not match ST02 0001")]
+    assert [r.reference for r in reading.receipts] == ["SW2"]
+
+
+def test_an_unknown_transaction_set_is_refused_and_named():
+    reading = read("broken_unknown_set.x12")
+    assert reasons(reading) == [
+        (3, "ST", "0001", "transaction set '999' is not one FlighTrak reads (650, 810, 814, 820, 824, 867, 997)")
+    ]
+    assert [r.reference for r in reading.receipts] == ["SW2"]
+
+
+def test_an_814_without_its_esi_id_is_refused():
+    reading = read("broken_missing_esi_id.x12")
+    assert reasons(reading) == [(4, "BGN", "0001", "the 814_01 has no ESI ID (REF~Q5)")]
+    assert [r.reference for r in reading.receipts] == ["SW2"]
+
+
+def test_garbage_is_refused_whole():
+    reading = read("broken_garbage.x12")
+    assert reading.envelope is None and reading.receipts == ()
+    assert reasons(reading) == [(1, "ISA", "", "an interchange begins with ISA")]
+    assert reading.refused[0].text.startswith("Dear ERCOT")
+
+
+def test_ge01_and_iea01_counts_are_checked():
+    good = (CORPUS / "good_several_sets.x12").read_text()
+    assert reasons(read_interchange(good.replace("GE*3*1~", "GE*2*1~"))) == [
+        (27, "GE", "", "GE01 says 2; the group holds 3 transaction sets")
+    ]
+    assert reasons(read_interchange(good.replace("IEA*1*", "IEA*2*"))) == [
+        (28, "IEA", "", "IEA01 says 2; the interchange holds 1 functional groups")
+    ]
+
+
+# the Texas SET name table
+
+
+def test_the_table_names_every_transaction_the_issue_lists():
+    named = {name.name for name in texas_set_names()}
+    assert {
+        "814_01", "814_02", "814_03", "814_04", "814_05", "814_16", "814_17", "814_24", "814_25", "814_20",
+        "867_03", "867_04", "810_02", "820_02", "650_01", "650_02", "997", "824",
+    } <= named  # fmt: skip
+    assert all(name.set_id in LAYOUTS and name.confirmed for name in texas_set_names())
+
+
+def test_direction_tells_814_01_from_814_03():
+    assert name_for("814", "13", "7", "CE", from_ercot=False, to_ercot=True).name == "814_01"
+    assert name_for("814", "13", "7", "CE", from_ercot=True, to_ercot=False).name == "814_03"
+    assert name_for("814", "13", "7", "ZZ", from_ercot=False, to_ercot=True).name == "814_20"
+    assert name_for("814", "13", "7", "CE", from_ercot=False, to_ercot=False) is None
+
+
+def test_an_unknown_combination_of_codes_is_a_named_problem():
+    text = (CORPUS / "good_814_01.x12").read_text().replace("BGN*13*", "BGN*99*")
+    assert reasons(read_interchange(text)) == [
+        (
+            4,
+            "BGN",
+            "0001",
+            "transaction set 814 with BGN01 '99', ASI01 '7', LIN05 'CE', to ERCOT, "
+            "is not a Texas SET transaction FlighTrak knows",
+        )
+    ]
+
+
+# the writer
+
+
+def test_the_writer_refuses_what_it_cannot_write():
+    receipt = new_receipt("814_01", LONE_STAR, ERCOT_DUNS, esi_id="10443720000000001", reference="A*B", date="20250301")
+    with pytest.raises(ValueError, match="separator"):
+        write_interchange([receipt], prepared=PREPARED, control_number=1)
+    with pytest.raises(ValueError, match="differ"):
+        write_interchange([replace(receipt, reference="AB")], prepared=PREPARED, control_number=1,
+                          separators=Separators("*", "*", "~"))  # fmt: skip
+    with pytest.raises(ValueError, match="no place for answers_reference"):
+        write_interchange([new_receipt("867_03", ONCOR, ERCOT_DUNS, answers_reference="X")], prepared=PREPARED,
+                          control_number=1)  # fmt: skip
+
+
+# properties
+
+_SEPARATORS = (
+    st.permutations(["*", "|", "^", ">", "~", "!", ":", "+", "\n"])
+    .map(lambda chars: chars[:3])
+    .filter(lambda chars: "\n" not in chars[:2])
+)
+
+
+def _digits(length: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet="0123456789", min_size=length, max_size=length)
+
+
+_DUNS = st.one_of(_digits(9), _digits(13)).filter(lambda duns: duns != ERCOT_DUNS)
+_ESI_ID = st.one_of(_digits(15), _digits(20)).map(lambda rest: "10" + rest)
+_REFERENCE = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=30)
+_DATE = st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2099, 12, 31).date()).map(
+    lambda day: day.strftime("%Y%m%d")
+)
+_CODE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=3)
+
+
+@st.composite
+def receipts(draw) -> TexasSetReceipt:
+    row = draw(st.sampled_from(texas_set_names()))
+    layout = LAYOUTS[row.set_id]
+
+    def party(role: str) -> str:
+        return ERCOT_DUNS if role == "ERCOT" else draw(_DUNS)
+
+    def code(given: str, place) -> str:
+        return given or (draw(_CODE) if place else "")
+
+    receipt = TexasSetReceipt(
+        set_id=row.set_id,
+        texas_set_name=row.name,
+        sender_duns=party(row.sender),
+        receiver_duns=party(row.receiver),
+        esi_id=draw(_ESI_ID) if row.needs_esi_id else "",
+        reference=draw(_REFERENCE) if layout.reference else "",
+        answers_reference=draw(st.one_of(st.just(""), _REFERENCE)) if layout.answers else "",
+        date=draw(_DATE) if layout.date else "",
+        purpose_code=code(row.purpose_code, layout.purpose),
+        action_code=code(row.action_code, layout.action),
+        service_code=code(row.service_code, layout.service),
+        reject_reasons=tuple(draw(st.lists(_CODE, max_size=3))) if layout.carries_reasons else (),
+    )
+    from_ercot, to_ercot = receipt.sender_duns == ERCOT_DUNS, receipt.receiver_duns == ERCOT_DUNS
+    # a code drawn for a blank column may name a more specific row: keep receipts the table names as drawn
+    named = name_for(row.set_id, receipt.purpose_code, receipt.action_code, receipt.service_code,
+                     from_ercot=from_ercot, to_ercot=to_ercot)  # fmt: skip
+    return replace(receipt, texas_set_name=named.name) if named else receipt
+
+
+@PROPERTY
+@given(
+    st.lists(receipts(), min_size=1, max_size=5),
+    _SEPARATORS,
+    st.sampled_from(["", "\n", "\r\n"]),
+    st.integers(min_value=1, max_value=999_999_999),
+)
+def test_any_receipt_survives_write_then_read(written, chars, after, control_number):
+    separators = Separators(*chars, after_segment="" if chars[2] == "\n" else after)
+    numbered = [replace(receipt, control_number=f"{n:04d}") for n, receipt in enumerate(written, start=1)]
+    text = write_interchange(numbered, prepared=PREPARED, control_number=control_number, separators=separators)
+    reading = read_interchange(text)
+    assert reading.problems == ()
+    assert reading.receipts == tuple(numbered)
+    assert reading.envelope.control_number == f"{control_number:09d}"
+
+
+@PROPERTY
+@given(st.binary(max_size=600))
+def test_random_bytes_never_crash_the_reader(raw):
+    reading = read_interchange(raw)
+    assert reading.problems or reading.receipts == () or reading.accepted_whole
+
+
+_GOOD = (CORPUS / "good_several_sets.x12").read_bytes()
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.integers(0, len(_GOOD) - 1), st.binary(max_size=3)), min_size=1, max_size=6))
+def test_mutations_of_a_good_interchange_never_crash_the_reader_and_refuse_what_they_break(edits):
+    mutated = bytearray(_GOOD)
+    for offset, replacement in edits:
+        mutated[offset : offset + 1] = replacement
+    reading = read_interchange(bytes(mutated))
+    accepted = {receipt.control_number for receipt in reading.receipts}
+    refused_sets = {part.control_number for part in reading.refused if part.level == "transaction set"}
+    assert not accepted & refused_sets
+    if reading.problems:
+        assert reading.refused, "a problem always comes with what it refused"
