@@ -21,6 +21,11 @@ def may_manage_companies(actor: Principal) -> bool:
     return actor.is_ercot_admin
 
 
+def may_manage_transaction_systems(actor: Principal) -> bool:
+    """ERCOT's admins register the systems that report transactions, rotate their keys and deactivate them."""
+    return actor.is_ercot_admin
+
+
 def may_register(actor: Principal, cr_duns: str) -> bool:
     """Only the CR's Authorized Representative or Backup registers for, or withdraws from, a flight."""
     is_cr = actor.company_kind == "CR"

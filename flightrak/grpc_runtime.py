@@ -11,7 +11,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
-from flightrak import errors, tokens
+from flightrak import errors, roles, tokens
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,21 @@ current_caller: contextvars.ContextVar[tokens.Principal | None] = contextvars.Co
 current_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_token", default=None)
 
 UNAUTHENTICATED_METHODS = frozenset(
-    {"/flightrak.identity.v1.IdentityService/SignIn", "/flightrak.identity.v1.IdentityService/SetPassword"}
+    {
+        "/flightrak.identity.v1.IdentityService/SignIn",
+        "/flightrak.identity.v1.IdentityService/SetPassword",
+        "/flightrak.identity.v1.IdentityService/SystemSignIn",
+    }
 )
+# The only RPCs a transaction-processing system's token is accepted by; every other one is a person's.
+SYSTEM_METHODS = frozenset(
+    {
+        "/flightrak.scripts.v1.ScriptsService/ReportTransaction",
+        "/flightrak.scripts.v1.ScriptsService/ReportTransactions",
+        "/flightrak.scripts.v1.ScriptsService/ReportInterchange",
+    }
+)
+SYSTEM_REFUSED = "a transaction-processing system may only report transactions"
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
@@ -60,10 +73,13 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
-        if handler is None or method.startswith(OPEN_SERVICES) or handler.unary_unary is None:
+        if handler is None or method.startswith(OPEN_SERVICES):
+            return handler
+        # Unary calls and client streams (a batch of reports) are checked alike: the token is in the metadata.
+        behaviour = handler.unary_unary or handler.stream_unary
+        if behaviour is None:
             return handler
         needs_caller = method not in UNAUTHENTICATED_METHODS
-        behaviour = handler.unary_unary
 
         async def checked(request, context: grpc.aio.ServicerContext):
             token = _token_from(context.invocation_metadata())
@@ -75,6 +91,8 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                     principal = tokens.verify(token, self._secret)
                 except tokens.InvalidToken as error:
                     await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"token refused: {error}")
+                if roles.is_transaction_system(principal) and method not in SYSTEM_METHODS:
+                    await context.abort(grpc.StatusCode.PERMISSION_DENIED, SYSTEM_REFUSED)
             reset, reset_token = current_caller.set(principal), current_token.set(token)
             try:
                 return await behaviour(request, context)
@@ -86,7 +104,9 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                 current_caller.reset(reset)
                 current_token.reset(reset_token)
 
-        return grpc.unary_unary_rpc_method_handler(
+        unary = handler.unary_unary is not None
+        make_handler = grpc.unary_unary_rpc_method_handler if unary else grpc.stream_unary_rpc_method_handler
+        return make_handler(
             checked,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,

@@ -191,3 +191,48 @@ def user_request_actions(state: str, kind: str, actor: Principal, company_duns: 
         actions.append({"name": requests.COMMIT, "label": "Commit", "requires_comment": False, "fields": []})
     actions.append({"name": requests.CANCEL, "label": "Cancel", "requires_comment": False, "fields": []})
     return actions
+
+
+_SYSTEM_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+SYSTEM_KEY_PREFIX = "ftsys_"
+DEMO_TRANSACTION_SYSTEM = "demo-transaction-gateway"
+DEMO_TRANSACTION_SYSTEM_NAME = "Demo transaction gateway"
+
+
+def clean_transaction_system(system_id: str, name: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Returns ({system_id, name} cleaned, problems by field) for a system ERCOT registers."""
+    problems: dict[str, str] = {}
+    system_id, name = system_id.strip(), name.strip()
+    if not system_id:
+        problems["system_id"] = "is required"
+    elif not _SYSTEM_ID.match(system_id):
+        problems["system_id"] = (
+            "must be 3-64 lower-case letters, digits and '-', starting and ending with a letter or digit, "
+            "such as ercot-texas-set-gateway"
+        )
+    if not name:
+        problems["name"] = "is required"
+    elif len(name) > _LIST_NAME_MAX:
+        problems["name"] = f"must be at most {_LIST_NAME_MAX} characters"
+    return {"system_id": system_id, "name": name}, problems
+
+
+def new_system_key() -> str:
+    """A transaction system's secret key: shown once, kept only as its argon2 hash."""
+    return SYSTEM_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def demo_system_key(demo_password: str) -> str:
+    """The demo system's key, derived from the demo password so every start (and the banner) knows it."""
+    return f"{SYSTEM_KEY_PREFIX}demo_{hashlib.sha256(demo_password.encode()).hexdigest()[:32]}"
+
+
+def system_principal(system_id: str, name: str, ercot_duns: str) -> Principal:
+    """Who a signed-in system is: ERCOT's system, with the transaction-system role only (no staff role)."""
+    return Principal(
+        user_id=f"{roles.SYSTEM_USER_PREFIX}{system_id}",
+        duns=ercot_duns,
+        roles=frozenset({roles.TRANSACTION_SYSTEM}),
+        name=name,
+        company_kind=roles.SYSTEM_COMPANY_KIND,
+    )

@@ -26,6 +26,7 @@ from workflows.user_admin.workflows import UserAdminRequestWorkflow
 KIND_TO_PROTO = {kind: pb.CompanyKind.Value(f"COMPANY_KIND_{kind}") for kind in domain.COMPANY_KINDS}
 PROTO_TO_KIND = {value: kind for kind, value in KIND_TO_PROTO.items()}
 INCORRECT_SIGN_IN = "the email address or password is incorrect"
+INCORRECT_SYSTEM_SIGN_IN = "the system ID or key is incorrect, or the system is deactivated"
 
 password_hasher = PasswordHasher()
 
@@ -58,6 +59,25 @@ def _user_proto(user: models.User, company_name: str, held: list[str]) -> pb.Use
         company_name=company_name,
         roles=held,
     )
+
+
+def _system_proto(system: models.TransactionSystem, registered_by: str) -> pb.TransactionSystem:
+    return pb.TransactionSystem(
+        system_id=system.system_id,
+        name=system.name,
+        active=system.active,
+        registered_by=registered_by,
+        registered_at=projections.timestamp(system.registered_at),
+        last_used_at=projections.timestamp(system.last_used_at) if system.last_used_at else None,
+        key_issued_at=projections.timestamp(system.key_issued_at),
+    )
+
+
+def _ercot_admin() -> tokens.Principal:
+    principal = caller()
+    if not authz.may_manage_transaction_systems(principal):
+        raise errors.PermissionDenied("only ERCOT's admins register and manage transaction systems")
+    return principal
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc.ItemServiceServicer):
@@ -95,7 +115,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
         return await self._token_for(user.id)
 
     async def RefreshToken(self, request, context) -> pb.SignInResponse:
-        return await self._token_for(int(caller().user_id))
+        principal = caller()
+        if roles.is_transaction_system(principal):
+            raise errors.Unauthenticated("a transaction system signs in again with its key")
+        return await self._token_for(int(principal.user_id))
 
     async def _token_for(self, user_id: int) -> pb.SignInResponse:
         async with self._sessions() as session:
@@ -114,6 +137,37 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             user=_user_proto(user, company.name, held),
         )
 
+    async def SystemSignIn(self, request: pb.SystemSignInRequest, context) -> pb.SystemSignInResponse:
+        """Needs no signed token: the system's key is the credential; refusals share one plain message."""
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            system = await session.get(models.TransactionSystem, request.system_id.strip(), with_for_update=True)
+            if system is None or not system.active:
+                raise errors.Unauthenticated(INCORRECT_SYSTEM_SIGN_IN)
+            decision = domain.sign_in_allowed(system.locked_until, now)
+            if not decision.allowed:
+                raise errors.Unauthenticated(decision.reason)
+            refusal = None
+            try:
+                password_hasher.verify(system.key_hash, request.key)
+                system.failed_sign_ins, system.locked_until, system.last_used_at = 0, None, now
+                principal = domain.system_principal(system.system_id, system.name, await store.ercot_duns(session))
+            except (VerifyMismatchError, InvalidHashError):
+                system.failed_sign_ins, system.locked_until = domain.after_failed_sign_in(
+                    system.failed_sign_ins,
+                    now,
+                    self._settings.sign_in_max_failures,
+                    timedelta(seconds=self._settings.sign_in_lockout_seconds),
+                )
+                locked = domain.sign_in_allowed(system.locked_until, now)
+                refusal = INCORRECT_SYSTEM_SIGN_IN if locked.allowed else locked.reason
+        if refusal is not None:  # raised after the block, so the failure count is committed
+            raise errors.Unauthenticated(refusal)
+        token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
+        return pb.SystemSignInResponse(
+            token=token, expires_at=projections.timestamp(datetime.fromtimestamp(expires, UTC))
+        )
+
     async def WhoAmI(self, request, context) -> pb.User:
         principal = caller()
         async with self._sessions() as session:
@@ -123,6 +177,71 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
         if not user.active:
             raise errors.Unauthenticated("this user is deactivated")
         return _user_proto(user, company.name, held)
+
+    # Transaction-processing systems
+
+    async def RegisterTransactionSystem(
+        self, request: pb.RegisterTransactionSystemRequest, context
+    ) -> pb.TransactionSystemKey:
+        principal = _ercot_admin()
+        fields, problems = domain.clean_transaction_system(request.system_id, request.name)
+        if problems:
+            raise errors.InvalidFields(problems)
+        key = domain.new_system_key()
+        exists = errors.Conflict(
+            f"a transaction system {fields['system_id']} is already registered", {"system_id": "is already registered"}
+        )
+        try:
+            async with self._sessions.begin() as session:
+                if await session.get(models.TransactionSystem, fields["system_id"]):
+                    raise exists
+                system = models.TransactionSystem(
+                    **fields, key_hash=password_hasher.hash(key), active=True, registered_by=int(principal.user_id)
+                )
+                session.add(system)
+                await session.flush()
+                await session.refresh(system)
+        except IntegrityError as error:  # registered by someone else at the same moment
+            raise exists from error
+        return pb.TransactionSystemKey(system=_system_proto(system, principal.name), key=key)
+
+    async def ListTransactionSystems(self, request, context) -> pb.ListTransactionSystemsResponse:
+        _ercot_admin()
+        async with self._sessions() as session:
+            found = await store.transaction_systems(session)
+        return pb.ListTransactionSystemsResponse(systems=[_system_proto(system, by) for system, by in found])
+
+    async def RotateTransactionSystemKey(
+        self, request: pb.RotateTransactionSystemKeyRequest, context
+    ) -> pb.TransactionSystemKey:
+        _ercot_admin()
+        key = domain.new_system_key()
+        async with self._sessions.begin() as session:
+            system = await store.transaction_system(session, request.system_id, for_update=True)
+            if not system.active:
+                raise errors.FailedPrecondition(
+                    f"transaction system {system.system_id} is deactivated", {"system_id": "is deactivated"}
+                )
+            system.key_hash, system.key_issued_at = password_hasher.hash(key), datetime.now(UTC)
+            system.failed_sign_ins, system.locked_until = 0, None
+        return pb.TransactionSystemKey(system=await self._system(request.system_id), key=key)
+
+    async def DeactivateTransactionSystem(
+        self, request: pb.DeactivateTransactionSystemRequest, context
+    ) -> pb.TransactionSystem:
+        principal = _ercot_admin()
+        async with self._sessions.begin() as session:
+            system = await store.transaction_system(session, request.system_id, for_update=True)
+            if system.active:
+                system.active, system.deactivated_at = False, datetime.now(UTC)
+                system.deactivated_by = int(principal.user_id)
+        return await self._system(request.system_id)
+
+    async def _system(self, system_id: str) -> pb.TransactionSystem:
+        async with self._sessions() as session:
+            system = await store.transaction_system(session, system_id)
+            registrar = await store.user(session, str(system.registered_by))
+        return _system_proto(system, f"{registrar.first_name} {registrar.last_name}")
 
     # Companies
 

@@ -2,13 +2,15 @@
 
 from datetime import datetime
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
-from services.identity import models
+from services.identity import domain, models
 from workflows.items import ItemTransition
 
 
@@ -180,3 +182,58 @@ def unique_violation_field(error: IntegrityError) -> str | None:
         if f"users_{field}_key" in text:
             return field
     return None
+
+
+async def ercot_duns(session: AsyncSession) -> str:
+    """ERCOT's DUNS, as its company row (kind ERCOT) records it."""
+    found = await session.scalar(
+        select(models.Company.duns)
+        .where(models.Company.kind == "ERCOT", models.Company.active)
+        .order_by(models.Company.created_at)
+    )
+    if found is None:
+        raise errors.FailedPrecondition("ERCOT's company is not recorded")
+    return found
+
+
+async def transaction_system(
+    session: AsyncSession, system_id: str, for_update: bool = False
+) -> models.TransactionSystem:
+    found = await session.get(models.TransactionSystem, system_id, with_for_update=for_update)
+    if found is None:
+        raise errors.NotFound(f"no transaction system {system_id}")
+    return found
+
+
+async def transaction_systems(session: AsyncSession) -> list[tuple[models.TransactionSystem, str]]:
+    """Every registered system with the name of the ERCOT admin who registered it; active ones first."""
+    registrar = models.User.first_name + " " + models.User.last_name
+    rows = await session.execute(
+        select(models.TransactionSystem, registrar)
+        .join(models.User, models.User.id == models.TransactionSystem.registered_by)
+        .order_by(models.TransactionSystem.active.desc(), models.TransactionSystem.system_id)
+    )
+    return [(system, name) for system, name in rows]
+
+
+async def ensure_demo_transaction_system(
+    session: AsyncSession, demo_password: str, registered_by: int, hasher: PasswordHasher
+) -> None:
+    """Registers the demo's system, or gives it back the key derived from the demo password (rotated or changed)."""
+    key = domain.demo_system_key(demo_password)
+    system = await session.get(models.TransactionSystem, domain.DEMO_TRANSACTION_SYSTEM)
+    if system is None:
+        session.add(
+            models.TransactionSystem(
+                system_id=domain.DEMO_TRANSACTION_SYSTEM,
+                name=domain.DEMO_TRANSACTION_SYSTEM_NAME,
+                key_hash=hasher.hash(key),
+                active=True,
+                registered_by=registered_by,
+            )
+        )
+        return
+    try:
+        hasher.verify(system.key_hash, key)
+    except (VerifyMismatchError, InvalidHashError):
+        system.key_hash, system.key_issued_at = hasher.hash(key), func.now()

@@ -260,3 +260,75 @@ class RemoveDistributionListRequest(_message.Message):
 class RemoveDistributionListResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class TransactionSystem(_message.Message):
+    __slots__ = ("system_id", "name", "active", "registered_by", "registered_at", "last_used_at", "key_issued_at")
+    SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    system_id: str
+    name: str
+    active: bool
+    registered_by: str
+    registered_at: _timestamp_pb2.Timestamp
+    last_used_at: _timestamp_pb2.Timestamp
+    key_issued_at: _timestamp_pb2.Timestamp
+    def __init__(self, system_id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., registered_by: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TransactionSystemKey(_message.Message):
+    __slots__ = ("system", "key")
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    system: TransactionSystem
+    key: str
+    def __init__(self, system: _Optional[_Union[TransactionSystem, _Mapping]] = ..., key: _Optional[str] = ...) -> None: ...
+
+class SystemSignInRequest(_message.Message):
+    __slots__ = ("system_id", "key")
+    SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    system_id: str
+    key: str
+    def __init__(self, system_id: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class SystemSignInResponse(_message.Message):
+    __slots__ = ("token", "expires_at")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RegisterTransactionSystemRequest(_message.Message):
+    __slots__ = ("system_id", "name")
+    SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    system_id: str
+    name: str
+    def __init__(self, system_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ListTransactionSystemsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListTransactionSystemsResponse(_message.Message):
+    __slots__ = ("systems",)
+    SYSTEMS_FIELD_NUMBER: _ClassVar[int]
+    systems: _containers.RepeatedCompositeFieldContainer[TransactionSystem]
+    def __init__(self, systems: _Optional[_Iterable[_Union[TransactionSystem, _Mapping]]] = ...) -> None: ...
+
+class RotateTransactionSystemKeyRequest(_message.Message):
+    __slots__ = ("system_id",)
+    SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    system_id: str
+    def __init__(self, system_id: _Optional[str] = ...) -> None: ...
+
+class DeactivateTransactionSystemRequest(_message.Message):
+    __slots__ = ("system_id",)
+    SYSTEM_ID_FIELD_NUMBER: _ClassVar[int]
+    system_id: str
+    def __init__(self, system_id: _Optional[str] = ...) -> None: ...

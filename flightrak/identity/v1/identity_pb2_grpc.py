@@ -28,7 +28,7 @@ if _version_not_supported:
 
 class IdentityServiceStub:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn, SetPassword and SystemSignIn needs a signed token in the `authorization` metadata.
     """
 
     def __init__(self, channel):
@@ -112,11 +112,36 @@ class IdentityServiceStub:
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.SerializeToString,
                 response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.FromString,
                 _registered_method=True)
+        self.SystemSignIn = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/SystemSignIn',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInResponse.FromString,
+                _registered_method=True)
+        self.RegisterTransactionSystem = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/RegisterTransactionSystem',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RegisterTransactionSystemRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.FromString,
+                _registered_method=True)
+        self.ListTransactionSystems = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/ListTransactionSystems',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsResponse.FromString,
+                _registered_method=True)
+        self.RotateTransactionSystemKey = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/RotateTransactionSystemKey',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RotateTransactionSystemKeyRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.FromString,
+                _registered_method=True)
+        self.DeactivateTransactionSystem = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/DeactivateTransactionSystem',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateTransactionSystemRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystem.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn, SetPassword and SystemSignIn needs a signed token in the `authorization` metadata.
     """
 
     def SignIn(self, request, context):
@@ -212,6 +237,41 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SystemSignIn(self, request, context):
+        """A transaction-processing system ERCOT registered signs in with its key (no signed token needed); its
+        token names the system, holds only the transaction_system role and is refused by every person's RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterTransactionSystem(self, request, context):
+        """ERCOT's admins only. The key is in the reply once; only its hash is stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTransactionSystems(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateTransactionSystemKey(self, request, context):
+        """A new key, shown once; the old one stops working at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeactivateTransactionSystem(self, request, context):
+        """The system can no longer sign in; its row is kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -290,6 +350,31 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.FromString,
                     response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.SerializeToString,
             ),
+            'SystemSignIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.SystemSignIn,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInResponse.SerializeToString,
+            ),
+            'RegisterTransactionSystem': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterTransactionSystem,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RegisterTransactionSystemRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.SerializeToString,
+            ),
+            'ListTransactionSystems': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTransactionSystems,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsResponse.SerializeToString,
+            ),
+            'RotateTransactionSystemKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateTransactionSystemKey,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.RotateTransactionSystemKeyRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.SerializeToString,
+            ),
+            'DeactivateTransactionSystem': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeactivateTransactionSystem,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateTransactionSystemRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystem.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'flightrak.identity.v1.IdentityService', rpc_method_handlers)
@@ -300,7 +385,7 @@ def add_IdentityServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class IdentityService:
     """Companies, users, roles, sign-in and the MP Admin's user-admin requests.
-    Every RPC but SignIn and SetPassword needs a signed token in the `authorization` metadata.
+    Every RPC but SignIn, SetPassword and SystemSignIn needs a signed token in the `authorization` metadata.
     """
 
     @staticmethod
@@ -698,6 +783,141 @@ class IdentityService:
             '/flightrak.identity.v1.IdentityService/ListUserRequests',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUserRequestsRequest.SerializeToString,
             flightrak_dot_items_dot_v1_dot_items__pb2.ListItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SystemSignIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/SystemSignIn',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SystemSignInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterTransactionSystem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/RegisterTransactionSystem',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.RegisterTransactionSystemRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTransactionSystems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/ListTransactionSystems',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.ListTransactionSystemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateTransactionSystemKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/RotateTransactionSystemKey',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.RotateTransactionSystemKeyRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystemKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeactivateTransactionSystem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/DeactivateTransactionSystem',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateTransactionSystemRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.TransactionSystem.FromString,
             options,
             channel_credentials,
             insecure,

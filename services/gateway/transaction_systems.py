@@ -1,0 +1,139 @@
+"""Transaction-processing systems: their sign-in, and ERCOT's admins registering and managing them."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from flightrak.identity.v1 import identity_pb2 as pb
+from services.gateway import views
+from services.gateway.api import as_json
+from services.gateway.auth import ApiCaller, MaybeCaller
+from services.gateway.backends import ApiError, call
+
+router = APIRouter(prefix="/api/v1", tags=["transaction systems"])
+pages = APIRouter(include_in_schema=False)
+# The page that shows a new key is not cached nor named to another site.
+SECRET_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+
+
+class SystemSessionBody(BaseModel):
+    system_id: str
+    key: str
+
+
+class TransactionSystemBody(BaseModel):
+    system_id: str = Field("", description="lower-case letters, digits and '-', such as ercot-texas-set-gateway")
+    name: str = ""
+
+
+def key_json(reply: pb.TransactionSystemKey) -> dict:
+    return {**as_json(reply.system), "key": reply.key}
+
+
+def register(app) -> None:
+    @router.post("/system-session", summary="A transaction-processing system signs in with its key: a bearer token")
+    async def create_system_session(body: SystemSessionBody) -> dict:
+        request = pb.SystemSignInRequest(system_id=body.system_id, key=body.key)
+        reply = await call(app.state.backends.identity.SystemSignIn, request)
+        return {"token": reply.token, "expires_at": reply.expires_at.ToJsonString()}
+
+    @router.post(
+        "/transaction-systems",
+        status_code=201,
+        summary="ERCOT's admin registers a system that reports transactions; its key is in this reply only",
+    )
+    async def register_transaction_system(body: TransactionSystemBody, caller: ApiCaller) -> dict:
+        request = pb.RegisterTransactionSystemRequest(system_id=body.system_id, name=body.name)
+        return key_json(await call(app.state.backends.identity.RegisterTransactionSystem, request, caller.token))
+
+    @router.get("/transaction-systems", summary="Every registered transaction system (ERCOT's admins; no keys)")
+    async def list_transaction_systems(caller: ApiCaller) -> dict:
+        reply = await call(
+            app.state.backends.identity.ListTransactionSystems, pb.ListTransactionSystemsRequest(), caller.token
+        )
+        return {"systems": [as_json(system) for system in reply.systems]}
+
+    @router.post(
+        "/transaction-systems/{system_id}/rotate-key",
+        summary="A new key, in this reply only; the old one stops working at once",
+    )
+    async def rotate_transaction_system_key(system_id: str, caller: ApiCaller) -> dict:
+        request = pb.RotateTransactionSystemKeyRequest(system_id=system_id)
+        return key_json(await call(app.state.backends.identity.RotateTransactionSystemKey, request, caller.token))
+
+    @router.post("/transaction-systems/{system_id}/deactivate", summary="The system can no longer sign in")
+    async def deactivate_transaction_system(system_id: str, caller: ApiCaller) -> dict:
+        request = pb.DeactivateTransactionSystemRequest(system_id=system_id)
+        return as_json(await call(app.state.backends.identity.DeactivateTransactionSystem, request, caller.token))
+
+    async def systems_page(request: Request, caller, status: int = 200, **context) -> Response:
+        views.signed_in(caller)
+        reply = await call(
+            app.state.backends.identity.ListTransactionSystems, pb.ListTransactionSystemsRequest(), caller.token
+        )
+        response = await views.render(
+            app,
+            request,
+            caller,
+            "transaction_systems.html",
+            status,
+            systems=[as_json(s) for s in reply.systems],
+            **context,
+        )
+        if "shown_key" in context:
+            response.headers.update(SECRET_PAGE_HEADERS)
+        return response
+
+    async def change(request: Request, caller, method, message) -> Response:
+        await views.read_form(app, request, caller)
+        try:
+            reply = await call(method, message, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 404, 409):
+                raise
+            return await systems_page(request, caller, error.status, error=error)
+        if isinstance(reply, pb.TransactionSystemKey):
+            return await systems_page(
+                request, caller, shown_key={"system_id": reply.system.system_id, "key": reply.key}
+            )
+        return await systems_page(request, caller)
+
+    @pages.get("/transaction-systems", response_class=HTMLResponse)
+    async def transaction_systems_page(request: Request, caller: MaybeCaller) -> Response:
+        return await systems_page(request, caller)
+
+    @pages.post("/transaction-systems", response_class=HTMLResponse)
+    async def register_from_page(request: Request, caller: MaybeCaller) -> Response:
+        form = await views.read_form(app, request, caller)
+        message = pb.RegisterTransactionSystemRequest(system_id=form.get("system_id", ""), name=form.get("name", ""))
+        try:
+            reply = await call(app.state.backends.identity.RegisterTransactionSystem, message, caller.token)
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            return await systems_page(request, caller, error.status, error=error, values=message)
+        shown = {"system_id": reply.system.system_id, "key": reply.key}
+        return await systems_page(request, caller, 201, shown_key=shown)
+
+    @pages.post("/transaction-systems/{system_id}/rotate-key", response_class=HTMLResponse)
+    async def rotate_from_page(request: Request, system_id: str, caller: MaybeCaller) -> Response:
+        identity = app.state.backends.identity
+        return await change(
+            request,
+            caller,
+            identity.RotateTransactionSystemKey,
+            pb.RotateTransactionSystemKeyRequest(system_id=system_id),
+        )
+
+    @pages.post("/transaction-systems/{system_id}/deactivate", response_class=HTMLResponse)
+    async def deactivate_from_page(request: Request, system_id: str, caller: MaybeCaller) -> Response:
+        identity = app.state.backends.identity
+        return await change(
+            request,
+            caller,
+            identity.DeactivateTransactionSystem,
+            pb.DeactivateTransactionSystemRequest(system_id=system_id),
+        )
+
+    app.include_router(router)
+    app.include_router(pages)
