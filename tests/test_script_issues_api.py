@@ -4,9 +4,11 @@ CON03 as the guide does, through the bank-transfer sub-flow with an escalation a
 
 import asyncio
 import time
+from datetime import datetime
 
-from tests.conftest import sign_in
-from tests.registration_helpers import LONESTAR, ONCOR, act, approved, closing_soon, create_flight, report
+from services.scripts import x12
+from tests.conftest import sign_in, system_sign_in
+from tests.registration_helpers import BLUEBONNET, LONESTAR, ONCOR, act, approved, closing_soon, create_flight, report
 from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE, YAML
 from tests.test_test_bed_api import filled, loading, template_rows, upload
@@ -154,14 +156,24 @@ ERCOT_DUNS = "183529049"
 ESI_ID = "10443720000003001"
 
 
-def receipt(n: int, kind: str, sender: str, receiver: str, valid: bool = True, reasons: tuple[str, ...] = ()):
+RUN = time.time_ns()  # references are unique per sender in the database every test of the session shares
+
+
+def receipt(
+    n: int,
+    kind: str,
+    sender: str,
+    receiver: str,
+    valid: bool = True,
+    reasons: tuple[str, ...] = (),
+    esi_id: str = ESI_ID,
+):
     return {
-        "transaction_id": f"tx-{time.time_ns()}-{n}",
         "type": kind,
         "sender_duns": sender,
         "receiver_duns": receiver,
-        "esi_id": ESI_ID,
-        "reference": f"BGN-{n}",
+        "esi_id": esi_id,
+        "reference": f"BGN-{RUN}-{n}",
         "valid": valid,
         "reasons": list(reasons),
     }
@@ -178,15 +190,24 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     )
     switch = int(next(r for r in ready if r["Script ID"] == "SW01")["Item ID"])
     await act(http, lonestar, switch, "begin_working")
+    # The switch runs on its premise from Oncor's approved test bed: its transactions name that ESI ID.
+    progress = await report(http, lonestar, "flight-progress-active-script-issues", flight=designation)
+    premise = next(r for r in progress["rows"] if r["Script ID"] == "SW01")["ESIID"]
+    assert premise.startswith("10") and len(premise) == 17
 
-    systems = await sign_in(http, "reviewer@ercot.example")  # an ERCOT account reports for ERCOT's systems
-    assert (
-        await http.post("/api/v1/transactions", json=receipt(0, "814_01", LONESTAR, ERCOT_DUNS), headers=lonestar)
-    ).status_code == 403
+    # Only a system ERCOT registered reports, with its own key: never a person, not even ERCOT's.
+    systems = await system_sign_in(http)
+    for person in (lonestar, await sign_in(http, "admin@ercot.example")):
+        refused = await http.post(
+            "/api/v1/transactions", json=receipt(0, "814_01", LONESTAR, ERCOT_DUNS), headers=person
+        )
+        assert refused.status_code == 403, refused.text
+    unregistered = await http.post("/api/v1/system-session", json={"system_id": "rogue-gateway", "key": "ftsys_x"})
+    assert unregistered.status_code == 401
     bad = await http.post("/api/v1/transactions", json=receipt(0, "81401", "123", ERCOT_DUNS), headers=systems)
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"type", "sender_duns"}
 
-    failed = receipt(1, "814_01", LONESTAR, ERCOT_DUNS, valid=False, reasons=("REF*TD missing",))
+    failed = receipt(1, "814_01", LONESTAR, ERCOT_DUNS, valid=False, reasons=("REF*TD missing",), esi_id=premise)
     given = await http.post("/api/v1/transactions", json=failed, headers=systems)
     assert (given.status_code, given.json()["matched_item_id"]) == (202, switch)
     shown = await item_when(http, lonestar, switch, lambda i: "last_failed_transaction" in i["fields"])
@@ -203,7 +224,7 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     # ERCOT's systems report as fast as they receive: each is given to the switch, even before its step comes
     # (the move-in waiting to begin also expects an 814_03, but the switch is working on that premise).
     for n, (kind, sender, receiver) in enumerate(steps, start=2):
-        sent = receipt(n, kind, sender, receiver)
+        sent = receipt(n, kind, sender, receiver, esi_id=premise)
         given = await http.post("/api/v1/transactions", json=sent, headers=systems)
         assert given.json()["matched_item_id"] == switch, (kind, given.text)
         again = await http.post("/api/v1/transactions", json=sent, headers=systems)
@@ -213,12 +234,65 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     passed = await item_when(http, lonestar, switch, lambda i: i["state"] == "Script Passed")
     assert passed["state"] == "Script Passed"
     assert [h["actor_name"] for h in passed["history"][-5:]] == ["FlighTrak"] * 5
-    # A move-out request goes to Lone Star's move-out script, which keeps it until it begins; a transaction no
-    # script expects is kept for the record only.
-    move_out = await http.post("/api/v1/transactions", json=receipt(9, "814_24", LONESTAR, ERCOT_DUNS), headers=systems)
+    # A move-out request on the move-out's premise goes to Lone Star's move-out script, which keeps it until it
+    # begins. What no script takes is kept, and listed with why.
     ready = await report(http, lonestar, "scripts-ready-to-begin", flight=designation)
-    assert move_out.json()["matched_item_id"] == int(
-        next(r for r in ready["rows"] if r["Script ID"] == "MVO01")["Item ID"]
+    move_out = int(next(r for r in ready["rows"] if r["Script ID"] == "MVO01")["Item ID"])
+    move_out_premise = next(r for r in progress["rows"] if r["Script ID"] == "MVO01")["ESIID"]
+    sent = receipt(9, "814_24", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise)
+    taken = await http.post("/api/v1/transactions", json=sent, headers=systems)
+    assert taken.json()["matched_item_id"] == move_out
+    unmatched = [
+        receipt(10, "824", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise),
+        receipt(11, "814_24", LONESTAR, ERCOT_DUNS, esi_id="10999999999999999"),
+        receipt(12, "814_01", BLUEBONNET, ERCOT_DUNS, esi_id=premise),
+    ]
+    batch = await http.post("/api/v1/transactions", json=unmatched, headers=systems)
+    assert batch.status_code == 202, batch.text
+    reasons = [outcome["unmatched_reason"] for outcome in batch.json()["transactions"]]
+    assert [outcome["matched_item_id"] for outcome in batch.json()["transactions"]] == [None, None, None]
+    assert reasons[0].startswith("no script expects this type now")
+    assert reasons[1].startswith("unknown ESI ID 10999999999999999")
+    assert reasons[2].startswith("wrong party")
+    listed = await report(http, ercot_admin, "unmatched-transactions")
+    mine = {row["Reference"]: row for row in listed["rows"] if row["Reference"].startswith(f"BGN-{RUN}-")}
+    assert {r["Why Unmatched"] for r in mine.values()} == set(reasons)
+    seen_by_lonestar = {row["Reference"] for row in (await report(http, lonestar, "unmatched-transactions"))["rows"]}
+    assert {unmatched[0]["reference"], unmatched[1]["reference"]} <= seen_by_lonestar
+    assert unmatched[2]["reference"] not in seen_by_lonestar  # Bluebonnet's is Bluebonnet's and ERCOT's
+    oncor = await sign_in(http, "user@oncor.example")
+    assert not {r["Reference"] for r in (await report(http, oncor, "unmatched-transactions"))["rows"]} & set(mine)
+    missing = await http.post("/api/v1/transactions", json=[unmatched[0] | {"reference": ""}], headers=systems)
+    assert missing.status_code == 400 and "0.reference" in missing.json()["error"]["fields"], missing.text
+
+    # The same market traffic as raw X12: an 814_16 for the move-in (its premise) and a set whose SE count is
+    # wrong in one interchange. The good set is taken; the bad one is refused alone, kept, and listed.
+    move_in = int(next(r for r in ready["rows"] if r["Script ID"] == "MVI01")["Item ID"])
+    move_in_premise = next(r for r in progress["rows"] if r["Script ID"] == "MVI01")["ESIID"]
+    sets = [
+        x12.new_receipt("814_16", LONESTAR, ERCOT_DUNS, esi_id=move_in_premise, reference=f"MVI{RUN}", date="20261123"),
+        x12.new_receipt(
+            "814_24", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise, reference=f"BAD{RUN}", date="20261123"
+        ),
+    ]
+    text = x12.write_interchange(sets, prepared=datetime(2026, 11, 23, 9, 30), control_number=RUN % 999_999_999)
+    last_se = text.rindex("SE*")
+    count = text[last_se + 3 : text.index("*", last_se + 3)]
+    broken = text[: last_se + 3] + str(int(count) + 1) + text[last_se + 3 + len(count) :]
+    edi = systems | {"content-type": "application/edi-x12"}
+    read = await http.post("/api/v1/transactions", content=broken.encode(), headers=edi)
+    assert read.status_code == 202, read.text
+    assert [(t["type"], t["matched_item_id"]) for t in read.json()["transactions"]] == [("814_16", move_in)]
+    [refused_set] = read.json()["refused"]
+    [problem] = read.json()["problems"]
+    assert refused_set.startswith("transaction set 0002") and (problem["segment_id"], problem["control_number"]) == (
+        "SE",
+        "0002",
     )
-    nobody = await http.post("/api/v1/transactions", json=receipt(10, "824", LONESTAR, ERCOT_DUNS), headers=systems)
-    assert (nobody.status_code, nobody.json()["matched_item_id"]) == (202, None)
+    again = await http.post("/api/v1/transactions", content=broken.encode(), headers=edi)
+    assert [t["duplicate"] for t in again.json()["transactions"]] == [True]
+    refused = await report(http, ercot_admin, "refused-transactions")
+    assert any(row["Control Number"] == "0002" and "SE" in row["Problems"] for row in refused["rows"])
+    assert (await http.get("/api/v1/reports/refused-transactions", headers=lonestar)).status_code == 403
+    garbage = await http.post("/api/v1/transactions", content=b"ISA*nonsense~", headers=edi)
+    assert garbage.status_code == 422 and garbage.json()["problems"][0]["position"] == 1

@@ -116,17 +116,22 @@ def reported(kind: str, sender: str, receiver: str, esi_id: str = "") -> Transac
     )
 
 
-ISSUE = ScriptIssue(
-    item_id=1004,
-    flight="0127",
-    script_id="SW01",
-    cr_duns=LONESTAR,
-    tdsp_duns=ONCOR,
-    sp_duns=EDIGATE,
-    pack_version=1,
-    parent_item_id=None,
-    step=0,
-)
+def switch_issue(esi_ids: tuple[str, ...] = ()) -> ScriptIssue:
+    return ScriptIssue(
+        item_id=1004,
+        flight="0127",
+        script_id="SW01",
+        cr_duns=LONESTAR,
+        tdsp_duns=ONCOR,
+        sp_duns=EDIGATE,
+        pack_version=1,
+        parent_item_id=None,
+        step=0,
+        esi_ids=list(esi_ids),
+    )
+
+
+ISSUE = switch_issue()
 
 
 def test_a_transaction_matches_the_parties_of_the_step():
@@ -154,7 +159,28 @@ def test_issues_already_on_the_premise_come_first_then_begun_ones():
 
 
 def test_a_report_names_every_bad_field():
-    class Report:
-        transaction_id, type, sender_duns, receiver_duns, esi_id, reference = "", "81401", "12345", ERCOT, "99", ""
+    bad = transactions.Reported(type="81401", sender_duns="12345", receiver_duns=ERCOT, reference="", esi_id="99")
+    assert set(transactions.problems_of(bad)) == {"type", "sender_duns", "esi_id", "reference"}
+    good = transactions.Reported(type="814_01", sender_duns=LONESTAR, receiver_duns=ERCOT, reference="SW-1")
+    assert transactions.problems_of(good) == {}
 
-    assert set(transactions.problems_of(Report())) == {"transaction_id", "type", "sender_duns", "esi_id"}
+
+def test_a_script_on_test_bed_premises_takes_only_their_transactions():
+    on_test_bed = switch_issue(("10443720000000001", "10443720000000002"))
+    expects = {"expects_sender": m.CR, "expects_receiver": m.ERCOT}
+    assert transactions.parties_match(
+        reported("814_01", LONESTAR, ERCOT, "10443720000000002"), on_test_bed, expects, ERCOT
+    )
+    assert not transactions.parties_match(
+        reported("814_01", LONESTAR, ERCOT, "10443720000000009"), on_test_bed, expects, ERCOT
+    )
+    assert transactions.parties_match(reported("814_01", LONESTAR, ERCOT), on_test_bed, expects, ERCOT)  # names none
+
+
+def test_why_a_transaction_matched_nothing():
+    on_test_bed = switch_issue(("10443720000000001",))
+    assert transactions.why_unmatched(reported("814_01", BLUEBONNET, ERCOT), []).startswith("wrong party")
+    stranger = reported("814_01", LONESTAR, ERCOT, "10443720000000009")
+    assert transactions.why_unmatched(stranger, [(on_test_bed, None)]).startswith("unknown ESI ID 10443720000000009")
+    early = reported("824", LONESTAR, ERCOT, "10443720000000001")
+    assert transactions.why_unmatched(early, [(on_test_bed, None)]).startswith("no script expects this type now")

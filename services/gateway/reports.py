@@ -35,6 +35,9 @@ REPORT_OWNERS = {
     "flight-progress-active-script-issues": "scripts",
     "flight-progress-completed-script-issues": "scripts",
     "flight-progress-summary": "scripts",
+    "unmatched-transactions": "scripts",
+    "refused-transactions": "scripts",
+    "market-notices": "registration",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -80,6 +83,7 @@ DASHBOARDS = {
         "Flight Progress",
         ["flight-progress-summary", "flight-progress-active-script-issues", "flight-progress-completed-script-issues"],
     ),
+    "transactions": ("Transactions", ["unmatched-transactions", "refused-transactions"]),
     "ercot-review": (
         "ERCOT Review",
         ["registrations-for-review", "flight-registration-records", "cr-test-specs", "tdsp-test-specs"],

@@ -5,7 +5,7 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
@@ -18,16 +18,46 @@ router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"])
 MAX_PACK_BYTES = 5 * 1024 * 1024
 
 
+MAX_INTERCHANGE_BYTES = 10 * 1024 * 1024
+X12_MEDIA_TYPES = ("application/edi-x12", "application/edi", "text/plain")
+
+
 class TransactionBody(BaseModel):
-    transaction_id: str = Field(description="the reporting system's own ID: a report sent twice counts once")
     type: str = Field(description="e.g. 814_01")
     sender_duns: str
     receiver_duns: str
+    reference: str = Field(description="the sender's own reference (BGN02): with the sender, the transaction's key")
     esi_id: str = ""
-    reference: str = ""
+    answers_reference: str = Field("", description="the reference of the transaction it responds to (BGN06)")
     valid: bool = Field(True, description="whether it passed ERCOT's validation")
     reasons: list[str] = Field(default_factory=list, description="why it failed validation")
+    transaction_id: str = Field("", description="optional: the reporting system's own ID, kept for the record")
     item_id: int = Field(0, description="optional: the script issue it belongs to")
+
+
+def outcome_json(outcome: pb.TransactionOutcome) -> dict:
+    return {
+        "type": outcome.type,
+        "sender_duns": outcome.sender_duns,
+        "reference": outcome.reference,
+        "matched_item_id": outcome.matched_item_id or None,
+        "duplicate": outcome.duplicate,
+        "unmatched_reason": outcome.unmatched_reason or None,
+    }
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, refused (413) before it is read when its declared size is over `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and (problem := too_big(int(declared), limit, what)):
+        raise ApiError(413, problem, {"body": problem})
+    body, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if problem := too_big(size, limit, what):
+            raise ApiError(413, problem, {"body": problem})
+        body.append(chunk)
+    return b"".join(body)
 
 
 async def read_pack(request: Request) -> str:
@@ -85,15 +115,77 @@ def register(app) -> None:
 
     @router.post(
         "/transactions",
-        summary="ERCOT's systems report a transaction received; the script issue waiting for it moves on",
+        summary="A transaction-processing system reports what ERCOT received: one JSON receipt, a JSON list of "
+        "them, or raw ANSI X12 004010 (Content-Type application/edi-x12); each waiting script issue moves on",
+        responses={
+            202: {"description": "taken: each transaction matched to a script issue, or why not"},
+            200: {"description": "every transaction was a duplicate of one reported before: nothing done again"},
+            422: {"description": "X12 refused whole: every problem with its segment position"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "content": {
+                    "application/json": {"schema": TransactionBody.model_json_schema()},
+                    "application/edi-x12": {"schema": {"type": "string"}},
+                }
+            }
+        },
     )
-    async def report_transaction(body: TransactionBody, caller: ApiCaller) -> Response:
-        outcome = await call(
-            app.state.backends.scripts.ReportTransaction, pb.TransactionReport(**body.model_dump()), caller.token
-        )
-        status = 200 if outcome.duplicate else 202
-        return JSONResponse(
-            {"matched_item_id": outcome.matched_item_id or None, "duplicate": outcome.duplicate}, status_code=status
-        )
+    async def report_transactions(request: Request, caller: ApiCaller) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await read_body(request, MAX_INTERCHANGE_BYTES, "an interchange")
+        scripts = app.state.backends.scripts
+        if media_type in X12_MEDIA_TYPES:
+            read = await call(scripts.ReportInterchange, pb.Interchange(content=body), caller.token, timeout=120)
+            return interchange_response(read)
+        reports = parsed_reports(body)
+        if isinstance(reports, pb.TransactionReport):
+            outcome = await call(scripts.ReportTransaction, reports, caller.token)
+            return JSONResponse(outcome_json(outcome), status_code=200 if outcome.duplicate else 202)
+        batch = await call(scripts.ReportTransactions, iter(reports), caller.token, timeout=120)
+        outcomes = [outcome_json(outcome) for outcome in batch.transactions]
+        status = 200 if outcomes and all(outcome["duplicate"] for outcome in outcomes) else 202
+        return JSONResponse({"transactions": outcomes}, status_code=status)
 
     app.include_router(router)
+
+
+def parsed_reports(body: bytes) -> pb.TransactionReport | list[pb.TransactionReport]:
+    """One JSON receipt, or a list of them; every bad field named, with its receipt's place in the list."""
+    try:
+        parsed = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, f"the body is neither JSON nor X12 (send X12 as application/edi-x12): {error}") from None
+    many = isinstance(parsed, list)
+    receipts = parsed if many else [parsed]
+    reports, problems = [], {}
+    for n, receipt in enumerate(receipts):
+        try:
+            reports.append(pb.TransactionReport(**TransactionBody.model_validate(receipt).model_dump()))
+        except ValidationError as error:
+            for problem in error.errors():
+                where = ".".join(str(part) for part in problem["loc"]) or "body"
+                problems[f"{n}.{where}" if many else where] = problem["msg"]
+    if problems:
+        raise ApiError(400, "the request is not valid", problems)
+    if many and not reports:
+        raise ApiError(400, "the list holds no transaction", {"body": "an empty list"})
+    return reports if many else reports[0]
+
+
+def interchange_response(read: pb.InterchangeOutcome) -> JSONResponse:
+    body = {
+        "accepted_whole": read.accepted_whole,
+        "interchange_control_number": read.interchange_control_number,
+        "transactions": [outcome_json(outcome) for outcome in read.transactions],
+        "refused": list(read.refused),
+        "problems": [
+            {"position": p.position, "segment_id": p.segment_id, "control_number": p.control_number, "reason": p.reason}
+            for p in read.problems
+        ],
+    }
+    if not read.transactions and read.problems:
+        body["error"] = {"code": "unprocessable", "message": "the interchange was refused whole; nothing was taken"}
+        return JSONResponse(body, status_code=422)
+    all_duplicates = read.transactions and all(outcome.duplicate for outcome in read.transactions)
+    return JSONResponse(body, status_code=200 if all_duplicates and not read.problems else 202)

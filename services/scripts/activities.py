@@ -63,6 +63,7 @@ class ScriptsActivities:
                         "pack_version": latest.version,
                         "parent_item_id": None,
                         "step": 0,
+                        "esi_ids": p.premises.get(script.script_id, []),
                     }
                     for item_id, (p, script) in zip(item_ids, new, strict=True)
                 ],

@@ -3,7 +3,20 @@ version kept, never changed), and the script issues and P2P sub-flows with their
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, Sequence, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -76,21 +89,48 @@ class ScriptIssue(Base):
     pack_version: Mapped[int] = mapped_column(Integer)
     parent_item_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a P2P sub-flow's script issue
     step: Mapped[int] = mapped_column(Integer, default=0)  # a P2P sub-flow's step of its parent
+    # The premises of the TDSP's approved test bed this script runs on: its transactions name one of them.
+    esi_ids: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
 
 
 class Transaction(Base):
-    """A transaction ERCOT's systems reported, kept whether or not a script issue was waiting for it."""
+    """A transaction ERCOT's systems reported, kept once (on its sender and the sender's own reference, as a
+    retried delivery repeats both) whether or not a script issue was waiting for it."""
 
     __tablename__ = "transactions"
+    __table_args__ = (
+        Index("ix_scripts_transactions_unmatched", "received_at", postgresql_where=text("matched_item_id IS NULL")),
+    )
 
-    transaction_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the reporter's own ID
+    sender_duns: Mapped[str] = mapped_column(String(13), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)  # BGN02 and its like
+    transaction_id: Mapped[str | None] = mapped_column(String(100))  # the reporting system's own ID, if it gave one
     type: Mapped[str] = mapped_column(String(10))
-    sender_duns: Mapped[str] = mapped_column(String(13))
     receiver_duns: Mapped[str] = mapped_column(String(13))
     esi_id: Mapped[str] = mapped_column(String(22))
-    reference: Mapped[str] = mapped_column(String(100))
+    answers_reference: Mapped[str] = mapped_column(String(100), server_default="")  # the one it responds to
     valid: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[list] = mapped_column(JSONB)
+    source: Mapped[str] = mapped_column(String(8), server_default="json")  # json or x12
     matched_item_id: Mapped[int | None] = mapped_column(BigInteger)
+    unmatched_reason: Mapped[str] = mapped_column(Text, server_default="")
+    attached_by: Mapped[str] = mapped_column(String(200), server_default="")  # ERCOT, matching it by hand
+    reported_by: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RefusedTransaction(Base):
+    """What an X12 interchange held that was refused (the whole interchange, a functional group or one
+    transaction set), kept with why, for ERCOT to investigate: nothing sent is dropped unseen."""
+
+    __tablename__ = "refused_transactions"
+
+    refused_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    level: Mapped[str] = mapped_column(String(20))  # interchange, functional group, transaction set
+    control_number: Mapped[str] = mapped_column(String(20))
+    first_position: Mapped[int] = mapped_column(Integer)
+    last_position: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[list] = mapped_column(JSONB)  # [{position, segment_id, control_number, reason}]
+    text: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

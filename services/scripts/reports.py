@@ -33,6 +33,23 @@ REPORTS = {
         "Completed Script Issues",
         ["Item ID", "CR Involved", "Script ID", "Testing Partner for CR"],
     ),
+    "unmatched-transactions": (
+        "Unmatched Transactions",
+        [
+            "Received",
+            "Transaction Type",
+            "Sender DUNS",
+            "Receiver DUNS",
+            "ESI ID",
+            "Reference",
+            "Validation",
+            "Why Unmatched",
+        ],
+    ),
+    "refused-transactions": (
+        "Refused X12",
+        ["Received", "Refused", "Control Number", "Segments", "Problems", "Reported By"],
+    ),
     "flight-progress-summary": (
         "Flight Progress by Participant",
         ["Participant", "Role", "Script Passed", "Active", "Not Started", "Failed or Not Completed"],
@@ -76,7 +93,8 @@ def report_rows(name: str, caller: tokens.Principal, found: Iterable[Row]) -> li
         elif name == "completed-script-issues":
             rows.append([row.item_id, row.script_id, tdsp])
         elif name == "flight-progress-active-script-issues":
-            rows.append([row.item_id, cr, tdsp, row.script_id, row.esi_id or "", row.state])
+            esi_ids = row.esi_id or ", ".join(row.esi_ids)  # the one its transactions name, else its test bed's
+            rows.append([row.item_id, cr, tdsp, row.script_id, esi_ids, row.state])
         elif name == "flight-progress-completed-script-issues":
             rows.append([row.item_id, cr, row.script_id, tdsp])
     return rows
@@ -91,3 +109,33 @@ def summary_rows(counted: Iterable[tuple[str, str, int, int]]) -> list[list]:
             counts.setdefault(participant, [0, 0, 0, 0])[standing] += issues
     ordered = sorted(counts.items(), key=lambda entry: (entry[0][1], entry[0][0].casefold()))
     return [[participant, role, *numbers] for (participant, role), numbers in ordered]
+
+
+def unmatched_rows(found: Iterable) -> list[list]:
+    return [
+        [
+            kept.received_at.isoformat(timespec="seconds"),
+            kept.type,
+            kept.sender_duns,
+            kept.receiver_duns,
+            kept.esi_id,
+            kept.reference,
+            "passed" if kept.valid else f"failed: {'; '.join(kept.reasons)}",
+            kept.unmatched_reason,
+        ]
+        for kept in found
+    ]
+
+
+def refused_rows(found: Iterable) -> list[list]:
+    return [
+        [
+            refused.received_at.isoformat(timespec="seconds"),
+            refused.level,
+            refused.control_number,
+            f"{refused.first_position}-{refused.last_position}",
+            "; ".join(f"segment {p['position']} ({p['segment_id']}): {p['reason']}" for p in refused.problems),
+            refused.reported_by,
+        ]
+        for refused in found
+    ]

@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
-from flightrak import authz, errors, projections, tokens
+from flightrak import authz, errors, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import run_update
-from services.scripts import models, packs, reports, store, transactions
+from services.scripts import models, packs, reports, store, transactions, x12
 from workflows.items import actor_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
@@ -87,6 +87,37 @@ def page_start(token: str) -> int:
         ) from error
 
 
+def reporter() -> tokens.Principal:
+    """The caller, when it is a transaction-processing system ERCOT registered (never a person)."""
+    principal = caller()
+    if not roles.is_transaction_system(principal):
+        raise errors.PermissionDenied(
+            "only a transaction-processing system ERCOT registered reports transactions, signed in with its own "
+            "key (POST /api/v1/system-session), not a person's account"
+        )
+    return principal
+
+
+def receipt_of(kept: models.Transaction) -> m.TransactionReceipt:
+    """What the script issue is signalled; its ID is the transaction's key, which the workflow remembers so a
+    receipt signalled twice moves nothing twice."""
+    return m.TransactionReceipt(
+        f"{kept.sender_duns}:{kept.reference}",
+        kept.type,
+        kept.sender_duns,
+        kept.receiver_duns,
+        kept.esi_id,
+        kept.reference,
+        kept.valid,
+        list(kept.reasons),
+    )
+
+
+def refused_words(part: x12.RefusedPart) -> str:
+    number = f" {part.control_number}" if part.control_number else ""
+    return f"{part.level}{number} (segments {part.first_position}-{part.last_position})"
+
+
 class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer):
     def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None):
         self._sessions = sessions
@@ -136,58 +167,104 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
 
     async def ReportTransaction(self, request: pb.TransactionReport, context) -> pb.TransactionOutcome:
         """Kept for the record, then given to the script issue that has waited longest for a transaction of
-        this type between these parties (or to the one named by `item_id`)."""
-        principal = caller()
-        if not principal.is_ercot:
-            raise errors.PermissionDenied("only ERCOT's systems (an ERCOT account) report transactions")
-        problems = transactions.problems_of(request)
+        this type between these parties on its premise (or to the one named by `item_id`)."""
+        principal = reporter()
+        reported = transactions.Reported.of(request)
+        problems = transactions.problems_of(reported)
         if problems:
             raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
+        return await self._take(reported, principal, "json")
+
+    async def ReportTransactions(self, request_iterator, context) -> pb.TransactionBatchOutcome:
+        """Every report of the stream checked before any is taken: a bad one refuses the batch, naming each
+        problem by its place in the stream (0 first), and nothing of it is kept."""
+        principal = reporter()
+        batch = [transactions.Reported.of(request) async for request in request_iterator]
+        problems = {
+            f"{n}.{name}": problem
+            for n, reported in enumerate(batch)
+            for name, problem in transactions.problems_of(reported).items()
+        }
+        if problems:
+            raise errors.InvalidFields(problems, f"{len(problems)} problem(s) in the batch; nothing was taken")
+        return pb.TransactionBatchOutcome(transactions=[await self._take(r, principal, "json") for r in batch])
+
+    async def ReportInterchange(self, request: pb.Interchange, context) -> pb.InterchangeOutcome:
+        principal = reporter()
+        reading = await asyncio.to_thread(x12.read_interchange, request.content, ercot_duns=principal.duns)
+        if reading.refused:
+            async with self._sessions.begin() as session:
+                await store.record_refused(session, reading, principal.name)
+        taken = []
+        for receipt in reading.receipts:
+            reported = transactions.Reported.of_x12(receipt)
+            problems = transactions.problems_of(reported)
+            if problems:  # the reader checks these; a receipt it let through still meets the JSON rules
+                raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
+            taken.append(await self._take(reported, principal, "x12"))
+        return pb.InterchangeOutcome(
+            accepted_whole=reading.accepted_whole,
+            interchange_control_number=reading.envelope.control_number if reading.envelope else "",
+            transactions=taken,
+            problems=[
+                pb.X12Problem(
+                    position=p.position, segment_id=p.segment_id, control_number=p.control_number, reason=p.reason
+                )
+                for p in reading.problems
+            ],
+            refused=[refused_words(part) for part in reading.refused],
+        )
+
+    async def _take(self, reported: transactions.Reported, principal: tokens.Principal, source: str):
+        """Keeps one transaction (once per sender and reference) and signals the script issue it belongs to,
+        in one database transaction: if the signal fails nothing is kept, and a retry does it all again."""
+        key = {"sender_duns": reported.sender_duns, "reference": reported.reference, "type": reported.type}
         async with self._sessions.begin() as session:
             kept = await store.record_transaction(
                 session,
-                transaction_id=request.transaction_id.strip(),
-                type=request.type.strip(),
-                sender_duns=request.sender_duns.strip(),
-                receiver_duns=request.receiver_duns.strip(),
-                esi_id=request.esi_id.strip(),
-                reference=request.reference.strip(),
-                valid=request.valid,
-                reasons=list(request.reasons),
+                transaction_id=reported.transaction_id or None,
+                type=reported.type,
+                sender_duns=reported.sender_duns,
+                receiver_duns=reported.receiver_duns,
+                esi_id=reported.esi_id,
+                reference=reported.reference,
+                answers_reference=reported.answers_reference,
+                valid=reported.valid,
+                reasons=list(reported.reasons),
+                source=source,
                 reported_by=principal.name,
             )
             if kept is None:
-                earlier = await store.transaction(session, request.transaction_id.strip())
-                return pb.TransactionOutcome(matched_item_id=earlier.matched_item_id or 0, duplicate=True)
-            candidates = transactions.likeliest_first(
-                kept, await store.waiting_for(session, kept.type, request.item_id)
-            )
-            chosen = next(
-                (
-                    (issue, item)
-                    for issue, item in candidates
-                    if transactions.parties_match(kept, issue, item.fields, ercot_duns=principal.duns)
-                ),
-                None,
-            )
+                earlier = await store.transaction(session, reported.sender_duns, reported.reference)
+                return pb.TransactionOutcome(
+                    matched_item_id=earlier.matched_item_id or 0,
+                    duplicate=True,
+                    unmatched_reason=earlier.unmatched_reason,
+                    **key,
+                )
+            chosen = await self._waiting_for(session, kept, reported.item_id, principal.duns)
             if chosen is None:
-                chosen = await self._expecting_later(session, kept, request.item_id, principal.duns)
-            if chosen is None:
-                return pb.TransactionOutcome()
+                between = await store.open_issues_between(session, {kept.sender_duns, kept.receiver_duns})
+                kept.unmatched_reason = transactions.why_unmatched(kept, between)
+                return pb.TransactionOutcome(unmatched_reason=kept.unmatched_reason, **key)
             issue, item = chosen
             kept.matched_item_id = issue.item_id
-            receipt = m.TransactionReceipt(
-                kept.transaction_id,
-                kept.type,
-                kept.sender_duns,
-                kept.receiver_duns,
-                kept.esi_id,
-                kept.reference,
-                kept.valid,
-                list(kept.reasons),
-            )
-            await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt)
-        return pb.TransactionOutcome(matched_item_id=issue.item_id)
+            await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt_of(kept))
+        return pb.TransactionOutcome(matched_item_id=issue.item_id, **key)
+
+    async def _waiting_for(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
+        """The script issue whose current step waits for this transaction, else one with a later step that
+        expects it."""
+        candidates = transactions.likeliest_first(kept, await store.waiting_for(session, kept.type, item_id))
+        chosen = next(
+            (
+                (issue, item)
+                for issue, item in candidates
+                if transactions.parties_match(kept, issue, item.fields, ercot_duns=ercot_duns)
+            ),
+            None,
+        )
+        return chosen or await self._expecting_later(session, kept, item_id, ercot_duns)
 
     async def _expecting_later(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
         """An open issue between the transaction's parties with a step from its current one on that expects it."""
@@ -239,6 +316,16 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         found = (principal.duns, principal.is_ercot, request.flight, request.item_id)
         if request.report == "flight-progress-summary":
             return await self._progress(principal, request.flight, request.item_id)
+        if request.report == "unmatched-transactions":
+            async with self._sessions() as session:
+                found = await store.unmatched_transactions(session, principal.duns, principal.is_ercot)
+            return projections.report(request.report, title, columns, reports.unmatched_rows(found))
+        if request.report == "refused-transactions":
+            if not principal.is_ercot:
+                raise errors.PermissionDenied("refused X12 is ERCOT's to investigate")
+            async with self._sessions() as session:
+                found = await store.refused_transactions(session)
+            return projections.report(request.report, title, columns, reports.refused_rows(found))
         size = page_size(request.page_size)
         statement = store.report_statement(request.report, *found, after=page_start(request.page_token))
         async with self._sessions() as session:

@@ -140,6 +140,7 @@ def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", i
         item.fields["cr_name"].astext.label("cr_name"),
         item.fields["tdsp_name"].astext.label("tdsp_name"),
         item.fields["esi_id"].astext.label("esi_id"),
+        issue.esi_ids,
     )
     statement = _visible_issues(columns.join(item, item.item_id == issue.item_id), duns, is_ercot, flight, item_id)
     mine_as_cr = or_(issue.cr_duns == duns, issue.sp_duns == duns)
@@ -204,13 +205,55 @@ async def rows(session: AsyncSession, statement) -> list:
 
 
 async def record_transaction(session: AsyncSession, **values) -> models.Transaction | None:
-    """Keeps a reported transaction; None when its ID was reported before."""
+    """Keeps a reported transaction; None when its sender reported its reference before."""
     statement = pg_insert(models.Transaction).values(**values).on_conflict_do_nothing().returning(models.Transaction)
     return await session.scalar(statement)
 
 
-async def transaction(session: AsyncSession, transaction_id: str) -> models.Transaction:
-    return await session.get(models.Transaction, transaction_id)
+async def transaction(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
+    return await session.get(models.Transaction, (sender_duns, reference))
+
+
+async def record_refused(session: AsyncSession, reading, reported_by: str) -> None:
+    """Every refused part of an X12 interchange, with the problems found in it."""
+    rows = []
+    for part in reading.refused:
+        inside = [
+            {"position": p.position, "segment_id": p.segment_id, "control_number": p.control_number, "reason": p.reason}
+            for p in reading.problems
+            if part.first_position <= p.position <= part.last_position or part.level == "interchange"
+        ]
+        rows.append(
+            {
+                "level": part.level,
+                "control_number": part.control_number,
+                "first_position": part.first_position,
+                "last_position": part.last_position,
+                "problems": inside,
+                "text": part.text,
+                "reported_by": reported_by,
+            }
+        )
+    await session.execute(insert(models.RefusedTransaction), rows)
+
+
+TRANSACTION_REPORT_ROWS = 1000
+
+
+async def unmatched_transactions(session: AsyncSession, duns: str, is_ercot: bool) -> list[models.Transaction]:
+    """The newest transactions no script issue took: ERCOT sees all, a participant those it sent or was sent."""
+    kept = models.Transaction
+    statement = select(kept).where(kept.matched_item_id.is_(None))
+    if not is_ercot:
+        statement = statement.where(or_(kept.sender_duns == duns, kept.receiver_duns == duns))
+    statement = statement.order_by(kept.received_at.desc()).limit(TRANSACTION_REPORT_ROWS)
+    return list(await session.scalars(statement))
+
+
+async def refused_transactions(session: AsyncSession) -> list[models.RefusedTransaction]:
+    refused = models.RefusedTransaction
+    statement = select(refused).order_by(refused.received_at.desc()).limit(TRANSACTION_REPORT_ROWS)
+    return list(await session.scalars(statement))
 
 
 async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int = 0) -> list:

@@ -2,8 +2,9 @@
 No I/O."""
 
 import re
+from dataclasses import dataclass
 
-from services.scripts import models, packs
+from services.scripts import models, packs, x12
 from workflows.scripts import models as m
 
 LABELS = {
@@ -13,33 +14,107 @@ LABELS = {
     "receiver_duns": "Receiver DUNS",
     "esi_id": "ESI ID",
     "reference": "Reference",
+    "answers_reference": "Answers Reference",
 }
 _TYPE = re.compile(r"[0-9]{3}(?:_[0-9]{2})?")
 _DUNS = re.compile(r"[0-9]{9}(?:[0-9]{4})?")
 _ESI_ID = re.compile(r"10[0-9]{15}(?:[0-9]{5})?")
 
 
-def problems_of(report) -> dict[str, str]:
+@dataclass(frozen=True)
+class Reported:
+    """One transaction as a system reported it, whether as JSON or inside an X12 interchange, trimmed."""
+
+    type: str
+    sender_duns: str
+    receiver_duns: str
+    reference: str
+    esi_id: str = ""
+    answers_reference: str = ""
+    valid: bool = True
+    reasons: tuple[str, ...] = ()
+    transaction_id: str = ""
+    item_id: int = 0
+
+    @classmethod
+    def of(cls, report) -> "Reported":
+        """From a TransactionReport."""
+        return cls(
+            type=report.type.strip(),
+            sender_duns=report.sender_duns.strip(),
+            receiver_duns=report.receiver_duns.strip(),
+            reference=report.reference.strip(),
+            esi_id=report.esi_id.strip(),
+            answers_reference=report.answers_reference.strip(),
+            valid=report.valid,
+            reasons=tuple(reason.strip() for reason in report.reasons if reason.strip()),
+            transaction_id=report.transaction_id.strip(),
+            item_id=report.item_id,
+        )
+
+    @classmethod
+    def of_x12(cls, receipt: x12.TexasSetReceipt) -> "Reported":
+        """An accepted X12 transaction set: it passed ERCOT's validation unless it carries reject reasons."""
+        return cls(
+            type=receipt.texas_set_name,
+            sender_duns=receipt.sender_duns,
+            receiver_duns=receipt.receiver_duns,
+            reference=receipt.reference,
+            esi_id=receipt.esi_id,
+            answers_reference=receipt.answers_reference,
+            valid=not receipt.reject_reasons,
+            reasons=tuple(f"reject reason {code}" for code in receipt.reject_reasons),
+        )
+
+
+def problems_of(report: Reported) -> dict[str, str]:
     problems = {}
-    if not report.transaction_id.strip():
-        problems["transaction_id"] = "is required: the reporting system's own ID, so a report sent twice counts once"
-    elif len(report.transaction_id.strip()) > 100:
+    if len(report.transaction_id) > 100:
         problems["transaction_id"] = "is at most 100 characters"
-    if not _TYPE.fullmatch(report.type.strip()):
+    if not _TYPE.fullmatch(report.type):
         problems["type"] = f"'{report.type[:20]}' must be a transaction type such as 814_01, 867_03 or 997"
     for name in ("sender_duns", "receiver_duns"):
-        if not _DUNS.fullmatch(getattr(report, name).strip()):
+        if not _DUNS.fullmatch(getattr(report, name)):
             problems[name] = "must be 9 digits (DUNS) or 13 (DUNS+4)"
-    if report.esi_id.strip() and not _ESI_ID.fullmatch(report.esi_id.strip()):
+    if report.esi_id and not _ESI_ID.fullmatch(report.esi_id):
         problems["esi_id"] = "must be 17 or 22 digits starting with 10"
-    if len(report.reference) > 100:
-        problems["reference"] = "is at most 100 characters"
+    if not report.reference:
+        problems["reference"] = (
+            "is required: the sender's own reference (BGN02), which with the sender makes a transaction sent "
+            "twice count once"
+        )
+    for name in ("reference", "answers_reference"):
+        if len(getattr(report, name)) > 100:
+            problems[name] = "is at most 100 characters"
     return problems
 
 
+def on_premise(kept: models.Transaction, issue: models.ScriptIssue) -> bool:
+    """A script run on test-bed premises takes only transactions naming one of them (or naming none)."""
+    return not issue.esi_ids or not kept.esi_id or kept.esi_id in issue.esi_ids
+
+
+def why_unmatched(kept: models.Transaction, between: list) -> str:
+    """Why no script issue took the transaction, in words ERCOT and the participants act on; `between` are the
+    open script issues of its sender's or receiver's."""
+    if not between:
+        return (
+            f"wrong party: no open script issue has {kept.sender_duns} and {kept.receiver_duns} as its CR or TDSP "
+            "(or the CR's service provider)"
+        )
+    if kept.esi_id and not any(kept.esi_id in issue.esi_ids for issue, _ in between if issue.esi_ids):
+        return f"unknown ESI ID {kept.esi_id}: it is in no approved test bed of the scripts between these parties"
+    return (
+        f"no script expects this type now: no open script between these parties waits for a {kept.type} "
+        f"from {kept.sender_duns} to {kept.receiver_duns}, now or at a later step"
+    )
+
+
 def parties_match(kept: models.Transaction, issue: models.ScriptIssue, fields: dict, ercot_duns: str) -> bool:
-    """Whether the transaction went between the parties the issue's current step names."""
-    return _between(kept, issue, fields.get("expects_sender", ""), fields.get("expects_receiver", ""), ercot_duns)
+    """Whether the transaction went between the parties the issue's current step names, on its premise."""
+    return on_premise(kept, issue) and _between(
+        kept, issue, fields.get("expects_sender", ""), fields.get("expects_receiver", ""), ercot_duns
+    )
 
 
 def expected_from_now_on(
@@ -48,7 +123,7 @@ def expected_from_now_on(
     """Whether a step of the script from `step` (1-based; the issue's current one) on expects this transaction:
     systems are quick, and ERCOT's 814_03 may be reported before the issue has recorded the 814_01 before it.
     The issue keeps it until that step comes."""
-    return any(
+    return on_premise(kept, issue) and any(
         isinstance(ends_by, packs.Transaction)
         and ends_by.type == kept.type
         and _between(kept, issue, ends_by.sender, ends_by.receiver, ercot_duns)

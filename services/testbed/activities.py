@@ -66,14 +66,21 @@ class TestbedActivities:
 
     @activity.defn(name=flights.FLIGHT_PAIRINGS)
     async def flight_pairings(self, flight: str) -> list[scripts.PairingToTest]:
-        """Every approved pairing of the flight, for opening its script issues."""
+        """Every approved pairing of the flight, for opening its script issues, with its approved test bed's
+        premises per script (the ESI IDs its transactions must name)."""
         async with self._sessions() as session:
             found = await store.flight_pairings(session, flight)
+            premises = await store.approved_premises(session, flight)
         return [
             scripts.PairingToTest(
                 scripts.Pairing(p.flight, p.cr_duns, p.cr_name, p.tdsp_duns, p.tdsp_name, p.sp_duns),
                 p.pairing_kinds.split(","),
                 catalog.tdsp_type(p.tdsp_duns),
+                {
+                    script_id: esi_ids
+                    for (cr, tdsp, script_id), esi_ids in premises.items()
+                    if (cr, tdsp) == (p.cr_duns, p.tdsp_duns)
+                },
             )
             for p in found
         ]

@@ -353,6 +353,23 @@ async def drop_test_bed(session: AsyncSession, test_bed_id: int) -> None:
     await session.execute(delete(models.TestBed).where(models.TestBed.test_bed_id == test_bed_id))
 
 
+async def approved_premises(session: AsyncSession, flight: str) -> dict[tuple[str, str, str], list[str]]:
+    """(CR DUNS, TDSP DUNS, Script ID) -> the ESI IDs of that TDSP's approved test bed for the CR's script."""
+    request, item, rows = models.SpecificationsRequest, models.Item, models.TestBedRow
+    test_bed_id = item.fields["test_bed_id"].astext.cast(BigInteger)
+    statement = (
+        select(request.company_duns, rows.cr_duns, rows.script_id, rows.esi_id)
+        .join(item, item.item_id == request.item_id)
+        .join(rows, rows.test_bed_id == test_bed_id)
+        .where(request.flight == flight, request.kind == specifications.TDSP, item.state == specifications.COMPLETED)
+        .order_by(rows.esi_id)
+    )
+    premises: dict[tuple[str, str, str], list[str]] = {}
+    for tdsp_duns, cr_duns, script_id, esi_id in (await session.execute(statement)).all():
+        premises.setdefault((cr_duns, tdsp_duns, script_id), []).append(esi_id)
+    return premises
+
+
 async def flight_pairings(session: AsyncSession, flight: str) -> list[models.Pairing]:
     statement = select(models.Pairing).where(models.Pairing.flight == flight)
     return list(await session.scalars(statement.order_by(models.Pairing.cr_name, models.Pairing.tdsp_name)))

@@ -121,6 +121,7 @@ class PairingToTest:
     pairing: Pairing
     pairing_kinds: list[str]  # new_cr, bank_change, system_change
     tdsp_type: str  # iou or muni_coop
+    premises: dict[str, list[str]] = field(default_factory=dict)  # Script ID -> its test-bed ESI IDs
 
 
 @dataclass

@@ -79,7 +79,7 @@ class Pack(_message.Message):
     def __init__(self, version: _Optional[_Union[PackVersion, _Mapping]] = ..., content: _Optional[str] = ...) -> None: ...
 
 class TransactionReport(_message.Message):
-    __slots__ = ("transaction_id", "type", "sender_duns", "receiver_duns", "esi_id", "reference", "valid", "reasons", "item_id")
+    __slots__ = ("transaction_id", "type", "sender_duns", "receiver_duns", "esi_id", "reference", "valid", "reasons", "item_id", "answers_reference")
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     SENDER_DUNS_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +89,7 @@ class TransactionReport(_message.Message):
     VALID_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     transaction_id: str
     type: str
     sender_duns: str
@@ -98,12 +99,59 @@ class TransactionReport(_message.Message):
     valid: bool
     reasons: _containers.RepeatedScalarFieldContainer[str]
     item_id: int
-    def __init__(self, transaction_id: _Optional[str] = ..., type: _Optional[str] = ..., sender_duns: _Optional[str] = ..., receiver_duns: _Optional[str] = ..., esi_id: _Optional[str] = ..., reference: _Optional[str] = ..., valid: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., item_id: _Optional[int] = ...) -> None: ...
+    answers_reference: str
+    def __init__(self, transaction_id: _Optional[str] = ..., type: _Optional[str] = ..., sender_duns: _Optional[str] = ..., receiver_duns: _Optional[str] = ..., esi_id: _Optional[str] = ..., reference: _Optional[str] = ..., valid: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., item_id: _Optional[int] = ..., answers_reference: _Optional[str] = ...) -> None: ...
 
 class TransactionOutcome(_message.Message):
-    __slots__ = ("matched_item_id", "duplicate")
+    __slots__ = ("matched_item_id", "duplicate", "sender_duns", "reference", "type", "unmatched_reason")
     MATCHED_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    SENDER_DUNS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    UNMATCHED_REASON_FIELD_NUMBER: _ClassVar[int]
     matched_item_id: int
     duplicate: bool
-    def __init__(self, matched_item_id: _Optional[int] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+    sender_duns: str
+    reference: str
+    type: str
+    unmatched_reason: str
+    def __init__(self, matched_item_id: _Optional[int] = ..., duplicate: _Optional[bool] = ..., sender_duns: _Optional[str] = ..., reference: _Optional[str] = ..., type: _Optional[str] = ..., unmatched_reason: _Optional[str] = ...) -> None: ...
+
+class TransactionBatchOutcome(_message.Message):
+    __slots__ = ("transactions",)
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    transactions: _containers.RepeatedCompositeFieldContainer[TransactionOutcome]
+    def __init__(self, transactions: _Optional[_Iterable[_Union[TransactionOutcome, _Mapping]]] = ...) -> None: ...
+
+class Interchange(_message.Message):
+    __slots__ = ("content",)
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    content: bytes
+    def __init__(self, content: _Optional[bytes] = ...) -> None: ...
+
+class X12Problem(_message.Message):
+    __slots__ = ("position", "segment_id", "control_number", "reason")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    segment_id: str
+    control_number: str
+    reason: str
+    def __init__(self, position: _Optional[int] = ..., segment_id: _Optional[str] = ..., control_number: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class InterchangeOutcome(_message.Message):
+    __slots__ = ("accepted_whole", "interchange_control_number", "transactions", "problems", "refused")
+    ACCEPTED_WHOLE_FIELD_NUMBER: _ClassVar[int]
+    INTERCHANGE_CONTROL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    accepted_whole: bool
+    interchange_control_number: str
+    transactions: _containers.RepeatedCompositeFieldContainer[TransactionOutcome]
+    problems: _containers.RepeatedCompositeFieldContainer[X12Problem]
+    refused: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, accepted_whole: _Optional[bool] = ..., interchange_control_number: _Optional[str] = ..., transactions: _Optional[_Iterable[_Union[TransactionOutcome, _Mapping]]] = ..., problems: _Optional[_Iterable[_Union[X12Problem, _Mapping]]] = ..., refused: _Optional[_Iterable[str]] = ...) -> None: ...

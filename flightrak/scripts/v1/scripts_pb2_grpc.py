@@ -56,6 +56,16 @@ class ScriptsServiceStub:
                 request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
                 response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.FromString,
                 _registered_method=True)
+        self.ReportTransactions = channel.stream_unary(
+                '/flightrak.scripts.v1.ScriptsService/ReportTransactions',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionBatchOutcome.FromString,
+                _registered_method=True)
+        self.ReportInterchange = channel.unary_unary(
+                '/flightrak.scripts.v1.ScriptsService/ReportInterchange',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.FromString,
+                _registered_method=True)
 
 
 class ScriptsServiceServicer:
@@ -84,7 +94,23 @@ class ScriptsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReportTransaction(self, request, context):
-        """ERCOT's systems report a transaction they received; the script issue waiting for it moves on by itself.
+        """A transaction-processing system ERCOT registered reports a transaction received; the script issue waiting
+        for it moves on by itself. Kept once per sender and reference: a repeat says it is a duplicate.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportTransactions(self, request_iterator, context):
+        """The same, many at once over one stream, each taken as it comes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportInterchange(self, request, context):
+        """Raw ANSI X12 004010 as the market sends it: every transaction set read, refused whole or per set as X12
+        practice says (what was refused kept, with each problem's segment position), the rest taken as above.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -112,6 +138,16 @@ def add_ScriptsServiceServicer_to_server(servicer, server):
                     servicer.ReportTransaction,
                     request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.FromString,
                     response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.SerializeToString,
+            ),
+            'ReportTransactions': grpc.stream_unary_rpc_method_handler(
+                    servicer.ReportTransactions,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionBatchOutcome.SerializeToString,
+            ),
+            'ReportInterchange': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportInterchange,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -224,6 +260,60 @@ class ScriptsService:
             '/flightrak.scripts.v1.ScriptsService/ReportTransaction',
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionOutcome.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportTransactions(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/ReportTransactions',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionReport.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.TransactionBatchOutcome.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportInterchange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/ReportInterchange',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.FromString,
             options,
             channel_credentials,
             insecure,
