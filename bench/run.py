@@ -3,7 +3,8 @@ registration (Submit to visible against a bare Temporal update; 200 CRs register
 (validating, and validating and storing, against bare csv reading) and the CR Scripts Test Bed report.
 
 Run from the repository root:  .venv/bin/python bench/run.py
-Prints a table and ratios and writes bench/results.json.
+Prints a table and ratios and writes bench/results.json. `bench/run.py script_issues` (or any of the parts'
+names below) runs only those parts against one start; results.json keeps the other parts' last figures.
 """
 
 import asyncio
@@ -179,48 +180,12 @@ def ratios(gateway: dict, direct: dict) -> dict:
     }
 
 
-def main() -> int:
-    if not FLIGHTRAK.exists():
-        sys.exit(f"bench: {FLIGHTRAK} not found; install the project into .venv first")
-    check_ports_free()
-    tmp = Path(tempfile.mkdtemp(prefix="flightrak-bench-"))
-    data_dir = tmp / "data"
-    process = None
-    try:
-        process, first = start(data_dir, "run1.log")
-        stop(process)
-        process = None
-        wait_ports_released()
-        process, restart = start(data_dir, "run2.log")
-        latency = run_latency_benchmarks()
-        registration = asyncio.run(registration_bench.run(GATEWAY, TEMPORAL, PASSWORD))
-        scripts_test_bed = asyncio.run(scripts_test_bed_bench.run(GATEWAY, DATABASE, PASSWORD))
-        script_issues = asyncio.run(script_issues_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD))
-    finally:
-        stop(process)
-
-    test_bed = test_bed_bench.run()
-    pairs = {
-        "signin_plus_me": ratios(latency["gateway_signin_me"], latency["direct_signin_whoami"]),
-        "me_only": ratios(latency["gateway_me"], latency["direct_whoami"]),
-    }
-    results = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
-        "iterations": N,
-        "warmup": WARMUP,
-        "startup_s": {"first_run": first, "restart": restart},
-        "latency": latency,
-        "ratios": pairs,
-        "registration": registration,
-        "test_bed": test_bed,
-        "scripts_test_bed": scripts_test_bed,
-        "script_issues": script_issues,
-        "logs": str(tmp),
-    }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-
-    print(f"Start-up to /readyz 200: first run (initdb + migrations) {first:.2f}s, restart {restart:.2f}s\n")
+def print_latency(figures: dict) -> None:
+    print(
+        f"Start-up to /readyz 200: first run (initdb + migrations) {figures['startup_s']['first_run']:.2f}s, "
+        f"restart {figures['startup_s']['restart']:.2f}s\n"
+    )
+    latency = figures["latency"]
     print(f"{f'path (sequential, n={N})':<40}{'p50 ms':>9}{'p95 ms':>9}{'iter/s':>9}")
     labels = {
         "gateway_signin_me": "gateway  POST /session + GET /me",
@@ -233,24 +198,95 @@ def main() -> int:
         print(f"{label:<40}{s['p50_ms']:>9.2f}{s['p95_ms']:>9.2f}{s['throughput_per_s']:>9.1f}")
     print(f"{f'gateway  GET /readyz (n={READYZ_N})':<40}{latency['gateway_readyz']['p50_ms']:>9.2f}")
     print()
-    for name, r in pairs.items():
+    for name, r in figures["ratios"].items():
         print(
             f"ratios {name:<15} p50 gw/direct {r['p50_gateway_over_direct']:.2f}x   "
             f"p95 gw/direct {r['p95_gateway_over_direct']:.2f}x   "
             f"throughput direct/gw {r['throughput_direct_over_gateway']:.2f}x"
         )
-    print()
-    print(registration_bench.report(registration))
+
+
+def print_test_bed(test_bed: dict) -> None:
     print(
-        f"\ntest bed of {test_bed['rows']} rows: validate() {test_bed['validate_rows_per_s']:,} rows/s vs csv.reader "
+        f"test bed of {test_bed['rows']} rows: validate() {test_bed['validate_rows_per_s']:,} rows/s vs csv.reader "
         f"{test_bed['csv_reader_rows_per_s']:,} rows/s: {test_bed['ratio']:.2f}x "
         f"({test_bed['ratio_with_rows']:.2f}x with the row dicts built)"
     )
-    print(scripts_test_bed_bench.report(scripts_test_bed))
-    print(script_issues_bench.report(script_issues))
-    print(f"\nwrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
+
+
+# The parts against the running stack, in the order they run: name -> (run, print).
+STACK_PARTS = {
+    "registration": (
+        lambda: asyncio.run(registration_bench.run(GATEWAY, TEMPORAL, PASSWORD)),
+        lambda figures: print(registration_bench.report(figures)),
+    ),
+    "scripts_test_bed": (
+        lambda: asyncio.run(scripts_test_bed_bench.run(GATEWAY, DATABASE, PASSWORD)),
+        lambda figures: print(scripts_test_bed_bench.report(figures)),
+    ),
+    "script_issues": (
+        lambda: asyncio.run(script_issues_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD)),
+        lambda figures: print(script_issues_bench.report(figures)),
+    ),
+}
+PARTS = ("latency", *STACK_PARTS, "test_bed")
+
+
+def main(asked: list[str]) -> int:
+    if not FLIGHTRAK.exists():
+        sys.exit(f"bench: {FLIGHTRAK} not found; install the project into .venv first")
+    unknown = set(asked) - set(PARTS)
+    if unknown:
+        sys.exit(f"bench: no part {', '.join(sorted(unknown))}; the parts are {', '.join(PARTS)}")
+    parts = [part for part in PARTS if part in asked] if asked else list(PARTS)
+    check_ports_free()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    tmp = Path(tempfile.mkdtemp(prefix="flightrak-bench-"))
+    data_dir = tmp / "data"
+    process = None
+    try:
+        if "latency" in parts:
+            process, first = start(data_dir, "run1.log")
+            stop(process)
+            process = None
+            wait_ports_released()
+            process, restart = start(data_dir, "run2.log")
+            latency = run_latency_benchmarks()
+            results["startup_s"] = {"first_run": first, "restart": restart}
+            results["latency"] = latency
+            results["ratios"] = {
+                "signin_plus_me": ratios(latency["gateway_signin_me"], latency["direct_signin_whoami"]),
+                "me_only": ratios(latency["gateway_me"], latency["direct_whoami"]),
+            }
+        elif any(part in STACK_PARTS for part in parts):
+            process, _ = start(data_dir, "run.log")
+        for part in parts:
+            if part in STACK_PARTS:
+                results[part] = STACK_PARTS[part][0]()
+    finally:
+        stop(process)
+    if "test_bed" in parts:
+        results["test_bed"] = test_bed_bench.run()
+    results.update(
+        when=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        machine={"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        iterations=N,
+        warmup=WARMUP,
+        logs=str(tmp),
+    )
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+    for part in parts:
+        if part == "latency":
+            print_latency(results)
+        elif part == "test_bed":
+            print_test_bed(results["test_bed"])
+        else:
+            STACK_PARTS[part][1](results[part])
+        print()
+    print(f"wrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

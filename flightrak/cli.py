@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("service", choices=["identity", "registration", "testbed", "scripts"])
     commands.add_parser("worker", help="run the Temporal workflow worker")
     commands.add_parser("gateway", help="run the HTTP gateway")
+    commands.add_parser("smtp-sink", help="run a local SMTP server that keeps every mail in an mbox file")
     commands.add_parser("protogen", help="generate the gRPC code from proto/")
     args = parser.parse_args(argv)
 
@@ -48,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         from services.gateway import app
 
         app.main()
+    elif args.command == "smtp-sink":
+        from flightrak import smtp_sink
+        from flightrak.settings import get_settings
+
+        settings = get_settings()
+        smtp_sink.main(settings.smtp_sink_port, settings.data_dir / "mail" / "notices.mbox")
     elif args.command == "protogen":
         from flightrak import protogen
 

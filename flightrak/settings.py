@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     demo_password: str = "Flightrak-demo-2026"
     # A script task waiting on one party this many business hours raises a reminder (0: never).
     script_reminder_business_hours: float = Field(default=16, ge=0, le=2000)
+    # Market notices: the SMTP server that takes their mail (unset: the run command's local sink), the sender,
+    # the address mails link to, and how many hours before its first day affected an unacknowledged notice
+    # is reminded (0: never).
+    smtp_url: str | None = None
+    smtp_sink_port: int = 8025
+    notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
+    public_url: str | None = None
+    notice_reminder_hours: float = Field(default=48, ge=0, le=24 * 90)
 
     @model_validator(mode="after")
     def refuse_default_secret_in_production(self) -> "Settings":
@@ -57,6 +65,14 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or "127.0.0.1:7233"
+
+    @property
+    def effective_smtp_url(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.smtp_sink_port}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.gateway_host}:{self.gateway_port}").rstrip("/")
 
     def service_address(self, service: str) -> str:
         return getattr(self, f"{service}_address")

@@ -91,6 +91,9 @@ def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = Tr
     if settings.temporal_address is None:
         supervisor.spawn("temporal", dev_server_command(settings))
     env["FLIGHTRAK_TEMPORAL_ADDRESS"] = settings.effective_temporal_address
+    if settings.smtp_url is None:  # market notices' mail goes to a local sink the demo can read
+        supervisor.spawn("smtp-sink", [sys.executable, "-m", "flightrak.cli", "smtp-sink"], env)
+    env["FLIGHTRAK_SMTP_URL"] = settings.effective_smtp_url
 
     migrate.ensure_database(database_url)
     migrate.upgrade_all(database_url)
@@ -108,6 +111,7 @@ def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = Tr
     _wait_until_ready(f"{base_url}/readyz", supervisor)
     if with_demo:
         ensure_demo_flight(base_url, settings.demo_password)
+        ensure_demo_notice(base_url, settings.demo_password)
     return env
 
 
@@ -131,6 +135,29 @@ def ensure_demo_flight(base_url: str, password: str, today: date | None = None) 
         http.post("/api/v1/flights", json=flight, headers=ercot).raise_for_status()
 
 
+def ensure_demo_notice(base_url: str, password: str) -> None:
+    """The demo market holds ERCOT's NPRR348 reminder (seed 004), published to the QSEs as ERCOT published it,
+    and acknowledged by one of them, so ERCOT sees who has and who has not. Later starts keep it."""
+    from flightrak.demo_notices import NPRR348, NPRR348_NOTICE_ID
+
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+
+        def signed_in(email: str) -> dict[str, str]:
+            reply = http.post("/api/v1/session", json={"email": email, "password": password})
+            reply.raise_for_status()
+            return {"authorization": f"Bearer {reply.json()['token']}"}
+
+        ercot = signed_in("admin@ercot.example")
+        if http.get(f"/api/v1/notices/{NPRR348_NOTICE_ID}", headers=ercot).status_code == 200:
+            return
+        draft = http.post("/api/v1/notices", json={"fields": NPRR348}, headers=ercot)
+        draft.raise_for_status()
+        item_id = draft.json()["item_id"]
+        http.post(f"/api/v1/items/{item_id}/actions", json={"action": "publish"}, headers=ercot).raise_for_status()
+        brazos = signed_in("ar@brazos-qse.example")
+        http.post(f"/api/v1/items/{item_id}/actions", json={"action": "acknowledge"}, headers=brazos)
+
+
 async def load_demo(database_url: str, password: str) -> None:
     from services.identity import demo
 
@@ -151,8 +178,16 @@ def banner(settings: Settings, seconds: float) -> str:
     ]
     if settings.temporal_address is None:
         lines.append(f"  Temporal UI: http://127.0.0.1:{settings.temporal_ui_port}/")
-    lines += [f"  Data:        {settings.data_dir}", "", f"Demo accounts (password: {settings.demo_password}):"]
+    lines.append(f"  Data:        {settings.data_dir}")
+    if settings.smtp_url is None:
+        mbox = settings.data_dir / "mail" / "notices.mbox"
+        lines.append(f"  Mail:        {mbox} (kept by the local SMTP sink, {settings.effective_smtp_url})")
+    lines += ["", f"Demo accounts (password: {settings.demo_password}):"]
     lines += [f"  {email:<34} {company:<14} {held}" for email, company, held in demo_accounts()]
+    from services.identity.domain import DEMO_TRANSACTION_SYSTEM, demo_system_key
+
+    lines += ["", "Demo transaction system (POST /api/v1/system-session):"]
+    lines.append(f"  system_id {DEMO_TRANSACTION_SYSTEM}  key {demo_system_key(settings.demo_password)}")
     lines.append("\nCtrl-C stops every process started here; data is kept for the next run.")
     return "\n".join(lines)
 

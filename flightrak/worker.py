@@ -12,11 +12,14 @@ from flightrak import db, telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
-from services.registration.activities import RegistrationActivities
+from services.registration.activities import NoticeActivities, RegistrationActivities
+from services.registration.notices_mail import SmtpMailer
 from services.scripts.activities import ScriptsActivities
 from services.testbed.activities import TestbedActivities
-from workflows import flight, registration, scripts, specifications, user_admin
+from workflows import flight, notices, registration, scripts, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
+from workflows.notices import models as notice_models
+from workflows.notices.workflows import MarketNoticeWorkflow
 from workflows.registration import models as registrations
 from workflows.registration.workflows import FlightRegistrationWorkflow
 from workflows.scripts.p2p import P2PWorkflow
@@ -31,6 +34,7 @@ WORKFLOWS = {
     registration.TASK_QUEUE: [FlightRegistrationWorkflow],
     specifications.TASK_QUEUE: [TestingSpecificationsWorkflow],
     scripts.TASK_QUEUE: [ScriptIssueWorkflow, P2PWorkflow],
+    notices.TASK_QUEUE: [MarketNoticeWorkflow],
 }
 
 
@@ -41,13 +45,21 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 )
 
 
-def build_workers(client: Client, sessions, reminder_business_hours: float = 16, **options) -> list[Worker]:
+def notice_mailer(settings) -> SmtpMailer:
+    return SmtpMailer(settings.effective_smtp_url, settings.notice_mail_from, settings.effective_public_url)
+
+
+def build_workers(
+    client: Client, sessions, reminder_business_hours: float = 16, mailer: SmtpMailer | None = None, **options
+) -> list[Worker]:
     identity = IdentityActivities(sessions)
+    notice_activities = NoticeActivities(sessions, mailer or notice_mailer(get_settings()))
     testbed = TestbedActivities(sessions, client)
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run as local activities of their workflows.
     local = {queue: RegistrationActivities(sessions).all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
     local[specifications.TASK_QUEUE] = [testbed.record_item_transition]
+    local[notices.TASK_QUEUE] = [notice_activities.record_notice_step]
     # The scripts queue also serves the flight workflow's activities that open script issues.
     local[scripts.TASK_QUEUE] = [
         script_issues.record_item_transition,
@@ -57,6 +69,7 @@ def build_workers(client: Client, sessions, reminder_business_hours: float = 16,
     ]
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
+        notice_models.MAIL_TASK_QUEUE: [notice_activities.deliver_notice_mail],
         registrations.TESTBED_TASK_QUEUE: [
             testbed.open_testing_specifications_request,
             testbed.test_beds_missing,
@@ -84,7 +97,9 @@ async def run() -> None:
     telemetry.setup("flightrak-worker")
     engine = db.create_engine(settings.effective_database_url)
     client = await temporal_connection.connect(settings)
-    workers = build_workers(client, db.session_factory(engine), settings.script_reminder_business_hours)
+    workers = build_workers(
+        client, db.session_factory(engine), settings.script_reminder_business_hours, notice_mailer(settings)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

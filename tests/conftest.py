@@ -77,7 +77,17 @@ async def temporal_env():
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, temporal_env) -> Settings:
+def smtp_sink():
+    """A real SMTP server for the stack's market notice mail; tests stop and start it to play an outage."""
+    from flightrak.smtp_sink import MailSink
+
+    sink = MailSink(free_port(), keep=True).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, temporal_env, smtp_sink) -> Settings:
     ports = {name: free_port() for name in ("identity", "registration", "testbed", "scripts")}
     return Settings(
         data_dir=Path(tempfile.mkdtemp(prefix="flightrak-data-")),
@@ -86,6 +96,7 @@ def settings(database_url, temporal_env) -> Settings:
         gateway_port=free_port(),
         demo_password=DEMO_PASSWORD,
         sign_in_max_failures=3,
+        smtp_url=smtp_sink.url,
         **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
     )
 
@@ -96,7 +107,7 @@ async def stack(settings: Settings):
     import uvicorn
 
     from flightrak import service_process
-    from flightrak.worker import build_workers
+    from flightrak.worker import build_workers, notice_mailer
     from services.gateway.app import create_app
 
     engine = db.create_engine(settings.database_url)
@@ -113,7 +124,7 @@ async def stack(settings: Settings):
         servers.append((server, service_engine, asyncio.create_task(service_health.watch())))
 
     client = await temporal_connection.connect(settings)
-    workers = build_workers(client, sessions, max_cached_workflows=0)
+    workers = build_workers(client, sessions, mailer=notice_mailer(settings), max_cached_workflows=0)
     running = [asyncio.create_task(worker.run()) for worker in workers]
 
     gateway = uvicorn.Server(
@@ -143,6 +154,18 @@ async def http(stack):
 
 async def sign_in(http: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
     reply = await http.post("/api/v1/session", json={"email": email, "password": password})
+    assert reply.status_code == 200, reply.text
+    return {"authorization": f"Bearer {reply.json()['token']}"}
+
+
+async def system_sign_in(
+    http: httpx.AsyncClient, system_id: str = "demo-transaction-gateway", key: str | None = None
+) -> dict[str, str]:
+    """A transaction-processing system's headers; by default the demo's system, whose key the demo password gives."""
+    from services.identity.domain import demo_system_key
+
+    key = key if key is not None else demo_system_key(DEMO_PASSWORD)
+    reply = await http.post("/api/v1/system-session", json={"system_id": system_id, "key": key})
     assert reply.status_code == 200, reply.text
     return {"authorization": f"Bearer {reply.json()['token']}"}
 

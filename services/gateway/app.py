@@ -14,7 +14,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from flightrak import telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.settings import Settings, get_settings
-from services.gateway import api, flights, pages, reports, script_packs, test_beds, views
+from services.gateway import api, flights, notices, pages, reports, script_packs, test_beds, transaction_systems, views
 from services.gateway.backends import ApiError, Backends
 
 
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     reports.register(app)
     test_beds.register(app)
     script_packs.register(app)
+    notices.register(app)
+    transaction_systems.register(app)
     pages.register(app)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
     return app

@@ -15,7 +15,7 @@ from flightrak.market_time import central_text
 from flightrak.registration.v1 import registration_pb2 as flight_pb2
 from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
-from services.gateway import api, flights, reports, script_packs, test_beds, views
+from services.gateway import api, flights, notices, reports, script_packs, test_beds, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_valid
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
@@ -222,8 +222,9 @@ def register(app) -> None:
         if authz.may_review_registrations(caller.principal):
             names.insert(0, "registrations-for-review")
         general = [await reports.fetch_report(app, name, caller.token) for name in names]
+        market_notices = await notices.list_notices(app, caller.token)
         return await page(
-            request, caller, "home.html", me=me, items=requests.items,
+            request, caller, "home.html", me=me, items=requests.items, notices=market_notices,
             reports=[(report, reports.as_rows(report)) for report in general], flight="",
         )
 
@@ -399,17 +400,20 @@ def register(app) -> None:
             and (caller.principal.is_ercot or caller.principal.duns == item.company_duns)
         )
         status = 422 if upload or pack_problems else error.status if error else 200
+        flight_notices = await notices.list_notices(app, caller.token, designation) if designation else []
         return await page(
             request, caller, "item.html", status=status, item=item, values=values,
             error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
             form=registration_form, editing=editing, readiness=readiness, test_bed=test_bed, upload=upload,
-            pack=pack, pack_problems=pack_problems,
+            pack=pack, pack_problems=pack_problems, notices=flight_notices,
         )
 
     @router.get("/items/{item_id}", response_class=HTMLResponse)
     async def item_page(request: Request, item_id: int, caller: MaybeCaller, edit: str = "") -> Response:
         caller = views.signed_in(caller)
         item = await api.fetch_item(app, item_id, caller.token)
+        if item.item_type == "Market Notice":
+            return RedirectResponse(f"/notices/{item_id}", status_code=303)
         return await item_view(request, caller, item, dict(item.fields), editing=edit)
 
     @router.post("/items/{item_id}/attachments")

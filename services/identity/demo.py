@@ -31,6 +31,9 @@ COMPANIES = (
     DemoCompany("aep-north", "AEP Texas North Company", "007923311", "TDSP"),
     DemoCompany("tnmp", "Texas-New Mexico Power Company", "007929441", "TDSP"),
     DemoCompany("edigate", "EDIGate Market Services, Inc.", "601234587", "SP"),
+    # The audience of the demo's market notice (ERCOT's NPRR348 reminder is addressed to QSEs).
+    DemoCompany("brazos-qse", "Brazos Scheduling Services, LLC", "148203657", "QSE"),
+    DemoCompany("pecos-qse", "Pecos Power Marketing, LP", "073915264", "QSE"),
 )
 
 # (mailbox, first, last, roles) for each market participant; ERCOT has its own two staff.
@@ -95,6 +98,9 @@ async def load(sessions: async_sessionmaker, password: str) -> None:
                     await session.flush()
                     await store.set_roles(session, user.id, held)
                 user.password_hash = password_hash
+        # The demo's transaction-processing system, registered by ERCOT's admin, its key derived from the password.
+        ercot_admin = await store.user_by_email(session, "admin@ercot.example")
+        await store.ensure_demo_transaction_system(session, password, ercot_admin.id, password_hasher)
 
 
 async def _demo_hash(session, password: str) -> str:

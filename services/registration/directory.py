@@ -51,3 +51,12 @@ class Directory:
             service_providers={c.duns: c.name for c in market.companies if c.kind == SERVICE_PROVIDER and c.active},
         )
         return facts, choices
+
+    async def market(self) -> list[identity.Company]:
+        """Every company, with its distribution lists when the caller is ERCOT (who publishes notices)."""
+        reply = await self._call(self._identity.ListCompanies, identity.ListCompaniesRequest())
+        return list(reply.companies)
+
+    async def company(self, duns: str) -> identity.Company:
+        """One company; its distribution lists when the caller is one of its users or ERCOT."""
+        return await self._call(self._identity.GetCompany, identity.GetCompanyRequest(duns=duns))

@@ -16,6 +16,8 @@ from flightrak.settings import Settings
 from flightrak.temporal import run_update
 from services.registration import domain, models, reports, store
 from services.registration.directory import Directory
+from services.registration.notices_server import REPORT as NOTICES_REPORT
+from services.registration.notices_server import NoticeRpcs
 from workflows import flight as flight_flow
 from workflows import registration as registration_flow
 from workflows.flight import models as flights
@@ -23,6 +25,7 @@ from workflows.flight import rules as flight_rules
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
 from workflows.items import actor_of
+from workflows.notices import models as notices
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
 from workflows.registration.ids import registration_workflow_id
@@ -51,11 +54,16 @@ def _flight_context(flight: models.Flight) -> registrations.FlightContext:
     return registrations.FlightContext(flight.state, closes_at)
 
 
-class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, items_pb2_grpc.ItemServiceServicer):
-    def __init__(self, sessions: async_sessionmaker, temporal: Client, directory: Directory):
+class RegistrationServicer(
+    NoticeRpcs, registration_pb2_grpc.RegistrationServiceServicer, items_pb2_grpc.ItemServiceServicer
+):
+    def __init__(
+        self, sessions: async_sessionmaker, temporal: Client, directory: Directory, notice_reminder_hours: float = 48
+    ):
         self._sessions = sessions
         self._temporal = temporal
         self._directory = directory
+        self._notice_reminder_hours = notice_reminder_hours
 
     # Flights
 
@@ -217,6 +225,8 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
         principal = caller()
         async with self._sessions() as session:
             item = await self._visible_item(session, request.item_id, principal)
+            if item.item_type == notices.ITEM_TYPE:
+                return await self._act_on_notice(item, request, principal)
             flight = await store.flight(session, item.fields.get("designation") or item.fields["flight"])
             modifying = request.action == registrations.MODIFY
             existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
@@ -278,6 +288,8 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
             item = await self._visible_item(session, item_id, principal)
+            if item.item_type == notices.ITEM_TYPE:
+                return await self._notice_item(item, principal)
             history = await projections.history(session, models.ItemHistory, item_id)
             if item.item_type == flights.ITEM_TYPE:
                 flight = await store.flight(session, item.fields["designation"])
@@ -297,6 +309,8 @@ class RegistrationServicer(registration_pb2_grpc.RegistrationServiceServicer, it
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
         principal = caller()
+        if request.report == NOTICES_REPORT:
+            return await self._notices_report(request, principal)
         async with self._sessions() as session:
             return await reports.build(session, request, principal, _now())
 
@@ -305,7 +319,9 @@ async def register(server, settings: Settings, sessions: async_sessionmaker) -> 
     from flightrak import temporal
 
     directory = Directory(grpc_runtime.channel(settings.service_address("identity")))
-    servicer = RegistrationServicer(sessions, await temporal.connect(settings), directory)
+    servicer = RegistrationServicer(
+        sessions, await temporal.connect(settings), directory, settings.notice_reminder_hours
+    )
     registration_pb2_grpc.add_RegistrationServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     return pb.DESCRIPTOR.services_by_name["RegistrationService"].full_name

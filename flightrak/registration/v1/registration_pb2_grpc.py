@@ -62,6 +62,31 @@ class RegistrationServiceStub:
                 request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.SerializeToString,
                 response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
                 _registered_method=True)
+        self.CreateNotice = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/CreateNotice',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateNoticeRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.FromString,
+                _registered_method=True)
+        self.ListNotices = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/ListNotices',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesResponse.FromString,
+                _registered_method=True)
+        self.GetNotice = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/GetNotice',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetNoticeRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.FromString,
+                _registered_method=True)
+        self.ListNoticeSubscriptions = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/ListNoticeSubscriptions',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsResponse.FromString,
+                _registered_method=True)
+        self.SetNoticeSubscription = channel.unary_unary(
+                '/flightrak.registration.v1.RegistrationService/SetNoticeSubscription',
+                request_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.SetNoticeSubscriptionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.NoticeSubscription.FromString,
+                _registered_method=True)
 
 
 class RegistrationServiceServicer:
@@ -101,6 +126,41 @@ class RegistrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateNotice(self, request, context):
+        """Market notices. ERCOT writes a draft (every field checked, each problem named), edits, publishes,
+        discards and reissues it through ActOnItem; an addressed company's AR/BAR acknowledges it there too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotices(self, request, context):
+        """The notices the caller may read, newest first (ERCOT: every one, drafts too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNotice(self, request, context):
+        """One notice by Item ID or ERCOT notice ID; mark_read records that the caller has read it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNoticeSubscriptions(self, request, context):
+        """Which notice types each of a company's distribution lists no longer receives.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetNoticeSubscription(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +188,31 @@ def add_RegistrationServiceServicer_to_server(servicer, server):
                     servicer.Register,
                     request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.FromString,
                     response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Item.SerializeToString,
+            ),
+            'CreateNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateNotice,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateNoticeRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.SerializeToString,
+            ),
+            'ListNotices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotices,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesResponse.SerializeToString,
+            ),
+            'GetNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNotice,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.GetNoticeRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.SerializeToString,
+            ),
+            'ListNoticeSubscriptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNoticeSubscriptions,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsResponse.SerializeToString,
+            ),
+            'SetNoticeSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNoticeSubscription,
+                    request_deserializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.SetNoticeSubscriptionRequest.FromString,
+                    response_serializer=flightrak_dot_registration_dot_v1_dot_registration__pb2.NoticeSubscription.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -267,6 +352,141 @@ class RegistrationService:
             '/flightrak.registration.v1.RegistrationService/Register',
             flightrak_dot_registration_dot_v1_dot_registration__pb2.RegisterRequest.SerializeToString,
             flightrak_dot_items_dot_v1_dot_items__pb2.Item.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/CreateNotice',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.CreateNoticeRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/ListNotices',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/GetNotice',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.GetNoticeRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.Notice.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNoticeSubscriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/ListNoticeSubscriptions',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.ListNoticeSubscriptionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetNoticeSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.registration.v1.RegistrationService/SetNoticeSubscription',
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.SetNoticeSubscriptionRequest.SerializeToString,
+            flightrak_dot_registration_dot_v1_dot_registration__pb2.NoticeSubscription.FromString,
             options,
             channel_credentials,
             insecure,

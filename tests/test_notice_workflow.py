@@ -1,0 +1,149 @@
+"""The market notice workflow alone, against fake activities, on the dev server with per-workflow time skipping
+(the reminder is days away; acknowledgements are updates): acknowledgement, the reminder before the day affected
+to only the companies that have not acknowledged, no reminder when all have, mail retried through an outage,
+refusals that record nothing, and replay of every recorded notice history."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.worker import Replayer
+
+from tests.flight_histories import ERCOT_ADMIN, start_clock_server
+from tests.notice_histories import (
+    BRAZOS,
+    BRAZOS_AR,
+    BRAZOS_USER,
+    FIELDS,
+    PECOS,
+    PECOS_BAR,
+    FakeNoticeActivities,
+    acknowledge,
+    draft,
+    eventually,
+    in_days,
+    new_item_id,
+    publish,
+    workers,
+)
+from tests.record_histories import HISTORIES
+from workflows.notices import models as m
+from workflows.notices.workflows import MarketNoticeWorkflow
+
+
+@pytest.fixture(scope="module")
+async def clock_env():
+    env = await start_clock_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def fakes() -> FakeNoticeActivities:
+    return FakeNoticeActivities()
+
+
+async def refused(pending, reason: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await pending
+    assert reason in str(failure.value.cause)
+
+
+async def test_reminder_goes_before_the_day_affected_to_those_who_have_not_acknowledged(clock_env, fakes):
+    async with workers(clock_env.client, fakes) as task_queue:
+        item_id = new_item_id()
+        handle = await draft(clock_env.client, task_queue, item_id)
+        await refused(acknowledge(handle, BRAZOS_AR), "not possible in state Draft")
+        status = await publish(handle, in_days(3))
+        assert (status.state, status.notice_id, status.pending) == (m.PUBLISHED, "M-A073012-02", [BRAZOS, PECOS])
+        await eventually(fakes, item_id, "Mail Delivered")
+        await refused(acknowledge(handle, BRAZOS_USER), "AR or BAR")
+        steps_before = len(fakes.of(item_id))
+        status = await acknowledge(handle, BRAZOS_AR)
+        assert (status.acknowledged, status.pending) == ([BRAZOS], [PECOS])
+        await refused(acknowledge(handle, BRAZOS_AR), "already acknowledged")
+        assert len(fakes.of(item_id)) == steps_before + 1  # the refusal recorded nothing
+
+        await clock_env.fast_forward(handle, timedelta(days=2))
+        assert "Reminder" not in fakes.actions(item_id)  # not yet: due a day before... three days out
+        await clock_env.fast_forward(handle, timedelta(days=1, minutes=1))
+        await eventually(fakes, item_id, "Reminder Mail Delivered")
+        reminder = next(s for s in fakes.of(item_id) if s.transition.action == "Reminder")
+        assert (reminder.mail_round, reminder.mailed_duns) == (m.REMINDER, [PECOS])
+        assert [r.round for r in fakes.rounds if r.item_id == item_id] == [m.PUBLICATION, m.REMINDER]
+
+        status = await acknowledge(handle, PECOS_BAR)
+        assert status.pending == [] and status.reminded
+        ack = fakes.of(item_id)[-1]
+        assert (ack.acknowledged_duns, ack.transition.responsible_party) == (PECOS, "")
+        await handle.signal(MarketNoticeWorkflow.superseded, m.Supersession("M-A073012-03", item_id + 8))
+        final = await handle.result()
+        assert final.state == m.SUPERSEDED and fakes.of(item_id)[-1].transition.closed
+
+
+async def test_no_reminder_once_every_company_has_acknowledged(clock_env, fakes):
+    async with workers(clock_env.client, fakes) as task_queue:
+        item_id = new_item_id()
+        handle = await draft(clock_env.client, task_queue, item_id)
+        await publish(handle, in_days(2))
+        await acknowledge(handle, BRAZOS_AR)
+        await acknowledge(handle, PECOS_BAR)
+        await clock_env.fast_forward(handle, timedelta(days=3))
+        await eventually(fakes, item_id, "Mail Delivered")
+        assert "Reminder" not in fakes.actions(item_id)
+        await handle.terminate("test over")
+
+
+async def test_a_notice_without_action_takes_no_acknowledgement_and_no_reminder(clock_env, fakes):
+    async with workers(clock_env.client, fakes) as task_queue:
+        item_id = new_item_id()
+        handle = await draft(clock_env.client, task_queue, item_id, {**FIELDS, "action_required": ""})
+        status = await publish(handle, None)
+        assert status.pending == []
+        await refused(acknowledge(handle, BRAZOS_AR), "nothing to acknowledge")
+        await handle.terminate("test over")
+
+
+async def test_mail_is_retried_through_an_smtp_outage(clock_env, fakes):
+    fakes.outage = 2
+    async with workers(clock_env.client, fakes) as task_queue:
+        item_id = new_item_id()
+        handle = await draft(clock_env.client, task_queue, item_id)
+        await publish(handle, None)
+        await eventually(fakes, item_id, "Mail Delivered", within=30)
+        assert fakes.outage == 0
+        delivered = fakes.of(item_id)[-1]
+        assert delivered.transition.changes["mail_accepted"] == "2"
+        await handle.terminate("test over")
+
+
+async def test_a_published_notice_is_never_edited_and_only_ercot_publishes(clock_env, fakes):
+    async with workers(clock_env.client, fakes) as task_queue:
+        item_id = new_item_id()
+        handle = await draft(clock_env.client, task_queue, item_id)
+        await refused(
+            handle.execute_update(MarketNoticeWorkflow.publish, m.Publication(BRAZOS_AR, "M-A010130-01", [], "")),
+            "only ERCOT",
+        )
+        await publish(handle, None)
+        await refused(
+            handle.execute_update(MarketNoticeWorkflow.edit, m.NoticeAction(ERCOT_ADMIN, {"contact": "x"})),
+            "never edited",
+        )
+        await handle.terminate("test over")
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("notice_*.json")), ids=lambda path: path.stem)
+async def test_recorded_notice_history_replays(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    await Replayer(workflows=[MarketNoticeWorkflow]).replay_workflow(history)
+
+
+def test_every_notice_path_has_a_recorded_history():
+    recorded = {path.stem for path in HISTORIES.glob("notice_*.json")}
+    assert recorded >= {
+        "notice_publish_acknowledge_remind_superseded",
+        "notice_draft_edit_discard",
+        "notice_smtp_outage_then_delivered",
+    }
