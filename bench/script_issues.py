@@ -9,7 +9,7 @@
    database: the 4,800, and 95,200 more recorded directly over 25 other flights, 24 past (closed: passed,
    failed, not completed) and one in progress; about 2,500 of all are Lone Star's. p50/p95 as Lone Star's
    user searching the 4,800's flight (its 120 issues there), and as ERCOT searching nothing (the first
-   page, 500 rows, of all 100,000; Flight Progress pictures the newest flight).
+   page, 100 rows by default, of all 100,000; Flight Progress pictures the newest flight).
 """
 
 import asyncio

@@ -182,7 +182,7 @@ def register(app) -> None:
         page_size: int = 0,
         page_token: str = "",
     ):
-        """JSON comes a page at a time where a report can be long (the script issues' reports: 500 rows unless
+        """JSON comes a page at a time where a report can be long (the script issues' reports: 100 rows unless
         `page_size` says otherwise, at most 5,000; `next_page_token` asks for the next); CSV and Excel hold the
         whole report."""
         if format != "json":

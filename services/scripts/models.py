@@ -78,6 +78,8 @@ class ScriptIssue(Base):
             unique=True,
             postgresql_where=text("parent_item_id IS NOT NULL"),
         ),
+        # A flight's issues newest first, as the reports searched by flight read them.
+        Index("ix_scripts_script_issues_flight_item", "flight", "item_id"),
     )
 
     item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

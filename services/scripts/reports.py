@@ -100,12 +100,13 @@ def report_rows(name: str, caller: tokens.Principal, found: Iterable[Row]) -> li
     return rows
 
 
-def summary_rows(counted: Iterable[tuple[str, str, int, int]]) -> list[list]:
+def summary_rows(counted: Iterable, names: dict[int, tuple[str, str]]) -> list[list]:
     """Per CR and per TDSP: scripts passed, active (begun), not started (Ready to Begin), failed or not completed,
-    from store.progress_statement's counts per pairing."""
+    from store.progress_statement's counts per pairing and store.progress_names."""
     counts: dict[tuple[str, str], list[int]] = {}
-    for cr, tdsp, standing, issues in counted:
-        for participant in ((cr or "", "CR"), (tdsp or "", "TDSP")):
+    for _cr_duns, _tdsp_duns, standing, issues, item_id in counted:
+        cr, tdsp = names.get(item_id, ("", ""))
+        for participant in ((cr, "CR"), (tdsp, "TDSP")):
             counts.setdefault(participant, [0, 0, 0, 0])[standing] += issues
     ordered = sorted(counts.items(), key=lambda entry: (entry[0][1], entry[0][0].casefold()))
     return [[participant, role, *numbers] for (participant, role), numbers in ordered]

@@ -57,7 +57,7 @@ def p2p_spec_of(item: models.Item) -> m.P2PSpec:
     return m.P2PSpec(item.title, item.fields.get("submitter", ""), item.fields.get("receiver", ""))
 
 
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 5000
 
 
@@ -346,9 +346,10 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             counted = await store.rows(
                 session, store.progress_statement(principal.duns, principal.is_ercot, flight, item_id)
             )
+            names = await store.progress_names(session, {row[4] for row in counted})
         if flight:
             title = f"{title}, Flight {flight}"
-        return projections.report("flight-progress-summary", title, columns, reports.summary_rows(counted))
+        return projections.report("flight-progress-summary", title, columns, reports.summary_rows(counted, names))
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
         """ERCOT, and the CR, its Service Provider and the TDSP of the pairing."""

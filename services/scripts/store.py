@@ -169,8 +169,10 @@ def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", i
 
 
 def progress_statement(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
-    """Script issues counted per pairing and standing, in one pass: (CR name, TDSP name, standing, count),
-    standing 0 Script Passed, 1 active, 2 not started (Ready to Begin), 3 failed or not completed."""
+    """Script issues counted per pairing and standing, in one pass: (CR DUNS, TDSP DUNS, standing, count, an
+    Item ID of the pairing's), standing 0 Script Passed, 1 active, 2 not started (Ready to Begin), 3 failed or
+    not completed. Names are read after (progress_names), from one item a pairing: reading every item's
+    fields for them cost more than the counting."""
     issue, item = models.ScriptIssue, models.Item
     standing = case(
         (item.state == m.SCRIPT_PASSED, 0),
@@ -179,18 +181,22 @@ def progress_statement(duns: str, is_ercot: bool, flight: str = "", item_id: int
         else_=1,
     ).label("standing")
     statement = (
-        select(
-            func.min(item.fields["cr_name"].astext),
-            func.min(item.fields["tdsp_name"].astext),
-            standing,
-            func.count(),
-        )
-        .join(issue, issue.item_id == item.item_id)
+        select(issue.cr_duns, issue.tdsp_duns, standing, func.count(), func.min(issue.item_id))
+        .join(item, issue.item_id == item.item_id)
         .where(item.item_type == m.SCRIPT_ISSUE)
     )
     return _visible_issues(statement, duns, is_ercot, flight, item_id).group_by(
         issue.cr_duns, issue.tdsp_duns, standing
     )
+
+
+async def progress_names(session: AsyncSession, item_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Item ID -> (CR name, TDSP name)."""
+    item = models.Item
+    statement = select(item.item_id, item.fields["cr_name"].astext, item.fields["tdsp_name"].astext).where(
+        item.item_id.in_(item_ids)
+    )
+    return {item_id: (cr or "", tdsp or "") for item_id, cr, tdsp in (await session.execute(statement)).all()}
 
 
 async def current_flight(session: AsyncSession, duns: str, is_ercot: bool) -> str:
