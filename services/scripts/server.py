@@ -195,13 +195,15 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         if reading.refused:
             async with self._sessions.begin() as session:
                 await store.record_refused(session, reading, principal.name)
-        taken = []
-        for receipt in reading.receipts:
-            reported = transactions.Reported.of_x12(receipt)
-            problems = transactions.problems_of(reported)
-            if problems:  # the reader checks these; a receipt it let through still meets the JSON rules
-                raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
-            taken.append(await self._take(reported, principal, "x12"))
+        accepted = [transactions.Reported.of_x12(receipt) for receipt in reading.receipts]
+        problems = {  # the reader checks these; what it accepts must still meet the JSON rules, all before any
+            f"{receipt.control_number}.{name}": problem
+            for receipt, reported in zip(reading.receipts, accepted, strict=True)
+            for name, problem in transactions.problems_of(reported).items()
+        }
+        if problems:
+            raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
+        taken = [await self._take(reported, principal, "x12") for reported in accepted]
         return pb.InterchangeOutcome(
             accepted_whole=reading.accepted_whole,
             interchange_control_number=reading.envelope.control_number if reading.envelope else "",
