@@ -46,33 +46,26 @@ def outcome_json(outcome: pb.TransactionOutcome) -> dict:
     }
 
 
-async def read_body(request: Request, limit: int, what: str) -> bytes:
-    """The request body, refused (413) before it is read when its declared size is over `limit`."""
+async def read_body(request: Request, limit: int, what: str, field: str = "body") -> bytes:
+    """The request body, refused (413, naming `field`) before it is read when its declared size is over
+    `limit`, and as soon as what arrives is."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and (problem := too_big(int(declared), limit, what)):
-        raise ApiError(413, problem, {"body": problem})
+        raise ApiError(413, problem, {field: problem})
     body, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if problem := too_big(size, limit, what):
-            raise ApiError(413, problem, {"body": problem})
+            raise ApiError(413, problem, {field: problem})
         body.append(chunk)
     return b"".join(body)
 
 
 async def read_pack(request: Request) -> str:
     """The request body as text, refused before reading when its declared size is too big."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and (problem := too_big(int(declared), MAX_PACK_BYTES, "a script pack")):
-        raise ApiError(413, problem, {"pack": problem})
-    body, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if problem := too_big(size, MAX_PACK_BYTES, "a script pack"):
-            raise ApiError(413, problem, {"pack": problem})
-        body.append(chunk)
+    body = await read_body(request, MAX_PACK_BYTES, "a script pack", field="pack")
     try:
-        return b"".join(body).decode("utf-8-sig")
+        return body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ApiError(400, f"the script pack is not UTF-8 text (byte {error.start})", {"pack": "not UTF-8"}) from None
 
