@@ -193,3 +193,22 @@ def spans() -> InMemorySpanExporter:
 
 
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+
+
+@pytest.fixture(scope="module")
+async def clock_env():
+    """The dev server with per-workflow time skipping, where updates and deadlines meet (one per module)."""
+    from tests.flight_histories import start_clock_server
+
+    env = await start_clock_server()
+    yield env
+    await env.shutdown()
+
+
+async def refused(pending, reason: str) -> None:
+    """An update the workflow refused, with `reason` in why."""
+    from temporalio.client import WorkflowUpdateFailedError
+
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await pending
+    assert reason in str(failure.value.cause)

@@ -28,7 +28,6 @@ from tests.flight_histories import (
     flight_handle,
     flight_state,
     new_flight,
-    start_clock_server,
     until,
     workers,
 )
@@ -38,13 +37,6 @@ from workflows.flight.workflows import FlightWorkflow
 from workflows.items import SYSTEM_ACTOR
 
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(scope="module")
-async def clock_env():
-    env = await start_clock_server()
-    yield env
-    await env.shutdown()
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.flight_histories import ERCOT_ADMIN, start_clock_server
+from tests.conftest import refused
+from tests.flight_histories import ERCOT_ADMIN
 from tests.notice_histories import (
     BRAZOS,
     BRAZOS_AR,
@@ -32,22 +33,9 @@ from workflows.notices import models as m
 from workflows.notices.workflows import MarketNoticeWorkflow
 
 
-@pytest.fixture(scope="module")
-async def clock_env():
-    env = await start_clock_server()
-    yield env
-    await env.shutdown()
-
-
 @pytest.fixture
 def fakes() -> FakeNoticeActivities:
     return FakeNoticeActivities()
-
-
-async def refused(pending, reason: str) -> None:
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await pending
-    assert reason in str(failure.value.cause)
 
 
 async def test_reminder_goes_before_the_day_affected_to_those_who_have_not_acknowledged(clock_env, fakes):

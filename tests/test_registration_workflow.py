@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from tests.conftest import refused
 from tests.flight_histories import (
     BLUEBONNET_AR,
     ERCOT_ADMIN,
@@ -83,12 +84,6 @@ async def end(handle: Registration) -> None:
 
 def moves(fakes: FakeRegistrationActivities, registration: m.RegistrationInput) -> list[tuple[str, str, str]]:
     return [(s.action, s.from_state, s.to_state) for s in fakes.steps(registration.item_id)]
-
-
-async def refused(pending, reason: str) -> None:
-    with pytest.raises(WorkflowUpdateFailedError) as failure:
-        await pending
-    assert reason in str(failure.value.cause)
 
 
 async def test_ok_registers_the_cr_in_pending_submittal(dev_env: WorkflowEnvironment, fakes):

@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHistory
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from flightrak.business_time import business_hours_between
 from flightrak.worker import WORKFLOW_RUNNER
-from tests.flight_histories import LONESTAR_AR, LONESTAR_USER, ONCOR_AR, start_clock_server
+from tests.conftest import refused
+from tests.flight_histories import LONESTAR_AR, LONESTAR_USER, ONCOR_AR
 from tests.record_histories import HISTORIES, start_dev_server
 from tests.script_issue_histories import (
     CON03,
@@ -47,22 +48,9 @@ async def dev_env():
     await env.shutdown()
 
 
-@pytest.fixture(scope="module")
-async def clock_env():
-    env = await start_clock_server()
-    yield env
-    await env.shutdown()
-
-
 @pytest.fixture
 def fakes() -> FakeScripts:
     return FakeScripts()
-
-
-async def refused(pending, message: str) -> None:
-    with pytest.raises(WorkflowUpdateFailedError) as refusal:
-        await pending
-    assert message in str(refusal.value.cause)
 
 
 async def test_con03_as_the_guide_walks_it(dev_env: WorkflowEnvironment, fakes):
