@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
@@ -155,6 +156,17 @@ def receipt(kind: str, sender: str, receiver: str, valid: bool = True, reasons: 
     )
 
 
+async def attach(
+    handle: ScriptIssue, actor: Actor, receipt: m.TransactionReceipt, comment: str, update_id: str | None = None
+) -> m.ScriptIssueStatus:
+    return await handle.execute_update(
+        m.ATTACH_TRANSACTION,
+        m.AttachedTransaction(actor, receipt, comment),
+        id=update_id,
+        result_type=m.ScriptIssueStatus,
+    )
+
+
 async def state_of(handle: ScriptIssue, state: str, within: float = 10.0) -> m.ScriptIssueStatus:
     give_up = asyncio.get_running_loop().time() + within
     while (status := await handle.query(ScriptIssueWorkflow.status)).state != state:
@@ -211,6 +223,20 @@ async def switch_by_transactions(handle: ScriptIssue) -> None:
     await state_of(handle, m.SCRIPT_PASSED)
 
 
+async def switch_with_transactions_attached_by_ercot(handle: ScriptIssue) -> None:
+    """Lone Star's 814_01s went out on a premise no test bed holds, so none matched: ERCOT attaches a failed one
+    (shown on the step, which waits on) and then a good one (the step moves on) by hand; the 814_04 comes by
+    itself."""
+    await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+    elsewhere = "10443720000099999"
+    failed = receipt("814_01", LONESTAR, ERCOT, valid=False, reasons=("REF*TD missing",))
+    await attach(handle, ERCOT_REVIEWER, replace(failed, esi_id=elsewhere), "Sent on the old premise; counted here.")
+    good = replace(receipt("814_01", LONESTAR, ERCOT), esi_id=elsewhere)
+    await attach(handle, ERCOT_REVIEWER, good, "Resent on the old premise; counted here.")
+    await handle.signal(ScriptIssueWorkflow.transaction_received, receipt("814_04", ONCOR, ERCOT))
+    await state_of(handle, m.SCRIPT_PASSED)
+
+
 async def escalated_to_ercot_and_failed(handle: ScriptIssue) -> None:
     await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
     await act(handle, m.ESCALATE_TO_ERCOT, ONCOR_AR, "The CR sent no bank information.")
@@ -243,6 +269,7 @@ async def record() -> dict[str, str]:
             for name, script, path in (
                 ("con03_escalation_return_passed", CON03, lambda h: con03_with_escalation_and_return(env.client, h)),
                 ("switch_by_transactions", SWITCH, switch_by_transactions),
+                ("switch_transactions_attached_by_ercot", SWITCH, switch_with_transactions_attached_by_ercot),
                 ("escalations_then_failed", CON03, escalated_to_ercot_and_failed),
                 ("p2p_terminated_resolved", CON03, lambda h: p2p_terminated_then_resolved(env.client, h)),
             ):

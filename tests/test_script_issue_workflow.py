@@ -14,21 +14,24 @@ from temporalio.worker import Replayer
 from flightrak.business_time import business_hours_between
 from flightrak.worker import WORKFLOW_RUNNER
 from tests.conftest import refused
-from tests.flight_histories import LONESTAR_AR, LONESTAR_USER, ONCOR_AR
+from tests.flight_histories import ERCOT, ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, LONESTAR_USER, ONCOR, ONCOR_AR
 from tests.record_histories import HISTORIES, start_dev_server
 from tests.script_issue_histories import (
     CON03,
     SWITCH,
     FakeScripts,
     act,
+    attach,
     con03_with_escalation_and_return,
     escalated_to_ercot_and_failed,
     new_issue,
     open_issue,
     p2p_act,
     p2p_terminated_then_resolved,
+    receipt,
     state_of,
     switch_by_transactions,
+    switch_with_transactions_attached_by_ercot,
     wait_for_p2p,
     workers,
 )
@@ -129,6 +132,54 @@ async def test_transactions_move_a_script_and_a_failed_one_shows_why(dev_env: Wo
     assert "814_04 from 103994067 to 183529049" in fakes.steps(issue.item_id)[3].comment
 
 
+async def test_ercot_attaches_a_transaction_by_hand_and_nothing_else_is_let_through(
+    dev_env: WorkflowEnvironment, fakes
+):
+    issue = new_issue(SWITCH)
+    given = receipt("814_01", LONESTAR, ERCOT)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await refused(attach(handle, ERCOT_REVIEWER, given, "x"), "waits for the CR to click Begin Working")
+        await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+        await refused(attach(handle, LONESTAR_AR, given, "Ours."), "only ERCOT attaches")
+        await refused(attach(handle, ERCOT_REVIEWER, given, "  "), "needs a comment")
+        await refused(
+            attach(handle, ERCOT_REVIEWER, receipt("814_04", ONCOR, ERCOT), "x"),
+            "waits for a 814_01 from the CR to the ERCOT; this transaction is a 814_04",
+        )
+        # A refused update leaves nothing behind, not even its ID: the same ID is then taken, once.
+        await refused(attach(handle, LONESTAR_AR, given, "x", update_id="attach-1"), "only ERCOT attaches")
+        moved = await attach(handle, ERCOT_REVIEWER, given, "Counted for this step.", update_id="attach-1")
+        again = await attach(handle, ERCOT_REVIEWER, given, "Counted for this step.", update_id="attach-1")
+        assert moved.state == again.state == "Pending 814_04 from TDSP"
+        await refused(attach(handle, ERCOT_REVIEWER, given, "Again."), "has this transaction already")
+        await handle.terminate("test over")
+    assert fakes.moves(issue.item_id) == [
+        ("Begin Working", m.READY_TO_BEGIN, "Pending 814_01 from CR", "CR"),
+        ("Transaction Attached", "Pending 814_01 from CR", "Pending 814_04 from TDSP", "TDSP"),
+    ]
+    attached = fakes.steps(issue.item_id)[1]
+    assert (attached.actor.name, attached.comment) == ("Rae Chen", "Counted for this step.")
+    assert attached.changes == {
+        "last_transaction": f"814_01 from {LONESTAR} to {ERCOT}, ESI ID {given.esi_id}, reference REF-1"
+    }
+
+    issue = new_issue(SWITCH)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_issue(dev_env.client, task_queue, issue)
+        await switch_with_transactions_attached_by_ercot(handle)
+        assert (await handle.result()).state == m.SCRIPT_PASSED
+    assert [(action, to) for action, _, to, _ in fakes.moves(issue.item_id)] == [
+        ("Begin Working", "Pending 814_01 from CR"),
+        ("Transaction Attached", "Pending 814_01 from CR"),
+        ("Transaction Attached", "Pending 814_04 from TDSP"),
+        ("814_04 Received", m.SCRIPT_PASSED),
+    ]
+    failed = fakes.steps(issue.item_id)[1]
+    assert "REF*TD missing" in failed.changes["last_failed_transaction"] and failed.actor.name == "Rae Chen"
+    assert "REF*TD missing" in failed.fields["last_failed_transaction"]
+
+
 async def test_escalations_and_failure(dev_env: WorkflowEnvironment, fakes):
     issue = new_issue(CON03)
     async with workers(dev_env.client, fakes) as task_queue:
@@ -217,6 +268,7 @@ def test_every_path_has_a_recorded_history():
     assert names == {
         "script_issue_con03_escalation_return_passed",
         "script_issue_switch_by_transactions",
+        "script_issue_switch_transactions_attached_by_ercot",
         "script_issue_escalations_then_failed",
         "script_issue_p2p_terminated_resolved",
         "script_p2p_escalate_return_completed",

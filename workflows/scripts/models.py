@@ -42,6 +42,9 @@ ESCALATE_TO_PARTNER = "escalate_to_partner"
 RESOLVE = "resolve"  # ERCOT (or the partner) answers an escalation and the step goes on
 MARK_FAILED = "mark_failed"
 TASK_COMPLETE = "task_complete"
+# ERCOT gives a transaction that matched nothing to the step waiting for one, by hand (not a button of the item:
+# it is offered on the Unmatched Transactions report).
+ATTACH_TRANSACTION = "attach_transaction"
 ESCALATE_TO_SUBMITTER = "escalate_to_submitter"
 RETURN_TO_RECEIVER = "return_to_receiver"
 LABELS = {
@@ -50,6 +53,7 @@ LABELS = {
     ESCALATE_TO_PARTNER: words.ESCALATE_TO_PARTNER_LABEL,
     RESOLVE: words.RESOLVE_LABEL,
     MARK_FAILED: words.MARK_FAILED_LABEL,
+    ATTACH_TRANSACTION: "Transaction Attached",
     TASK_COMPLETE: "Task Complete",
     ESCALATE_TO_SUBMITTER: "Escalate to Submitter",
     RETURN_TO_RECEIVER: "Return to Receiver",
@@ -160,6 +164,17 @@ class TransactionReceipt:
     reference: str = ""
     valid: bool = True
     reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AttachedTransaction:
+    """ERCOT's decision that a transaction no script issue took is the one this issue's current step waits for.
+    Its type is the step's; its parties or premise may differ from the step's: that is ERCOT's judgement, and
+    why a person attaches it, with a comment."""
+
+    actor: Actor
+    receipt: TransactionReceipt
+    comment: str = ""
 
 
 @dataclass

@@ -81,6 +81,39 @@ def script_refusal(
     return None
 
 
+ONLY_ERCOT_ATTACHES = "only ERCOT attaches a transaction to a script issue by hand"
+ATTACH_NEEDS_COMMENT = "attaching a transaction by hand needs a comment: why ERCOT counts it for this step"
+
+
+def attach_refusal(
+    where: Situation, expects_type: str, expects: str, actor: Principal, transaction_type: str, comment: str
+) -> str | None:
+    """Why ERCOT may not attach a transaction of `transaction_type` to a script issue now, or None when it may.
+    `expects_type` and `expects` (in words) are what the current step waits for ("" when it waits for no
+    transaction). The type must be the step's: ERCOT's judgement overrides the parties and the premise, not
+    what the step is for."""
+    if not actor.is_ercot:
+        return ONLY_ERCOT_ATTACHES
+    if not comment.strip():
+        return ATTACH_NEEDS_COMMENT
+    if where.state in m.CLOSED_STATES:
+        return f"the script is {where.state}; nothing more can be done on it"
+    if where.state in (m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER):
+        return f"the script is {where.state}: it waits for the escalation to be resolved, not for a transaction"
+    if where.state == m.READY_TO_BEGIN:
+        begins = f"the {where.responsible} to click Begin Working"
+        return f"the script is {where.state}: it waits for {begins}, not for a transaction"
+    if not expects_type:
+        if where.step_action:
+            waits = f"the {where.responsible} to click {where.step_action}"
+        else:
+            waits = "its P2P sub-flow to be completed"
+        return f"its step ({where.state}) waits for {waits}, not for a transaction"
+    if transaction_type != expects_type:
+        return f"its step ({where.state}) waits for a {expects}; this transaction is a {transaction_type}"
+    return None
+
+
 def script_actions(where: Situation, actor: Principal, pairing: m.Pairing) -> list[dict]:
     """The buttons of a script issue for this person now."""
     offered = []

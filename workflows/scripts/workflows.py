@@ -1,7 +1,8 @@
 """One workflow per script issue (a pairing x script of the flight's pack): Ready to Begin until the party that
 begins it clicks Begin Working, then the script's steps in order, each ending by a participant's button, by a
 matching transaction that ERCOT's systems report (a signal; nobody clicks), or by a P2P sub-flow (a child
-workflow); the last step passes -> Script Passed. Any party may escalate to ERCOT or to its testing partner;
+workflow); the last step passes -> Script Passed. ERCOT may attach by hand a transaction that matched no issue to
+the step waiting for one (an update, with its comment). Any party may escalate to ERCOT or to its testing partner;
 ERCOT may mark the script failed. A task waiting on one party raises a reminder every so many business hours;
 at the flight's end an unfinished script closes as Not Completed."""
 
@@ -163,6 +164,41 @@ class ScriptIssueWorkflow:
         self._seen_receipts.add(receipt.transaction_id)
         self._receipts = [*self._receipts, receipt][-KEPT_RECEIPTS:]
 
+    @workflow.update(name=m.ATTACH_TRANSACTION)
+    async def attach_transaction(self, attached: m.AttachedTransaction) -> m.ScriptIssueStatus:
+        """ERCOT's person decided this transaction, which matched nothing, is the one the step waits for: a valid
+        one moves the step on, a failed one is shown on the step with its reasons (the step waits on), either
+        recorded under their name with their comment."""
+        with self._one_at_a_time.acting(m.LABELS[m.ATTACH_TRANSACTION]):
+            receipt = attached.receipt
+            self._seen_receipts.add(receipt.transaction_id)
+            label, comment = m.LABELS[m.ATTACH_TRANSACTION], attached.comment.strip()
+            if receipt.valid:
+                changes = {"last_transaction": self._took(receipt)}
+                await self._next_step(attached.actor, label, comment, changes)
+            else:
+                changes = {"last_failed_transaction": self._failed(receipt)}
+                await self._move(self._state, self._responsible, attached.actor, label, comment, changes)
+        return self.status()
+
+    @attach_transaction.validator
+    def validate_attach_transaction(self, attached: m.AttachedTransaction) -> None:
+        self._one_at_a_time.check()
+        if attached.receipt.transaction_id in self._seen_receipts:
+            raise ValueError("this script issue has this transaction already")
+        spec = self._current()
+        expected = spec.transaction if spec is not None and self._state == spec.state else None
+        problem = rules.attach_refusal(
+            self.situation(),
+            expected.type if expected else "",
+            describe(expected) if expected else "",
+            principal_of(attached.actor),
+            attached.receipt.type,
+            attached.comment,
+        )
+        if problem is not None:
+            raise ValueError(problem)
+
     # The steps
 
     def situation(self) -> rules.Situation:
@@ -223,31 +259,41 @@ class ScriptIssueWorkflow:
         for receipt in failed:
             self._receipts = [r for r in self._receipts if r is not receipt]
             words = self._receipt_words(receipt)
-            self._fields["last_failed_transaction"] = f"{words}: {'; '.join(receipt.reasons) or 'failed validation'}"
+            self._failed(receipt)
             reasons = "; ".join(receipt.reasons) or "no reason given"
             comment = f"{words} failed validation: {reasons}. The step waits for a valid one."
             await self._move(self._state, self._responsible, SYSTEM_ACTOR, f"{receipt.type} Failed", comment)
+
+    def _failed(self, receipt: m.TransactionReceipt) -> str:
+        """Shows a failed transaction on the step, with its reasons; returns what is shown."""
+        shown = f"{self._receipt_words(receipt)}: {'; '.join(receipt.reasons) or 'failed validation'}"
+        self._fields["last_failed_transaction"] = shown
+        return shown
+
+    def _took(self, receipt: m.TransactionReceipt) -> str:
+        """Shows the transaction that ended the step (and its premise); returns what is shown."""
+        self._fields["last_transaction"] = self._receipt_words(receipt)
+        if receipt.esi_id:
+            self._fields["esi_id"] = receipt.esi_id
+        return self._fields["last_transaction"]
 
     async def _step_done_by_itself(self, step: int, spec: m.StepSpec) -> None:
         if spec.transaction is not None:
             receipt = self._matching_receipt(spec.transaction)
             self._receipts = [r for r in self._receipts if r is not receipt]
-            self._fields["last_transaction"] = self._receipt_words(receipt)
-            if receipt.esi_id:
-                self._fields["esi_id"] = receipt.esi_id
             label = f"{spec.transaction.type} Received"
-            comment = f"ERCOT received {self._fields['last_transaction']}."
+            comment = f"ERCOT received {self._took(receipt)}."
         else:
             label, comment = f"{spec.p2p.title} Completed", ""
         await self._next_step(SYSTEM_ACTOR, label, comment)
 
-    async def _next_step(self, actor: Actor, label: str, comment: str) -> None:
+    async def _next_step(self, actor: Actor, label: str, comment: str, changes: dict[str, str] | None = None) -> None:
         self._step += 1
         spec = self._current()
         if spec is None:
-            await self._move(m.SCRIPT_PASSED, "", actor, label, comment)
+            await self._move(m.SCRIPT_PASSED, "", actor, label, comment, changes)
         else:
-            await self._move(spec.state, spec.responsible, actor, label, comment)
+            await self._move(spec.state, spec.responsible, actor, label, comment, changes)
 
     async def _escalate(self, name: str, to_state: str, action: m.ScriptAction) -> None:
         with self._one_at_a_time.acting(m.LABELS[name]):
@@ -348,7 +394,15 @@ class ScriptIssueWorkflow:
             return "The flight ended before the script passed."
         return spec.instructions if spec is not None else ""
 
-    async def _move(self, to_state: str, responsible: str, actor: Actor, label: str, comment: str = "") -> None:
+    async def _move(
+        self,
+        to_state: str,
+        responsible: str,
+        actor: Actor,
+        label: str,
+        comment: str = "",
+        changes: dict[str, str] | None = None,
+    ) -> None:
         """The state changes before the step is recorded, so a second action in the same instant sees it."""
         from_state, self._state = self._state, to_state
         if (to_state, responsible) != (from_state, self._responsible):
@@ -374,7 +428,7 @@ class ScriptIssueWorkflow:
             action=label,
             from_state=from_state,
             to_state=to_state,
-            changes={},
+            changes=changes or {},
             comment=comment,
         )
         await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
