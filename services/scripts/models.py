@@ -117,6 +117,8 @@ class Transaction(Base):
     matched_item_id: Mapped[int | None] = mapped_column(BigInteger)
     unmatched_reason: Mapped[str] = mapped_column(Text, server_default="")
     attached_by: Mapped[str] = mapped_column(String(200), server_default="")  # ERCOT, matching it by hand
+    attached_comment: Mapped[str] = mapped_column(Text, server_default="")  # why ERCOT counted it for that step
+    attached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Row
 
 from flightrak import tokens
+from services.scripts import transactions
 
 TASK_COLUMNS = [
     "Item ID",
@@ -44,6 +45,7 @@ REPORTS = {
             "Reference",
             "Validation",
             "Why Unmatched",
+            "Transaction",  # its key, <sender DUNS>:<reference>, as ERCOT attaches it to a script issue by hand
         ],
     ),
     "refused-transactions": (
@@ -123,6 +125,7 @@ def unmatched_rows(found: Iterable) -> list[list]:
             kept.reference,
             "passed" if kept.valid else f"failed: {'; '.join(kept.reasons)}",
             kept.unmatched_reason,
+            transactions.key_of(kept.sender_duns, kept.reference),
         ]
         for kept in found
     ]

@@ -5,7 +5,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import errors, projections
-from services.scripts import models
+from services.scripts import models, transactions
 from workflows.items import ItemTransition
 from workflows.scripts import models as m
 
@@ -218,6 +218,28 @@ async def record_transaction(session: AsyncSession, **values) -> models.Transact
 
 async def transaction(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
     return await session.get(models.Transaction, (sender_duns, reference))
+
+
+async def transaction_to_attach(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
+    """A kept transaction, locked until the session ends: two people attaching it at once are taken one after
+    the other, and the second sees it attached."""
+    statement = select(models.Transaction).where(
+        models.Transaction.sender_duns == sender_duns, models.Transaction.reference == reference
+    )
+    found = await session.scalar(statement.with_for_update())
+    if found is None:
+        raise errors.NotFound(f"no transaction {transactions.key_of(sender_duns, reference)}")
+    return found
+
+
+async def attach(session: AsyncSession, kept: models.Transaction, item_id: int, by: str, comment: str) -> None:
+    """Marks a transaction as given by ERCOT's hand to a script issue: no longer unmatched, who and why kept."""
+    kept.matched_item_id = item_id
+    kept.unmatched_reason = ""
+    kept.attached_by = by
+    kept.attached_comment = comment
+    kept.attached_at = func.now()
+    await session.flush()
 
 
 async def record_refused(session: AsyncSession, reading, reported_by: str) -> None:

@@ -89,6 +89,12 @@ def problems_of(report: Reported) -> dict[str, str]:
     return problems
 
 
+def key_of(sender_duns: str, reference: str) -> str:
+    """A kept transaction's name: its sender and the sender's own reference. The script issue remembers it by
+    this name, the Unmatched Transactions report shows it, and ERCOT attaches it to a script issue by it."""
+    return f"{sender_duns}:{reference}"
+
+
 def on_premise(kept: models.Transaction, issue: models.ScriptIssue) -> bool:
     """A script run on test-bed premises takes only transactions naming one of them (or naming none)."""
     return not issue.esi_ids or not kept.esi_id or kept.esi_id in issue.esi_ids

@@ -22,41 +22,46 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from flightrak.items.v1 import items_pb2 as flightrak_dot_items_dot_v1_dot_items__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/scripts/v1/scripts.proto\x12\x14\x66lightrak.scripts.v1\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t\"I\n\x12PublishPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\"\x9b\x01\n\x0bPackVersion\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07\x65xample\x18\x04 \x01(\x08\x12\x0f\n\x07scripts\x18\x05 \x01(\x05\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12\x14\n\x0cpublished_by\x18\x07 \x01(\t\x12\x14\n\x0cpublished_at\x18\x08 \x01(\t\"z\n\x13PublishPackResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x10\n\x08problems\x18\x02 \x03(\t\x12\x32\n\x07version\x18\x03 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x11\n\tunchanged\x18\x04 \x01(\x08\"1\n\x0eGetPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"K\n\x04Pack\x12\x32\n\x07version\x18\x01 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xd4\x01\n\x11TransactionReport\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x0bsender_duns\x18\x03 \x01(\t\x12\x15\n\rreceiver_duns\x18\x04 \x01(\t\x12\x0e\n\x06\x65si_id\x18\x05 \x01(\t\x12\x11\n\treference\x18\x06 \x01(\t\x12\r\n\x05valid\x18\x07 \x01(\x08\x12\x0f\n\x07reasons\x18\x08 \x03(\t\x12\x0f\n\x07item_id\x18\t \x01(\x03\x12\x19\n\x11\x61nswers_reference\x18\n \x01(\t\"\x90\x01\n\x12TransactionOutcome\x12\x17\n\x0fmatched_item_id\x18\x01 \x01(\x03\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x13\n\x0bsender_duns\x18\x03 \x01(\t\x12\x11\n\treference\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\x12\x18\n\x10unmatched_reason\x18\x06 \x01(\t\"Y\n\x17TransactionBatchOutcome\x12>\n\x0ctransactions\x18\x01 \x03(\x0b\x32(.flightrak.scripts.v1.TransactionOutcome\"\x1e\n\x0bInterchange\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\"Z\n\nX12Problem\x12\x10\n\x08position\x18\x01 \x01(\x05\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontrol_number\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"\xd5\x01\n\x12InterchangeOutcome\x12\x16\n\x0e\x61\x63\x63\x65pted_whole\x18\x01 \x01(\x08\x12\"\n\x1ainterchange_control_number\x18\x02 \x01(\t\x12>\n\x0ctransactions\x18\x03 \x03(\x0b\x32(.flightrak.scripts.v1.TransactionOutcome\x12\x32\n\x08problems\x18\x04 \x03(\x0b\x32 .flightrak.scripts.v1.X12Problem\x12\x0f\n\x07refused\x18\x05 \x03(\t2\xd6\x04\n\x0eScriptsService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.scripts.v1.DescribeRequest\x1a&.flightrak.scripts.v1.DescribeResponse\x12\x62\n\x0bPublishPack\x12(.flightrak.scripts.v1.PublishPackRequest\x1a).flightrak.scripts.v1.PublishPackResponse\x12K\n\x07GetPack\x12$.flightrak.scripts.v1.GetPackRequest\x1a\x1a.flightrak.scripts.v1.Pack\x12\x66\n\x11ReportTransaction\x12\'.flightrak.scripts.v1.TransactionReport\x1a(.flightrak.scripts.v1.TransactionOutcome\x12n\n\x12ReportTransactions\x12\'.flightrak.scripts.v1.TransactionReport\x1a-.flightrak.scripts.v1.TransactionBatchOutcome(\x01\x12`\n\x11ReportInterchange\x12!.flightrak.scripts.v1.Interchange\x1a(.flightrak.scripts.v1.InterchangeOutcomeb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"flightrak/scripts/v1/scripts.proto\x12\x14\x66lightrak.scripts.v1\x1a\x1e\x66lightrak/items/v1/items.proto\"\x11\n\x0f\x44\x65scribeRequest\"P\n\x10\x44\x65scribeResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61ller_duns\x18\x03 \x01(\t\"I\n\x12PublishPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\"\x9b\x01\n\x0bPackVersion\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07\x65xample\x18\x04 \x01(\x08\x12\x0f\n\x07scripts\x18\x05 \x01(\x05\x12\x0e\n\x06\x64igest\x18\x06 \x01(\t\x12\x14\n\x0cpublished_by\x18\x07 \x01(\t\x12\x14\n\x0cpublished_at\x18\x08 \x01(\t\"z\n\x13PublishPackResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x10\n\x08problems\x18\x02 \x03(\t\x12\x32\n\x07version\x18\x03 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x11\n\tunchanged\x18\x04 \x01(\x08\"1\n\x0eGetPackRequest\x12\x0e\n\x06\x66light\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"K\n\x04Pack\x12\x32\n\x07version\x18\x01 \x01(\x0b\x32!.flightrak.scripts.v1.PackVersion\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xd4\x01\n\x11TransactionReport\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x0bsender_duns\x18\x03 \x01(\t\x12\x15\n\rreceiver_duns\x18\x04 \x01(\t\x12\x0e\n\x06\x65si_id\x18\x05 \x01(\t\x12\x11\n\treference\x18\x06 \x01(\t\x12\r\n\x05valid\x18\x07 \x01(\x08\x12\x0f\n\x07reasons\x18\x08 \x03(\t\x12\x0f\n\x07item_id\x18\t \x01(\x03\x12\x19\n\x11\x61nswers_reference\x18\n \x01(\t\"\x90\x01\n\x12TransactionOutcome\x12\x17\n\x0fmatched_item_id\x18\x01 \x01(\x03\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\x13\n\x0bsender_duns\x18\x03 \x01(\t\x12\x11\n\treference\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\x12\x18\n\x10unmatched_reason\x18\x06 \x01(\t\"Y\n\x17TransactionBatchOutcome\x12>\n\x0ctransactions\x18\x01 \x03(\x0b\x32(.flightrak.scripts.v1.TransactionOutcome\"\x1e\n\x0bInterchange\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\"Z\n\nX12Problem\x12\x10\n\x08position\x18\x01 \x01(\x05\x12\x12\n\nsegment_id\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontrol_number\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"\xd5\x01\n\x12InterchangeOutcome\x12\x16\n\x0e\x61\x63\x63\x65pted_whole\x18\x01 \x01(\x08\x12\"\n\x1ainterchange_control_number\x18\x02 \x01(\t\x12>\n\x0ctransactions\x18\x03 \x03(\x0b\x32(.flightrak.scripts.v1.TransactionOutcome\x12\x32\n\x08problems\x18\x04 \x03(\x0b\x32 .flightrak.scripts.v1.X12Problem\x12\x0f\n\x07refused\x18\x05 \x03(\t\"d\n\x18\x41ttachTransactionRequest\x12\x13\n\x0bsender_duns\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\x03\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\"\xa8\x01\n\x19\x41ttachTransactionResponse\x12=\n\x0btransaction\x18\x01 \x01(\x0b\x32(.flightrak.scripts.v1.TransactionOutcome\x12\x13\n\x0b\x61ttached_by\x18\x02 \x01(\t\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12&\n\x04item\x18\x04 \x01(\x0b\x32\x18.flightrak.items.v1.Item2\xcc\x05\n\x0eScriptsService\x12Y\n\x08\x44\x65scribe\x12%.flightrak.scripts.v1.DescribeRequest\x1a&.flightrak.scripts.v1.DescribeResponse\x12\x62\n\x0bPublishPack\x12(.flightrak.scripts.v1.PublishPackRequest\x1a).flightrak.scripts.v1.PublishPackResponse\x12K\n\x07GetPack\x12$.flightrak.scripts.v1.GetPackRequest\x1a\x1a.flightrak.scripts.v1.Pack\x12\x66\n\x11ReportTransaction\x12\'.flightrak.scripts.v1.TransactionReport\x1a(.flightrak.scripts.v1.TransactionOutcome\x12n\n\x12ReportTransactions\x12\'.flightrak.scripts.v1.TransactionReport\x1a-.flightrak.scripts.v1.TransactionBatchOutcome(\x01\x12`\n\x11ReportInterchange\x12!.flightrak.scripts.v1.Interchange\x1a(.flightrak.scripts.v1.InterchangeOutcome\x12t\n\x11\x41ttachTransaction\x12..flightrak.scripts.v1.AttachTransactionRequest\x1a/.flightrak.scripts.v1.AttachTransactionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'flightrak.scripts.v1.scripts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DESCRIBEREQUEST']._serialized_start=60
-  _globals['_DESCRIBEREQUEST']._serialized_end=77
-  _globals['_DESCRIBERESPONSE']._serialized_start=79
-  _globals['_DESCRIBERESPONSE']._serialized_end=159
-  _globals['_PUBLISHPACKREQUEST']._serialized_start=161
-  _globals['_PUBLISHPACKREQUEST']._serialized_end=234
-  _globals['_PACKVERSION']._serialized_start=237
-  _globals['_PACKVERSION']._serialized_end=392
-  _globals['_PUBLISHPACKRESPONSE']._serialized_start=394
-  _globals['_PUBLISHPACKRESPONSE']._serialized_end=516
-  _globals['_GETPACKREQUEST']._serialized_start=518
-  _globals['_GETPACKREQUEST']._serialized_end=567
-  _globals['_PACK']._serialized_start=569
-  _globals['_PACK']._serialized_end=644
-  _globals['_TRANSACTIONREPORT']._serialized_start=647
-  _globals['_TRANSACTIONREPORT']._serialized_end=859
-  _globals['_TRANSACTIONOUTCOME']._serialized_start=862
-  _globals['_TRANSACTIONOUTCOME']._serialized_end=1006
-  _globals['_TRANSACTIONBATCHOUTCOME']._serialized_start=1008
-  _globals['_TRANSACTIONBATCHOUTCOME']._serialized_end=1097
-  _globals['_INTERCHANGE']._serialized_start=1099
-  _globals['_INTERCHANGE']._serialized_end=1129
-  _globals['_X12PROBLEM']._serialized_start=1131
-  _globals['_X12PROBLEM']._serialized_end=1221
-  _globals['_INTERCHANGEOUTCOME']._serialized_start=1224
-  _globals['_INTERCHANGEOUTCOME']._serialized_end=1437
-  _globals['_SCRIPTSSERVICE']._serialized_start=1440
-  _globals['_SCRIPTSSERVICE']._serialized_end=2038
+  _globals['_DESCRIBEREQUEST']._serialized_start=92
+  _globals['_DESCRIBEREQUEST']._serialized_end=109
+  _globals['_DESCRIBERESPONSE']._serialized_start=111
+  _globals['_DESCRIBERESPONSE']._serialized_end=191
+  _globals['_PUBLISHPACKREQUEST']._serialized_start=193
+  _globals['_PUBLISHPACKREQUEST']._serialized_end=266
+  _globals['_PACKVERSION']._serialized_start=269
+  _globals['_PACKVERSION']._serialized_end=424
+  _globals['_PUBLISHPACKRESPONSE']._serialized_start=426
+  _globals['_PUBLISHPACKRESPONSE']._serialized_end=548
+  _globals['_GETPACKREQUEST']._serialized_start=550
+  _globals['_GETPACKREQUEST']._serialized_end=599
+  _globals['_PACK']._serialized_start=601
+  _globals['_PACK']._serialized_end=676
+  _globals['_TRANSACTIONREPORT']._serialized_start=679
+  _globals['_TRANSACTIONREPORT']._serialized_end=891
+  _globals['_TRANSACTIONOUTCOME']._serialized_start=894
+  _globals['_TRANSACTIONOUTCOME']._serialized_end=1038
+  _globals['_TRANSACTIONBATCHOUTCOME']._serialized_start=1040
+  _globals['_TRANSACTIONBATCHOUTCOME']._serialized_end=1129
+  _globals['_INTERCHANGE']._serialized_start=1131
+  _globals['_INTERCHANGE']._serialized_end=1161
+  _globals['_X12PROBLEM']._serialized_start=1163
+  _globals['_X12PROBLEM']._serialized_end=1253
+  _globals['_INTERCHANGEOUTCOME']._serialized_start=1256
+  _globals['_INTERCHANGEOUTCOME']._serialized_end=1469
+  _globals['_ATTACHTRANSACTIONREQUEST']._serialized_start=1471
+  _globals['_ATTACHTRANSACTIONREQUEST']._serialized_end=1571
+  _globals['_ATTACHTRANSACTIONRESPONSE']._serialized_start=1574
+  _globals['_ATTACHTRANSACTIONRESPONSE']._serialized_end=1742
+  _globals['_SCRIPTSSERVICE']._serialized_start=1745
+  _globals['_SCRIPTSSERVICE']._serialized_end=2461
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from flightrak.items.v1 import items_pb2 as _items_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -155,3 +156,27 @@ class InterchangeOutcome(_message.Message):
     problems: _containers.RepeatedCompositeFieldContainer[X12Problem]
     refused: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, accepted_whole: _Optional[bool] = ..., interchange_control_number: _Optional[str] = ..., transactions: _Optional[_Iterable[_Union[TransactionOutcome, _Mapping]]] = ..., problems: _Optional[_Iterable[_Union[X12Problem, _Mapping]]] = ..., refused: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AttachTransactionRequest(_message.Message):
+    __slots__ = ("sender_duns", "reference", "item_id", "comment")
+    SENDER_DUNS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    sender_duns: str
+    reference: str
+    item_id: int
+    comment: str
+    def __init__(self, sender_duns: _Optional[str] = ..., reference: _Optional[str] = ..., item_id: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class AttachTransactionResponse(_message.Message):
+    __slots__ = ("transaction", "attached_by", "comment", "item")
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    ATTACHED_BY_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    transaction: TransactionOutcome
+    attached_by: str
+    comment: str
+    item: _items_pb2.Item
+    def __init__(self, transaction: _Optional[_Union[TransactionOutcome, _Mapping]] = ..., attached_by: _Optional[str] = ..., comment: _Optional[str] = ..., item: _Optional[_Union[_items_pb2.Item, _Mapping]] = ...) -> None: ...

@@ -66,6 +66,11 @@ class ScriptsServiceStub:
                 request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.SerializeToString,
                 response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.FromString,
                 _registered_method=True)
+        self.AttachTransaction = channel.unary_unary(
+                '/flightrak.scripts.v1.ScriptsService/AttachTransaction',
+                request_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionResponse.FromString,
+                _registered_method=True)
 
 
 class ScriptsServiceServicer:
@@ -116,6 +121,15 @@ class ScriptsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AttachTransaction(self, request, context):
+        """ERCOT (its staff only) attaches a transaction that matched no script issue to an open script issue whose
+        current step waits for a transaction of its type, with a comment kept in the issue's history: a valid one
+        moves the step on, a failed one is shown on the step. It then leaves the Unmatched Transactions report.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScriptsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +162,11 @@ def add_ScriptsServiceServicer_to_server(servicer, server):
                     servicer.ReportInterchange,
                     request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.FromString,
                     response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.SerializeToString,
+            ),
+            'AttachTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.AttachTransaction,
+                    request_deserializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionRequest.FromString,
+                    response_serializer=flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -314,6 +333,33 @@ class ScriptsService:
             '/flightrak.scripts.v1.ScriptsService/ReportInterchange',
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.Interchange.SerializeToString,
             flightrak_dot_scripts_dot_v1_dot_scripts__pb2.InterchangeOutcome.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AttachTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.scripts.v1.ScriptsService/AttachTransaction',
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionRequest.SerializeToString,
+            flightrak_dot_scripts_dot_v1_dot_scripts__pb2.AttachTransactionResponse.FromString,
             options,
             channel_credentials,
             insecure,
