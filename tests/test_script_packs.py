@@ -115,6 +115,7 @@ def test_the_example_pack_parses_and_says_it_is_an_example(example):
         "SW01",
         "MVI01",
         "MVO01",
+        "MVO-MVI01",
         "BIL01",
         "BIL02",
         "SO01",
@@ -206,8 +207,9 @@ def test_scripts_for_a_pairing(example):
         "ACK55",
         "ACK56",
     ]
-    assert ids(example.scripts_for("business", "new_cr", "iou")) == ["SW01", "MVI01", "MVO01", "BIL01", "SO01"]
-    assert ids(example.scripts_for("business", "new_cr", "muni_coop")) == ["SW01", "MVI01", "MVO01", "BIL02", "SO01"]
+    business = ["SW01", "MVI01", "MVO01", "MVO-MVI01"]
+    assert ids(example.scripts_for("business", "new_cr", "iou")) == [*business, "BIL01", "SO01"]
+    assert ids(example.scripts_for("business", "new_cr", "muni_coop")) == [*business, "BIL02", "SO01"]
 
 
 @pytest.mark.parametrize(
@@ -229,6 +231,46 @@ def test_runs_for_and_tdsp_types_default_to_all_and_keep_one_order():
     assert read.example is False
     read = parse_pack(as_yaml(pack(script(runs_for=["system_change", "new_cr"], tdsp_types=["muni_coop"]))))
     assert (read.scripts[0].runs_for, read.scripts[0].tdsp_types) == (("new_cr", "system_change"), ("muni_coop",))
+
+
+def test_a_business_script_runs_on_one_premise_unless_its_pack_says_otherwise(example):
+    assert {s.script_id: s.premises for s in example.scripts if s.premises != 1} == {
+        "CON02": 0,
+        "CON03": 0,
+        "CON05": 0,
+        "CON52": 0,
+        "ACK55": 0,
+        "ACK56": 0,
+        "MVO-MVI01": 2,
+    }
+    switch = script(script_id="SW01", kind="business")
+    assert parse_pack(as_yaml(pack(switch))).scripts[0].premises == 1
+    assert parse_pack(as_yaml(pack(changed(switch, premises=0)))).scripts[0].premises == 0
+    assert parse_pack(as_yaml(pack(changed(switch, premises=10)))).scripts[0].premises == 10
+    assert parse_pack(as_yaml(pack(script(premises=0)))).scripts[0].premises == 0
+
+
+@pytest.mark.parametrize(
+    ("premises", "problem"),
+    [
+        (11, "premises must be a whole number from 0 to 10, not the number 11"),
+        (-1, "premises must be a whole number from 0 to 10, not the number -1"),
+        (1.5, "premises must be a whole number from 0 to 10, not the number 1.5"),
+        ("two", "premises must be a whole number from 0 to 10, not 'two'"),
+        (True, "premises must be a whole number from 0 to 10, not 'true'"),
+        ([2], "premises must be a whole number from 0 to 10, not a list"),
+    ],
+)
+def test_premises_is_a_small_whole_number(premises, problem):
+    switch = script(script_id="SW01", kind="business", premises=premises)
+    assert problems(as_yaml(pack(switch))) == [f"script SW01: {problem}"]
+    assert problems(json.dumps(pack(switch))) == [f"script SW01: {problem}"]
+
+
+def test_a_connectivity_script_has_no_premises():
+    assert problems(as_yaml(pack(script(premises=1)))) == [
+        f"{CON03}: premises: a connectivity script exchanges no premise data; leave premises out"
+    ]
 
 
 # YAML and JSON
@@ -288,6 +330,14 @@ def test_the_canonical_json_does_not_depend_on_how_the_pack_was_written(example)
     reordered["scripts"] = [{key: s[key] for key in sorted(s)} for s in document["scripts"]]
     assert packs.pack_as_json(parse_pack(json.dumps(reordered, indent=2))) == packs.pack_as_json(example)
     assert packs.pack_as_json(example) == packs.pack_as_json(parse_pack(EXAMPLE.read_text()))
+
+
+def test_the_canonical_json_names_premises_only_when_not_the_kinds_own(example):
+    written = {s["script_id"]: s for s in json.loads(packs.pack_as_json(example))["scripts"]}
+    assert [name for name, s in written.items() if "premises" in s] == ["MVO-MVI01"]
+    assert written["MVO-MVI01"]["premises"] == 2
+    # A pack stored before premises existed reads as it did, and keeps its digest.
+    assert "premises" not in written["SW01"] and packs.pack_from_json(packs.pack_as_json(example)) == example
 
 
 def test_the_canonical_json_names_every_field():
@@ -642,7 +692,7 @@ MANY_PROBLEMS_FOUND = [
     "script 2: script_id must be 1 to 20 capital letters, digits, '_', '.' or '-', "
     "starting with a letter or digit, not 'con 04'",
     "script 2: unknown key 'colour'; the keys are: script_id, title, kind, scenario, begins, runs_for, tdsp_types, "
-    "steps",
+    "premises, steps",
     f"{CON03}: duplicate Script ID (also script 1)",
     f"{STEP_1}: a transaction from CR to TDSP never passes through ERCOT; make it a p2p",
 ]

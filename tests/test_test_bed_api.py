@@ -20,7 +20,7 @@ from tests.registration_helpers import (
 )
 from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE as EXAMPLE_PACK
-from tests.test_script_pack_api import YAML
+from tests.test_script_pack_api import YAML, put_pack
 from tests.test_specifications_api import approved_lonestar
 from tests.test_specifications_rules import good_raw
 
@@ -48,6 +48,11 @@ REPORT_COLUMNS = [
 ]
 SCRIPTS = ["SW01", "MVI01", "MVO01", "MVO-MVI01", "CSA01", "SO01", "BIL01"]
 TWO_PREMISES = "MVO-MVI01"
+# The example pack's business scripts that a new CR paired with an investor-owned TDSP runs (BIL02 is the
+# municipal and co-op TDSPs' invoice).
+PACK_SCRIPTS = ["SW01", "MVI01", "MVO01", "MVO-MVI01", "BIL01", "SO01"]
+ONCOR_NAME = "Oncor Electric Delivery Company LLC"
+CENTERPOINT_NAME = "CenterPoint Energy Houston Electric, LLC"
 
 
 def esi(n: int, digits: int = 17) -> str:
@@ -240,6 +245,74 @@ async def test_a_tdsp_loads_its_test_bed_and_the_cr_sees_real_esi_ids_once_ercot
     # A paired CR sees the TDSP's request (the Item ID its report links) but may not act on it.
     seen = await http.get(f"/api/v1/items/{item_id}", headers=lonestar)
     assert seen.status_code == 200 and seen.json()["actions"] == []
+
+
+def placeholders(scripts: list[str]) -> list[tuple[str, str]]:
+    return [(s, f"ESIID{n}") for s in scripts for n in ((1, 2) if s == TWO_PREMISES else (1,))]
+
+
+def script_ids(rows: list[dict[str, str]]) -> list[str]:
+    return [r["Script ID"] for r in rows]
+
+
+async def test_the_flights_pack_gives_the_test_beds_their_scripts_and_a_submitted_test_bed_keeps_its_own(http):
+    flight, _ = await approved_lonestar(http)
+    designation = flight["designation"]
+    ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
+    oncor, centerpoint = await sign_in(http, "user@oncor.example"), await sign_in(http, "user@centerpoint.example")
+    lonestar = await sign_in(http, "user@lonestar.example")
+    oncor_item = await loading(http, oncor, designation)
+    centerpoint_item = await loading(http, centerpoint, designation)
+
+    # Before the pack, the default list; Oncor submits its test bed for it.
+    assert script_ids(await template_rows(http, centerpoint, centerpoint_item)) == SCRIPTS
+    oncor_file = filled(await template_rows(http, oncor, oncor_item), 11000)
+    assert (await upload(http, oncor, oncor_item, oncor_file)).status_code == 200
+    assert (await act(http, oncor, oncor_item, "submit_test_bed")).json()["state"] == "Test Bed Review (ERCOT)"
+
+    # The pack: CenterPoint's test bed, not submitted, now covers the pack's business scripts that Lone Star's
+    # pairing runs (MVO-MVI01 on two premises); Oncor's keeps the list ERCOT is reviewing it against.
+    assert (await put_pack(http, ercot, designation, EXAMPLE_PACK)).status_code == 201
+    centerpoint_template = await template_rows(http, centerpoint, centerpoint_item)
+    assert script_ids(centerpoint_template) == PACK_SCRIPTS
+    assert script_ids(await template_rows(http, oncor, oncor_item)) == SCRIPTS
+    found = await report(http, lonestar, "cr-scripts-test-bed", flight=designation)
+    assert [(r["Script ID"], r["ESI ID"]) for r in lonestar_rows(found, CENTERPOINT_NAME)] == placeholders(PACK_SCRIPTS)
+    assert [(r["Script ID"], r["ESI ID"]) for r in lonestar_rows(found, ONCOR_NAME)] == placeholders(SCRIPTS)
+    assert (await act(http, reviewer, oncor_item, "approve")).json()["state"] == "Completed"
+    oncor_rows = lonestar_rows(await report(http, lonestar, "cr-scripts-test-bed", flight=designation), ONCOR_NAME)
+    assert sorted(script_ids(oncor_rows)) == sorted(SCRIPTS + [TWO_PREMISES])
+    assert all(r["ESI ID"].startswith("10") for r in oncor_rows)
+    again = await put_pack(http, ercot, designation, EXAMPLE_PACK)
+    assert (again.status_code, again.json()["unchanged"]) == (200, True)
+    assert await template_rows(http, centerpoint, centerpoint_item) == centerpoint_template
+
+    # CenterPoint attaches for version 1; version 2 runs SO01 only for CRs changing banks, so the file no longer
+    # fits Lone Star's pairing: it is not submitted until attached again from the new template.
+    attached = await upload(http, centerpoint, centerpoint_item, filled(centerpoint_template, 12000, digits=22))
+    assert attached.status_code == 200, attached.text
+    so01 = "  - script_id: SO01\n"
+    bank_change_only = EXAMPLE_PACK.replace(so01, so01 + "    runs_for: [bank_change]\n")
+    assert (await put_pack(http, ercot, designation, bank_change_only)).json()["version"] == 2
+    refused = await act(http, centerpoint, centerpoint_item, "submit_test_bed")
+    assert refused.status_code == 409, refused.text
+    assert "version 2 of the flight's script pack" in refused.json()["error"]["message"]
+    centerpoint_template = await template_rows(http, centerpoint, centerpoint_item)
+    assert script_ids(centerpoint_template) == PACK_SCRIPTS[:-1]
+    attached = await upload(http, centerpoint, centerpoint_item, filled(centerpoint_template, 13000, digits=22))
+    assert attached.status_code == 200, attached.text
+
+    # Version 3 asks the same rows (titles only changed): the file still fits, and is submitted and approved.
+    retitled = bank_change_only.replace("title:", "title: Revised -", 1)
+    assert (await put_pack(http, ercot, designation, retitled)).json()["version"] == 3
+    submitted = await act(http, centerpoint, centerpoint_item, "submit_test_bed")
+    assert submitted.json()["state"] == "Test Bed Review (ERCOT)", submitted.text
+    assert (await act(http, reviewer, centerpoint_item, "approve")).json()["state"] == "Completed"
+    found = await report(http, lonestar, "cr-scripts-test-bed", flight=designation)
+    centerpoint_rows = lonestar_rows(found, CENTERPOINT_NAME)
+    assert sorted(script_ids(centerpoint_rows)) == sorted(PACK_SCRIPTS[:-1] + [TWO_PREMISES])
+    assert all(len(r["ESI ID"]) == 22 for r in centerpoint_rows)
+    assert sorted(script_ids(lonestar_rows(found, ONCOR_NAME))) == sorted(SCRIPTS + [TWO_PREMISES])
 
 
 async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(http):

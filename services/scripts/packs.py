@@ -13,6 +13,7 @@ A pack reads like this (`pack_as_json` writes the same shape, so a stored pack c
         begins: CR                     # who clicks Begin Working: CR, TDSP or ERCOT
         runs_for: [new_cr, bank_change, system_change]   # optional; all three when left out
         tdsp_types: [iou, muni_coop]   # optional; both when left out
+        premises: 1                    # optional: ESI IDs a business script runs on (1 when left out; 0: none)
         steps:
           - state: Pending Bank Info Provided by CR
             responsible: CR            # CR, TDSP, ERCOT or SP (the CR's service provider)
@@ -39,6 +40,9 @@ Decisions, as the upload page should explain them:
   sets itself. An action is not named like one of the tool's own buttons (Begin Working, Escalate to ERCOT, ...);
   Task Complete is a step's action.
 - runs_for and tdsp_types are kept in the order listed above, whatever order the pack gives.
+- premises: how many premises (ESI IDs from the TDSP's test bed) a business script runs on, 0 to 10; 1 when
+  left out. Once the pack is published, a flight's test beds are filled for its business scripts with
+  premises, each pairing for those it runs. A connectivity script exchanges no premise data: 0, or left out.
 - JSON is read as JSON, so its syntax errors give a line and column; YAML anchors, aliases and merge keys
   work; a YAML file holds one document. Other problems are named by script and step, the same for both.
 """
@@ -51,7 +55,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from workflows.scripts.vocabulary import CR, ERCOT, TDSP
+from workflows.scripts.vocabulary import CR, ERCOT, PAIRING_KINDS, TDSP, TDSP_TYPES, pairing_runs
 from workflows.scripts.vocabulary import OWN_BUTTONS as RESERVED_ACTIONS
 from workflows.scripts.vocabulary import OWN_STATES as RESERVED_STATES
 from workflows.scripts.vocabulary import PARTIES as RESPONSIBLE_PARTIES
@@ -60,12 +64,11 @@ BEGINNING_PARTIES = (CR, TDSP, ERCOT)
 TRANSACTION_PARTIES = (CR, TDSP, ERCOT)
 P2P_PARTIES = (CR, TDSP)
 SCRIPT_KINDS = ("connectivity", "business")
-PAIRING_KINDS = ("new_cr", "bank_change", "system_change")
-TDSP_TYPES = ("iou", "muni_coop")
 
 MAX_CHARACTERS = 5_000_000
 MAX_SCRIPTS = 500
 MAX_STEPS = 50
+MAX_PREMISES = 10
 NAME_MAX = 200
 INSTRUCTIONS_MAX = 2000
 SCRIPT_ID_MAX = 20
@@ -129,6 +132,7 @@ class Script:
     runs_for: tuple[str, ...]
     tdsp_types: tuple[str, ...]
     steps: tuple[Step, ...]
+    premises: int  # ESI IDs of the test bed the script runs on; 0 for connectivity scripts
 
     @property
     def first_state(self) -> str:
@@ -170,7 +174,7 @@ class ScriptPack:
         return tuple(
             script
             for script in self.scripts
-            if script.kind == kind and pairing_kind in script.runs_for and tdsp_type in script.tdsp_types
+            if script.kind == kind and pairing_runs(script.runs_for, script.tdsp_types, (pairing_kind,), tdsp_type)
         )
 
 
@@ -228,7 +232,7 @@ def _script_document(script: Script) -> dict:
         "runs_for": list(script.runs_for),
         "tdsp_types": list(script.tdsp_types),
         "steps": [_step_document(step) for step in script.steps],
-    }
+    } | ({} if script.premises == _default_premises(script.kind) else {"premises": script.premises})
 
 
 def _step_document(step: Step) -> dict:
@@ -259,7 +263,14 @@ def _script_from(document: dict) -> Script:
         runs_for=tuple(document["runs_for"]),
         tdsp_types=tuple(document["tdsp_types"]),
         steps=tuple(_step_from(step) for step in document["steps"]),
+        premises=document.get("premises", _default_premises(document["kind"])),
     )
+
+
+def _default_premises(kind: str) -> int:
+    """A business script runs on one premise unless its pack says otherwise; a connectivity script on none. Left
+    out of the canonical JSON when so, which keeps the digests of packs published before premises existed."""
+    return 1 if kind == "business" else 0
 
 
 def _step_from(document: dict) -> Step:
@@ -491,11 +502,16 @@ class _Reader:
                 "begins": lambda item: self.choice(item, where, "begins", BEGINNING_PARTIES),
                 "runs_for": lambda item: self.choices(item, where, "runs_for", PAIRING_KINDS),
                 "tdsp_types": lambda item: self.choices(item, where, "tdsp_types", TDSP_TYPES),
+                "premises": lambda item: self.premises(item, where),
                 "steps": lambda item: self.steps(item, where),
             },
             required=("script_id", "title", "kind", "scenario", "begins", "steps"),
         )
         if fields is None or len(self.problems) > before:
+            return None
+        premises = fields.get("premises", _default_premises(fields["kind"]))
+        if premises and fields["kind"] != "business":
+            self.add(where, f"premises: a {fields['kind']} script exchanges no premise data; leave premises out")
             return None
         return Script(
             script_id=fields["script_id"],
@@ -506,7 +522,15 @@ class _Reader:
             runs_for=fields.get("runs_for", PAIRING_KINDS),
             tdsp_types=fields.get("tdsp_types", TDSP_TYPES),
             steps=fields["steps"],
+            premises=premises,
         )
+
+    def premises(self, value: object, where: str) -> int | None:
+        scalar = _scalar(value)
+        if scalar is None or scalar.kind != "number" or not scalar.text.isdigit() or int(scalar.text) > MAX_PREMISES:
+            self.add(where, f"premises must be a whole number from 0 to {MAX_PREMISES}, not {_found(value)}")
+            return None
+        return int(scalar.text)
 
     def script_id(self, value: object, where: str, number: int, numbers: dict[str, int]) -> str | None:
         script_id = self.text(value, where, "script_id")

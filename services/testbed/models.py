@@ -73,16 +73,22 @@ class Pairing(Base):
 
 
 class TestBedScript(Base):
-    """A script whose rows every pairing's test bed holds in a flight, and how many premises (ESI IDs)
-    it needs: ESIID1, ESIID2 ... stand in for them until the TDSP's test bed is approved."""
+    """A script whose rows a flight's test beds hold, for the pairings that run it, and how many premises (ESI
+    IDs) it needs: ESIID1, ESIID2 ... stand in for them until the TDSP's test bed is approved. Each version of
+    the flight's script pack gives its own list (version 0: the default list, before any pack); see
+    store.held_version for which list a TDSP's test bed follows."""
 
     __tablename__ = "test_bed_scripts"
 
     flight: Mapped[str] = mapped_column(String(4), primary_key=True)
+    pack_version: Mapped[int] = mapped_column(Integer, primary_key=True, server_default="0")
     script_id: Mapped[str] = mapped_column(String(20), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     premises: Mapped[int] = mapped_column(SmallInteger)
     position: Mapped[int] = mapped_column(SmallInteger)
+    # comma-separated, as the pack names them
+    runs_for: Mapped[str] = mapped_column(String(64), server_default="new_cr,bank_change,system_change")
+    tdsp_types: Mapped[str] = mapped_column(String(32), server_default="iou,muni_coop")
 
 
 class TestBed(Base):
@@ -97,6 +103,7 @@ class TestBed(Base):
     )
     file_name: Mapped[str] = mapped_column(String(255))
     row_count: Mapped[int] = mapped_column(Integer)
+    pack_version: Mapped[int] = mapped_column(Integer, server_default="0")  # of the scripts it was checked against
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -79,6 +79,8 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
             )
+        if request.action == requests.SUBMIT_TEST_BED:
+            await self._covers_newest_scripts(spec, int(item.fields["test_bed_id"]))
         fields: dict[str, str] = {}
         if request.action == requests.PROVIDE:
             fields, problems = specifications.clean_specifications(dict(request.fields), datetime.now(UTC))
@@ -88,6 +90,38 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         action = requests.SpecificationsAction(actor_of(principal), fields, request.comment)
         await run_update(handle.execute_update(request.action, action))
         return await self._item(request.item_id, principal)
+
+    async def _covers_newest_scripts(self, spec: models.SpecificationsRequest, test_bed_id: int) -> None:
+        """A test bed attached before ERCOT published a script pack version that asks this TDSP for other rows is
+        not submitted: what ERCOT would review is not what the flight's scripts need."""
+        async with self._sessions.begin() as session:
+            newer = await store.test_bed_behind(session, spec.flight, spec.company_duns, test_bed_id)
+        if newer is not None:
+            raise errors.FailedPrecondition(
+                f"ERCOT published version {newer} of the flight's script pack after this test bed was attached, and "
+                "it changes the scripts the test bed must cover: download the template again, fill it in, then "
+                "Attach and Validate it before you submit"
+            )
+
+    async def SetTestBedScripts(self, request: pb.SetTestBedScriptsRequest, context) -> pb.SetTestBedScriptsResponse:
+        if not authz.may_run_flights(caller()):
+            raise errors.PermissionDenied("only an ERCOT admin sets a flight's test-bed scripts, publishing its pack")
+        problems = catalog.test_bed_script_problems(request)
+        if problems:
+            raise errors.InvalidFields(problems)
+        scripts = [
+            {
+                "script_id": script.script_id,
+                "title": script.title,
+                "premises": script.premises,
+                "runs_for": ",".join(script.runs_for),
+                "tdsp_types": ",".join(script.tdsp_types),
+            }
+            for script in request.scripts
+        ]
+        async with self._sessions.begin() as session:
+            await store.set_test_bed_scripts(session, request.flight, request.pack_version, scripts)
+        return pb.SetTestBedScriptsResponse()
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
         """A request the caller may see. CRs paired with a TDSP, and their SPs, see the TDSP's request (its
@@ -108,9 +142,9 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         principal = caller()
         async with self._sessions() as session:
             item, spec = await self._visible(session, request.item_id, principal)
-            expected = {
-                (cr, script) for cr, _, script in await store.test_bed_pairings(session, spec.flight, spec.company_duns)
-            }
+            version = await store.held_version(session, spec.flight, spec.company_duns)
+            pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns, version)
+            expected = {(cr, script) for cr, _, script in pairings}
         problem = rules.refusal(
             requests.ATTACH_TEST_BED, spec.kind, item.state, principal, spec.company_duns, spec.sp_duns, item.fields
         )
@@ -121,7 +155,7 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
         file_name = shown_file_name(request.file_name)
         async with self._sessions() as session:
             checked, test_bed = await store.check_and_add_test_bed(
-                session, spec.item_id, file_name, principal.name, steps
+                session, spec.item_id, file_name, principal.name, steps, version or catalog.DEFAULT_LIST
             )
             if test_bed is None:
                 await session.rollback()
@@ -163,7 +197,8 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             if not (principal.is_ercot or principal.duns == spec.company_duns):
                 raise errors.PermissionDenied("only the TDSP and ERCOT download a TDSP's test bed")
             if request.kind == "template":
-                pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns)
+                version = await store.held_version(session, spec.flight, spec.company_duns)
+                pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns, version)
                 rows = None
             elif request.kind == "attached":
                 if "test_bed_id" not in item.fields:

@@ -140,8 +140,8 @@ async def record_pairings(
     tdsps: Iterable[tuple[str, str]],
     pairing_kinds: Iterable[str] = ("new_cr",),
 ) -> None:
-    """The CR's pairings, as ERCOT approved them, and the flight's test-bed scripts if it has none yet.
-    Safe to repeat."""
+    """The CR's pairings, as ERCOT approved them, and the default test-bed scripts (version 0) if the flight has
+    none yet: no script pack has given it any. Safe to repeat."""
     kinds = ",".join(pairing_kinds)
     rows = [
         {
@@ -160,21 +160,115 @@ async def record_pairings(
     if await session.scalar(select(exists().where(models.TestBedScript.flight == flight))):
         return
     scripts = [
-        {"flight": flight, "script_id": script_id, "title": title, "premises": premises, "position": position}
+        {
+            "flight": flight,
+            "pack_version": catalog.DEFAULT_LIST,
+            "script_id": script_id,
+            "title": title,
+            "premises": premises,
+            "position": position,
+        }
         for position, (script_id, title, premises) in enumerate(catalog.DEFAULT_TEST_BED_SCRIPTS, start=1)
     ]
     await session.execute(pg_insert(models.TestBedScript).values(scripts).on_conflict_do_nothing())
 
 
-async def test_bed_pairings(session: AsyncSession, flight: str, tdsp_duns: str) -> list[tuple[str, str, str]]:
-    """(CR DUNS, CR name, Script ID) for every row a TDSP's test bed must have."""
+async def set_test_bed_scripts(session: AsyncSession, flight: str, pack_version: int, scripts: list[dict]) -> None:
+    """A version of the flight's script pack gives its test-bed scripts (each a dict of TestBedScript's columns
+    but flight, version and position), replacing what the same version gave before: a published version never
+    changes, so telling it again changes nothing. A version giving none leaves the test beds as they are."""
+    script = models.TestBedScript
+    await session.execute(delete(script).where(script.flight == flight, script.pack_version == pack_version))
+    if scripts:
+        rows = [
+            {"flight": flight, "pack_version": pack_version, "position": position, **given}
+            for position, given in enumerate(scripts, start=1)
+        ]
+        await session.execute(pg_insert(script).values(rows))
+
+
+# A TDSP's test bed, once submitted (ERCOT reviewing it) or approved, keeps the scripts it was checked against;
+# before, it follows the newest list of the flight's test-bed scripts.
+HELD_STATES = (specifications.TEST_BED_REVIEW, specifications.COMPLETED)
+
+
+def _newest_lists(flight: str = ""):
+    """(flight, pack_version) of each flight's newest test-bed scripts."""
+    script = models.TestBedScript
+    statement = select(script.flight, func.max(script.pack_version).label("pack_version")).group_by(script.flight)
+    if flight:
+        statement = statement.where(script.flight == flight)
+    return statement.subquery("newest")
+
+
+def _attached_test_bed(item):
+    return models.TestBed.test_bed_id == item.fields["test_bed_id"].astext.cast(BigInteger)
+
+
+def _held_version(item, newest):
+    """Which version of the flight's test-bed scripts a TDSP's test bed is held to (see HELD_STATES); the item
+    and its attached test bed (outer-joined: it may have none) are in the statement."""
+    test_bed = models.TestBed
+    held = and_(item.state.in_(HELD_STATES), test_bed.pack_version.is_not(None))
+    return case((held, test_bed.pack_version), else_=newest.c.pack_version)
+
+
+async def held_version(session: AsyncSession, flight: str, tdsp_duns: str) -> int | None:
+    """The version of the flight's test-bed scripts the TDSP's test bed is held to; None before the flight has
+    any (no registration approved, no pack)."""
+    request, item = models.SpecificationsRequest, models.Item
+    newest = _newest_lists(flight)
     statement = (
-        select(models.Pairing.cr_duns, models.Pairing.cr_name, models.TestBedScript.script_id)
-        .join(models.TestBedScript, models.TestBedScript.flight == models.Pairing.flight)
-        .where(models.Pairing.flight == flight, models.Pairing.tdsp_duns == tdsp_duns)
-        .order_by(models.Pairing.cr_name, models.TestBedScript.position)
+        select(_held_version(item, newest))
+        .select_from(request)
+        .join(item, item.item_id == request.item_id)
+        .outerjoin(models.TestBed, _attached_test_bed(item))
+        .join(newest, newest.c.flight == request.flight)
+        .where(request.flight == flight, request.company_duns == tdsp_duns)
     )
-    return [tuple(row) for row in (await session.execute(statement)).all()]
+    found = await session.scalar(statement)
+    if found is None:  # no request yet: the newest list
+        found = await session.scalar(select(newest.c.pack_version))
+    return found
+
+
+async def test_bed_pairings(
+    session: AsyncSession, flight: str, tdsp_duns: str, pack_version: int | None
+) -> list[tuple[str, str, str]]:
+    """(CR DUNS, CR name, Script ID) for every row a TDSP's test bed must have under that version of the
+    flight's test-bed scripts: each paired CR's scripts that its pairing runs."""
+    pairing, script = models.Pairing, models.TestBedScript
+    statement = (
+        select(pairing.cr_duns, pairing.cr_name, script.script_id)
+        .add_columns(pairing.pairing_kinds, script.runs_for, script.tdsp_types)
+        .join(script, script.flight == pairing.flight)
+        .where(pairing.flight == flight, pairing.tdsp_duns == tdsp_duns, script.pack_version == pack_version)
+        .order_by(pairing.cr_name, script.position)
+    )
+    return [
+        (cr_duns, cr_name, script_id)
+        for cr_duns, cr_name, script_id, kinds, runs_for, tdsp_types in (await session.execute(statement)).all()
+        if catalog.pairing_runs(kinds, tdsp_duns, runs_for, tdsp_types)
+    ]
+
+
+async def test_bed_behind(session: AsyncSession, flight: str, tdsp_duns: str, test_bed_id: int) -> int | None:
+    """The newest version of the flight's test-bed scripts when it asks this TDSP's test bed for other rows
+    than the version the test bed was checked against (a pack published since it was attached); None when
+    the test bed covers the newest, which it then counts as checked against."""
+    test_bed = await session.get(models.TestBed, test_bed_id)
+    script = models.TestBedScript
+    newest = await session.scalar(select(func.max(script.pack_version)).where(script.flight == flight))
+    if newest is None or test_bed.pack_version == newest:
+        return None
+    checked, asked = [
+        {(cr_duns, script_id) for cr_duns, _, script_id in await test_bed_pairings(session, flight, tdsp_duns, version)}
+        for version in (test_bed.pack_version, newest)
+    ]
+    if checked != asked:
+        return newest
+    test_bed.pack_version = newest
+    return None
 
 
 async def is_paired(session: AsyncSession, flight: str, tdsp_duns: str, duns: str) -> bool:
@@ -207,13 +301,16 @@ ROW_COLUMNS = {
 
 
 async def check_and_add_test_bed(
-    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, steps: Generator
+    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, steps: Generator, pack_version: int
 ) -> tuple[tbf.TestBedResult, models.TestBed | None]:
     """Checks a test bed and writes it at once: each chunk of rows that passed goes to PostgreSQL (one COPY)
     as the next chunk is checked, so the database stores on its own core while this one checks. `steps` is
-    `test_bed_file.check_in_steps(...)`. Returns the result and, when it is good, the test bed; when it is
-    not, what was written must not be kept: the caller rolls the session back."""
-    test_bed = models.TestBed(item_id=item_id, file_name=file_name, row_count=0, uploaded_by=uploaded_by)
+    `test_bed_file.check_in_steps(...)`, checking against `pack_version` of the flight's test-bed scripts.
+    Returns the result and, when it is good, the test bed; when it is not, what was written must not be kept:
+    the caller rolls the session back."""
+    test_bed = models.TestBed(
+        item_id=item_id, file_name=file_name, row_count=0, uploaded_by=uploaded_by, pack_version=pack_version
+    )
     session.add(test_bed)
     await session.flush()
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
@@ -285,9 +382,8 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
     those test beds. As one SQL join the planner, misjudging a fresh test bed's size, chose a nested loop that
     read every approved test bed once per report row."""
     pairing, script, request, item = models.Pairing, models.TestBedScript, models.SpecificationsRequest, models.Item
-    approved_test_bed = case(
-        (item.state == specifications.COMPLETED, item.fields["test_bed_id"].astext.cast(BigInteger)), else_=None
-    )
+    approved_test_bed = case((item.state == specifications.COMPLETED, models.TestBed.test_bed_id), else_=None)
+    newest = _newest_lists(flight)
     statement = (
         select(
             request.item_id,
@@ -298,10 +394,17 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
             script.premises,
             pairing.cr_duns,
             approved_test_bed,
+            pairing.pairing_kinds,
+            pairing.tdsp_duns,
+            script.runs_for,
+            script.tdsp_types,
         )
-        .join(script, script.flight == pairing.flight)
+        .select_from(pairing)
+        .join(newest, newest.c.flight == pairing.flight)
         .outerjoin(request, and_(request.flight == pairing.flight, request.company_duns == pairing.tdsp_duns))
         .outerjoin(item, item.item_id == request.item_id)
+        .outerjoin(models.TestBed, _attached_test_bed(item))
+        .join(script, and_(script.flight == pairing.flight, script.pack_version == _held_version(item, newest)))
     )
     if flight:
         statement = statement.where(pairing.flight == flight)
@@ -312,7 +415,9 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
     statement = statement.order_by(
         pairing.flight.desc(), pairing.cr_name, pairing.cr_duns, pairing.tdsp_name, script.position
     )
-    found = (await session.execute(statement)).all()
+    found = [
+        row[:8] for row in (await session.execute(statement)).all() if catalog.pairing_runs(*row[8:])
+    ]  # each pairing's scripts: those it runs
     approved = {test_bed_id for *_, test_bed_id in found if test_bed_id is not None}
     premises: dict[tuple, list[tuple]] = {}
     if approved:

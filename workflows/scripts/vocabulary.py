@@ -27,3 +27,14 @@ OWN_BUTTONS = (
     RESOLVE_LABEL,
     MARK_FAILED_LABEL,
 )
+
+# Which pairings run a script: a CR testing as new, after a bank change or after a system change, with a TDSP
+# that is an investor-owned utility or a municipal utility or electric co-op.
+PAIRING_KINDS = ("new_cr", "bank_change", "system_change")
+TDSP_TYPES = ("iou", "muni_coop")
+
+
+def pairing_runs(runs_for, tdsp_types, pairing_kinds, tdsp_type: str) -> bool:
+    """Whether a pairing runs a script: one of its kinds is one the script runs for, and its TDSP's type is one
+    of the script's. The script issues a flight opens and the test beds it fills follow this one rule."""
+    return tdsp_type in tdsp_types and any(kind in runs_for for kind in pairing_kinds)

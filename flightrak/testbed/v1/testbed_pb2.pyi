@@ -95,3 +95,31 @@ class TestBedReadiness(_message.Message):
     tdsps: int
     missing: _containers.RepeatedCompositeFieldContainer[TestBedReadiness.Missing]
     def __init__(self, tdsps: _Optional[int] = ..., missing: _Optional[_Iterable[_Union[TestBedReadiness.Missing, _Mapping]]] = ...) -> None: ...
+
+class TestBedScript(_message.Message):
+    __slots__ = ("script_id", "title", "premises", "runs_for", "tdsp_types")
+    SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PREMISES_FIELD_NUMBER: _ClassVar[int]
+    RUNS_FOR_FIELD_NUMBER: _ClassVar[int]
+    TDSP_TYPES_FIELD_NUMBER: _ClassVar[int]
+    script_id: str
+    title: str
+    premises: int
+    runs_for: _containers.RepeatedScalarFieldContainer[str]
+    tdsp_types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, script_id: _Optional[str] = ..., title: _Optional[str] = ..., premises: _Optional[int] = ..., runs_for: _Optional[_Iterable[str]] = ..., tdsp_types: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SetTestBedScriptsRequest(_message.Message):
+    __slots__ = ("flight", "pack_version", "scripts")
+    FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    PACK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SCRIPTS_FIELD_NUMBER: _ClassVar[int]
+    flight: str
+    pack_version: int
+    scripts: _containers.RepeatedCompositeFieldContainer[TestBedScript]
+    def __init__(self, flight: _Optional[str] = ..., pack_version: _Optional[int] = ..., scripts: _Optional[_Iterable[_Union[TestBedScript, _Mapping]]] = ...) -> None: ...
+
+class SetTestBedScriptsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -56,6 +56,11 @@ class TestbedServiceStub:
                 request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.SerializeToString,
                 response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.FromString,
                 _registered_method=True)
+        self.SetTestBedScripts = channel.unary_unary(
+                '/flightrak.testbed.v1.TestbedService/SetTestBedScripts',
+                request_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsRequest.SerializeToString,
+                response_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsResponse.FromString,
+                _registered_method=True)
 
 
 class TestbedServiceServicer:
@@ -90,6 +95,15 @@ class TestbedServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetTestBedScripts(self, request, context):
+        """The scripts a flight's test beds cover from a version of its script pack (its business scripts that need
+        premises), told by the scripts service when ERCOT publishes one. Test beds not yet submitted follow the
+        newest version told; submitted and approved ones keep the scripts they were checked against. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TestbedServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +126,11 @@ def add_TestbedServiceServicer_to_server(servicer, server):
                     servicer.GetTestBedReadiness,
                     request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.FromString,
                     response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.SerializeToString,
+            ),
+            'SetTestBedScripts': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTestBedScripts,
+                    request_deserializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsRequest.FromString,
+                    response_serializer=flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -224,6 +243,33 @@ class TestbedService:
             '/flightrak.testbed.v1.TestbedService/GetTestBedReadiness',
             flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadinessRequest.SerializeToString,
             flightrak_dot_testbed_dot_v1_dot_testbed__pb2.TestBedReadiness.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTestBedScripts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.testbed.v1.TestbedService/SetTestBedScripts',
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsRequest.SerializeToString,
+            flightrak_dot_testbed_dot_v1_dot_testbed__pb2.SetTestBedScriptsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,41 @@
+"""What the testbed service learns of a published script pack: the business scripts a flight's test beds are
+filled for. Told over gRPC on the publisher's behalf, with the publisher's rights."""
+
+import grpc
+
+from flightrak import errors, grpc_runtime
+from flightrak.testbed.v1 import testbed_pb2 as testbed
+from flightrak.testbed.v1 import testbed_pb2_grpc
+from services.scripts import packs
+
+
+def test_bed_scripts(pack: packs.ScriptPack) -> list[testbed.TestBedScript]:
+    """The pack's business scripts that run on premises, in its order, with the pairings that run them."""
+    return [
+        testbed.TestBedScript(
+            script_id=script.script_id,
+            title=script.title,
+            premises=script.premises,
+            runs_for=script.runs_for,
+            tdsp_types=script.tdsp_types,
+        )
+        for script in pack.scripts
+        if script.kind == "business" and script.premises
+    ]
+
+
+class TestBeds:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._testbed = testbed_pb2_grpc.TestbedServiceStub(channel)
+
+    async def tell(self, flight: str, pack_version: int, pack: packs.ScriptPack) -> None:
+        """Idempotent: the testbed keeps one list per published version."""
+        request = testbed.SetTestBedScriptsRequest(
+            flight=flight, pack_version=pack_version, scripts=test_bed_scripts(pack)
+        )
+        try:
+            await self._testbed.SetTestBedScripts(request, metadata=grpc_runtime.caller_metadata(), timeout=10)
+        except grpc.aio.AioRpcError as error:
+            raise errors.Unavailable(
+                f"the testbed service did not take the pack's test-bed scripts ({error.details()}); publish it again"
+            ) from None
