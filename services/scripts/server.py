@@ -102,7 +102,7 @@ def receipt_of(kept: models.Transaction) -> m.TransactionReceipt:
     """What the script issue is signalled; its ID is the transaction's key, which the workflow remembers so a
     receipt signalled twice moves nothing twice."""
     return m.TransactionReceipt(
-        f"{kept.sender_duns}:{kept.reference}",
+        transactions.key_of(kept.sender_duns, kept.reference),
         kept.type,
         kept.sender_duns,
         kept.receiver_duns,
@@ -253,6 +253,55 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             kept.matched_item_id = issue.item_id
             await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt_of(kept))
         return pb.TransactionOutcome(matched_item_id=issue.item_id, **key)
+
+    async def AttachTransaction(self, request: pb.AttachTransactionRequest, context) -> pb.AttachTransactionResponse:
+        """ERCOT's decision, by hand: the transaction is kept as attached and the script issue's workflow takes it
+        (an update) in one database transaction, so a refused update leaves the transaction unmatched. The row
+        stays locked meanwhile: a second attach of it waits, then finds it attached."""
+        principal = caller()
+        if not principal.is_ercot:
+            raise errors.PermissionDenied(rules.ONLY_ERCOT_ATTACHES)
+        key = transactions.key_of(request.sender_duns, request.reference)
+        comment = request.comment.strip()
+        async with self._sessions.begin() as session:
+            kept = await store.transaction_to_attach(session, request.sender_duns, request.reference)
+            if kept.matched_item_id:
+                by = f" by {kept.attached_by}" if kept.attached_by else ""
+                raise errors.Conflict(f"transaction {key} was already matched{by} to item {kept.matched_item_id}")
+            item, _ = await self._visible(session, request.item_id, principal)
+            if item.item_type != m.SCRIPT_ISSUE:
+                parent = item.fields.get("parent_item_id", "")
+                raise errors.FailedPrecondition(
+                    f"item {item.item_id} is a {item.item_type}; attach the transaction to its script issue {parent}"
+                )
+            fields = item.fields
+            problem = rules.attach_refusal(
+                situation_of(item),
+                fields.get("expects_type", ""),
+                fields.get("expects", ""),
+                principal,
+                kept.type,
+                comment,
+            )
+            if problem == rules.ATTACH_NEEDS_COMMENT:
+                raise errors.InvalidFields({"comment": problem})
+            if problem is not None:
+                raise errors.FailedPrecondition(f"item {item.item_id} cannot take this transaction: {problem}")
+            await store.attach(session, kept, item.item_id, principal.name, comment)
+            handle = self._temporal.get_workflow_handle(item.workflow_id)
+            attached = m.AttachedTransaction(actor_of(principal), receipt_of(kept), comment)
+            # The update's ID is the transaction's: if the commit below fails after the workflow took it, the
+            # same attach again gets the workflow's first answer instead of a refusal.
+            await run_update(handle.execute_update(m.ATTACH_TRANSACTION, attached, id=f"attach-{key}"))
+            outcome = pb.TransactionOutcome(
+                matched_item_id=item.item_id, sender_duns=kept.sender_duns, reference=kept.reference, type=kept.type
+            )
+        return pb.AttachTransactionResponse(
+            transaction=outcome,
+            attached_by=principal.name,
+            comment=comment,
+            item=await self._item(request.item_id, principal),
+        )
 
     async def _waiting_for(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
         """The script issue whose current step waits for this transaction, else one with a later step that
