@@ -1,17 +1,19 @@
 """Script packs and transactions (issue 5): ERCOT publishes a flight's pack as YAML or JSON, and anyone
-signed in reads the published versions; ERCOT's systems report the transactions they receive."""
+signed in reads the published versions; ERCOT's systems report the transactions they receive, and ERCOT attaches
+by hand one that matched nothing to the script issue it belongs to (issue 6)."""
 
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.uploads import too_big
+from services.gateway import reports, views
 from services.gateway.api import as_json
-from services.gateway.auth import ApiCaller
+from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
 router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"])
@@ -20,6 +22,7 @@ MAX_PACK_BYTES = 5 * 1024 * 1024
 
 MAX_INTERCHANGE_BYTES = 10 * 1024 * 1024
 X12_MEDIA_TYPES = ("application/edi-x12", "application/edi", "text/plain")
+UNMATCHED = "unmatched-transactions"
 
 
 class TransactionBody(BaseModel):
@@ -33,6 +36,11 @@ class TransactionBody(BaseModel):
     reasons: list[str] = Field(default_factory=list, description="why it failed validation")
     transaction_id: str = Field("", description="optional: the reporting system's own ID, kept for the record")
     item_id: int = Field(0, description="optional: the script issue it belongs to")
+
+
+class AttachBody(BaseModel):
+    item_id: int = Field(description="the script issue whose current step waits for a transaction of this type")
+    comment: str = Field("", description="required: why ERCOT counts this transaction for that step (its history)")
 
 
 def outcome_json(outcome: pb.TransactionOutcome) -> dict:
@@ -77,6 +85,28 @@ async def publish(app, designation: str, content: str, media_type: str, token: s
     )
     request = pb.PublishPackRequest(flight=flight.designation, content=content, media_type=media_type)
     return await call(app.state.backends.scripts.PublishPack, request, token, timeout=120)
+
+
+def transaction_key(transaction: str) -> tuple[str, str]:
+    """(sender DUNS, reference) from a transaction's name, `<sender DUNS>:<reference>`."""
+    sender_duns, _, reference = transaction.partition(":")
+    if not (sender_duns.isdigit() and reference):
+        raise ApiError(
+            404,
+            f"no transaction {transaction}: a transaction is named <sender DUNS>:<reference>, as the Unmatched "
+            "Transactions report's Transaction column shows it",
+        )
+    return sender_duns, reference
+
+
+async def attach_transaction(
+    app, transaction: str, item_id: int, comment: str, token: str
+) -> pb.AttachTransactionResponse:
+    sender_duns, reference = transaction_key(transaction)
+    request = pb.AttachTransactionRequest(
+        sender_duns=sender_duns, reference=reference, item_id=item_id, comment=comment
+    )
+    return await call(app.state.backends.scripts.AttachTransaction, request, token)
 
 
 def register(app) -> None:
@@ -140,7 +170,59 @@ def register(app) -> None:
         status = 200 if outcomes and all(outcome["duplicate"] for outcome in outcomes) else 202
         return JSONResponse({"transactions": outcomes}, status_code=status)
 
+    @router.post(
+        "/transactions/{transaction:path}/attach",
+        summary="ERCOT attaches a transaction that matched nothing (named <sender DUNS>:<reference>) to a script "
+        "issue whose current step waits for one of its type, with a comment in the issue's history",
+        responses={
+            400: {"description": "no comment (or no item_id)"},
+            403: {"description": "not ERCOT's staff (a participant or a transaction-processing system)"},
+            404: {"description": "no such transaction or item"},
+            409: {"description": "the transaction was already matched, or the item takes no such transaction now"},
+        },
+    )
+    async def attach(transaction: str, body: AttachBody, caller: ApiCaller) -> dict:
+        """A valid transaction moves the step on; a failed one is shown on the step with its reasons, which waits
+        on. Either way it leaves the Unmatched Transactions report, and the item's history names who attached it
+        with their comment."""
+        attached = await attach_transaction(app, transaction, body.item_id, body.comment, caller.token)
+        return {
+            "transaction": outcome_json(attached.transaction)
+            | {"attached_by": attached.attached_by, "comment": attached.comment},
+            "item": as_json(attached.item),
+        }
+
     app.include_router(router)
+
+    @app.post("/transactions/{transaction:path}/attach", include_in_schema=False)
+    async def attach_from_report(request: Request, transaction: str, caller: MaybeCaller) -> Response:
+        """Attach from the Unmatched Transactions report: done, the item's page; refused, the report again with
+        why beside the transaction and what was typed."""
+        form = await views.read_form(app, request, caller)
+        caller = views.signed_in(caller)
+        item_id = form.get("item_id", "").strip()
+        try:
+            if not item_id.isdigit():
+                raise ApiError(400, "an Item ID is a number", {"item_id": f"'{item_id}' is not an Item ID"})
+            await attach_transaction(app, transaction, int(item_id), form.get("comment", ""), caller.token)
+        except ApiError as error:
+            if error.status not in (400, 404, 409):
+                raise
+            found = await reports.fetch_report(app, UNMATCHED, caller.token, page_size=reports.PAGE_ROWS)
+            return await views.render(
+                app,
+                request,
+                caller,
+                "report.html",
+                status=error.status,
+                report=found,
+                rows=reports.as_rows(found),
+                flight="",
+                item_id="",
+                first_page=True,
+                attach={"transaction": transaction, "error": error, "values": form},
+            )
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
 
 
 def parsed_reports(body: bytes) -> pb.TransactionReport | list[pb.TransactionReport]:
