@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("gateway", help="run the HTTP gateway")
     commands.add_parser("smtp-sink", help="run a local SMTP server that keeps every mail in an mbox file")
     commands.add_parser("protogen", help="generate the gRPC code from proto/")
+    add_simulate_transactions(commands)
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -59,7 +60,70 @@ def main(argv: list[str] | None = None) -> int:
         from flightrak import protogen
 
         protogen.generate()
+    elif args.command == "simulate-transactions":
+        return simulate_transactions(args)
     return 0
+
+
+def add_simulate_transactions(commands) -> None:
+    simulate = commands.add_parser(
+        "simulate-transactions",
+        help="play a transaction-processing system against a running FlighTrak: X12 for the steps that wait",
+        description="Reads the flight's script issues whose step waits for a transaction (as a person who may "
+        "read them), builds the Texas SET X12 004010 the market would send for each, with some failed "
+        "validations, duplicates and transactions that match nothing, and reports them as the system ERCOT "
+        "registered, at a chosen rate. The demo's system and accounts are the defaults.",
+    )
+    simulate.add_argument("--base-url", default="http://127.0.0.1:8000", help="the gateway (default: %(default)s)")
+    simulate.add_argument("--flight", default="", help="the flight (MMYY); default: every flight the reader sees")
+    simulate.add_argument("--system-id", default="demo-transaction-gateway", help="default: %(default)s")
+    simulate.add_argument("--system-key", help="the system's key (default: the demo system's, as `run` prints it)")
+    simulate.add_argument("--reader-email", default="reviewer@ercot.example", help="who reads the waiting steps")
+    simulate.add_argument("--reader-password", help="default: the demo password (FLIGHTRAK_DEMO_PASSWORD)")
+    simulate.add_argument("--rate", type=float, default=10.0, help="receipts a second; 0: at once (%(default)s)")
+    simulate.add_argument("--count", type=int, default=100, help="at most this many receipts (%(default)s)")
+    simulate.add_argument("--duration", type=float, default=60.0, help="at most this many seconds (%(default)s)")
+    simulate.add_argument("--rounds", type=int, default=10, help="read-and-send rounds at most (%(default)s)")
+    simulate.add_argument("--duplicates", type=float, default=0.05, help="share sent twice (%(default)s)")
+    simulate.add_argument("--failures", type=float, default=0.1, help="share failing validation (%(default)s)")
+    simulate.add_argument("--unmatched", type=float, default=0.05, help="extra share matching nothing (%(default)s)")
+    simulate.add_argument("--concurrency", type=int, default=8, help="reports in flight at once (%(default)s)")
+    simulate.add_argument("--grpc", default="", metavar="ADDRESS", help="report over gRPC to the scripts service")
+    simulate.add_argument("--seed", type=int, help="the same seed, the same choices")
+
+
+def simulate_transactions(args) -> int:
+    import asyncio
+
+    from flightrak.settings import get_settings
+    from services.identity.domain import demo_system_key
+    from services.scripts import simulator
+
+    demo_password = get_settings().demo_password
+    options = simulator.Options(
+        base_url=args.base_url,
+        system_id=args.system_id,
+        system_key=args.system_key or demo_system_key(demo_password),
+        reader_email=args.reader_email,
+        reader_password=args.reader_password or demo_password,
+        flight=args.flight,
+        rate=args.rate,
+        count=args.count,
+        duration=args.duration,
+        duplicates=args.duplicates,
+        failures=args.failures,
+        unmatched=args.unmatched,
+        rounds=args.rounds,
+        concurrency=args.concurrency,
+        grpc_address=args.grpc,
+        seed=args.seed,
+    )
+    try:
+        summary = asyncio.run(simulator.simulate(options))
+    except simulator.SimulatorError as error:
+        print(f"simulate-transactions: {error}", file=sys.stderr)
+        return 2
+    return 1 if summary.counts()["errors"] else 0
 
 
 if __name__ == "__main__":

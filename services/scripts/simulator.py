@@ -1,0 +1,458 @@
+"""`flightrak simulate-transactions`: a transaction-processing system played against a running FlighTrak, only
+over its public API. It reads the flight's script issues whose current step waits for a transaction, writes the
+X12 004010 the market would send for each (the step's type, its parties' DUNS, the issue's premise), mixes in
+failed validations, duplicates and transactions that match nothing, sends them at a chosen rate and prints what
+came back.
+
+It signs in twice, as two parties of the real market do: as a person who may read the flight's issues (ERCOT by
+default, or a participant, who then plays only its own pairings), since a system's token may only report; and as
+the transaction system ERCOT registered, to report."""
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from services.scripts import x12
+from services.scripts.x12.transaction_sets import LAYOUTS
+from workflows.scripts import models as m
+
+VALID, FAILED, DUPLICATE, UNMATCHED = "valid", "failed", "duplicate", "unmatched"
+# REF~7G codes ERCOT's systems give a transaction they reject (Texas SET reject reasons)
+REJECT_REASONS = ("API", "A13", "A76")
+NOT_WAITING = frozenset({m.READY_TO_BEGIN, m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER, *m.CLOSED_STATES})
+READ_AT_ONCE = 8  # item reads in flight together while looking for waiting steps
+X12 = {"content-type": "application/edi-x12"}
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """A script issue's current step that ends when a transaction arrives."""
+
+    item_id: int
+    script_id: str
+    state: str
+    type: str
+    sender_duns: str
+    receiver_duns: str
+    esi_id: str  # the issue's premise ("" when its script runs on no test-bed premise)
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str  # valid, failed, duplicate, unmatched
+    receipt: x12.TexasSetReceipt
+    interchange: str  # "" for a receipt X12 gives no reference of its own (a 997): reported as JSON
+    item_id: int = 0  # the issue it is meant for (0: none)
+
+    def as_json(self) -> dict:
+        receipt = self.receipt
+        return {
+            "type": receipt.texas_set_name,
+            "sender_duns": receipt.sender_duns,
+            "receiver_duns": receipt.receiver_duns,
+            "reference": receipt.reference,
+            "esi_id": receipt.esi_id,
+            "answers_reference": receipt.answers_reference,
+            "valid": not receipt.reject_reasons,
+            "reasons": [f"reject reason {code}" for code in receipt.reject_reasons],
+        }
+
+
+@dataclass
+class Sent:
+    planned: Planned
+    started: float  # time.perf_counter() when sent
+    seconds: float = 0.0
+    matched_item_id: int = 0
+    duplicate: bool = False
+    unmatched_reason: str = ""
+    error: str = ""
+
+    @property
+    def surprising(self) -> bool:
+        """FlighTrak answered other than the market would expect for what was sent."""
+        kind = self.planned.kind
+        if self.error:
+            return True
+        if kind == DUPLICATE:
+            return not self.duplicate
+        if kind == UNMATCHED:
+            return bool(self.matched_item_id)
+        return self.duplicate or self.matched_item_id != self.planned.item_id
+
+    def words(self) -> str:
+        receipt = self.planned.receipt
+        what = f"{receipt.texas_set_name} {receipt.sender_duns}->{receipt.receiver_duns}"
+        if receipt.esi_id:
+            what += f" ESI ID {receipt.esi_id}"
+        what += f" ref {receipt.reference}"
+        if receipt.reject_reasons:
+            what += f" (reject reasons {', '.join(receipt.reject_reasons)})"
+        if self.error:
+            said = f"error: {self.error}"
+        elif self.duplicate:
+            said = f"duplicate (item {self.matched_item_id})" if self.matched_item_id else "duplicate"
+        elif self.matched_item_id:
+            said = f"matched item {self.matched_item_id}"
+        else:
+            said = f"unmatched: {self.unmatched_reason}"
+        return f"{self.planned.kind:<9} {what}: {said}{'  [unexpected]' if self.surprising else ''}"
+
+
+@dataclass(frozen=True)
+class Options:
+    base_url: str = "http://127.0.0.1:8000"
+    system_id: str = "demo-transaction-gateway"
+    system_key: str = ""
+    reader_email: str = "reviewer@ercot.example"
+    reader_password: str = ""
+    flight: str = ""  # "": every flight the reader sees
+    rate: float = 10.0  # receipts a second (0: as fast as `concurrency` allows)
+    count: int = 100  # at most this many receipts in all
+    duration: float = 60.0  # and for at most this many seconds
+    duplicates: float = 0.05  # shares of the valid receipts sent again, of steps given a failed one first,
+    failures: float = 0.1  # and of extra receipts that match nothing, each of the steps found waiting
+    unmatched: float = 0.05
+    rounds: int = 10  # read what waits, send, again: a script's next step waits after its last one passed
+    concurrency: int = 8
+    grpc_address: str = ""  # the scripts service's gRPC address: report over gRPC instead of HTTP
+    ercot_duns: str = x12.ERCOT_DUNS
+    seed: int | None = None
+
+
+@dataclass
+class Summary:
+    sent: list[Sent] = field(default_factory=list)
+    rounds: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> Counter:
+        counted = Counter()
+        for sent in self.sent:
+            counted[sent.planned.kind] += 1
+            counted["matched"] += bool(sent.matched_item_id) and not sent.duplicate
+            counted["answered duplicate"] += sent.duplicate
+            counted["answered unmatched"] += bool(sent.unmatched_reason) and not sent.duplicate
+            counted["errors"] += bool(sent.error)
+            counted["unexpected"] += sent.surprising
+        return counted
+
+    def words(self) -> str:
+        counted = self.counts()
+        kinds = ", ".join(f"{counted[kind]} {kind}" for kind in (VALID, FAILED, DUPLICATE, UNMATCHED))
+        answers = ", ".join(
+            f"{counted[name]} {name}" for name in ("matched", "answered duplicate", "answered unmatched", "errors")
+        )
+        return (
+            f"sent {len(self.sent)} receipts in {self.rounds} round(s), {self.seconds:.1f} s ({kinds}); "
+            f"FlighTrak: {answers}; {counted['unexpected']} not as expected"
+        )
+
+
+def duns_of(party: str, fields: dict, ercot_duns: str) -> str:
+    if party in (m.CR, m.SP):
+        return fields.get("cr_duns", "")
+    return fields.get("tdsp_duns", "") if party == m.TDSP else ercot_duns
+
+
+async def signed_in(http: httpx.AsyncClient, path: str, body: dict) -> dict[str, str]:
+    reply = await http.post(path, json=body)
+    if reply.status_code != 200:
+        raise SimulatorError(f"{path} refused {body.get('system_id') or body.get('email')}: {reply.text}")
+    return {"authorization": f"Bearer {reply.json()['token']}"}
+
+
+class SimulatorError(Exception):
+    pass
+
+
+async def waiting_steps(
+    http: httpx.AsyncClient, reader: dict[str, str], flight: str, ercot_duns: str = x12.ERCOT_DUNS
+) -> list[WaitingStep]:
+    """Every open script issue the reader sees (of `flight`) whose current step waits for a transaction: the
+    Flight Progress report lists them with their premises, and each item says what its step expects."""
+    rows, token = [], ""
+    while True:
+        params = {
+            "page_size": 5000,
+            **({"flight": flight} if flight else {}),
+            **({"page_token": token} if token else {}),
+        }
+        reply = await http.get("/api/v1/reports/flight-progress-active-script-issues", params=params, headers=reader)
+        if reply.status_code != 200:
+            raise SimulatorError(f"cannot read the flight's script issues: {reply.text}")
+        page = reply.json()
+        rows += [row for row in page["rows"] if row["State"] not in NOT_WAITING]
+        token = page.get("next_page_token", "")
+        if not token:
+            break
+    reading = asyncio.Semaphore(READ_AT_ONCE)
+
+    async def step_of(row: dict) -> WaitingStep | None:
+        async with reading:
+            reply = await http.get(f"/api/v1/items/{row['Item ID']}", headers=reader)
+        if reply.status_code != 200:
+            return None  # closed or moved out of sight since the report was read
+        fields = reply.json()["fields"]
+        if not fields.get("expects_type"):
+            return None
+        premises = [esi_id for esi_id in row["ESIID"].split(", ") if esi_id]
+        return WaitingStep(
+            item_id=int(row["Item ID"]),
+            script_id=row["Script ID"],
+            state=reply.json()["state"],
+            type=fields["expects_type"],
+            sender_duns=duns_of(fields.get("expects_sender", ""), fields, ercot_duns),
+            receiver_duns=duns_of(fields.get("expects_receiver", ""), fields, ercot_duns),
+            esi_id=fields.get("esi_id") or (premises[0] if premises else ""),
+        )
+
+    found = await asyncio.gather(*(step_of(row) for row in rows))
+    return [step for step in found if step is not None]
+
+
+class Planner:
+    """Builds the X12 for waiting steps: each interchange one transaction set with its own control numbers and
+    a reference (BGN02) nobody used before; a step's later transaction answers its earlier one's reference."""
+
+    def __init__(self, rng: random.Random, ercot_duns: str = x12.ERCOT_DUNS):
+        self._rng = rng
+        self._ercot_duns = ercot_duns
+        self._run = uuid.uuid4().hex[:6].upper()
+        self._made = 0
+        self._control = rng.randrange(1, 900_000_000)
+        self._last_reference: dict[int, str] = {}
+        self._failed_before: set[int] = set()  # issues given a failed receipt: the next one they get is valid
+
+    def plan(self, steps: list[WaitingStep], failures: float, duplicates: float, unmatched: float) -> list[Planned]:
+        """A receipt per step, of which a share failed validation (the step shows why and waits on); a share of
+        the valid ones sent again later (a retried delivery); and extra receipts that match nothing."""
+        rng = self._rng
+        first_time = [n for n, step in enumerate(steps) if step.item_id not in self._failed_before]
+        failing = set(rng.sample(first_time, _share(failures, len(first_time))))
+        self._failed_before |= {steps[n].item_id for n in failing}
+        planned = [self._failed(step) if n in failing else self._valid(step) for n, step in enumerate(steps)]
+        valid = [p for p in planned if p.kind == VALID]
+        for original in rng.sample(valid, _share(duplicates, len(valid))):
+            later = rng.randint(planned.index(original) + 1, len(planned))
+            planned.insert(later, replace(original, kind=DUPLICATE))
+        for n in range(_share(unmatched, len(steps))):
+            planned.insert(rng.randint(0, len(planned)), self._unmatched(rng.choice(steps), n))
+        return planned
+
+    def _valid(self, step: WaitingStep) -> Planned:
+        receipt = self._receipt(step.type, step.sender_duns, step.receiver_duns, step.esi_id, step.item_id)
+        self._last_reference[step.item_id] = receipt.reference
+        return self._planned(VALID, receipt, step.item_id)
+
+    def _failed(self, step: WaitingStep) -> Planned:
+        receipt = self._receipt(step.type, step.sender_duns, step.receiver_duns, step.esi_id, step.item_id)
+        return self._planned(FAILED, replace(receipt, reject_reasons=(self._rng.choice(REJECT_REASONS),)), step.item_id)
+
+    def _unmatched(self, step: WaitingStep, n: int) -> Planned:
+        """In turn: a premise in no test bed, a sender that is nobody's testing partner, a type nothing expects."""
+        kind = n % 3
+        if kind == 0 and step.esi_id:
+            unknown = "10" + "".join(self._rng.choice("0123456789") for _ in range(15))
+            receipt = self._receipt(step.type, step.sender_duns, step.receiver_duns, unknown)
+        elif kind in (0, 1):  # ERCOT stays ERCOT: the Texas SET name says who sends it
+            stranger = "9" + "".join(self._rng.choice("0123456789") for _ in range(8))
+            if step.sender_duns == self._ercot_duns:
+                receipt = self._receipt(step.type, step.sender_duns, stranger, step.esi_id)
+            else:
+                receipt = self._receipt(step.type, stranger, step.receiver_duns, step.esi_id)
+        else:
+            receipt = self._receipt("824", step.sender_duns, step.receiver_duns, step.esi_id)
+        return self._planned(UNMATCHED, receipt)
+
+    def _receipt(self, kind: str, sender: str, receiver: str, esi_id: str, item_id: int = 0) -> x12.TexasSetReceipt:
+        """The fields the transaction set has a place for; the reference always (a 997 is reported as JSON)."""
+        self._made += 1
+        receipt = x12.new_receipt(kind, sender, receiver)
+        layout = LAYOUTS[receipt.set_id]
+        answers = self._last_reference.get(item_id, "") if layout.answers and layout.answers.segment == "BGN" else ""
+        return replace(
+            receipt,
+            esi_id=esi_id if layout.carries_esi_id else "",
+            reference=f"SIM{self._run}{self._made:06d}",
+            date=datetime.now(UTC).strftime("%Y%m%d") if layout.date else "",
+            answers_reference=answers,
+        )
+
+    def _planned(self, kind: str, receipt: x12.TexasSetReceipt, item_id: int = 0) -> Planned:
+        if LAYOUTS[receipt.set_id].reference is None:
+            return Planned(kind, receipt, "", item_id)
+        self._control = self._control % 999_999_999 + 1
+        text = x12.write_interchange(
+            [receipt], prepared=datetime.now(UTC), control_number=self._control, ercot_duns=self._ercot_duns
+        )
+        return Planned(kind, receipt, text, item_id)
+
+
+def _share(share: float, of: int) -> int:
+    """The share of `of`, half rounded up (a half of one receipt is one)."""
+    return min(of, int(share * of + 0.5)) if share > 0 else 0
+
+
+class Reporter:
+    """Sends interchanges as ERCOT's system reports them, over HTTP (the gateway) or gRPC (the scripts service)."""
+
+    def __init__(self, http: httpx.AsyncClient, system: dict[str, str], grpc_address: str = ""):
+        self._http = http
+        self._system = system
+        self._grpc_address = grpc_address
+        self._channel = None
+        self._stub = None
+
+    async def __aenter__(self) -> "Reporter":
+        if self._grpc_address:
+            from flightrak import grpc_runtime
+            from flightrak.scripts.v1 import scripts_pb2_grpc
+
+            self._channel = grpc_runtime.channel(self._grpc_address)
+            self._stub = scripts_pb2_grpc.ScriptsServiceStub(self._channel)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+
+    async def report(self, planned: Planned) -> Sent:
+        sent = Sent(planned, time.perf_counter())
+        try:
+            outcome = await (self._over_grpc(planned) if self._stub else self._over_http(planned))
+        except Exception as error:  # a refused or lost report is printed; the run goes on
+            sent.error = str(error)[:300]
+        else:
+            sent.matched_item_id = outcome.get("matched_item_id") or 0
+            sent.duplicate = bool(outcome.get("duplicate"))
+            sent.unmatched_reason = outcome.get("unmatched_reason") or ""
+        sent.seconds = time.perf_counter() - sent.started
+        return sent
+
+    async def _over_http(self, planned: Planned) -> dict:
+        if planned.interchange:
+            body = {"content": planned.interchange.encode(), "headers": self._system | X12}
+        else:
+            body = {"json": planned.as_json(), "headers": self._system}
+        reply = await self._http.post("/api/v1/transactions", **body)
+        if reply.status_code not in (200, 202):
+            raise SimulatorError(f"HTTP {reply.status_code}: {reply.text}")
+        if not planned.interchange:
+            return reply.json()
+        [outcome] = reply.json()["transactions"]
+        return outcome
+
+    async def _over_grpc(self, planned: Planned) -> dict:
+        from flightrak.scripts.v1 import scripts_pb2 as pb
+
+        metadata = (("authorization", self._system["authorization"]),)
+        if planned.interchange:
+            read = await self._stub.ReportInterchange(
+                pb.Interchange(content=planned.interchange.encode()), metadata=metadata, timeout=60
+            )
+            [outcome] = read.transactions
+        else:
+            outcome = await self._stub.ReportTransaction(
+                pb.TransactionReport(**planned.as_json()), metadata=metadata, timeout=60
+            )
+        return {
+            "matched_item_id": outcome.matched_item_id,
+            "duplicate": outcome.duplicate,
+            "unmatched_reason": outcome.unmatched_reason,
+        }
+
+
+async def send_all(
+    reporter: Reporter,
+    planned: list[Planned],
+    *,
+    rate: float,
+    concurrency: int,
+    until: float,
+    shown: Callable[[Sent], None] = lambda sent: None,
+) -> list[Sent]:
+    """Each receipt sent at its turn (`rate` a second; 0: as fast as the `concurrency` in flight allow) until
+    time.perf_counter() reaches `until`; what is not yet sent by then is not sent."""
+    in_flight = asyncio.Semaphore(max(1, concurrency))
+    began = time.perf_counter()
+    results: list[Sent] = []
+
+    async def one(n: int, item: Planned) -> None:
+        if rate > 0:
+            await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+        async with in_flight:
+            if time.perf_counter() >= until:
+                return
+            sent = await reporter.report(item)
+        results.append(sent)
+        shown(sent)
+
+    await asyncio.gather(*(one(n, item) for n, item in enumerate(planned)))
+    return results
+
+
+async def simulate(options: Options, out: Callable[[str], None] = print) -> Summary:
+    """Rounds of: read what waits, send for it. A step is sent one valid receipt only (its workflow may still be
+    recording it when the next round reads); a step given a failed one gets a valid one in a later round."""
+    if options.rate < 0 or options.count < 0 or options.duration <= 0:
+        raise SimulatorError("the rate and count are 0 or more and the duration more than 0 seconds")
+    if urlsplit(options.base_url).scheme not in ("http", "https"):
+        raise SimulatorError(f"{options.base_url} is not an http(s) URL")
+    rng = random.Random(options.seed)
+    planner = Planner(rng, options.ercot_duns)
+    summary = Summary()
+    started = time.perf_counter()
+    until = started + options.duration
+    answered: set[tuple[int, str, str]] = set()  # (item, state, type) given a valid receipt
+    async with httpx.AsyncClient(base_url=options.base_url, timeout=60) as http:
+        reader = await signed_in(
+            http, "/api/v1/session", {"email": options.reader_email, "password": options.reader_password}
+        )
+        system = await signed_in(
+            http, "/api/v1/system-session", {"system_id": options.system_id, "key": options.system_key}
+        )
+        async with Reporter(http, system, options.grpc_address) as reporter:
+            while summary.rounds < options.rounds and len(summary.sent) < options.count:
+                steps, recording = await unanswered(http, reader, options, answered)
+                while not steps and recording and time.perf_counter() < until:
+                    await asyncio.sleep(0.5)  # a step it answered is still being recorded: its next may wait
+                    steps, recording = await unanswered(http, reader, options, answered)
+                if not steps or time.perf_counter() >= until:
+                    out("no step waits for a transaction" + (" any more" if summary.rounds else ""))
+                    break
+                summary.rounds += 1
+                planned = planner.plan(steps, options.failures, options.duplicates, options.unmatched)
+                planned = planned[: options.count - len(summary.sent)]
+                out(f"round {summary.rounds}: {len(steps)} step(s) waiting, sending {len(planned)} receipt(s)")
+                sent = await send_all(
+                    reporter,
+                    planned,
+                    rate=options.rate,
+                    concurrency=options.concurrency,
+                    until=until,
+                    shown=lambda s: out(s.words()),
+                )
+                summary.sent += sent
+                given = {s.planned.item_id for s in sent if s.planned.kind == VALID and not s.error}
+                answered |= {(step.item_id, step.state, step.type) for step in steps if step.item_id in given}
+    summary.seconds = time.perf_counter() - started
+    out(summary.words())
+    return summary
+
+
+async def unanswered(
+    http: httpx.AsyncClient, reader: dict[str, str], options: Options, answered: set[tuple[int, str, str]]
+) -> tuple[list[WaitingStep], bool]:
+    """The waiting steps not yet given a valid receipt, and whether any that were still shows as waiting."""
+    steps = await waiting_steps(http, reader, options.flight, options.ercot_duns)
+    keys = {step: (step.item_id, step.state, step.type) for step in steps}
+    return [step for step in steps if keys[step] not in answered], any(key in answered for key in keys.values())
