@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     smtp_sink_port: int = 8025
     notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
+    # The sender of the tool's other mail to distribution lists (reminders of waiting script tasks).
+    mail_from: str = "ERCOT FlighTrak <flightrak@ercot.example>"
     public_url: str | None = None
     notice_reminder_hours: float = Field(default=48, ge=0, le=24 * 90)
 

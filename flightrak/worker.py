@@ -10,13 +10,13 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from flightrak import db, telemetry
 from flightrak import temporal as temporal_connection
+from flightrak.mail import SmtpMailer
 from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
 from services.registration.activities import NoticeActivities, RegistrationActivities
-from services.registration.notices_mail import SmtpMailer
 from services.scripts.activities import ScriptsActivities
 from services.testbed.activities import TestbedActivities
-from workflows import flight, notices, registration, scripts, specifications, user_admin
+from workflows import flight, list_mail, notices, registration, scripts, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
 from workflows.notices import models as notice_models
 from workflows.notices.workflows import MarketNoticeWorkflow
@@ -52,8 +52,10 @@ def notice_mailer(settings) -> SmtpMailer:
 def build_workers(
     client: Client, sessions, reminder_business_hours: float = 16, mailer: SmtpMailer | None = None, **options
 ) -> list[Worker]:
-    identity = IdentityActivities(sessions)
-    notice_activities = NoticeActivities(sessions, mailer or notice_mailer(get_settings()))
+    mailer = mailer or notice_mailer(get_settings())
+    # Mail to distribution lists other than notices goes through the same server, from the tool's own sender.
+    identity = IdentityActivities(sessions, SmtpMailer(mailer.url, get_settings().mail_from, mailer.public_url))
+    notice_activities = NoticeActivities(sessions, mailer)
     testbed = TestbedActivities(sessions, client)
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run as local activities of their workflows.
@@ -70,6 +72,7 @@ def build_workers(
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
         notice_models.MAIL_TASK_QUEUE: [notice_activities.deliver_notice_mail],
+        list_mail.LIST_MAIL_TASK_QUEUE: [identity.mail_distribution_lists],
         registrations.TESTBED_TASK_QUEUE: [
             testbed.open_testing_specifications_request,
             testbed.test_beds_missing,

@@ -1,4 +1,7 @@
-"""Temporal activities the identity service executes for user-admin workflows."""
+"""Temporal activities the identity service executes: user-admin workflows' steps, and any flow's mail to companies'
+distribution lists."""
+
+import asyncio
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -6,7 +9,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from flightrak import roles
+from flightrak.mail import MailInterrupted, SmtpMailer
 from services.identity import domain, models, store
+from services.identity.list_mail import ListMailMessage
+from workflows import list_mail
 from workflows.user_admin import models as requests
 
 
@@ -16,8 +22,29 @@ def _invalid(problems: dict[str, str]) -> ApplicationError:
 
 
 class IdentityActivities:
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer | None = None):
         self._sessions = sessions
+        self._mailer = mailer
+
+    @activity.defn(name=list_mail.MAIL_DISTRIBUTION_LISTS)
+    async def mail_distribution_lists(self, mail: list_mail.ListMail) -> list_mail.ListMailResult:
+        """The mail to each current list of the active companies named. When the SMTP server cannot be reached the
+        activity fails and Temporal tries again later: the mail is delayed, not lost. The lists the server took
+        before it stopped answering are kept in the attempt's heartbeat and not sent the mail again."""
+        async with self._sessions() as session:
+            recipients = await store.list_recipients(session, mail.company_duns)
+        details = activity.info().heartbeat_details
+        taken = list(details[0]) if details else []
+        waiting = [(email, company) for email, company in recipients if email not in taken]
+        if not waiting:
+            return list_mail.ListMailResult(taken)
+        message = ListMailMessage(mail, self._mailer.sender, self._mailer.public_url)
+        try:
+            accepted, rejected = await asyncio.to_thread(self._mailer.send, message, waiting)
+        except MailInterrupted as interrupted:
+            activity.heartbeat(taken + interrupted.accepted)
+            raise ApplicationError(f"mail {mail.mail_id} delayed: {interrupted.error}") from None
+        return list_mail.ListMailResult(taken + accepted, rejected)
 
     @activity.defn(name=requests.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: requests.ItemTransition) -> None:

@@ -44,6 +44,17 @@ async def distribution_lists(session: AsyncSession, duns_list: list[str]) -> dic
     return grouped
 
 
+async def list_recipients(session: AsyncSession, duns_list: list[str]) -> list[tuple[str, str]]:
+    """(list email, company name) of every current distribution list of the active companies named."""
+    statement = (
+        select(models.DistributionList.email, models.Company.name)
+        .join(models.Company, models.Company.duns == models.DistributionList.company_duns)
+        .where(models.DistributionList.company_duns.in_(duns_list), _CURRENT_LIST, models.Company.active)
+        .order_by(models.Company.name, models.DistributionList.email)
+    )
+    return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
 async def distribution_list(session: AsyncSession, duns: str, email: str) -> models.DistributionList:
     found = await session.scalar(
         select(models.DistributionList)

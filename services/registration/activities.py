@@ -6,9 +6,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from flightrak.mail import MailInterrupted, SmtpMailer
 from services.registration import notices as notice_rules
 from services.registration import notices_store, store
-from services.registration.notices_mail import MailedNotice, MailInterrupted, NoticeMail, SmtpMailer
+from services.registration.notices_mail import MailedNotice, NoticeMail
 from workflows.items import ItemTransition
 from workflows.notices import models as notices
 from workflows.registration import models as registrations

@@ -1,4 +1,4 @@
-"""A market notice as mail to a distribution list, and the SMTP connection that delivers it.
+"""A market notice as mail to a distribution list (flightrak/mail.py delivers it).
 
 The plain-text part follows ERCOT's own layout (NOTICE DATE:, NOTICE TYPE: <ID> <type>, ...) with tables in
 aligned columns; the HTML part shows the same notice with real tables, every text escaped. Each mail says
@@ -7,15 +7,13 @@ where to read and acknowledge the notice and how the list stops receiving notice
 
 import hashlib
 import html
-import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.policy import default as default_policy
 from email.utils import format_datetime
-from urllib.parse import quote_plus, urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode
 
 from flightrak import notice_text
 from services.registration import notices as rules
@@ -172,89 +170,3 @@ class NoticeMail:
         out = plain + rich
         out = out.replace(_ENCODED_LIST_TOKEN, encoded).replace(_LIST_TOKEN.encode(), listed)
         return out.replace(_DIGEST_TOKEN.encode(), digest)
-
-
-class MailInterrupted(Exception):
-    """The SMTP server stopped answering part-way: `accepted` were taken, the rest are to send again."""
-
-    def __init__(self, accepted: list[str], rejected: dict[str, str], error: str):
-        super().__init__(error)
-        self.accepted = accepted
-        self.rejected = rejected
-        self.error = error
-
-
-class SmtpMailer:
-    """Sends mail through the server FLIGHTRAK_SMTP_URL names: smtp://[user:password@]host:port (STARTTLS when
-    the server offers it and credentials are given) or smtps://host:port."""
-
-    def __init__(self, url: str, sender: str, public_url: str, timeout: float = 30):
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"FLIGHTRAK_SMTP_URL must be smtp://host:port or smtps://host:port, not {url!r}")
-        self.url = url
-        self.sender = sender
-        self.public_url = public_url
-        self._parts = parts
-        self._timeout = timeout
-
-    def connect(self) -> smtplib.SMTP:
-        parts = self._parts
-        if parts.scheme == "smtps":
-            connection = smtplib.SMTP_SSL(
-                parts.hostname, parts.port or 465, timeout=self._timeout, context=ssl.create_default_context()
-            )
-        else:
-            connection = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=self._timeout)
-            if parts.username:
-                connection.ehlo()
-                if connection.has_extn("starttls"):
-                    connection.starttls(context=ssl.create_default_context())
-        if parts.username:
-            connection.login(parts.username, parts.password or "")
-        return connection
-
-    def send(self, builder: NoticeMail, recipients: list[tuple[str, str]]) -> tuple[list[str], dict[str, str]]:
-        """Sends each (list, company) its mail over one connection. Returns the lists accepted and those refused
-        for good (5xx); a connection failure or a temporary refusal raises MailInterrupted with what got through."""
-        accepted: list[str] = []
-        rejected: dict[str, str] = {}
-        try:
-            connection = self.connect()
-            connection.ehlo_or_helo_if_needed()
-        except (OSError, smtplib.SMTPException) as error:
-            raise MailInterrupted(accepted, rejected, f"cannot reach the SMTP server: {error}") from error
-        eight_bit = connection.has_extn("8bitmime")
-        options = ["BODY=8BITMIME"] if eight_bit else []
-        sender = self.sender_address()
-        try:
-            for list_email, company in recipients:
-                if eight_bit:
-                    mail = builder.raw(list_email, company)
-                else:
-                    mail = builder.message(list_email, company).as_bytes(policy=SMTP)
-                try:
-                    connection.sendmail(sender, [list_email], mail, options)
-                    accepted.append(list_email)
-                except smtplib.SMTPRecipientsRefused as refused:
-                    code, reason = refused.recipients.get(list_email, (0, b""))
-                    if code < 500:
-                        raise MailInterrupted(accepted, rejected, f"{code} {reason!r}") from refused
-                    rejected[list_email] = f"{code} {reason.decode(errors='replace')}"
-                except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as refused:
-                    if refused.smtp_code < 500:
-                        raise MailInterrupted(accepted, rejected, str(refused)) from refused
-                    rejected[list_email] = f"{refused.smtp_code} {refused.smtp_error.decode(errors='replace')}"
-        except (OSError, smtplib.SMTPException) as error:
-            raise MailInterrupted(accepted, rejected, f"the SMTP server stopped answering: {error}") from error
-        finally:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                connection.close()
-        return accepted, rejected
-
-    def sender_address(self) -> str:
-        from email.utils import parseaddr
-
-        return parseaddr(self.sender)[1]
