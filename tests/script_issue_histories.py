@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from flightrak.worker import WORKFLOW_RUNNER
-from tests.flight_histories import ERCOT, ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, ONCOR, ONCOR_AR
+from tests.flight_histories import ERCOT, ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, ONCOR, ONCOR_AR, start_clock_server
 from tests.record_histories import HISTORIES, start_dev_server
+from workflows import list_mail
 from workflows.items import Actor, ItemTransition
 from workflows.scripts import models as m
 from workflows.scripts.ids import p2p_workflow_id, script_issue_workflow_id
@@ -81,11 +83,24 @@ ScriptIssue = WorkflowHandle[ScriptIssueWorkflow, m.ScriptIssueStatus]
 
 
 class FakeScripts:
-    """Stands in for the scripts service's activities and keeps what the workflows sent them."""
+    """Stands in for the scripts service's activities, and the identity service's mail to distribution lists, and
+    keeps what the workflows sent them. `mail_outage`: how many attempts to mail fail first, as when the SMTP server
+    is down."""
 
-    def __init__(self) -> None:
+    def __init__(self, mail_outage: int = 0) -> None:
         self.transitions: list[ItemTransition] = []
         self.p2p_items: dict[tuple[int, int], int] = {}
+        self.mails: list[list_mail.ListMail] = []
+        self.mail_attempts = 0
+        self.mail_outage = mail_outage
+
+    @activity.defn(name=list_mail.MAIL_DISTRIBUTION_LISTS)
+    async def mail_distribution_lists(self, mail: list_mail.ListMail) -> list_mail.ListMailResult:
+        self.mail_attempts += 1
+        if self.mail_attempts <= self.mail_outage:
+            raise ApplicationError("cannot reach the SMTP server: connection refused")
+        self.mails.append(mail)
+        return list_mail.ListMailResult([f"lists-of-{duns}@example.com" for duns in mail.company_duns])
 
     @activity.defn(name=m.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:
@@ -107,15 +122,24 @@ class FakeScripts:
 
 
 @asynccontextmanager
-async def workers(client: Client, fakes: FakeScripts) -> AsyncIterator[str]:
+async def workers(client: Client, fakes: FakeScripts, mail_activity=None) -> AsyncIterator[str]:
+    """The workflows on a task queue of their own with the fakes; the list-mail queue served by the fake, or by
+    `mail_activity` (the identity service's own, sending through a real SMTP server)."""
     task_queue = f"scripts-test-{uuid.uuid4().hex}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[ScriptIssueWorkflow, P2PWorkflow],
-        activities=[fakes.record_item_transition, fakes.open_p2p_item],
-        workflow_runner=WORKFLOW_RUNNER,
-        max_cached_workflows=0,
+    async with (
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[ScriptIssueWorkflow, P2PWorkflow],
+            activities=[fakes.record_item_transition, fakes.open_p2p_item],
+            workflow_runner=WORKFLOW_RUNNER,
+            max_cached_workflows=0,
+        ),
+        Worker(
+            client,
+            task_queue=list_mail.LIST_MAIL_TASK_QUEUE,
+            activities=[mail_activity or fakes.mail_distribution_lists],
+        ),
     ):
         yield task_queue
 
@@ -260,6 +284,49 @@ async def p2p_terminated_then_resolved(client: Client, handle: ScriptIssue) -> N
     await state_of(handle, m.SCRIPT_PASSED)
 
 
+async def reminded_until_the_flight_ended(env, handle: ScriptIssue) -> None:
+    """Begin Working, then nobody acts: a reminder to the CR every few business hours, and Not Completed at the
+    flight's end. On the dev server's per-workflow time skipping (`env`)."""
+    await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
+    await env.fast_forward(handle, timedelta(days=7))
+    await state_of(handle, m.NOT_COMPLETED)
+
+
+async def open_sub_flow(client: Client, task_queue: str, issue: m.ScriptIssueInput) -> WorkflowHandle:
+    """The CON03 bank transfer's sub-flow on its own (as if its script issue had opened it), the CR working."""
+    p2p_id = p2p_workflow_id(issue.item_id, 3)
+    parent_id = script_issue_workflow_id(issue.pairing.flight, LONESTAR, ONCOR, "CON03")
+    spec = CON03.steps[2].p2p
+    sub_flow = m.P2PInput(FIRST_P2P_ITEM_ID, issue.item_id, parent_id, issue.pairing, spec, issue.timing, "CON03")
+    return await client.start_workflow(P2PWorkflow.run, sub_flow, id=p2p_id, task_queue=task_queue)
+
+
+async def sub_flow_reminded_until_the_flight_ended(env, handle: WorkflowHandle) -> None:
+    await env.fast_forward(handle, timedelta(days=7))
+    assert (await handle.result()).state == m.NOT_COMPLETED
+
+
+async def record_reminders() -> dict[str, str]:
+    """A script issue and a sub-flow that wait on the CR until the flight ends, reminding it meanwhile."""
+    histories: dict[str, str] = {}
+    fakes = FakeScripts()
+    env = await start_clock_server()
+    try:
+        async with workers(env.client, fakes) as task_queue:
+            handle = await open_issue(env.client, task_queue, new_issue(CON03, timedelta(days=6), reminder_hours=9))
+            await reminded_until_the_flight_ended(env, handle)
+            await handle.result()
+            histories["script_issue_reminded_flight_ended"] = (await handle.fetch_history()).to_json()
+            sub_flow = await open_sub_flow(
+                env.client, task_queue, new_issue(CON03, timedelta(days=6), reminder_hours=9)
+            )
+            await sub_flow_reminded_until_the_flight_ended(env, sub_flow)
+            histories["script_p2p_reminded_flight_ended"] = (await sub_flow.fetch_history()).to_json()
+    finally:
+        await env.shutdown()
+    return histories
+
+
 async def record() -> dict[str, str]:
     histories: dict[str, str] = {}
     fakes = FakeScripts()
@@ -282,7 +349,7 @@ async def record() -> dict[str, str]:
                     histories["script_p2p_escalate_return_completed"] = (await p2p.fetch_history()).to_json()
     finally:
         await env.shutdown()
-    return histories
+    return histories | await record_reminders()
 
 
 async def main() -> None:

@@ -2,16 +2,21 @@
 reviews and clicks Task Complete (Completed), or escalates back to the submitter with a comment, who answers
 with Return to Receiver (comment) and the receiver reviews again. Its parent script issue waits for it."""
 
+import asyncio
+from contextlib import suppress
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import list_mail
     from workflows import search_attributes as sa
     from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of
     from workflows.scripts import models as m
     from workflows.scripts import rules
+    from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
     from workflows.scripts.waiting import Waiting
 
 RECORD_OPTIONS = {
@@ -44,6 +49,7 @@ class P2PWorkflow:
         self._seq = 0
         self._one_at_a_time = OneActionAtATime("sub-flow")
         self._waiting = Waiting(request.timing.ends_at, request.timing.reminder_business_hours, self._remind)
+        self._reminder_mails: list[asyncio.Task] = []
 
     @workflow.run
     async def run(self, request: m.P2PInput) -> m.P2PStatus:
@@ -53,6 +59,9 @@ class P2PWorkflow:
         if not await self._waiting.until(lambda: self._state in m.P2P_CLOSED_STATES):
             await workflow.wait_condition(workflow.all_handlers_finished)
             await self._move(m.NOT_COMPLETED, SYSTEM_ACTOR, "Flight Ended", "The flight ended before this was done.")
+        for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the sub-flow ends
+            with suppress(ActivityError):
+                await mail
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -103,9 +112,37 @@ class P2PWorkflow:
             await self._move(to_state, action.actor, label, action.comment)
 
     async def _remind(self, hours: float) -> None:
-        waiting_on = rules.p2p_responsible(self._state, self._request.spec)
-        who = rules.party_name(waiting_on, self._request.pairing)
-        await self._move(self._state, SYSTEM_ACTOR, "Reminder", f"Waiting on {who} for {hours:g} business hours.")
+        """On the item, and by mail to the waiting party's lists."""
+        request = self._request
+        waiting_on = rules.p2p_responsible(self._state, request.spec)
+        who = rules.party_name(waiting_on, request.pairing)
+        comment = f"Waiting on {who} for {hours:g} business hours."
+        mailed = workflow.patched(REMINDER_MAIL)
+        if mailed:
+            comment += f" A reminder mail goes to the distribution lists of {who}."
+        await self._move(self._state, SYSTEM_ACTOR, "Reminder", comment)
+        if mailed:
+            mail = reminder_mail(
+                f"{workflow.info().workflow_id}-reminder-{self._seq}",
+                request.item_id,
+                m.P2P_SUB_FLOW,
+                request.spec.title,
+                request.pairing,
+                waiting_on,
+                self._state,
+                instructions(self._state, request.spec),
+                hours,
+                self._waiting.since,
+                script_issue=f"{request.parent_item_id} {request.script_id}",
+            )
+            self._reminder_mails.append(
+                workflow.start_activity(
+                    list_mail.MAIL_DISTRIBUTION_LISTS,
+                    mail,
+                    result_type=list_mail.ListMailResult,
+                    **list_mail.LIST_MAIL_OPTIONS,
+                )
+            )
 
     async def _move(
         self, to_state: str, actor: Actor, label: str, comment: str = "", from_state: str | None = None

@@ -17,6 +17,11 @@ class Waiting:
         self._since: datetime | None = None
         self._reminders = 0
 
+    @property
+    def since(self) -> datetime | None:
+        """When the task came to the party it waits on."""
+        return self._since
+
     def restart(self) -> None:
         """The task moved to another party or step: its reminders count from now."""
         self._since = workflow.now()

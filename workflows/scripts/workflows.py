@@ -3,23 +3,27 @@ begins it clicks Begin Working, then the script's steps in order, each ending by
 matching transaction that ERCOT's systems report (a signal; nobody clicks), or by a P2P sub-flow (a child
 workflow); the last step passes -> Script Passed. ERCOT may attach by hand a transaction that matched no issue to
 the step waiting for one (an update, with its comment). Any party may escalate to ERCOT or to its testing partner;
-ERCOT may mark the script failed. A task waiting on one party raises a reminder every so many business hours;
-at the flight's end an unfinished script closes as Not Completed."""
+ERCOT may mark the script failed. A task waiting on one party raises a reminder every so many business hours, on
+the item and by mail to that party's distribution lists; at the flight's end an unfinished script closes as Not
+Completed."""
 
 import asyncio
+from contextlib import suppress
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import list_mail
     from workflows import search_attributes as sa
     from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of
     from workflows.scripts import models as m
     from workflows.scripts import rules
     from workflows.scripts.ids import p2p_workflow_id
     from workflows.scripts.p2p import P2PWorkflow
+    from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
     from workflows.scripts.waiting import Waiting
 
 RECORD_OPTIONS = {
@@ -54,6 +58,7 @@ class ScriptIssueWorkflow:
         self._p2p_done: dict[int, str] = {}  # step -> the sub-flow's final state
         self._one_at_a_time = OneActionAtATime("script")
         self._waiting = Waiting(request.timing.ends_at, request.timing.reminder_business_hours, self._remind)
+        self._reminder_mails: list[asyncio.Task] = []
 
     @workflow.run
     async def run(self, request: m.ScriptIssueInput) -> m.ScriptIssueStatus:
@@ -81,6 +86,9 @@ class ScriptIssueWorkflow:
                 await self._move(m.NOT_COMPLETED, "", SYSTEM_ACTOR, "Flight Ended", "The flight ended first.")
             elif self._step == step and self._may_move_on(step):
                 await self._step_done_by_itself(step, spec)
+        for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the issue closes
+            with suppress(ActivityError):
+                await mail
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -345,10 +353,37 @@ class ScriptIssueWorkflow:
         await self._move(m.ESCALATED_TO_ERCOT, m.ERCOT, SYSTEM_ACTOR, "Escalated by FlighTrak", comment)
 
     async def _remind(self, hours: float) -> None:
-        who = rules.party_name(self._responsible, self._request.pairing)
-        await self._move(
-            self._state, self._responsible, SYSTEM_ACTOR, "Reminder", f"Waiting on {who} for {hours:g} business hours."
-        )
+        """On the item, and by mail to the waiting party's lists; a sub-flow in progress mails its own reminders."""
+        request, spec = self._request, self._current()
+        who = rules.party_name(self._responsible, request.pairing)
+        comment = f"Waiting on {who} for {hours:g} business hours."
+        sub_flow_working = spec is not None and spec.p2p is not None and self._state == spec.state
+        mailed = workflow.patched(REMINDER_MAIL) and not sub_flow_working
+        if mailed:
+            comment += f" A reminder mail goes to the distribution lists of {who}."
+        await self._move(self._state, self._responsible, SYSTEM_ACTOR, "Reminder", comment)
+        if mailed:
+            script = request.script
+            mail = reminder_mail(
+                f"{workflow.info().workflow_id}-reminder-{self._seq}",
+                request.item_id,
+                m.SCRIPT_ISSUE,
+                f"{script.script_id} {script.title}",
+                request.pairing,
+                self._responsible,
+                self._state,
+                self._instructions(),
+                hours,
+                self._waiting.since,
+            )
+            self._reminder_mails.append(
+                workflow.start_activity(
+                    list_mail.MAIL_DISTRIBUTION_LISTS,
+                    mail,
+                    result_type=list_mail.ListMailResult,
+                    **list_mail.LIST_MAIL_OPTIONS,
+                )
+            )
 
     def _shown(self) -> dict[str, str]:
         request, spec = self._request, self._current()
