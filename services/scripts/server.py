@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
-from flightrak import authz, errors, projections, roles, tokens
+from flightrak import authz, errors, grpc_runtime, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import run_update
 from services.scripts import models, packs, reports, store, transactions, x12
+from services.scripts.test_beds import TestBeds
 from workflows.items import actor_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
@@ -119,9 +120,10 @@ def refused_words(part: x12.RefusedPart) -> str:
 
 
 class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer):
-    def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None):
+    def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None, test_beds: TestBeds | None = None):
         self._sessions = sessions
         self._temporal = temporal
+        self._test_beds = test_beds
         self._packs: dict[tuple[str, int], packs.ScriptPack] = {}
 
     async def Describe(self, request, context) -> pb.DescribeResponse:
@@ -138,9 +140,12 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             return pb.PublishPackResponse(ok=False, problems=error.problems)
         content = packs.pack_as_json(parsed)
         digest = hashlib.sha256(content.encode()).hexdigest()
+        # The testbed is told the version's test-bed scripts before the version is committed (told again when
+        # the same pack is published again): a version is never published without them.
         async with self._sessions.begin() as session:
             latest = await store.latest_pack(session, request.flight)
             if latest is not None and latest.digest == digest:
+                await self._test_beds.tell(request.flight, latest.version, parsed)
                 return pb.PublishPackResponse(ok=True, version=version_proto(latest), unchanged=True)
             try:
                 published = await store.add_pack_version(
@@ -157,6 +162,7 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
                 raise errors.Conflict(
                     "another version of this pack was published at the same moment; try again"
                 ) from None
+            await self._test_beds.tell(request.flight, published.version, parsed)
         return pb.PublishPackResponse(ok=True, version=version_proto(published))
 
     async def GetPack(self, request: pb.GetPackRequest, context) -> pb.Pack:
@@ -425,7 +431,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
 async def register(server, settings, sessions) -> str:
     from flightrak import temporal
 
-    servicer = ScriptsServicer(sessions, await temporal.connect(settings))
+    test_beds = TestBeds(grpc_runtime.channel(settings.service_address("testbed")))
+    servicer = ScriptsServicer(sessions, await temporal.connect(settings), test_beds)
     scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     return pb.DESCRIPTOR.services_by_name["ScriptsService"].full_name
