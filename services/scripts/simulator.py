@@ -381,18 +381,26 @@ async def send_all(
     shown: Callable[[Sent], None] = lambda sent: None,
 ) -> list[Sent]:
     """Each receipt sent at its turn (`rate` a second; 0: as fast as the `concurrency` in flight allow) until
-    time.perf_counter() reaches `until`; what is not yet sent by then is not sent."""
+    time.perf_counter() reaches `until`; what is not yet sent by then is not sent. A duplicate is a retried
+    delivery: it goes once its original was answered."""
     in_flight = asyncio.Semaphore(max(1, concurrency))
     began = time.perf_counter()
     results: list[Sent] = []
+    answered = {p.receipt.reference: asyncio.Event() for p in planned if p.kind != DUPLICATE}
 
     async def one(n: int, item: Planned) -> None:
         if rate > 0:
             await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
-        async with in_flight:
-            if time.perf_counter() >= until:
-                return
-            sent = await reporter.report(item)
+        if item.kind == DUPLICATE and item.receipt.reference in answered:
+            await answered[item.receipt.reference].wait()
+        try:
+            async with in_flight:
+                if time.perf_counter() >= until:
+                    return
+                sent = await reporter.report(item)
+        finally:
+            if item.kind != DUPLICATE:
+                answered[item.receipt.reference].set()
         results.append(sent)
         shown(sent)
 
