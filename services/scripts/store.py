@@ -284,8 +284,10 @@ async def refused_transactions(session: AsyncSession) -> list[models.RefusedTran
     return list(await session.scalars(statement))
 
 
-async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int = 0) -> list:
-    """Open script issues whose current step expects a transaction of this type, longest waiting first."""
+async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int = 0, duns: set[str] = frozenset()):
+    """Open script issues whose current step expects a transaction of this type, longest waiting first; with
+    `duns` (the transaction's sender and receiver), only those of a CR, SP or TDSP among them: chosen in SQL
+    by the indexed parties, not read whole (every issue waiting for an 814_01 of a flight) for each receipt."""
     issue, item = models.ScriptIssue, models.Item
     statement = (
         select(issue, item)
@@ -294,17 +296,23 @@ async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int
     )
     if item_id:
         statement = statement.where(issue.item_id == item_id)
+    if duns:
+        statement = statement.where(_involving(duns))
     return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())
+
+
+def _involving(duns: set[str]):
+    issue = models.ScriptIssue
+    return or_(issue.cr_duns.in_(duns), issue.sp_duns.in_(duns), issue.tdsp_duns.in_(duns))
 
 
 async def open_issues_between(session: AsyncSession, duns: set[str], item_id: int = 0) -> list:
     """Open script issues (not sub-flows) of a CR or TDSP among `duns`, longest unchanged first."""
     issue, item = models.ScriptIssue, models.Item
-    involved = or_(issue.cr_duns.in_(duns), issue.sp_duns.in_(duns), issue.tdsp_duns.in_(duns))
     statement = (
         select(issue, item)
         .join(item, item.item_id == issue.item_id)
-        .where(item.closed.is_(False), item.item_type == m.SCRIPT_ISSUE, involved)
+        .where(item.closed.is_(False), item.item_type == m.SCRIPT_ISSUE, _involving(duns))
     )
     if item_id:
         statement = statement.where(issue.item_id == item_id)
