@@ -1,6 +1,7 @@
 """FlighTrak benchmark: start-up time, the HTTP gateway against calling identity's gRPC directly,
 registration (Submit to visible against a bare Temporal update; 200 CRs registering at once), test beds
-(validating, and validating and storing, against bare csv reading) and the CR Scripts Test Bed report.
+(validating, and validating and storing, against bare csv reading), the CR Scripts Test Bed report, script
+issues, and transaction intake end to end against bare Temporal signals.
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json. `bench/run.py script_issues` (or any of the parts'
@@ -30,6 +31,7 @@ import registration as registration_bench  # noqa: E402  (bench/ is a folder of 
 import script_issues as script_issues_bench  # noqa: E402
 import scripts_test_bed as scripts_test_bed_bench  # noqa: E402
 import test_bed as test_bed_bench  # noqa: E402
+import transactions as transactions_bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FLIGHTRAK = ROOT / ".venv" / "bin" / "flightrak"
@@ -227,6 +229,10 @@ STACK_PARTS = {
     "script_issues": (
         lambda: asyncio.run(script_issues_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD)),
         lambda figures: print(script_issues_bench.report(figures)),
+    ),
+    "transactions": (
+        lambda: asyncio.run(transactions_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD)),
+        lambda figures: print(transactions_bench.report(figures)),
     ),
 }
 PARTS = ("latency", *STACK_PARTS, "test_bed")
