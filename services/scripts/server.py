@@ -312,7 +312,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
     async def _waiting_for(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
         """The script issue whose current step waits for this transaction, else one with a later step that
         expects it."""
-        candidates = transactions.likeliest_first(kept, await store.waiting_for(session, kept.type, item_id))
+        parties = {kept.sender_duns, kept.receiver_duns}
+        candidates = transactions.likeliest_first(kept, await store.waiting_for(session, kept.type, item_id, parties))
         chosen = next(
             (
                 (issue, item)
