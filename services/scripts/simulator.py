@@ -164,7 +164,12 @@ def duns_of(party: str, fields: dict, ercot_duns: str) -> str:
 
 
 async def signed_in(http: httpx.AsyncClient, path: str, body: dict) -> dict[str, str]:
-    reply = await http.post(path, json=body)
+    try:
+        reply = await http.post(path, json=body)
+    except httpx.TransportError as error:
+        raise SimulatorError(
+            f"cannot reach FlighTrak at {http.base_url} ({error}): is `flightrak run` running?"
+        ) from None
     if reply.status_code != 200:
         raise SimulatorError(f"{path} refused {body.get('system_id') or body.get('email')}: {reply.text}")
     return {"authorization": f"Bearer {reply.json()['token']}"}
