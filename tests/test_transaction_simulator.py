@@ -141,3 +141,17 @@ async def test_the_simulator_walks_business_scripts_with_nobody_clicking(http, s
     )
     output = (await asyncio.wait_for(command.communicate(), 60))[0].decode()
     assert command.returncode == 0 and "no step waits for a transaction" in output, output
+
+
+def test_a_997_is_reported_as_json_since_x12_gives_it_no_reference_of_its_own():
+    step = simulator.WaitingStep(5, "CON05", "Pending 997 from CR", "997", LONESTAR, ERCOT_DUNS, "")
+    [planned] = simulator.Planner(random.Random(1)).plan([step], failures=0, duplicates=0, unmatched=0)
+    body = planned.as_json()
+    assert planned.interchange == "" and planned.item_id == 5
+    assert (body["type"], body["sender_duns"], body["receiver_duns"], body["valid"]) == (
+        "997",
+        LONESTAR,
+        ERCOT_DUNS,
+        True,
+    )
+    assert body["reference"].startswith("SIM") and body["esi_id"] == ""
