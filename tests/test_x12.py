@@ -3,6 +3,7 @@ table, and properties: every receipt survives write-then-read, and no input make
 
 from dataclasses import replace
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from services.scripts.x12 import (
     ERCOT_DUNS,
     Separators,
     TexasSetReceipt,
+    acknowledgements,
     new_receipt,
     read_interchange,
     texas_set_names,
@@ -79,6 +81,72 @@ def test_the_separators_the_isa_declares_and_line_breaks_between_segments_are_re
     assert {r.texas_set_name for r in reading.receipts} == {"814_01"}
     if name == "good_other_separators.x12":
         assert reading.envelope.separators == Separators("|", "^", "\n")
+
+
+def test_a_997_is_named_by_its_control_numbers_and_answers_the_group_and_set_it_acknowledges():
+    [ack] = read("good_997.x12").receipts
+    assert ack == TexasSetReceipt(
+        set_id="997",
+        texas_set_name="997",
+        sender_duns=ERCOT_DUNS,
+        receiver_duns=LONE_STAR,
+        reference="000002001-2001-0001",  # ISA13-GS06-ST02
+        answers_reference="1-0001",  # AK102-AK202
+        action_code="A",
+        service_code="GE",
+        control_number="0001",
+    )
+    assert (ack.passed, ack.reasons) == (True, ())
+
+
+def test_a_997_that_rejects_a_set_fails_validation_with_its_reasons_in_the_market_words():
+    reading = read("good_997_rejected.x12")
+    assert reading.accepted_whole, reading.problems
+    [ack] = reading.receipts
+    assert (ack.reference, ack.answers_reference, ack.action_code) == ("000003007-3007-0001", "1001", "P")
+    # the accepted set 0001 is not kept; the rejected one is, as its segments, without AK404's copy of the data
+    assert ack.reject_reasons == ("AK2*814*0002", "AK3*REF*6**8", "AK4*2*128*7", "AK5*R*5")
+    assert not ack.passed
+    assert ack.reasons == (
+        "functional group 1001 (GE): Partially Accepted, At Least One Transaction Set Was Rejected (AK901 P)",
+        "transaction set 814 0002, segment REF at position 6: Segment Has Data Element Errors (AK304 8)",
+        "transaction set 814 0002, segment REF at position 6, element 2 (data element 128): "
+        "Invalid code value (AK403 7)",
+        "transaction set 814 0002: Rejected (AK501 R); One or More Segments in Error (AK502 5)",
+    )
+
+
+def test_a_997_rejecting_a_whole_group_names_the_group_error():
+    text = (CORPUS / "good_997.x12").read_text().replace("AK2*814*0001~AK5*A~AK9*A*1*1*1~SE*6*", "AK9*R*1*1*0*4~SE*4*")
+    [ack] = read_interchange(text).receipts
+    assert (ack.answers_reference, ack.reject_reasons) == ("1", ("AK9*R*1*1*0*4",))
+    assert ack.reasons == (
+        "functional group 1 (GE): Rejected (AK901 R)",
+        "functional group 1 (GE): Group Control Number in the Functional Group Header and Trailer Do Not Agree "
+        "(AK905 4)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("AK9*A*1*1*1~SE*6*", "SE*5*", (6, "AK5", "0001", "the 997 has no AK9 (whether the group was accepted)")),
+        ("AK9*A*", "AK9*Q*", (7, "AK9", "0001", "AK901 'Q' is not an acknowledgement code (A, E, P, R, M, W, X)")),
+        (
+            "AK1*GE*1~",
+            "AK1*GE*X1~",
+            (4, "AK1", "0001", "AK102 'X1' is not the control number of the group acknowledged"),
+        ),
+        ("AK5*A~", "AK5*A~AK3*REF*4~", (7, "AK3", "0001", "AK3 is outside an AK2 loop (AK2 ... AK5)")),
+    ],
+)
+def test_a_997_that_does_not_say_what_it_acknowledges_is_refused(old, new, problem):
+    text = (CORPUS / "good_997.x12").read_text().replace(old, new)
+    if new.startswith("AK5*A~AK3"):
+        text = text.replace("SE*6*", "SE*7*")
+    reading = read_interchange(text)
+    assert reading.receipts == ()
+    assert reasons(reading) == [problem]
 
 
 # the corpus: broken interchanges
@@ -207,6 +275,27 @@ def test_the_writer_refuses_what_it_cannot_write():
                           control_number=1)  # fmt: skip
 
 
+def test_the_writer_writes_a_997_only_as_a_reader_will_read_it_back():
+    ack = new_receipt("997", LONE_STAR, ERCOT_DUNS, service_code="GE", answers_reference="7-0001", action_code="A")
+    with pytest.raises(ValueError, match="ISA13-GS06-ST02, 000000005-1-0001"):
+        write_interchange([replace(ack, reference="ACK1")], prepared=PREPARED, control_number=5)
+    ack = replace(ack, reference="000000005-1-0001")
+    assert read_interchange(write_interchange([ack], prepared=PREPARED, control_number=5)).receipts == (
+        replace(ack, control_number="0001"),
+    )
+    loops = ("AK2*814*0001", "AK5*R*5", "AK2*814*0002", "AK5*R*5")
+    for wrong, match in [
+        (replace(ack, reject_reasons=loops), "names AK202 only when the 997 acknowledges one"),
+        (replace(ack, reject_reasons=("AK2*814*0001", "AK5*A")), "accepted without errors is not a note"),
+        (replace(ack, reject_reasons=("AK3*REF*4**8",)), "outside an AK2 loop"),
+        (replace(ack, reject_reasons=("AK2*814*0001", "AK4*2**7*BAD", "AK5*R*5")), "AK404"),
+        (replace(ack, answers_reference="G1"), "answers a group"),
+        (replace(ack, action_code="Q"), "not an acknowledgement code"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            write_interchange([wrong], prepared=PREPARED, control_number=5)
+
+
 # properties
 
 _SEPARATORS = (
@@ -227,6 +316,52 @@ _DATE = st.dates(min_value=datetime(2000, 1, 1).date(), max_value=datetime(2099,
     lambda day: day.strftime("%Y%m%d")
 )
 _CODE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=3)
+_NUMBER = st.integers(min_value=1, max_value=999_999_999).map(str)
+_SEGMENT_ID = st.from_regex(r"[A-Z][A-Z0-9]{1,2}", fullmatch=True)
+
+
+def _note(*elements: str) -> str:
+    kept = list(elements)
+    while not kept[-1]:
+        kept.pop()
+    return "*".join(kept)
+
+
+@st.composite
+def _rejected_loops(draw) -> tuple[str, ...]:
+    """An AK2 loop that says more than "accepted": errors in segments and elements, and its AK5."""
+    set_control_number = draw(_REFERENCE)
+    notes = [_note("AK2", draw(st.sampled_from(sorted(LAYOUTS))), set_control_number)]
+    for _ in range(draw(st.integers(0, 2))):
+        notes.append(_note("AK3", draw(_SEGMENT_ID), draw(_NUMBER), draw(st.one_of(st.just(""), _CODE)),
+                           draw(st.one_of(st.just(""), _CODE))))  # fmt: skip
+        for _ in range(draw(st.integers(0, 2))):
+            notes.append(_note("AK4", draw(_NUMBER), draw(st.one_of(st.just(""), _NUMBER)), draw(_CODE)))
+    code = draw(st.sampled_from(acknowledgements.codes_of("AK501")))
+    errors = draw(st.lists(_CODE, min_size=0 if code != "A" or len(notes) > 1 else 1, max_size=5))
+    notes.append(_note("AK5", code, *errors))
+    return tuple(notes)
+
+
+@st.composite
+def _acknowledgement(draw, receipt: TexasSetReceipt) -> TexasSetReceipt:
+    """A 997: its AK1, the loops it keeps, maybe an AK9 with group errors; its reference is set once numbered."""
+    code = draw(st.sampled_from(acknowledgements.codes_of("AK901")))
+    loops = draw(st.lists(_rejected_loops(), max_size=3))
+    notes = [note for loop in loops for note in loop]
+    single = loops[0][0].split("*")[2] if len(loops) == 1 else ""
+    if not loops and draw(st.booleans()):
+        single = draw(_REFERENCE)  # a single set accepted: AK2 and AK5*A, kept only in answers_reference
+    group_errors = draw(st.lists(_CODE, max_size=5))
+    if group_errors:
+        notes.append(_note("AK9", code, *draw(st.lists(_NUMBER, min_size=3, max_size=3)), *group_errors))
+    return replace(
+        receipt,
+        service_code=draw(st.sampled_from(sorted({layout.functional_id for layout in LAYOUTS.values()}))),
+        answers_reference=acknowledgements.answers_of(draw(_NUMBER), single),
+        action_code=code,
+        reject_reasons=tuple(notes),
+    )
 
 
 @st.composite
@@ -258,12 +393,30 @@ def receipts(draw) -> TexasSetReceipt:
     # a code drawn for a blank column may name a more specific row: keep receipts the table names as drawn
     named = name_for(row.set_id, receipt.purpose_code, receipt.action_code, receipt.service_code,
                      from_ercot=from_ercot, to_ercot=to_ercot)  # fmt: skip
-    return replace(receipt, texas_set_name=named.name) if named else receipt
+    receipt = replace(receipt, texas_set_name=named.name) if named else receipt
+    return draw(_acknowledgement(receipt)) if row.set_id == acknowledgements.SET_ID else receipt
+
+
+def _own_references(receipts: list[TexasSetReceipt], control_number: int) -> list[TexasSetReceipt]:
+    """Each 997 given the reference its envelope gives it: ISA13, its group's GS06 (the writer numbers a group
+    per run of receipts of the same kind between the same DUNS) and its ST02."""
+    runs = groupby(receipts, key=lambda r: (LAYOUTS[r.set_id].functional_id, r.sender_duns, r.receiver_duns))
+    return [
+        replace(r, reference=acknowledgements.reference_of(f"{control_number:09d}", str(group), r.control_number))
+        if r.set_id == acknowledgements.SET_ID
+        else r
+        for group, (_, run) in enumerate(runs, start=1)
+        for r in run
+    ]
+
+
+# a 997 is one row of the table in many, but has the most to say: drawn on its own as often as any other
+_ACKNOWLEDGEMENTS = st.tuples(_DUNS, _DUNS).flatmap(lambda duns: _acknowledgement(new_receipt("997", *duns)))
 
 
 @PROPERTY
 @given(
-    st.lists(receipts(), min_size=1, max_size=5),
+    st.lists(st.one_of(receipts(), _ACKNOWLEDGEMENTS), min_size=1, max_size=5),
     _SEPARATORS,
     st.sampled_from(["", "\n", "\r\n"]),
     st.integers(min_value=1, max_value=999_999_999),
@@ -271,6 +424,7 @@ def receipts(draw) -> TexasSetReceipt:
 def test_any_receipt_survives_write_then_read(written, chars, after, control_number):
     separators = Separators(*chars, after_segment="" if chars[2] == "\n" else after)
     numbered = [replace(receipt, control_number=f"{n:04d}") for n, receipt in enumerate(written, start=1)]
+    numbered = _own_references(numbered, control_number)
     text = write_interchange(numbered, prepared=PREPARED, control_number=control_number, separators=separators)
     reading = read_interchange(text)
     assert reading.problems == ()

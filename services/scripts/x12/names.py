@@ -52,7 +52,8 @@ class TexasSetName:
         return sum(bool(code) for code in (self.purpose_code, self.action_code, self.service_code, self.sender))
 
 
-def _rows(file_name: str) -> list[dict[str, str]]:
+def rows_of(file_name: str) -> list[dict[str, str]]:
+    """One of this package's CSV tables, every value trimmed."""
     text = resources.files(__package__).joinpath(file_name).read_text(encoding="utf-8")
     return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(io.StringIO(text))]
 
@@ -61,7 +62,7 @@ def _rows(file_name: str) -> list[dict[str, str]]:
 def texas_set_names() -> tuple[TexasSetName, ...]:
     """The table, most specific rows first (stable), so 814_01 (LIN05 CE) wins over 814_20 (any LIN05)."""
     names = []
-    for row in _rows("texas_set_names.csv"):
+    for row in rows_of("texas_set_names.csv"):
         sender, _, receiver = row["direction"].partition("->")
         if row["direction"] == ANY:
             sender = receiver = ""
@@ -85,7 +86,7 @@ def texas_set_names() -> tuple[TexasSetName, ...]:
 @cache
 def n1_qualifiers() -> dict[str, str]:
     """Party (CR, TDSP, ERCOT) -> the N101 entity code that names it in a transaction set."""
-    return {row["party"]: row["n1_qualifier"] for row in _rows("texas_set_parties.csv")}
+    return {row["party"]: row["n1_qualifier"] for row in rows_of("texas_set_parties.csv")}
 
 
 def known_set_ids() -> tuple[str, ...]:

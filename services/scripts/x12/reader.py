@@ -5,10 +5,10 @@ interchange; a GS/GE error refuses its functional group; an ST/SE or content err
 alone, and the others are still accepted. Everything refused is returned with its text."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.scripts.x12 import names
+from services.scripts.x12 import acknowledgements, names
 from services.scripts.x12.receipts import (
     ERCOT_DUNS,
     FUNCTIONAL_GROUP,
@@ -74,7 +74,7 @@ def read_interchange(raw: bytes | str, *, ercot_duns: str = ERCOT_DUNS) -> X12Re
     while index < len(segments):
         segment = segments[index]
         if segment.id == "GS":
-            group, index = _group(segments, index, ercot_duns)
+            group, index = _group(segments, index, envelope.control_number, ercot_duns)
             groups.append(group)
         elif segment.id == "IEA":
             iea, index = segment, index + 1
@@ -172,7 +172,7 @@ def _segments(text: str, separators: Separators) -> list[Segment]:
     return segments
 
 
-def _group(segments: list[Segment], start: int, ercot_duns: str) -> tuple[_Group, int]:
+def _group(segments: list[Segment], start: int, interchange: str, ercot_duns: str) -> tuple[_Group, int]:
     gs = segments[start]
     group = _Group([gs], gs.element(6))
     if not gs.element(6).isdigit():
@@ -190,7 +190,7 @@ def _group(segments: list[Segment], start: int, ercot_duns: str) -> tuple[_Group
             _check_ge(group, segment)
             return group, index
         if segment.id == "ST":
-            one, index = _transaction_set(segments, index - 1, gs, ercot_duns)
+            one, index = _transaction_set(segments, index - 1, gs, interchange, ercot_duns)
             group.segments += one.segments[1:]
             if any(earlier.control_number == one.control_number for earlier in group.sets):
                 one.problems.append(_problem(segment, f"ST02 {one.control_number} is used twice in this group"))
@@ -211,7 +211,9 @@ def _check_ge(group: _Group, ge: Segment) -> None:
         group.problems.append(_problem(ge, f"GE02 {ge.element(2)} does not match GS06 {group.control_number}"))
 
 
-def _transaction_set(segments: list[Segment], start: int, gs: Segment, ercot_duns: str) -> tuple[_Set, int]:
+def _transaction_set(
+    segments: list[Segment], start: int, gs: Segment, interchange: str, ercot_duns: str
+) -> tuple[_Set, int]:
     st = segments[start]
     one = _Set([st], st.element(2))
     index = start + 1
@@ -224,7 +226,7 @@ def _transaction_set(segments: list[Segment], start: int, gs: Segment, ercot_dun
         if segment.id == "SE":
             one.problems += _envelope_of_set(one, segment)
             if not one.problems:
-                one.receipt, more = _receipt(one, gs, ercot_duns)
+                one.receipt, more = _receipt(one, gs, interchange, ercot_duns)
                 one.problems += more
             return one, index
     one.problems.append(_problem(one.segments[-1], "the transaction set has no SE", one.control_number))
@@ -251,7 +253,9 @@ def _envelope_of_set(one: _Set, se: Segment) -> list[X12Problem]:
     return problems
 
 
-def _receipt(one: _Set, gs: Segment, ercot_duns: str) -> tuple[TexasSetReceipt | None, list[X12Problem]]:
+def _receipt(
+    one: _Set, gs: Segment, interchange: str, ercot_duns: str
+) -> tuple[TexasSetReceipt | None, list[X12Problem]]:
     st, number = one.segments[0], one.control_number
     layout = LAYOUTS[st.element(1)]
     body = one.segments[1:-1]
@@ -292,7 +296,28 @@ def _receipt(one: _Set, gs: Segment, ercot_duns: str) -> tuple[TexasSetReceipt |
         control_number=number,
     )
     problems = _content_problems(receipt, name, layout, header, number)
+    if layout.set_id == acknowledgements.SET_ID:
+        own = acknowledgements.reference_of(interchange, gs.element(6), number)
+        receipt, more = _acknowledgement(receipt, body, own)
+        problems += more
     return (None if problems else receipt), problems
+
+
+def _acknowledgement(
+    receipt: TexasSetReceipt, body: list[Segment], reference: str
+) -> tuple[TexasSetReceipt, list[X12Problem]]:
+    """A 997 has no BGN: its own reference is its control numbers, what it answers is in AK1 and AK2."""
+    read = acknowledgements.read([tuple(s.element(n) for n in range(len(s.elements))) for s in body])
+    problems = [_problem(body[n], reason, receipt.control_number) for n, reason in read.problems]
+    answered = replace(
+        receipt,
+        reference=reference,
+        answers_reference=read.answers_reference,
+        action_code=read.code,
+        service_code=read.functional_id,
+        reject_reasons=read.notes,
+    )
+    return answered, problems
 
 
 def _codes(layout: SetLayout, purpose: str, action: str, service: str) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 
 from dataclasses import dataclass, field, replace
 
-from services.scripts.x12 import names
+from services.scripts.x12 import acknowledgements, names
 
 ERCOT_DUNS = "183529049"
 INTERCHANGE = "interchange"
@@ -20,14 +20,30 @@ class TexasSetReceipt:
     sender_duns: str
     receiver_duns: str
     esi_id: str = ""
-    reference: str = ""  # the transaction's own ID (BGN02, BPT02, BIG02, TRN02)
-    answers_reference: str = ""  # the transaction it answers (BGN06; AK102 for a 997)
+    reference: str = ""  # the transaction's own ID (BGN02, BPT02, BIG02, TRN02; ISA13-GS06-ST02 for a 997)
+    answers_reference: str = ""  # the transaction it answers (BGN06; AK102, or AK102-AK202, for a 997)
     date: str = ""  # CCYYMMDD
     purpose_code: str = ""  # BGN01, BPT01, BIG08, BPR01
-    action_code: str = ""  # ASI01
-    service_code: str = ""  # LIN05, BPT04, BIG07
-    reject_reasons: tuple[str, ...] = ()  # REF~7G codes
+    action_code: str = ""  # ASI01; AK901 for a 997
+    service_code: str = ""  # LIN05, BPT04, BIG07; AK101 for a 997
+    reject_reasons: tuple[str, ...] = ()  # REF~7G codes; a 997's error segments (see acknowledgements.py)
     control_number: str = ""  # ST02; the writer numbers sets itself when blank
+
+    @property
+    def passed(self) -> bool:
+        """Whether the transaction passed validation: a 997 by its AK901, any other by carrying no reject code."""
+        if self.set_id == acknowledgements.SET_ID:
+            return acknowledgements.accepted(self.action_code)
+        return not self.reject_reasons
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it failed (or, for a 997 accepted with errors, what was noted), in the market's words."""
+        if self.set_id == acknowledgements.SET_ID:
+            return acknowledgements.reasons(
+                self.service_code, self.answers_reference, self.action_code, self.reject_reasons
+            )
+        return tuple(f"reject reason {code}" for code in self.reject_reasons)
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,8 @@ LAYOUTS: dict[str, SetLayout] = {
         carries_esi_id=True,
         carries_reasons=True,
     ),
-    # a 997 answers a functional group (AK101 its kind, AK102 its number) with AK901 (A, E, P or R);
-    # it has no reference or date of its own
+    # a 997 answers a functional group (AK101 its kind, AK102 its number, AK202 a set's) with AK901; it has no
+    # reference or date of its own: acknowledgements.py reads and writes its reference and AK segments
     "997": SetLayout(
         set_id="997",
         functional_id="FA",
@@ -98,6 +98,6 @@ LAYOUTS: dict[str, SetLayout] = {
         action=Place("AK9", 1),
         service=Place("AK1", 1),
         carries_esi_id=False,
-        carries_reasons=False,
+        carries_reasons=True,
     ),
 }

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
 
-from services.scripts.x12 import names
+from services.scripts.x12 import acknowledgements, names
 from services.scripts.x12.receipts import ERCOT_DUNS, Separators, TexasSetReceipt
 from services.scripts.x12.transaction_sets import LAYOUTS, Place, SetLayout
 
@@ -62,6 +62,10 @@ def write_interchange(
             if number in used:
                 raise ValueError(f"transaction set control number {number} is used twice in one group")
             used.add(number)
+            if receipt.set_id == acknowledgements.SET_ID:
+                own = acknowledgements.reference_of(f"{control_number:09d}", str(group_count), number)
+                if receipt.reference != own:
+                    raise ValueError(f"a 997's reference is its control numbers ISA13-GS06-ST02, {own}")
             body = _body(receipt, LAYOUTS[receipt.set_id], row)
             segments += [["ST", receipt.set_id, number], *body, ["SE", str(len(body) + 2), number]]
         segments.append(["GE", str(len(members)), str(group_count)])
@@ -77,6 +81,10 @@ def _segment(elements: list[str], separators: Separators) -> str:
 
 
 def _body(receipt: TexasSetReceipt, layout: SetLayout, row: names.TexasSetName) -> list[list[str]]:
+    if layout.set_id == acknowledgements.SET_ID:
+        return acknowledgements.write(
+            receipt.service_code, receipt.answers_reference, receipt.action_code, receipt.reject_reasons
+        )
     body = [_header(layout, receipt)]
     if layout.set_id == "820":
         body.append(["TRN", "1", receipt.reference])
@@ -90,8 +98,6 @@ def _body(receipt: TexasSetReceipt, layout: SetLayout, row: names.TexasSetName) 
     if receipt.esi_id:
         body.append(["REF", "Q5", receipt.esi_id])
     body += [["REF", "7G", reason] for reason in receipt.reject_reasons]
-    if layout.action and layout.action.segment == "AK9":
-        body.append(["AK9", receipt.action_code, "1", "1", "1"])
     return body
 
 
@@ -131,12 +137,17 @@ def _row(receipt: TexasSetReceipt, separators: Separators, ercot_duns: str) -> n
         "esi_id": (layout.carries_esi_id, receipt.esi_id),
         "reject_reasons": (layout.carries_reasons, receipt.reject_reasons),
     }
+    if receipt.set_id == acknowledgements.SET_ID:
+        unplaced.pop("reference")  # its control numbers, checked where they are given
     for label, (place, value) in unplaced.items():
         if value and not place:
             raise ValueError(f"a {receipt.set_id} has no place for {label}")
     forbidden = {separators.element, separators.component, separators.segment, "\r", "\n"}
     values = [getattr(receipt, name) for name in receipt.__dataclass_fields__ if name != "reject_reasons"]
-    for value in [*values, *receipt.reject_reasons]:
+    reasons = list(receipt.reject_reasons)
+    if receipt.set_id == acknowledgements.SET_ID:  # each note is a segment: its elements go on the wire
+        reasons = [element for note in reasons for element in note.split(acknowledgements.NOTE_SEPARATOR)]
+    for value in [*values, *reasons]:
         if any(char in forbidden for char in value):
             raise ValueError(f"'{value}' holds a separator or a line break")
     row = names.name_for(
