@@ -29,9 +29,13 @@ class TransactionBody(BaseModel):
     type: str = Field(description="e.g. 814_01")
     sender_duns: str
     receiver_duns: str
-    reference: str = Field(description="the sender's own reference (BGN02): with the sender, the transaction's key")
+    reference: str = Field(
+        description="the sender's own reference (BGN02; a 997's ISA13-GS06-ST02): with the sender, its key"
+    )
     esi_id: str = ""
-    answers_reference: str = Field("", description="the reference of the transaction it responds to (BGN06)")
+    answers_reference: str = Field(
+        "", description="the reference of the transaction it responds to (BGN06; a 997's AK102 or AK102-AK202)"
+    )
     valid: bool = Field(True, description="whether it passed ERCOT's validation")
     reasons: list[str] = Field(default_factory=list, description="why it failed validation")
     transaction_id: str = Field("", description="optional: the reporting system's own ID, kept for the record")

@@ -54,7 +54,7 @@ class Reported:
 
     @classmethod
     def of_x12(cls, receipt: x12.TexasSetReceipt) -> "Reported":
-        """An accepted X12 transaction set: it passed ERCOT's validation unless it carries reject reasons."""
+        """An accepted X12 transaction set: whether it passed validation, and why not, as the set says."""
         return cls(
             type=receipt.texas_set_name,
             sender_duns=receipt.sender_duns,
@@ -62,8 +62,8 @@ class Reported:
             reference=receipt.reference,
             esi_id=receipt.esi_id,
             answers_reference=receipt.answers_reference,
-            valid=not receipt.reject_reasons,
-            reasons=tuple(f"reject reason {code}" for code in receipt.reject_reasons),
+            valid=receipt.passed,
+            reasons=receipt.reasons,
         )
 
 
@@ -80,8 +80,8 @@ def problems_of(report: Reported) -> dict[str, str]:
         problems["esi_id"] = "must be 17 or 22 digits starting with 10"
     if not report.reference:
         problems["reference"] = (
-            "is required: the sender's own reference (BGN02), which with the sender makes a transaction sent "
-            "twice count once"
+            "is required: the sender's own reference (BGN02; a 997's control numbers ISA13-GS06-ST02), which "
+            "with the sender makes a transaction sent twice count once"
         )
     for name in ("reference", "answers_reference"):
         if len(getattr(report, name)) > 100:
