@@ -7,6 +7,7 @@ import asyncio
 import random
 import sys
 from collections import Counter
+from dataclasses import replace
 
 from services.identity.domain import demo_system_key
 from services.scripts import simulator, x12
@@ -119,7 +120,7 @@ async def test_the_simulator_walks_business_scripts_with_nobody_clicking(http, s
         history = (await http.get(f"/api/v1/items/{sent.planned.item_id}", headers=lonestar)).json()["history"]
         [failed] = [h for h in history if receipt.reference in h["comment"]]
         assert failed["action"] == f"{receipt.texas_set_name} Failed"
-        assert f"reject reason {receipt.reject_reasons[0]}" in failed["comment"]
+        assert receipt.reasons[0] in failed["comment"]
     # What matched nothing is listed for ERCOT with the reason the simulator was given.
     listed = {row["Reference"]: row for row in (await report(http, ercot_admin, "unmatched-transactions"))["rows"]}
     unmatched = [s for s in summary.sent if s.planned.kind == simulator.UNMATCHED]
@@ -143,15 +144,25 @@ async def test_the_simulator_walks_business_scripts_with_nobody_clicking(http, s
     assert command.returncode == 0 and "no step waits for a transaction" in output, output
 
 
-def test_a_997_is_reported_as_json_since_x12_gives_it_no_reference_of_its_own():
-    step = simulator.WaitingStep(5, "CON05", "Pending 997 from CR", "997", LONESTAR, ERCOT_DUNS, "")
-    [planned] = simulator.Planner(random.Random(1)).plan([step], failures=0, duplicates=0, unmatched=0)
-    body = planned.as_json()
-    assert planned.interchange == "" and planned.item_id == 5
-    assert (body["type"], body["sender_duns"], body["receiver_duns"], body["valid"]) == (
-        "997",
-        LONESTAR,
-        ERCOT_DUNS,
-        True,
-    )
-    assert body["reference"].startswith("SIM") and body["esi_id"] == ""
+def test_a_997_is_sent_as_x12_named_by_its_control_numbers_and_a_failed_one_rejects_a_set():
+    steps = [
+        simulator.WaitingStep(5, "CON05", "Pending 997 from CR", "997", LONESTAR, ERCOT_DUNS, ""),
+        simulator.WaitingStep(6, "CON02", "Pending 997 from ERCOT", "997", ERCOT_DUNS, LONESTAR, ""),
+    ]
+    planned = simulator.Planner(random.Random(1)).plan(steps, failures=0.5, duplicates=0, unmatched=0)
+    assert sorted(p.item_id for p in planned) == [5, 6]
+    assert sorted(p.kind for p in planned) == [simulator.FAILED, simulator.VALID]
+    for p in planned:
+        reading = x12.read_interchange(p.interchange)
+        assert reading.accepted_whole, reading.problems
+        [read] = reading.receipts
+        assert read == replace(p.receipt, control_number="0001")
+        assert read.reference == f"{reading.envelope.control_number}-1-0001"  # ISA13-GS06-ST02
+        assert (read.texas_set_name, read.service_code) == ("997", "GE")
+        assert read.answers_reference.endswith("-0001")
+        if p.kind == simulator.VALID:
+            assert (read.action_code, read.passed, read.reasons) == ("A", True, ())
+        else:
+            assert (read.action_code, read.passed) == ("R", False)
+            assert read.reasons[0].endswith("Rejected (AK901 R)")
+            assert read.reject_reasons[0] == "AK2*814*0001" and "Rejected (AK501 R)" in read.reasons[-1]

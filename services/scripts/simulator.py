@@ -10,6 +10,7 @@ the transaction system ERCOT registered, to report."""
 
 import asyncio
 import random
+import secrets
 import time
 import uuid
 from collections import Counter
@@ -27,6 +28,14 @@ from workflows.scripts import models as m
 VALID, FAILED, DUPLICATE, UNMATCHED = "valid", "failed", "duplicate", "unmatched"
 # REF~7G codes ERCOT's systems give a transaction they reject (Texas SET reject reasons)
 REJECT_REASONS = ("API", "A13", "A76")
+# what a 997 says of the set it rejects (its AK3, AK4 and AK5 after the AK2): an element with an invalid code,
+# an invalid date, a wrong segment count
+REJECTED_SETS = (
+    ("AK3*REF*6**8", "AK4*2*128*7", "AK5*R*5"),
+    ("AK3*DTM*4**8", "AK4*2*373*8", "AK5*R*5"),
+    ("AK5*R*4",),
+)
+ACKNOWLEDGED_SET = "0001"  # the set of the acknowledged group a simulated 997 answers
 NOT_WAITING = frozenset({m.READY_TO_BEGIN, m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER, *m.CLOSED_STATES})
 READ_AT_ONCE = 8  # item reads in flight together while looking for waiting steps
 X12 = {"content-type": "application/edi-x12"}
@@ -49,21 +58,8 @@ class WaitingStep:
 class Planned:
     kind: str  # valid, failed, duplicate, unmatched
     receipt: x12.TexasSetReceipt
-    interchange: str  # "" for a receipt X12 gives no reference of its own (a 997): reported as JSON
+    interchange: str
     item_id: int = 0  # the issue it is meant for (0: none)
-
-    def as_json(self) -> dict:
-        receipt = self.receipt
-        return {
-            "type": receipt.texas_set_name,
-            "sender_duns": receipt.sender_duns,
-            "receiver_duns": receipt.receiver_duns,
-            "reference": receipt.reference,
-            "esi_id": receipt.esi_id,
-            "answers_reference": receipt.answers_reference,
-            "valid": not receipt.reject_reasons,
-            "reasons": [f"reject reason {code}" for code in receipt.reject_reasons],
-        }
 
 
 @dataclass
@@ -94,8 +90,8 @@ class Sent:
         if receipt.esi_id:
             what += f" ESI ID {receipt.esi_id}"
         what += f" ref {receipt.reference}"
-        if receipt.reject_reasons:
-            what += f" (reject reasons {', '.join(receipt.reject_reasons)})"
+        if not receipt.passed:
+            what += f" ({'; '.join(receipt.reasons)})"
         if self.error:
             said = f"error: {self.error}"
         elif self.duplicate:
@@ -226,14 +222,16 @@ async def waiting_steps(
 
 class Planner:
     """Builds the X12 for waiting steps: each interchange one transaction set with its own control numbers and
-    a reference (BGN02) nobody used before; a step's later transaction answers its earlier one's reference."""
+    a reference nobody used before (BGN02; a 997's control numbers); a step's later transaction answers its earlier
+    one's reference."""
 
     def __init__(self, rng: random.Random, ercot_duns: str = x12.ERCOT_DUNS):
         self._rng = rng
         self._ercot_duns = ercot_duns
         self._run = uuid.uuid4().hex[:6].upper()
         self._made = 0
-        self._control = rng.randrange(1, 900_000_000)
+        # not from the seed, like the run's tag: two runs with one seed must not reuse a 997's reference
+        self._control = secrets.randbelow(900_000_000)
         self._last_reference: dict[int, str] = {}
         self._failed_before: set[int] = set()  # issues given a failed receipt: the next one they get is valid
 
@@ -255,12 +253,18 @@ class Planner:
 
     def _valid(self, step: WaitingStep) -> Planned:
         receipt = self._receipt(step.type, step.sender_duns, step.receiver_duns, step.esi_id, step.item_id)
-        self._last_reference[step.item_id] = receipt.reference
-        return self._planned(VALID, receipt, step.item_id)
+        planned = self._planned(VALID, receipt, step.item_id)
+        self._last_reference[step.item_id] = planned.receipt.reference
+        return planned
 
     def _failed(self, step: WaitingStep) -> Planned:
         receipt = self._receipt(step.type, step.sender_duns, step.receiver_duns, step.esi_id, step.item_id)
-        return self._planned(FAILED, replace(receipt, reject_reasons=(self._rng.choice(REJECT_REASONS),)), step.item_id)
+        if receipt.set_id == "997":
+            notes = (f"AK2*814*{ACKNOWLEDGED_SET}", *self._rng.choice(REJECTED_SETS))
+            failed = replace(receipt, action_code="R", reject_reasons=notes)
+        else:
+            failed = replace(receipt, reject_reasons=(self._rng.choice(REJECT_REASONS),))
+        return self._planned(FAILED, failed, step.item_id)
 
     def _unmatched(self, step: WaitingStep, n: int) -> Planned:
         """In turn: a premise in no test bed, a sender that is nobody's testing partner, a type nothing expects."""
@@ -279,11 +283,15 @@ class Planner:
         return self._planned(UNMATCHED, receipt)
 
     def _receipt(self, kind: str, sender: str, receiver: str, esi_id: str, item_id: int = 0) -> x12.TexasSetReceipt:
-        """The fields the transaction set has a place for; the reference always (a 997 is reported as JSON)."""
+        """The fields the transaction set has a place for. A 997 accepts an 814 group of the other party's; its
+        reference is its control numbers, given when it is written."""
         self._made += 1
         receipt = x12.new_receipt(kind, sender, receiver)
         layout = LAYOUTS[receipt.set_id]
         answers = self._last_reference.get(item_id, "") if layout.answers and layout.answers.segment == "BGN" else ""
+        if receipt.set_id == "997":
+            group = str(self._rng.randrange(1, 1_000_000))
+            return replace(receipt, service_code="GE", action_code="A", answers_reference=f"{group}-{ACKNOWLEDGED_SET}")
         return replace(
             receipt,
             esi_id=esi_id if layout.carries_esi_id else "",
@@ -293,9 +301,9 @@ class Planner:
         )
 
     def _planned(self, kind: str, receipt: x12.TexasSetReceipt, item_id: int = 0) -> Planned:
-        if LAYOUTS[receipt.set_id].reference is None:
-            return Planned(kind, receipt, "", item_id)
         self._control = self._control % 999_999_999 + 1
+        if receipt.set_id == "997":  # alone in its interchange: group 1, set 0001
+            receipt = replace(receipt, reference=x12.acknowledgement_reference(f"{self._control:09d}", "1", "0001"))
         text = x12.write_interchange(
             [receipt], prepared=datetime.now(UTC), control_number=self._control, ercot_duns=self._ercot_duns
         )
@@ -344,15 +352,11 @@ class Reporter:
         return sent
 
     async def _over_http(self, planned: Planned) -> dict:
-        if planned.interchange:
-            body = {"content": planned.interchange.encode(), "headers": self._system | X12}
-        else:
-            body = {"json": planned.as_json(), "headers": self._system}
-        reply = await self._http.post("/api/v1/transactions", **body)
+        reply = await self._http.post(
+            "/api/v1/transactions", content=planned.interchange.encode(), headers=self._system | X12
+        )
         if reply.status_code not in (200, 202):
             raise SimulatorError(f"HTTP {reply.status_code}: {reply.text}")
-        if not planned.interchange:
-            return reply.json()
         [outcome] = reply.json()["transactions"]
         return outcome
 
@@ -360,15 +364,10 @@ class Reporter:
         from flightrak.scripts.v1 import scripts_pb2 as pb
 
         metadata = (("authorization", self._system["authorization"]),)
-        if planned.interchange:
-            read = await self._stub.ReportInterchange(
-                pb.Interchange(content=planned.interchange.encode()), metadata=metadata, timeout=60
-            )
-            [outcome] = read.transactions
-        else:
-            outcome = await self._stub.ReportTransaction(
-                pb.TransactionReport(**planned.as_json()), metadata=metadata, timeout=60
-            )
+        read = await self._stub.ReportInterchange(
+            pb.Interchange(content=planned.interchange.encode()), metadata=metadata, timeout=60
+        )
+        [outcome] = read.transactions
         return {
             "matched_item_id": outcome.matched_item_id,
             "duplicate": outcome.duplicate,
