@@ -296,3 +296,61 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     assert (await http.get("/api/v1/reports/refused-transactions", headers=lonestar)).status_code == 403
     garbage = await http.post("/api/v1/transactions", content=b"ISA*nonsense~", headers=edi)
     assert garbage.status_code == 422 and garbage.json()["problems"][0]["position"] == 1
+
+
+def acknowledgement(control_number: int, code: str, notes: tuple[str, ...] = ()) -> bytes:
+    """ERCOT's 997 to Lone Star, alone in its interchange: its reference is its control numbers."""
+    ack = x12.new_receipt(
+        "997",
+        ERCOT_DUNS,
+        LONESTAR,
+        reference=x12.acknowledgement_reference(f"{control_number:09d}", "1", "0001"),
+        answers_reference="1-0001",
+        action_code=code,
+        service_code="GE",
+        reject_reasons=notes,
+    )
+    return x12.write_interchange([ack], prepared=datetime(2026, 11, 23, 9, 31), control_number=control_number).encode()
+
+
+async def test_a_997_as_the_market_sends_it_moves_con02_on_and_a_rejected_one_shows_why_on_the_step(http):
+    designation = await flight_in_connectivity_testing(http)
+    lonestar = await sign_in(http, "user@lonestar.example")
+    ready = await rows_when(
+        http, lonestar, "scripts-ready-to-begin", designation, lambda rows: any(r["Script ID"] == "CON02" for r in rows)
+    )
+    con02 = int(next(r for r in ready if r["Script ID"] == "CON02")["Item ID"])
+    assert (await act(http, lonestar, con02, "begin_working")).status_code == 200
+    sent = await act(http, lonestar, con02, "step_action")
+    assert sent.json()["state"] == "Pending 997 from ERCOT", sent.text
+    await item_when(http, lonestar, con02, lambda i: i["fields"].get("expects_type") == "997")
+    edi = await system_sign_in(http) | {"content-type": "application/edi-x12"}
+    control_number = RUN % 999_999_000 + 1
+
+    # ERCOT's translator rejected the test file's 814 for a bad REF02: the step shows why, and waits on.
+    notes = ("AK2*814*0001", "AK3*REF*6**8", "AK4*2*128*7", "AK5*R*5")
+    rejected = await http.post("/api/v1/transactions", content=acknowledgement(control_number, "R", notes), headers=edi)
+    assert rejected.status_code == 202, rejected.text
+    [outcome] = rejected.json()["transactions"]
+    assert (outcome["type"], outcome["reference"], outcome["matched_item_id"]) == (
+        "997",
+        f"{control_number:09d}-1-0001",
+        con02,
+    )
+    shown = await item_when(http, lonestar, con02, lambda i: "last_failed_transaction" in i["fields"])
+    assert shown["state"] == "Pending 997 from ERCOT"
+    for words in (
+        "functional group 1 (GE): Rejected (AK901 R)",
+        "transaction set 814 0001, segment REF at position 6, element 2 (data element 128): "
+        "Invalid code value (AK403 7)",
+    ):
+        assert words in shown["fields"]["last_failed_transaction"] and words in shown["history"][-1]["comment"]
+
+    # The file sent again is accepted: the 997 saying so moves the script on with nobody clicking, once.
+    accepted = acknowledgement(control_number + 1, "A")
+    taken = await http.post("/api/v1/transactions", content=accepted, headers=edi)
+    assert [t["matched_item_id"] for t in taken.json()["transactions"]] == [con02], taken.text
+    passed = await item_when(http, lonestar, con02, lambda i: i["state"] == "Script Passed")
+    assert passed["state"] == "Script Passed" and passed["history"][-1]["actor_name"] == "FlighTrak"
+    again = await http.post("/api/v1/transactions", content=accepted, headers=edi)
+    assert [t["duplicate"] for t in again.json()["transactions"]] == [True]
