@@ -59,6 +59,7 @@ class P2PWorkflow:
         if not await self._waiting.until(lambda: self._state in m.P2P_CLOSED_STATES):
             await workflow.wait_condition(workflow.all_handlers_finished)
             await self._move(m.NOT_COMPLETED, SYSTEM_ACTOR, "Flight Ended", "The flight ended before this was done.")
+        self._waiting.stop()
         for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the sub-flow ends
             with suppress(ActivityError):
                 await mail

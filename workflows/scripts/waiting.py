@@ -1,12 +1,17 @@
 """Waiting on a party, inside a script issue or sub-flow workflow: until something happens, a reminder every
 so many business hours, and the flight's end."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 
 from flightrak.business_time import add_business_hours
+
+# A step's end no longer cancels the timer and starts another (two history events a step): the timer stays while
+# it fires no later than the next due instant, and one that fires early only starts the next.
+KEPT_TIMER = "waiting-keeps-its-timer"
 
 
 class Waiting:
@@ -16,6 +21,8 @@ class Waiting:
         self._remind = remind
         self._since: datetime | None = None
         self._reminders = 0
+        self._timer: asyncio.Task | None = None
+        self._timer_due: datetime | None = None
 
     @property
     def since(self) -> datetime | None:
@@ -41,7 +48,12 @@ class Waiting:
                 reminder_at = add_business_hours(self._since, self._hours * (self._reminders + 1))
                 due = min(due, reminder_at)
             remaining = due - now
-            if remaining > timedelta(0):
+            if remaining > timedelta(0) and workflow.patched(KEPT_TIMER):
+                timer = self._timer_by(due, now)
+                await workflow.wait_condition(lambda timer=timer: condition() or timer.done())
+                if condition() or workflow.now() < due:  # done, or a timer kept from an earlier wait fired
+                    continue
+            elif remaining > timedelta(0):
                 try:
                     await workflow.wait_condition(condition, timeout=remaining)
                     continue
@@ -51,3 +63,17 @@ class Waiting:
                 self._reminders += 1
                 await self._remind(self._hours * self._reminders)
         return True
+
+    def stop(self) -> None:
+        """Nothing more to wait for: the timer goes."""
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        self._timer = None
+
+    def _timer_by(self, due: datetime, now: datetime) -> asyncio.Task:
+        """A timer that fires by `due`: the running one when it does, else a new one."""
+        if self._timer is None or self._timer.done() or self._timer_due > due:
+            self.stop()
+            self._timer = asyncio.ensure_future(workflow.sleep(due - now))
+            self._timer_due = due
+        return self._timer

@@ -86,6 +86,7 @@ class ScriptIssueWorkflow:
                 await self._move(m.NOT_COMPLETED, "", SYSTEM_ACTOR, "Flight Ended", "The flight ended first.")
             elif self._step == step and self._may_move_on(step):
                 await self._step_done_by_itself(step, spec)
+        self._waiting.stop()
         for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the issue closes
             with suppress(ActivityError):
                 await mail
