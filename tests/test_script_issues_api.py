@@ -27,7 +27,9 @@ async def flight_in_connectivity_testing(http) -> str:
     assert published.status_code == 201, published.text
     oncor = await sign_in(http, "ar@oncor.example")
     item_id = await loading(http, oncor, designation)
-    assert (await upload(http, oncor, item_id, filled(await template_rows(http, oncor, item_id), 3000))).is_success
+    # Premises of the flight's own (numbered by its designation): each flight's transactions name only its issues.
+    premises = filled(await template_rows(http, oncor, item_id), 100_000 + int(designation) * 100)
+    assert (await upload(http, oncor, item_id, premises)).is_success
     await act(http, oncor, item_id, "submit_test_bed")
     await act(http, reviewer, item_id, "approve")
     await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40)
