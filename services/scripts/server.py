@@ -253,10 +253,11 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             chosen = await self._waiting_for(session, kept, reported.item_id, principal.duns)
             if chosen is None:
                 between = await store.open_issues_between(session, {kept.sender_duns, kept.receiver_duns})
-                kept.unmatched_reason = transactions.why_unmatched(kept, between)
-                return pb.TransactionOutcome(unmatched_reason=kept.unmatched_reason, **key)
+                unmatched_reason = transactions.why_unmatched(kept, between)
+                await store.set_match(session, kept, None, unmatched_reason)
+                return pb.TransactionOutcome(unmatched_reason=unmatched_reason, **key)
             issue, item = chosen
-            kept.matched_item_id = issue.item_id
+            await store.set_match(session, kept, issue.item_id)
             await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt_of(kept))
         return pb.TransactionOutcome(matched_item_id=issue.item_id, **key)
 
@@ -313,7 +314,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         """The script issue whose current step waits for this transaction, else one with a later step that
         expects it."""
         parties = {kept.sender_duns, kept.receiver_duns}
-        candidates = transactions.likeliest_first(kept, await store.waiting_for(session, kept.type, item_id, parties))
+        waiting = await store.waiting_for(session, kept.type, item_id, parties, kept.esi_id)
+        candidates = transactions.likeliest_first(kept, waiting)
         chosen = next(
             (
                 (issue, item)

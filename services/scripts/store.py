@@ -1,6 +1,9 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
-from sqlalchemy import and_, case, false, func, insert, or_, select
+from functools import cache
+
+from sqlalchemy import and_, bindparam, case, false, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -210,10 +213,45 @@ async def rows(session: AsyncSession, statement) -> list:
     return list((await session.execute(statement)).all())
 
 
-async def record_transaction(session: AsyncSession, **values) -> models.Transaction | None:
-    """Keeps a reported transaction; None when its sender reported its reference before."""
-    statement = pg_insert(models.Transaction).values(**values).on_conflict_do_nothing().returning(models.Transaction)
-    return await session.scalar(statement)
+REPORTED_COLUMNS = (
+    "transaction_id",
+    "type",
+    "sender_duns",
+    "receiver_duns",
+    "esi_id",
+    "reference",
+    "answers_reference",
+    "valid",
+    "reasons",
+    "source",
+    "reported_by",
+)
+
+
+@cache
+def _insert_transaction():
+    """A text statement compiled once: SQLAlchemy compiled its ON CONFLICT insert again for every receipt."""
+    table = models.Transaction.__table__
+    columns = list(REPORTED_COLUMNS)
+    insert_sql = projections.upsert_sql(table, columns, ["sender_duns", "reference"], set_={})
+    returning = f" RETURNING {', '.join(table.c.keys())}"
+    return text(insert_sql + returning).bindparams(*projections.binds(table, columns)).columns(*table.c)
+
+
+async def record_transaction(session: AsyncSession, **values):
+    """Keeps a reported transaction and returns it as kept (a row); None when its sender reported its reference
+    before."""
+    return (await session.execute(_insert_transaction(), values)).first()
+
+
+async def set_match(session: AsyncSession, kept, matched_item_id: int | None, unmatched_reason: str = "") -> None:
+    """The script issue a kept transaction went to, or why it went to none."""
+    table = models.Transaction.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.sender_duns == kept.sender_duns, table.c.reference == kept.reference)
+        .values(matched_item_id=matched_item_id, unmatched_reason=unmatched_reason)
+    )
 
 
 async def transaction(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
@@ -284,21 +322,37 @@ async def refused_transactions(session: AsyncSession) -> list[models.RefusedTran
     return list(await session.scalars(statement))
 
 
-async def waiting_for(session: AsyncSession, transaction_type: str, item_id: int = 0, duns: set[str] = frozenset()):
+async def waiting_for(
+    session: AsyncSession, transaction_type: str, item_id: int = 0, duns: set[str] = frozenset(), esi_id: str = ""
+):
     """Open script issues whose current step expects a transaction of this type, longest waiting first; with
     `duns` (the transaction's sender and receiver), only those of a CR, SP or TDSP among them: chosen in SQL
-    by the indexed parties, not read whole (every issue waiting for an 814_01 of a flight) for each receipt."""
+    by the indexed parties, not read whole (every issue waiting for an 814_01 of a flight) for each receipt;
+    with `esi_id`, only those run on that premise or on none (transactions.on_premise). Each is a row with the
+    issue's columns and its item's workflow ID and fields, given as (issue, item) like open_issues_between's."""
+    statement = _waiting_for_statement(bool(item_id), bool(duns), bool(esi_id))
+    values = {"type": transaction_type, "item_id": item_id, "duns": list(duns), "esi_id": [esi_id]}
+    return [(row, row) for row in (await session.execute(statement, values)).all()]
+
+
+@cache
+def _waiting_for_statement(by_item: bool, by_duns: bool, by_premise: bool):
+    """Built once for each kind of question, with the values bound at each call."""
     issue, item = models.ScriptIssue, models.Item
     statement = (
-        select(issue, item)
+        select(*issue.__table__.c, item.workflow_id, item.fields)
         .join(item, item.item_id == issue.item_id)
-        .where(item.closed.is_(False), item.fields["expects_type"].astext == transaction_type)
+        .where(item.closed.is_(False), item.fields["expects_type"].astext == bindparam("type"))
     )
-    if item_id:
-        statement = statement.where(issue.item_id == item_id)
-    if duns:
-        statement = statement.where(_involving(duns))
-    return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())
+    if by_item:
+        statement = statement.where(issue.item_id == bindparam("item_id"))
+    if by_duns:
+        duns = bindparam("duns", expanding=True)
+        statement = statement.where(or_(issue.cr_duns.in_(duns), issue.sp_duns.in_(duns), issue.tdsp_duns.in_(duns)))
+    if by_premise:
+        no_premise = func.jsonb_array_length(issue.esi_ids) == 0
+        statement = statement.where(or_(no_premise, issue.esi_ids.contains(bindparam("esi_id", type_=JSONB))))
+    return statement.order_by(item.updated_at, item.item_id)
 
 
 def _involving(duns: set[str]):
