@@ -6,8 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from flightrak import telemetry
 
 
-def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+def create_engine(url: str, pool_size: int = 15, max_overflow: int = 0) -> AsyncEngine:
+    """At most 15 connections, as before, but all kept once opened: with 5 kept and 10 more closed after each use,
+    the scripts service spent ~3% of its time opening connections under 16 receipts at once (py-spy)."""
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
     telemetry.instrument_engine(engine.sync_engine)
     return engine
 

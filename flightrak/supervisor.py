@@ -161,7 +161,7 @@ def ensure_demo_notice(base_url: str, password: str) -> None:
 async def load_demo(database_url: str, password: str) -> None:
     from services.identity import demo
 
-    engine = db.create_engine(database_url, pool_size=1)
+    engine = db.create_engine(database_url, pool_size=1, max_overflow=10)
     try:
         await demo.load(db.session_factory(engine), password)
     finally:
