@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_server_interceptor
 
-from flightrak import errors, roles, tokens
+from flightrak import errors, roles, telemetry, tokens
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +141,7 @@ MESSAGE_SIZE_OPTIONS = [
 
 def create_server(token_secret: str) -> grpc.aio.Server:
     return grpc.aio.server(
-        interceptors=[aio_server_interceptor(), CallerInterceptor(token_secret)],
+        interceptors=[*telemetry.grpc_server_interceptors(), CallerInterceptor(token_secret)],
         options=[("grpc.so_reuseport", 0), *MESSAGE_SIZE_OPTIONS],
     )
 
@@ -183,4 +182,5 @@ async def serve(
 
 
 def channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=MESSAGE_SIZE_OPTIONS, interceptors=aio_client_interceptors())
+    interceptors = telemetry.grpc_client_interceptors()
+    return grpc.aio.insecure_channel(address, options=MESSAGE_SIZE_OPTIONS, interceptors=interceptors)

@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from flightrak import telemetry
 from flightrak import temporal as temporal_connection
@@ -75,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     notices.register(app)
     transaction_systems.register(app)
     pages.register(app)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
+    telemetry.instrument_app(app)
     return app
 
 
