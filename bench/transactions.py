@@ -14,12 +14,12 @@
 
 import asyncio
 import random
-import statistics
 import time
 import uuid
 
 import httpx
 from bare_signal import BareSignalWorkflow
+from script_issues import summary
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from temporalio.client import Client
@@ -41,12 +41,6 @@ SCRIPTS_ADDRESS = "127.0.0.1:50054"
 POLL_EVERY = 0.2  # seconds between looks at what is visible, on both paths: the looking costs the system too
 ADVANCED = "Pending Bench Confirmation"
 RECEIVED = "814_01 Received"
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": statistics.median(ordered) * 1000, "p95_ms": q[94] * 1000}
 
 
 def bench_pack() -> packs.ScriptPack:
