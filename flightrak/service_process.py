@@ -2,9 +2,8 @@
 
 import asyncio
 import importlib
-import logging
 
-from flightrak import db, grpc_runtime, telemetry
+from flightrak import db, grpc_runtime, logs, telemetry
 from flightrak.settings import SERVICE_PORTS, Settings, get_settings
 
 
@@ -26,5 +25,5 @@ async def serve(service: str) -> None:
 
 
 def main(service: str) -> None:
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(message)s")
+    logs.setup(service)
     asyncio.run(serve(service))

@@ -8,7 +8,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from flightrak import db, telemetry
+from flightrak import db, logs, telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.mail import SmtpMailer
 from flightrak.settings import get_settings
@@ -116,5 +116,5 @@ async def run() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    logs.setup("worker")
     asyncio.run(run())
