@@ -3,6 +3,9 @@
 import argparse
 import sys
 
+# The processes that sign or check tokens; `run` makes the secret they share, the others never read it.
+SIGNING_COMMANDS = frozenset({"serve", "gateway"})
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flightrak", description="ERCOT certification testing tracker")
@@ -18,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("protogen", help="generate the gRPC code from proto/")
     add_simulate_transactions(commands)
     args = parser.parse_args(argv)
+    if args.command != "protogen" and (refusal := settings_refusal(args.command)):
+        print(f"flightrak {args.command}: {refusal}", file=sys.stderr)
+        return 2
 
     if args.command == "run":
         from flightrak import supervisor
@@ -63,6 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "simulate-transactions":
         return simulate_transactions(args)
     return 0
+
+
+def settings_refusal(command: str) -> str | None:
+    """Why this command may not start with the environment's settings, in one line; None when it may."""
+    from pydantic import ValidationError
+
+    from flightrak.settings import TOKEN_SECRET_MISSING, get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        return "; ".join(
+            (f"FLIGHTRAK_{str(problem['loc'][0]).upper()}: " if problem["loc"] else "")
+            + problem["msg"].removeprefix("Value error, ")
+            for problem in error.errors()
+        )
+    if command in SIGNING_COMMANDS and not settings.token_secret:
+        return TOKEN_SECRET_MISSING
+    return None
 
 
 def add_simulate_transactions(commands) -> None:

@@ -1,19 +1,55 @@
 """One Settings object per process, read from FLIGHTRAK_* environment variables."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_TOKEN_SECRET = "flightrak-development-secret-change-me-0123456789"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 SERVICE_PORTS = {"identity": 50051, "registration": 50052, "testbed": 50053, "scripts": 50054}
+# Each is a setting rate_limit_<budget> (FLIGHTRAK_RATE_LIMIT_<BUDGET>): what one address, account or token may spend.
+RATE_LIMIT_BUDGETS = (
+    "sign_in_per_address",
+    "sign_in_per_account",
+    "system_sign_in_per_address",
+    "system_sign_in_per_system",
+    "set_password_per_address",
+    "set_password_per_link",
+    "writes_per_token",
+    "system_writes_per_token",
+)
+MIN_TOKEN_SECRET_BYTES = 32
+# Words that mark a secret copied from a template or a guide, compared with letters and digits only.
+PLACEHOLDER_WORDS = ("changeme", "placeholder", "replaceme", "yoursecret", "example", "development", "default")
+WELL_KNOWN_SECRETS = frozenset({"secret", "password", "token", "tokensecret", "flightrak", "test", "dev"})
+TOKEN_SECRET_MISSING = (
+    "FLIGHTRAK_TOKEN_SECRET is not set: set it to a random secret of at least 32 bytes, the same for every "
+    "FlighTrak process (for example: openssl rand -base64 48), or start everything with `flightrak run`, "
+    "which makes one per data directory"
+)
+
+
+def token_secret_problem(secret: str | None) -> str | None:
+    """Why a token secret would let someone else sign tokens, or None when it is fit for production."""
+    if not secret or not secret.strip():
+        return "is not set"
+    letters = re.sub(r"[^a-z0-9]", "", secret.lower())
+    if letters in WELL_KNOWN_SECRETS or any(word in letters for word in PLACEHOLDER_WORDS):
+        return "is a placeholder or well-known value, which anyone could use to sign tokens"
+    if len(secret.encode()) < MIN_TOKEN_SECRET_BYTES:
+        return f"is shorter than {MIN_TOKEN_SECRET_BYTES} bytes, short enough to guess"
+    if len(set(secret)) < 8:  # "x" * 40 is long, and no more secret than "x"
+        return "repeats too few characters to be random"
+    return None
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FLIGHTRAK_", extra="ignore")
+    # A refused value (a token secret, a database URL with its password) is never repeated in the error.
+    model_config = SettingsConfigDict(env_prefix="FLIGHTRAK_", extra="ignore", hide_input_in_errors=True)
 
     environment: str = "development"
     data_dir: Path = REPO_ROOT / ".flightrak"
@@ -29,7 +65,8 @@ class Settings(BaseSettings):
     scripts_address: str = f"127.0.0.1:{SERVICE_PORTS['scripts']}"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
-    token_secret: str = DEVELOPMENT_TOKEN_SECRET
+    # No default: `flightrak run` makes one per data directory and passes it to its processes.
+    token_secret: str | None = None
     token_ttl_seconds: int = 900
     sign_in_max_failures: int = 5
     sign_in_lockout_seconds: int = 900
@@ -47,12 +84,42 @@ class Settings(BaseSettings):
     mail_from: str = "ERCOT FlighTrak <flightrak@ercot.example>"
     public_url: str | None = None
     notice_reminder_hours: float = Field(default=48, ge=0, le=24 * 90)
+    # Rate limits in the `limits` notation ("10/minute;60/hour": each must hold), counted in this storage
+    # (memory: per gateway process; a shared redis://... makes every replica of the gateway spend one budget).
+    rate_limit_storage: str = "memory://"
+    rate_limit_sign_in_per_address: str = "30/minute;300/hour"
+    rate_limit_sign_in_per_account: str = "10/minute;60/hour"
+    rate_limit_system_sign_in_per_address: str = "30/minute;300/hour"
+    rate_limit_system_sign_in_per_system: str = "10/minute;60/hour"
+    rate_limit_set_password_per_address: str = "10/minute;60/hour"
+    rate_limit_set_password_per_link: str = "5/minute;20/hour"
+    rate_limit_writes_per_token: str = "120/minute"
+    # A transaction-processing system reports every transaction of a flight, in bursts.
+    rate_limit_system_writes_per_token: str = "3000/minute"
+
+    @field_validator(*(f"rate_limit_{budget}" for budget in RATE_LIMIT_BUDGETS))
+    @classmethod
+    def read_rate_limit(cls, value: str) -> str:
+        parse_many(value)  # refuses anything but "N/second|minute|hour|day", joined by ";"
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def read_environment(cls, value: str) -> str:
+        return value.strip().lower()
 
     @model_validator(mode="after")
-    def refuse_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.token_secret == DEVELOPMENT_TOKEN_SECRET:
-            raise ValueError("FLIGHTRAK_TOKEN_SECRET must be set in production")
+    def refuse_weak_secret_in_production(self) -> "Settings":
+        if self.production and (problem := token_secret_problem(self.token_secret)):
+            raise ValueError(
+                f"FLIGHTRAK_TOKEN_SECRET {problem}; production needs a random secret of at least "
+                f"{MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -base64 48)"
+            )
         return self
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def development(self) -> bool:

@@ -2,12 +2,14 @@
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 
@@ -16,6 +18,25 @@ from flightrak.settings import SERVICE_PORTS, Settings, get_settings
 from flightrak.temporal import dev_server_command
 
 BACKEND_SERVICES = tuple(SERVICE_PORTS)
+TOKEN_SECRET_FILE = "token-secret"
+
+
+def data_dir_token_secret(data_dir: Path) -> str:
+    """The data directory's own token secret: made at random on its first start, readable by its owner only,
+    and the same on every later start, so sessions survive a restart and no two installs share one."""
+    path = data_dir / TOKEN_SECRET_FILE
+    try:
+        # O_EXCL: never overwrite a secret another start just made; 0o600 from the first byte written.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text().strip()
+        if not secret:
+            raise RuntimeError(f"{path} is empty; delete it to have a new token secret made") from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret + "\n")
+    return secret
 
 
 class Supervisor:
@@ -81,6 +102,8 @@ def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = Tr
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     supervisor.logs.mkdir(exist_ok=True)
     env = dict(os.environ)
+    if settings.token_secret is None:
+        env["FLIGHTRAK_TOKEN_SECRET"] = data_dir_token_secret(settings.data_dir)
     if settings.database_url is None:
         postgres = embedded_postgres.start(
             settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log"
