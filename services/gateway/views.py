@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from flightrak import authz, roles
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
+from services.gateway import rate_limits
 from services.gateway.auth import SESSION_COOKIE, Caller, csrf_token, csrf_valid
 from services.gateway.backends import ApiError, call
 
@@ -61,6 +62,7 @@ async def render(app, request: Request, caller: Caller | None, name: str, status
 async def read_form(app, request: Request, caller: Caller | None) -> dict[str, str]:
     """The posted form, one value per name except where a name repeats (checkboxes): joined by commas."""
     caller = signed_in(caller)
+    await rate_limits.write(request, caller.token, caller.principal)
     posted = await request.form()
     form = {key: ",".join(str(v) for v in posted.getlist(key)) for key in posted}
     if not csrf_valid(app.state.settings.token_secret, caller.token, form.pop("csrf_token", None)):
