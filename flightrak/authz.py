@@ -54,3 +54,8 @@ def may_see_registration(actor: Principal, cr_duns: str, sp_duns: str, paired_td
 def may_manage_distribution_lists(actor: Principal, company_duns: str) -> bool:
     """A company's distribution lists are kept by whoever administers its users."""
     return may_administer_users(actor, company_duns)
+
+
+def may_operate_flows(actor: Principal) -> bool:
+    """ERCOT's staff see the flows that need attention and retry or cancel them."""
+    return actor.is_ercot

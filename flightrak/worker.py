@@ -59,18 +59,20 @@ def build_workers(
     testbed = TestbedActivities(sessions, client)
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run as local activities of their workflows.
-    local = {queue: RegistrationActivities(sessions).all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
-    local[specifications.TASK_QUEUE] = [testbed.record_item_transition]
-    local[notices.TASK_QUEUE] = [notice_activities.record_notice_step]
+    registration_activities = RegistrationActivities(sessions)
+    local = {queue: registration_activities.all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
+    local[specifications.TASK_QUEUE] = [testbed.record_item_transition, testbed.record_attention]
+    local[notices.TASK_QUEUE] = [notice_activities.record_notice_step, registration_activities.record_attention]
     # The scripts queue also serves the flight workflow's activities that open script issues.
     local[scripts.TASK_QUEUE] = [
         script_issues.record_item_transition,
+        script_issues.record_attention,
         script_issues.open_p2p_item,
         script_issues.pack_version,
         script_issues.open_script_issues,
     ]
     activities = {
-        IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change],
+        IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change, identity.record_attention],
         notice_models.MAIL_TASK_QUEUE: [notice_activities.deliver_notice_mail],
         list_mail.LIST_MAIL_TASK_QUEUE: [identity.mail_distribution_lists],
         registrations.TESTBED_TASK_QUEUE: [

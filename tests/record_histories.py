@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -68,7 +67,7 @@ async def start_time_skipping() -> WorkflowEnvironment:
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
-            search_attributes={key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in SEARCH_ATTRIBUTES},
+            search_attributes={key.name: key.indexed_value_type for key in SEARCH_ATTRIBUTES},
         )
     )
     return env

@@ -10,10 +10,12 @@ from temporalio.common import RetryPolicy
 MAIL_DISTRIBUTION_LISTS = "identity.mail_distribution_lists"
 LIST_MAIL_TASK_QUEUE = "flightrak-list-mail"
 
-# An SMTP outage delays mail and loses none: retried, backing off to once a minute, for as long as it takes.
+# An SMTP outage delays mail and loses none: retried, backing off to once a minute, for up to two days; an outage
+# longer than that is for ERCOT's operators to see (workflows/attention.py).
 LIST_MAIL_OPTIONS = {
     "task_queue": LIST_MAIL_TASK_QUEUE,
     "start_to_close_timeout": timedelta(minutes=2),
+    "schedule_to_close_timeout": timedelta(days=2),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), backoff_coefficient=2, maximum_interval=timedelta(minutes=1)
     ),
@@ -33,3 +35,9 @@ class ListMail:
 class ListMailResult:
     accepted: list[str] = field(default_factory=list)  # list addresses the SMTP server took
     rejected: dict[str, str] = field(default_factory=dict)  # refused for good (5xx), with why
+
+
+def send(attention, mail: ListMail):
+    """Sends `mail` as a step of the flow whose `attention` (workflows.attention.Attention) runs its activities: the
+    mail's activity starts now, the returned task ends when it is sent (the flow awaits it before it closes)."""
+    return attention.start(MAIL_DISTRIBUTION_LISTS, mail, result_type=ListMailResult, **LIST_MAIL_OPTIONS)

@@ -11,6 +11,14 @@ FLIGHT = SearchAttributeKey.for_keyword("FlightrakFlight")
 CR_DUNS = SearchAttributeKey.for_keyword("FlightrakCrDuns")
 TDSP_DUNS = SearchAttributeKey.for_keyword("FlightrakTdspDuns")
 SCRIPT_ID = SearchAttributeKey.for_keyword("FlightrakScriptId")
+# A Bool, not a Keyword: the dev server's SQLite visibility has room for only one more Keyword.
+NEEDS_ATTENTION = SearchAttributeKey.for_bool("FlightrakNeedsAttention")
 
 # SQLite visibility (the dev server) allows at most 10 Keyword attributes.
-ALL = (ITEM_ID, ITEM_TYPE, ITEM_STATE, COMPANY_DUNS, RESPONSIBLE_PARTY, FLIGHT, CR_DUNS, TDSP_DUNS, SCRIPT_ID)
+KEYWORDS = (ITEM_ID, ITEM_TYPE, ITEM_STATE, COMPANY_DUNS, RESPONSIBLE_PARTY, FLIGHT, CR_DUNS, TDSP_DUNS, SCRIPT_ID)
+ALL = (*KEYWORDS, NEEDS_ATTENTION)
+
+
+def cli_type(key: SearchAttributeKey) -> str:
+    """The type's name as `temporal server start-dev --search-attribute Name=Type` takes it."""
+    return key.indexed_value_type.name.title()

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flightrak import roles
+from flightrak import needs_attention, roles
+from flightrak.activity_failures import classified
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.identity import domain, models, store
 from services.identity.list_mail import ListMailMessage
-from workflows import list_mail
+from workflows import attention, list_mail
 from workflows.user_admin import models as requests
 
 
@@ -27,6 +28,7 @@ class IdentityActivities:
         self._mailer = mailer
 
     @activity.defn(name=list_mail.MAIL_DISTRIBUTION_LISTS)
+    @classified
     async def mail_distribution_lists(self, mail: list_mail.ListMail) -> list_mail.ListMailResult:
         """The mail to each current list of the active companies named. When the SMTP server cannot be reached the
         activity fails and Temporal tries again later: the mail is delayed, not lost. The lists the server took
@@ -47,11 +49,19 @@ class IdentityActivities:
         return list_mail.ListMailResult(taken + accepted, rejected)
 
     @activity.defn(name=requests.RECORD_ITEM_TRANSITION)
+    @classified
     async def record_item_transition(self, step: requests.ItemTransition) -> None:
         async with self._sessions.begin() as session:
             await store.record_transition(session, step)
 
+    @activity.defn(name=attention.IDENTITY.record_attention)
+    @classified
+    async def record_attention(self, entry: attention.AttentionRecord) -> None:
+        async with self._sessions.begin() as session:
+            await needs_attention.record(session, models.NeedsAttention, entry)
+
     @activity.defn(name=requests.APPLY_USER_CHANGE)
+    @classified
     async def apply_user_change(self, change: requests.UserChange) -> requests.UserChangeResult:
         """Commits the request to the users table; re-checks every rule, since time passed since OK."""
         try:

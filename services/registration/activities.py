@@ -6,10 +6,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from flightrak import needs_attention
+from flightrak.activity_failures import classified
 from flightrak.mail import MailInterrupted, SmtpMailer
+from services.registration import models, notices_store, store
 from services.registration import notices as notice_rules
-from services.registration import notices_store, store
 from services.registration.notices_mail import MailedNotice, NoticeMail
+from workflows import attention
 from workflows.items import ItemTransition
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
@@ -23,17 +26,25 @@ class RegistrationActivities:
         self._sessions = sessions
 
     @activity.defn(name=registrations.RECORD_ITEM_TRANSITION)
+    @classified
     async def record_item_transition(self, step: ItemTransition) -> None:
         async with self._sessions.begin() as session:
             await store.record_transition(session, step)
 
     @activity.defn(name=registrations.RECORD_TEST_PAIRINGS)
+    @classified
     async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:
         async with self._sessions.begin() as session:
             await store.record_test_pairings(session, pairings)
 
+    @activity.defn(name=attention.REGISTRATION.record_attention)
+    @classified
+    async def record_attention(self, entry: attention.AttentionRecord) -> None:
+        async with self._sessions.begin() as session:
+            await needs_attention.record(session, models.NeedsAttention, entry)
+
     def all(self) -> list:
-        return [self.record_item_transition, self.record_test_pairings]
+        return [self.record_item_transition, self.record_test_pairings, self.record_attention]
 
 
 class NoticeActivities:
@@ -44,11 +55,13 @@ class NoticeActivities:
         self._mailer = mailer
 
     @activity.defn(name=notices.RECORD_NOTICE_STEP)
+    @classified
     async def record_notice_step(self, step: notices.NoticeStep) -> None:
         async with self._sessions.begin() as session:
             await notices_store.record_step(session, step)
 
     @activity.defn(name=notices.DELIVER_NOTICE_MAIL)
+    @classified
     async def deliver_notice_mail(self, mail_round: notices.MailRound) -> notices.MailResult:
         """Sends every mail of the round the SMTP server has not accepted yet, recording each batch as it goes;
         if the server is unreachable the activity fails and Temporal tries again later."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from flightrak.needs_attention import NeedsAttentionColumns
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
 
 SCHEMA = "registration"
@@ -183,3 +184,7 @@ class NoticeSubscription(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean)
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NeedsAttention(NeedsAttentionColumns, Base):
+    __tablename__ = "needs_attention"

@@ -9,7 +9,10 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from services.scripts import issues, packs, store
+from flightrak import needs_attention
+from flightrak.activity_failures import classified
+from services.scripts import issues, models, packs, store
+from workflows import attention
 from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
 from workflows.items import ItemTransition
@@ -27,12 +30,14 @@ class ScriptsActivities:
         self._reminder_business_hours = reminder_business_hours
 
     @activity.defn(name=flights.PACK_VERSION)
+    @classified
     async def pack_version(self, flight: str) -> int:
         async with self._sessions() as session:
             latest = await store.latest_pack(session, flight)
         return 0 if latest is None else latest.version
 
     @activity.defn(name=flights.OPEN_SCRIPT_ISSUES)
+    @classified
     async def open_script_issues(self, request: m.OpenScriptIssues) -> int:
         """Every pairing x script of `request.kind` from the latest pack: recorded (Ready to Begin) in one
         transaction, then each issue's workflow started. Safe to retry: existing issues are kept as they are
@@ -104,11 +109,19 @@ class ScriptsActivities:
         )
 
     @activity.defn(name=m.RECORD_ITEM_TRANSITION)
+    @classified
     async def record_item_transition(self, step: ItemTransition) -> None:
         async with self._sessions.begin() as session:
             await store.record_transition(session, step)
 
+    @activity.defn(name=attention.SCRIPTS.record_attention)
+    @classified
+    async def record_attention(self, entry: attention.AttentionRecord) -> None:
+        async with self._sessions.begin() as session:
+            await needs_attention.record(session, models.NeedsAttention, entry)
+
     @activity.defn(name=m.OPEN_P2P_ITEM)
+    @classified
     async def open_p2p_item(self, request: m.P2PItemRequest) -> int:
         async with self._sessions.begin() as session:
             return await store.p2p_item(session, request.parent_item_id, request.step)

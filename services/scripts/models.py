@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from flightrak.needs_attention import NeedsAttentionColumns
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
 
 SCHEMA = "scripts"
@@ -138,3 +139,7 @@ class RefusedTransaction(Base):
     text: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NeedsAttention(NeedsAttentionColumns, Base):
+    __tablename__ = "needs_attention"

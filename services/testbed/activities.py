@@ -5,7 +5,10 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from services.testbed import catalog, store
+from flightrak import needs_attention
+from flightrak.activity_failures import classified
+from services.testbed import catalog, models, store
+from workflows import attention
 from workflows import specifications as specifications_flow
 from workflows.flight import models as flights
 from workflows.items import ItemTransition
@@ -22,6 +25,7 @@ class TestbedActivities:
         self._temporal = temporal
 
     @activity.defn(name=registrations.OPEN_SPECIFICATIONS_REQUEST)
+    @classified
     async def open_testing_specifications_request(self, request: registrations.SpecificationsRequest) -> int:
         """The CR's request, and each paired TDSP's that has none yet; each with its workflow. Safe to retry:
         requests are unique per company and flight, and starting a running workflow again changes nothing."""
@@ -58,6 +62,7 @@ class TestbedActivities:
         return cr.item_id
 
     @activity.defn(name=flights.TEST_BEDS_MISSING)
+    @classified
     async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
         async with self._sessions() as session:
             missing = await store.test_beds_missing(session, flight)
@@ -65,6 +70,7 @@ class TestbedActivities:
         return flights.TestBedsMissing(tdsps, [f"{name} ({state})" for name, state in missing])
 
     @activity.defn(name=flights.FLIGHT_PAIRINGS)
+    @classified
     async def flight_pairings(self, flight: str) -> list[scripts.PairingToTest]:
         """Every approved pairing of the flight, for opening its script issues, with its approved test bed's
         premises per script (the ESI IDs its transactions must name)."""
@@ -86,6 +92,13 @@ class TestbedActivities:
         ]
 
     @activity.defn(name=specifications.RECORD_ITEM_TRANSITION)
+    @classified
     async def record_item_transition(self, step: ItemTransition) -> None:
         async with self._sessions.begin() as session:
             await store.record_transition(session, step)
+
+    @activity.defn(name=attention.TESTBED.record_attention)
+    @classified
+    async def record_attention(self, entry: attention.AttentionRecord) -> None:
+        async with self._sessions.begin() as session:
+            await needs_attention.record(session, models.NeedsAttention, entry)

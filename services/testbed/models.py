@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from flightrak.needs_attention import NeedsAttentionColumns
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
 
 SCHEMA = "testbed"
@@ -131,3 +132,7 @@ class TestBedRow(Base):
     membership_account_2: Mapped[str] = mapped_column(Text, server_default="")
     serv_loc: Mapped[str] = mapped_column(Text, server_default="")
     cycle: Mapped[str] = mapped_column(String(2))
+
+
+class NeedsAttention(NeedsAttentionColumns, Base):
+    __tablename__ = "needs_attention"

@@ -76,7 +76,7 @@ class HistoryEntry(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_user_id: _Optional[str] = ..., actor_name: _Optional[str] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., changes: _Optional[_Mapping[str, str]] = ..., comment: _Optional[str] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("item_id", "item_type", "title", "company_duns", "state", "responsible_party", "instructions", "fields", "history", "actions", "closed", "created_at", "updated_at", "workflow_id")
+    __slots__ = ("item_id", "item_type", "title", "company_duns", "state", "responsible_party", "instructions", "fields", "history", "actions", "closed", "created_at", "updated_at", "workflow_id", "attention")
     class FieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class Item(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_FIELD_NUMBER: _ClassVar[int]
     item_id: int
     item_type: str
     title: str
@@ -112,13 +113,58 @@ class Item(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     workflow_id: str
-    def __init__(self, item_id: _Optional[int] = ..., item_type: _Optional[str] = ..., title: _Optional[str] = ..., company_duns: _Optional[str] = ..., state: _Optional[str] = ..., responsible_party: _Optional[str] = ..., instructions: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ItemAction, _Mapping]]] = ..., closed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ...) -> None: ...
+    attention: Attention
+    def __init__(self, item_id: _Optional[int] = ..., item_type: _Optional[str] = ..., title: _Optional[str] = ..., company_duns: _Optional[str] = ..., state: _Optional[str] = ..., responsible_party: _Optional[str] = ..., instructions: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[ItemAction, _Mapping]]] = ..., closed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id: _Optional[str] = ..., attention: _Optional[_Union[Attention, _Mapping]] = ...) -> None: ...
 
 class ListItemsResponse(_message.Message):
     __slots__ = ("items",)
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Item]
     def __init__(self, items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ...) -> None: ...
+
+class Attention(_message.Message):
+    __slots__ = ("item_id", "workflow_id", "item_type", "title", "flight", "activity", "error", "since", "resolved_at", "resolved_by", "resolved_how")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_BY_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_HOW_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    workflow_id: str
+    item_type: str
+    title: str
+    flight: str
+    activity: str
+    error: str
+    since: _timestamp_pb2.Timestamp
+    resolved_at: _timestamp_pb2.Timestamp
+    resolved_by: str
+    resolved_how: str
+    def __init__(self, item_id: _Optional[int] = ..., workflow_id: _Optional[str] = ..., item_type: _Optional[str] = ..., title: _Optional[str] = ..., flight: _Optional[str] = ..., activity: _Optional[str] = ..., error: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_by: _Optional[str] = ..., resolved_how: _Optional[str] = ...) -> None: ...
+
+class ListNeedingAttentionRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    def __init__(self, item_id: _Optional[int] = ...) -> None: ...
+
+class NeedingAttention(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Attention]
+    def __init__(self, items: _Optional[_Iterable[_Union[Attention, _Mapping]]] = ...) -> None: ...
+
+class FlowDecisionRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    def __init__(self, item_id: _Optional[int] = ...) -> None: ...
 
 class ReportRequest(_message.Message):
     __slots__ = ("report", "flight", "item_id", "page_size", "page_token")

@@ -51,6 +51,21 @@ class ItemServiceStub:
                 request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.SerializeToString,
                 response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Report.FromString,
                 _registered_method=True)
+        self.ListNeedingAttention = channel.unary_unary(
+                '/flightrak.items.v1.ItemService/ListNeedingAttention',
+                request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListNeedingAttentionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.NeedingAttention.FromString,
+                _registered_method=True)
+        self.RetryFlow = channel.unary_unary(
+                '/flightrak.items.v1.ItemService/RetryFlow',
+                request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Attention.FromString,
+                _registered_method=True)
+        self.CancelFlow = channel.unary_unary(
+                '/flightrak.items.v1.ItemService/CancelFlow',
+                request_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.Attention.FromString,
+                _registered_method=True)
 
 
 class ItemServiceServicer:
@@ -77,6 +92,26 @@ class ItemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNeedingAttention(self, request, context):
+        """Flows whose step kept failing, for ERCOT's operators: every open one (item_id 0), or one item's latest (anyone
+        who may see the item); Retry runs the failed step again, Cancel ends the flow (ERCOT's staff only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryFlow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelFlow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ItemServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +129,21 @@ def add_ItemServiceServicer_to_server(servicer, server):
                     servicer.GetReport,
                     request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.FromString,
                     response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Report.SerializeToString,
+            ),
+            'ListNeedingAttention': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNeedingAttention,
+                    request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.ListNeedingAttentionRequest.FromString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.NeedingAttention.SerializeToString,
+            ),
+            'RetryFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryFlow,
+                    request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.FromString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Attention.SerializeToString,
+            ),
+            'CancelFlow': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelFlow,
+                    request_deserializer=flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.FromString,
+                    response_serializer=flightrak_dot_items_dot_v1_dot_items__pb2.Attention.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +229,87 @@ class ItemService:
             '/flightrak.items.v1.ItemService/GetReport',
             flightrak_dot_items_dot_v1_dot_items__pb2.ReportRequest.SerializeToString,
             flightrak_dot_items_dot_v1_dot_items__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNeedingAttention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.items.v1.ItemService/ListNeedingAttention',
+            flightrak_dot_items_dot_v1_dot_items__pb2.ListNeedingAttentionRequest.SerializeToString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.NeedingAttention.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.items.v1.ItemService/RetryFlow',
+            flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.SerializeToString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.Attention.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelFlow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.items.v1.ItemService/CancelFlow',
+            flightrak_dot_items_dot_v1_dot_items__pb2.FlowDecisionRequest.SerializeToString,
+            flightrak_dot_items_dot_v1_dot_items__pb2.Attention.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,86 @@
+"""ERCOT's operations page: every flow whose step failed for good ("Needs attention"), from all four item-owning
+services, with Retry (run the failed step again) and Cancel (end the flow). ERCOT's staff only: each service
+refuses anyone else."""
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from flightrak.items.v1 import items_pb2 as pb
+from flightrak.projections import ITEM_ID_OWNERS
+from services.gateway import schemas, views
+from services.gateway.api import as_json
+from services.gateway.auth import ApiCaller, MaybeCaller
+from services.gateway.backends import ApiError, call
+
+
+def register(app) -> None:
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1/operations", tags=["operations"], responses=schemas.ERRORS)
+    pages = APIRouter(include_in_schema=False)
+
+    async def needing_attention(token: str) -> list[dict]:
+        """Every service's open marks, oldest first."""
+        replies = await asyncio.gather(
+            *(
+                call(app.state.backends.items_at(service).ListNeedingAttention, pb.ListNeedingAttentionRequest(), token)
+                for service in ITEM_ID_OWNERS.values()
+            )
+        )
+        found = [as_json(item) for reply in replies for item in reply.items]
+        return sorted(found, key=lambda item: (item["since"] or "", item["item_id"]))
+
+    async def decide(item_id: int, decision: str, token: str) -> dict:
+        stub = app.state.backends.items_of(item_id)
+        method = stub.RetryFlow if decision == "retry" else stub.CancelFlow
+        return as_json(await call(method, pb.FlowDecisionRequest(item_id=item_id), token))
+
+    @router.get(
+        "/attention",
+        summary="Every flow that needs attention: its step failed for good (ERCOT's staff)",
+        responses={200: {"model": schemas.NeedingAttention}},
+    )
+    async def list_needing_attention(caller: ApiCaller) -> dict:
+        return {"items": await needing_attention(caller.token)}
+
+    @router.post(
+        "/attention/{item_id}/retry",
+        summary="Runs the item's failed step again, with a fresh retry budget",
+        responses={200: {"model": schemas.Attention}},
+    )
+    async def retry_flow(item_id: int, caller: ApiCaller) -> dict:
+        return await decide(item_id, "retry", caller.token)
+
+    @router.post(
+        "/attention/{item_id}/cancel",
+        summary="Ends the item's flow; the item shows who cancelled it, when",
+        responses={200: {"model": schemas.Attention}},
+    )
+    async def cancel_flow(item_id: int, caller: ApiCaller) -> dict:
+        return await decide(item_id, "cancel", caller.token)
+
+    async def operations_page(request: Request, caller, status: int = 200, error: ApiError | None = None) -> Response:
+        views.signed_in(caller)
+        items = await needing_attention(caller.token)
+        return await views.render(app, request, caller, "operations.html", status, items=items, error=error)
+
+    @pages.get("/operations", response_class=HTMLResponse)
+    async def operations(request: Request, caller: MaybeCaller) -> Response:
+        return await operations_page(request, caller)
+
+    @pages.post("/operations/{item_id}/{decision}", response_class=HTMLResponse)
+    async def decide_from_page(request: Request, item_id: int, decision: str, caller: MaybeCaller) -> Response:
+        await views.read_form(app, request, caller)
+        if decision not in ("retry", "cancel"):
+            raise ApiError(404, f"no decision {decision}")
+        try:
+            await decide(item_id, decision, caller.token)
+        except ApiError as error:
+            if error.status not in (404, 409):
+                raise
+            return await operations_page(request, caller, error.status, error)
+        return RedirectResponse("/operations", status_code=303)
+
+    app.include_router(router)
+    app.include_router(pages)
