@@ -14,8 +14,15 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, time, timedelta
 
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,6 +30,7 @@ from flightrak.market_time import CENTRAL
 from flightrak.temporal import binary
 from services.registration.domain import registration_closes_at
 from tests.record_histories import HISTORIES, start_dev_server
+from workflows import attention
 from workflows.flight import models as flights
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
@@ -57,6 +65,8 @@ REGISTRATION_FIELDS = {
     "service_provider_name": "EDIGate Solutions",
 }
 FIRST_SPECIFICATIONS_ITEM_ID = 7001
+# A step recorded with this comment fails for good the first time (the fakes' stand-in for bad data in PostgreSQL).
+FAILS_ONCE = "This step's record fails once"
 
 Flight = WorkflowHandle[FlightWorkflow, flights.FlightStatus]
 Registration = WorkflowHandle[FlightRegistrationWorkflow, registrations.RegistrationStatus]
@@ -77,10 +87,21 @@ class FakeRegistrationActivities:
         # Each flight's latest script pack version (0: none); by default one is published.
         self.packs: dict[str, int] = {}
         self.opened_issues: list[scripts.OpenScriptIssues] = []
+        self.failed: set[tuple[int, int]] = set()  # (item, step) whose record failed once
+        self.attention: list[attention.AttentionRecord] = []
 
     @activity.defn(name=flights.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:
+        if step.comment == FAILS_ONCE and (step.item_id, step.seq) not in self.failed:
+            self.failed.add((step.item_id, step.seq))
+            raise ApplicationError(
+                "DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes", non_retryable=True
+            )
         self.transitions.append(step)
+
+    @activity.defn(name=attention.REGISTRATION.record_attention)
+    async def record_attention(self, entry: attention.AttentionRecord) -> None:
+        self.attention.append(entry)
 
     @activity.defn(name=registrations.RECORD_TEST_PAIRINGS)
     async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:
@@ -138,7 +159,7 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
     and the testbed fake on the queue the registration workflow sends its activity to."""
     task_queue = f"flight-test-{uuid.uuid4().hex}"
     workflows = [FlightWorkflow, FlightRegistrationWorkflow]
-    local = [fakes.record_item_transition, fakes.record_test_pairings]
+    local = [fakes.record_item_transition, fakes.record_test_pairings, fakes.record_attention]
     async with (
         Worker(client, task_queue=task_queue, workflows=workflows, activities=local, max_cached_workflows=0),
         Worker(
@@ -370,11 +391,37 @@ async def submit_cancel(handle: Registration) -> None:
     await cancel(handle)
 
 
+async def submit_needing_attention(handle: Registration, decision: str) -> None:
+    """A Submit whose record fails for good: the flow waits for ERCOT's operators, who decide."""
+    submitting = await handle.start_update(
+        FlightRegistrationWorkflow.submit, action(comment=FAILS_ONCE), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+    )
+    decided = attention.OperatorDecision(ERCOT_ADMIN, decision)
+    for _ in range(100):
+        with suppress(WorkflowUpdateFailedError):  # refused until the failed step waits for them
+            await handle.execute_update(FlightRegistrationWorkflow.decide_needs_attention, decided)
+            break
+        await asyncio.sleep(0.1)
+    with suppress(WorkflowUpdateFailedError):  # a cancelled flow's Submit fails
+        await submitting.result()
+
+
+async def submit_needs_attention_retried_approve(handle: Registration) -> None:
+    await submit_needing_attention(handle, attention.RETRY)
+    await approve(handle)
+
+
+async def submit_needs_attention_cancelled(handle: Registration) -> None:
+    await submit_needing_attention(handle, attention.CANCEL)
+
+
 REGISTRATION_PATHS: dict[str, Callable[[Registration], Awaitable[None]]] = {
     "ok_submit_approve": submit_approve,
     "ok_submit_return_modify_submit_approve": submit_return_modify_submit_approve,
     "ok_withdraw": withdraw,
     "ok_submit_cancel": submit_cancel,
+    "ok_submit_needs_attention_retried_approve": submit_needs_attention_retried_approve,
+    "ok_submit_needs_attention_cancelled": submit_needs_attention_cancelled,
 }
 
 
