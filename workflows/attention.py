@@ -95,10 +95,6 @@ class Attention:
         self._decisions = 0
         self._decision: OperatorDecision | None = None
 
-    @property
-    def needed(self) -> bool:
-        return self._waiting > 0
-
     def admit(self, given) -> None:
         """What every validator checks first: the flow is not waiting for ERCOT, and the input's text is clean."""
         if self._waiting:
@@ -206,8 +202,8 @@ class Attended:
         self._attention.check_decision(decision)
 
 
-# The item owners (flightrak/projections.py ITEM_ID_OWNERS); identity's activities run in the identity service's own
-# worker queue, the others' in the workflow worker.
+# The item owners (flightrak/projections.py ITEM_ID_OWNERS): the user-admin workflow runs identity's activities on
+# identity's queue; every other flow runs its owner's as local activities.
 IDENTITY = Owner("identity.record_attention", "flightrak-identity")
 REGISTRATION = Owner("registration.record_attention")
 TESTBED = Owner("testbed.record_attention")
