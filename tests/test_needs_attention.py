@@ -8,6 +8,7 @@ PostgreSQL refuses, so the failure is the real one that once jammed flows."""
 
 import asyncio
 import dataclasses
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -198,13 +199,18 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
     assert retried.item_id not in await attention_list(http, ercot)
     await eventually(lambda: _marked(client, workflow_ids, 1))
 
-    reply = await http.post(f"/api/v1/operations/attention/{cancelled.item_id}/cancel", headers=ercot)
-    assert reply.status_code == 200, reply.text
-    assert reply.json()["resolved_how"] == "Cancelled" and reply.json()["resolved_by"]
+    # Cancel from the operations page: its form carries the CSRF token.
+    cancel_form = f"/operations/{cancelled.item_id}/cancel"
+    assert (await http.post(cancel_form, data={}, headers=ercot)).status_code == 403
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    reply = await http.post(cancel_form, data={"csrf_token": csrf}, headers=ercot)
+    assert reply.status_code == 303 and reply.headers["location"] == "/operations", reply.text
     ended = (await cancelled_handle.describe()).status
     assert ended in (WorkflowExecutionStatus.TERMINATED, WorkflowExecutionStatus.FAILED)
     item = (await http.get(f"/api/v1/items/{cancelled.item_id}", headers=ercot)).json()
     assert item["attention"]["resolved_how"] == "Cancelled" and item["attention"]["resolved_at"]
+    me = (await http.get("/api/v1/me", headers=ercot)).json()
+    assert item["attention"]["resolved_by"] == f"{me['first_name']} {me['last_name']}"
     assert "Cancelled by ERCOT" in (await http.get(f"/items/{cancelled.item_id}", headers=ercot)).text
     assert cancelled.item_id not in await attention_list(http, ercot)
     # Nothing to decide any more.
