@@ -94,6 +94,7 @@ class Attention:
         self._since = ""
         self._decisions = 0
         self._decision: OperatorDecision | None = None
+        self._deciding = False  # a decision taken and not yet acted on: one at a time
 
     def admit(self, given) -> None:
         """What every validator checks first: the flow is not waiting for ERCOT, and the input's text is clean."""
@@ -148,8 +149,11 @@ class Attention:
             raise ValueError(f"the decision is {RETRY} or {CANCEL}")
         if not self._waiting:
             raise ValueError("this item's flow is not waiting for ERCOT's operators")
+        if self._deciding:
+            raise ValueError("another decision on this flow is still under way; try again in a moment")
 
     async def decide(self, decision: OperatorDecision) -> str:
+        self._deciding = True
         if decision.decision == CANCEL:
             await self._resolve(CANCELLED, decision.actor)
         self._decision = decision
@@ -164,6 +168,7 @@ class Attention:
         seen = self._decisions
         await workflow.wait_condition(lambda: self._decisions != seen)
         self._waiting -= 1
+        self._deciding = False
         return self._decision
 
     async def _resolve(self, how: str, by: Actor) -> None:
