@@ -4,6 +4,7 @@ import asyncio
 import importlib
 
 from flightrak import db, grpc_runtime, logs, telemetry
+from flightrak.sessions import asking_identity
 from flightrak.settings import SERVICE_PORTS, Settings, get_settings
 
 
@@ -12,8 +13,12 @@ async def start(service: str, settings: Settings, port: int | None = None):
     telemetry.setup(f"flightrak-{service}")
     engine = db.create_engine(settings.effective_database_url)
     module = importlib.import_module(f"services.{service}.server")
-    server = grpc_runtime.create_server(settings.token_secret)
-    full_name = await module.register(server, settings, db.session_factory(engine))
+    sessions = db.session_factory(engine)
+    # The identity service keeps the sessions; every other service asks it.
+    own_check = getattr(module, "session_check", None)
+    check = own_check(sessions) if own_check else asking_identity(grpc_runtime.channel(settings.identity_address))
+    server = grpc_runtime.create_server(settings.token_secret, check)
+    full_name = await module.register(server, settings, sessions)
     address = f"{settings.listen_host}:{port or SERVICE_PORTS[service]}"
     return server, full_name, engine, address
 

@@ -1,6 +1,7 @@
-"""Short-lived signed tokens naming the caller: user, company DUNS and roles.
+"""Short-lived signed tokens naming the caller: user, company DUNS, roles and the session they belong to.
 
-The identity service issues them; every service verifies them on every RPC.
+The identity service issues them; every service verifies them on every RPC, and asks whether their session is
+still current (flightrak/sessions.py): a signature alone outlives a sign-out or a deactivation.
 """
 
 import time
@@ -26,6 +27,7 @@ class Principal:
     name: str
     company_kind: str
     expires_at: int = 0
+    session_id: str = ""
 
     @property
     def is_ercot(self) -> bool:
@@ -49,6 +51,7 @@ def issue(principal: Principal, secret: str, ttl_seconds: int, now: float | None
         "roles": sorted(principal.roles),
         "name": principal.name,
         "kind": principal.company_kind,
+        "sid": principal.session_id,
         "iat": issued,
         "exp": expires,
     }
@@ -69,4 +72,5 @@ def verify(token: str, secret: str) -> Principal:
         name=claims.get("name", ""),
         company_kind=claims.get("kind", ""),
         expires_at=claims["exp"],
+        session_id=str(claims.get("sid", "")),
     )

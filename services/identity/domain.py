@@ -1,13 +1,14 @@
 """Identity rules: DUNS numbers, user fields, sign-in lockout, the actions a request offers. No I/O."""
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from flightrak import authz, roles
+from flightrak import authz, boundary, roles
 from flightrak.contacts import clean_email, normalize_phone
 from flightrak.tokens import Principal
 from workflows.user_admin import models as requests
@@ -23,7 +24,7 @@ ASK_FOR_A_NEW_LINK = "ask your MP Admin (or ERCOT) for a new link"
 def validate_duns(duns: str, parent_duns: str = "") -> dict[str, str]:
     """A DUNS is 9 digits; a DUNS+4 is 13 and names its parent, whose DUNS it starts with."""
     problems: dict[str, str] = {}
-    if not duns.isdigit() or len(duns) not in (9, 13):
+    if not boundary.is_number(duns) or len(duns) not in (9, 13):
         problems["duns"] = "must be 9 digits (DUNS) or 13 digits (DUNS+4)"
     elif len(duns) == 13:
         if not parent_duns:
@@ -164,9 +165,18 @@ class SignInDecision:
 
 def sign_in_allowed(locked_until: datetime | None, now: datetime) -> SignInDecision:
     if locked_until is not None and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        return SignInDecision(False, f"too many failed sign-ins; try again in {minutes} minute(s)")
+        return SignInDecision(False, f"too many failed sign-ins; try again in {time_left(locked_until - now)}")
     return SignInDecision(True)
+
+
+def time_left(left: timedelta) -> str:
+    """14 minutes 5 seconds, as long as it really is (rounded up to the second)."""
+    seconds = max(1, math.ceil(left.total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    parts = [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else []
+    if seconds:
+        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
 
 
 def after_failed_sign_in(
@@ -227,7 +237,30 @@ def demo_system_key(demo_password: str) -> str:
     return f"{SYSTEM_KEY_PREFIX}demo_{hashlib.sha256(demo_password.encode()).hexdigest()[:32]}"
 
 
-def system_principal(system_id: str, name: str, ercot_duns: str) -> Principal:
+# Why a session ended, as recorded, and what a caller holding one of its tokens is told.
+SIGNED_OUT, DEACTIVATED, ROLES_CHANGED = "signed out", "deactivated", "roles changed"
+KEY_REPLACED, SYSTEM_DEACTIVATED = "key replaced", "system deactivated"
+_REVOKED_WORDS = {
+    SIGNED_OUT: "you signed out; sign in again",
+    DEACTIVATED: "this account is deactivated",
+    ROLES_CHANGED: "your roles changed; sign in again to use them",
+    KEY_REPLACED: "this system's key was replaced; sign in with the new key",
+    SYSTEM_DEACTIVATED: "this transaction system is deactivated",
+}
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def revoked_words(because: str | None) -> str | None:
+    """None for a current session (nothing revoked it)."""
+    if because is None:
+        return None
+    return _REVOKED_WORDS.get(because, "this session has ended; sign in again")
+
+
+def system_principal(system_id: str, name: str, ercot_duns: str, session_id: str = "") -> Principal:
     """Who a signed-in system is: ERCOT's system, with the transaction-system role only (no staff role)."""
     return Principal(
         user_id=f"{roles.SYSTEM_USER_PREFIX}{system_id}",
@@ -235,4 +268,5 @@ def system_principal(system_id: str, name: str, ercot_duns: str) -> Principal:
         roles=frozenset({roles.TRANSACTION_SYSTEM}),
         name=name,
         company_kind=roles.SYSTEM_COMPANY_KIND,
+        session_id=session_id,
     )

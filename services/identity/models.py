@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from flightrak.needs_attention import NeedsAttentionColumns
 from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
 
 SCHEMA = "identity"
@@ -112,6 +113,24 @@ class TransactionSystem(Base):
     deactivated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class Session(Base):
+    """One sign-in of a person or a transaction system; its tokens are honoured only while it is not revoked.
+    Signing out revokes it; deactivation, a role change or a new system key revokes every session of theirs."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_user_open", "user_id", postgresql_where=text("revoked_at IS NULL")),
+        Index("ix_sessions_system_open", "system_id", postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    system_id: Mapped[str | None] = mapped_column(ForeignKey("transaction_systems.system_id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_because: Mapped[str | None] = mapped_column(String(64))
+
+
 class UserRole(Base):
     __tablename__ = "user_roles"
 
@@ -125,3 +144,7 @@ class Item(ItemColumns, Base):
 
 class ItemHistory(ItemHistoryColumns, Base):
     __tablename__ = "item_history"
+
+
+class NeedsAttention(NeedsAttentionColumns, Base):
+    __tablename__ = "needs_attention"

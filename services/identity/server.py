@@ -1,6 +1,9 @@
 """The identity gRPC servicer: translate, authorize, call the domain and the store."""
 
+import contextlib
+import secrets
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -9,14 +12,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from flightrak import authz, errors, projections, roles, tokens
+from flightrak import authz, errors, needs_attention, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
+from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
 from flightrak.temporal import run_update
 from services.identity import domain, models, store
+from workflows import attention
 from workflows.items import actor_of
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
@@ -29,6 +34,18 @@ INCORRECT_SIGN_IN = "the email address or password is incorrect"
 INCORRECT_SYSTEM_SIGN_IN = "the system ID or key is incorrect, or the system is deactivated"
 
 password_hasher = PasswordHasher()
+# Verified when there is no account to check against, so an unknown email costs what a known one does.
+_NOBODYS_HASH = password_hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify_nothing(offered: str) -> None:
+    with contextlib.suppress(VerifyMismatchError, InvalidHashError):
+        password_hasher.verify(_NOBODYS_HASH, offered)
+
+
+def session_check(sessions: async_sessionmaker) -> SessionCheck:
+    """The identity service answers from its own table; kept one second, so a revocation holds within it here."""
+    return SessionCheck(partial(store.session_refusal, sessions), fresh_for=1.0)
 
 
 def _list_proto(listed: models.DistributionList) -> pb.DistributionList:
@@ -89,10 +106,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
     # Sign-in and tokens
 
     async def SignIn(self, request: pb.SignInRequest, context) -> pb.SignInResponse:
+        """Unknown, deactivated and password-less accounts get the same words as a wrong password, after the same
+        work (a hash verified), so neither the message nor the time tells which emails exist."""
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             user = await store.user_by_email(session, domain.normalize_email(request.email))
             if user is None or not user.active or not user.password_hash:
+                _verify_nothing(request.password)
                 raise errors.Unauthenticated(INCORRECT_SIGN_IN)
             decision = domain.sign_in_allowed(user.locked_until, now)
             if not decision.allowed:
@@ -101,6 +121,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             try:
                 password_hasher.verify(user.password_hash, request.password)
                 user.failed_sign_ins, user.locked_until = 0, None
+                session_id = await store.start_session(session, user_id=user.id)
             except (VerifyMismatchError, InvalidHashError):
                 user.failed_sign_ins, user.locked_until = domain.after_failed_sign_in(
                     user.failed_sign_ins,
@@ -112,15 +133,15 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 refusal = INCORRECT_SIGN_IN if locked.allowed else locked.reason
         if refusal is not None:  # raised after the block, so the failure count is committed
             raise errors.Unauthenticated(refusal)
-        return await self._token_for(user.id)
+        return await self._token_for(user.id, session_id)
 
     async def RefreshToken(self, request, context) -> pb.SignInResponse:
         principal = caller()
         if roles.is_transaction_system(principal):
             raise errors.Unauthenticated("a transaction system signs in again with its key")
-        return await self._token_for(int(principal.user_id))
+        return await self._token_for(int(principal.user_id), principal.session_id)
 
-    async def _token_for(self, user_id: int) -> pb.SignInResponse:
+    async def _token_for(self, user_id: int, session_id: str) -> pb.SignInResponse:
         async with self._sessions() as session:
             user = await store.user(session, str(user_id))
             if not user.active:
@@ -128,7 +149,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             company = await store.company(session, user.company_duns)
             held = (await store.roles_of(session, [user.id]))[user.id]
         principal = tokens.Principal(
-            str(user.id), user.company_duns, frozenset(held), f"{user.first_name} {user.last_name}", company.kind
+            str(user.id), user.company_duns, frozenset(held), f"{user.first_name} {user.last_name}", company.kind,
+            session_id=session_id,
         )
         token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
         return pb.SignInResponse(
@@ -137,12 +159,24 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             user=_user_proto(user, company.name, held),
         )
 
+    async def SignOut(self, request, context) -> pb.SignOutResponse:
+        principal = caller()
+        async with self._sessions.begin() as session:
+            await store.revoke_sessions(session, domain.SIGNED_OUT, session_id=principal.session_id)
+        return pb.SignOutResponse()
+
+    async def CheckSession(self, request, context) -> pb.CheckSessionResponse:
+        """The interceptor has checked the caller's session before this runs: reaching here means it is current."""
+        caller()
+        return pb.CheckSessionResponse()
+
     async def SystemSignIn(self, request: pb.SystemSignInRequest, context) -> pb.SystemSignInResponse:
         """Needs no signed token: the system's key is the credential; refusals share one plain message."""
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             system = await session.get(models.TransactionSystem, request.system_id.strip(), with_for_update=True)
             if system is None or not system.active:
+                _verify_nothing(request.key)
                 raise errors.Unauthenticated(INCORRECT_SYSTEM_SIGN_IN)
             decision = domain.sign_in_allowed(system.locked_until, now)
             if not decision.allowed:
@@ -151,7 +185,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             try:
                 password_hasher.verify(system.key_hash, request.key)
                 system.failed_sign_ins, system.locked_until, system.last_used_at = 0, None, now
-                principal = domain.system_principal(system.system_id, system.name, await store.ercot_duns(session))
+                session_id = await store.start_session(session, system_id=system.system_id)
+                principal = domain.system_principal(
+                    system.system_id, system.name, await store.ercot_duns(session), session_id
+                )
             except (VerifyMismatchError, InvalidHashError):
                 system.failed_sign_ins, system.locked_until = domain.after_failed_sign_in(
                     system.failed_sign_ins,
@@ -224,6 +261,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
                 )
             system.key_hash, system.key_issued_at = password_hasher.hash(key), datetime.now(UTC)
             system.failed_sign_ins, system.locked_until = 0, None
+            await store.revoke_sessions(session, domain.KEY_REPLACED, system_id=system.system_id)
         return pb.TransactionSystemKey(system=await self._system(request.system_id), key=key)
 
     async def DeactivateTransactionSystem(
@@ -235,6 +273,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             if system.active:
                 system.active, system.deactivated_at = False, datetime.now(UTC)
                 system.deactivated_by = int(principal.user_id)
+                await store.revoke_sessions(session, domain.SYSTEM_DEACTIVATED, system_id=system.system_id)
         return await self._system(request.system_id)
 
     async def _system(self, system_id: str) -> pb.TransactionSystem:
@@ -339,7 +378,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
             problems = domain.validate_roles(requested, company.kind)
             if problems:
                 raise errors.InvalidFields(problems)
-            await store.set_roles(session, user.id, requested)
+            if requested != (await store.roles_of(session, [user.id]))[user.id]:
+                await store.set_roles(session, user.id, requested)
+                await store.revoke_sessions(session, domain.ROLES_CHANGED, user_id=user.id)
         return _user_proto(user, company.name, requested)
 
     # Set-password links
@@ -538,6 +579,21 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
     def _item_proto(self, item: models.Item, rows: list[models.ItemHistory], principal) -> items_pb2.Item:
         actions = domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
         return projections.item_proto(item, rows, actions)
+
+    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
+        return await needs_attention.listing(
+            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
+        )
+
+    async def RetryFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
+        )
+
+    async def CancelFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
+        )
 
 
 async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:

@@ -4,12 +4,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flightrak import errors, projections
+from flightrak import boundary, errors, projections, roles
+from flightrak.tokens import Principal
 from services.identity import domain, models
 from workflows.items import ItemTransition
 
@@ -81,9 +82,10 @@ async def remove_distribution_list(session: AsyncSession, listed: models.Distrib
 
 
 async def user(session: AsyncSession, user_id: str, for_update: bool = False) -> models.User:
-    found = await session.get(models.User, int(user_id), with_for_update=for_update) if user_id.isdigit() else None
+    possible = boundary.is_number(user_id) and int(user_id) <= boundary.INT64_MAX
+    found = await session.get(models.User, int(user_id), with_for_update=for_update) if possible else None
     if found is None:
-        raise errors.NotFound(f"no user {user_id}")
+        raise errors.NotFound(f"no user {boundary.quoted(user_id)}")
     return found
 
 
@@ -157,6 +159,46 @@ async def deactivate(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(models.User).where(models.User.id == user_id).values(active=False, deactivated_at=func.now())
     )
+    await revoke_sessions(session, domain.DEACTIVATED, user_id=user_id)
+
+
+async def start_session(session: AsyncSession, user_id: int | None = None, system_id: str | None = None) -> str:
+    """A new sign-in's session; its ID goes into every token issued for it."""
+    session_id = domain.new_session_id()
+    session.add(models.Session(session_id=session_id, user_id=user_id, system_id=system_id))
+    await session.flush()
+    return session_id
+
+
+async def revoke_sessions(
+    session: AsyncSession, because: str, user_id: int | None = None, system_id: str | None = None,
+    session_id: str | None = None,
+) -> None:
+    """Ends the open sessions of a user, of a system, or one session: their tokens are refused from now on."""
+    open_sessions = models.Session.revoked_at.is_(None)
+    if session_id is not None:
+        chosen = models.Session.session_id == session_id
+    elif user_id is not None:
+        chosen = models.Session.user_id == user_id
+    else:
+        chosen = models.Session.system_id == system_id
+    await session.execute(
+        update(models.Session).where(chosen, open_sessions).values(revoked_at=func.now(), revoked_because=because)
+    )
+
+
+_SESSION_STATE = select(
+    models.Session.user_id, models.Session.system_id, models.Session.revoked_because
+).where(models.Session.session_id == bindparam("session_id"))
+
+
+async def session_refusal(sessions: async_sessionmaker, principal: Principal, token: str) -> str | None:
+    """None while the caller's session is current; else why it is not, in words for the person."""
+    async with sessions() as session:
+        found = (await session.execute(_SESSION_STATE, {"session_id": principal.session_id})).first()
+    if found is None or principal.user_id not in (str(found.user_id), f"{roles.SYSTEM_USER_PREFIX}{found.system_id}"):
+        return "this session is unknown; sign in again"
+    return domain.revoked_words(found.revoked_because)
 
 
 async def add_invitation(

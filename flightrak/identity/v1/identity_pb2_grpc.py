@@ -52,6 +52,16 @@ class IdentityServiceStub:
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.WhoAmIRequest.SerializeToString,
                 response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.User.FromString,
                 _registered_method=True)
+        self.SignOut = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/SignOut',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.FromString,
+                _registered_method=True)
+        self.CheckSession = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/CheckSession',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.FromString,
+                _registered_method=True)
         self.CreateCompany = channel.unary_unary(
                 '/flightrak.identity.v1.IdentityService/CreateCompany',
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.CreateCompanyRequest.SerializeToString,
@@ -158,6 +168,21 @@ class IdentityServiceServicer:
 
     def WhoAmI(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignOut(self, request, context):
+        """Ends the caller's session: every token of it is refused from then on, by every service within seconds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckSession(self, request, context):
+        """OK while the caller's session is current; UNAUTHENTICATED, saying why, once it has been revoked. Every
+        other service asks this (with the caller's own token) to honour revocations.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -289,6 +314,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.WhoAmI,
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.WhoAmIRequest.FromString,
                     response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.User.SerializeToString,
+            ),
+            'SignOut': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignOut,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.SerializeToString,
+            ),
+            'CheckSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSession,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.SerializeToString,
             ),
             'CreateCompany': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateCompany,
@@ -459,6 +494,60 @@ class IdentityService:
             '/flightrak.identity.v1.IdentityService/WhoAmI',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.WhoAmIRequest.SerializeToString,
             flightrak_dot_identity_dot_v1_dot_identity__pb2.User.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignOut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/SignOut',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.SignOutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/CheckSession',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
