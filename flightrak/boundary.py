@@ -127,7 +127,7 @@ def _walk(value, path: str, problems: dict[str, str]) -> None:
             key_text = str(key)
             where = f"{path}.{key_text}" if path else key_text
             if key_problem := text_problem(key_text, False, SINGLE_LINE_MAX):
-                problems[where[:80]] = f"the name {key_problem}"
+                problems[f"{path}.{quoted(key_text, 40)}" if path else quoted(key_text, 40)] = f"the name {key_problem}"
                 continue
             _walk(inner, where, problems)
     elif isinstance(value, Iterable):

@@ -4,6 +4,8 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+from flightrak import boundary
+
 
 def clean_email(value: str) -> tuple[str, str | None]:
     """The address normalized (lower case), or the problem with it."""
@@ -16,7 +18,7 @@ def clean_email(value: str) -> tuple[str, str | None]:
 def normalize_phone(phone: str) -> str | None:
     """North American numbers only: 10 digits, optionally led by 1; returns 214-555-0100 form."""
     digits = re.sub(r"[\s().+-]", "", phone.strip())
-    if not digits.isdigit():
+    if not boundary.is_number(digits):
         return None
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]

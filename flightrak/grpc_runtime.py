@@ -10,7 +10,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from flightrak import errors, roles, telemetry, tokens
+from flightrak import boundary, errors, logs, roles, telemetry, tokens
+from flightrak.sessions import SessionCheck
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ SYSTEM_METHODS = frozenset(
         "/flightrak.scripts.v1.ScriptsService/ReportTransaction",
         "/flightrak.scripts.v1.ScriptsService/ReportTransactions",
         "/flightrak.scripts.v1.ScriptsService/ReportInterchange",
+        "/flightrak.identity.v1.IdentityService/CheckSession",
     }
 )
 SYSTEM_REFUSED = "a transaction-processing system may only report transactions"
@@ -63,11 +65,82 @@ def _token_from(metadata) -> str | None:
     return None
 
 
-class CallerInterceptor(grpc.aio.ServerInterceptor):
-    """Verifies the caller's token on every RPC and maps domain errors to status codes."""
+INCIDENT_METADATA = "x-flightrak-incident"
+RETRY_AFTER_METADATA = "x-flightrak-retry-after"
+# gRPC carries a status's message and our field errors in trailers, which peers refuse past 16 KB in all.
+MAX_MESSAGE_CHARS = 2_000
+MAX_FIELDS_CHARS = 8_000
 
-    def __init__(self, token_secret: str):
+
+def request_problems(message, path: str = "") -> dict[str, str]:
+    """Every text field of a request message the boundary refuses, named by its path (`fields.comment`)."""
+    problems: dict[str, str] = {}
+    for field, value in message.ListFields():
+        name = f"{path}{field.name}"
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            holds_messages = entry.fields_by_name["value"].message_type is not None
+            for key, inner in value.items():
+                where = f"{name}.{key}"
+                if isinstance(key, str) and (problem := boundary.text_problem(key)):
+                    problems[f"{name} (a name)"] = f"the name {problem}"
+                elif holds_messages:
+                    problems |= request_problems(inner, f"{where}.")
+                elif isinstance(inner, str) and (problem := boundary.field_problem(where, inner)):
+                    problems[where] = problem
+        elif field.is_repeated:
+            for index, inner in enumerate(value):
+                where = f"{name}[{index}]"
+                if entry is not None:
+                    problems |= request_problems(inner, f"{where}.")
+                elif isinstance(inner, str) and (problem := boundary.field_problem(where, inner)):
+                    problems[where] = problem
+        elif entry is not None:
+            problems |= request_problems(value, f"{name}.")
+        elif isinstance(value, str) and (problem := boundary.field_problem(name, value)):
+            problems[name] = problem
+    return problems
+
+
+def _checked(message):
+    if problems := request_problems(message):
+        raise errors.InvalidFields(problems)
+    return message
+
+
+async def _checked_stream(requests):
+    async for message in requests:
+        yield _checked(message)
+
+
+def _dependency_down(error: BaseException) -> str | None:
+    """Words for a person when what failed is a dependency that is down, not FlighTrak's own code."""
+    from sqlalchemy import exc as sql
+    from temporalio.service import RPCError, RPCStatusCode
+
+    if isinstance(error, sql.DBAPIError) and (error.connection_invalidated or isinstance(error, sql.OperationalError)):
+        return "the database is not answering right now; try again in a minute"
+    if isinstance(error, sql.TimeoutError | ConnectionError | TimeoutError):
+        return "the database is not answering right now; try again in a minute"
+    if isinstance(error, RPCError) and error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return "the workflow engine is not answering right now; try again in a minute"
+    if isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.UNAVAILABLE:
+        return "a FlighTrak service is not answering right now; try again in a minute"
+    return None
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CallerInterceptor(grpc.aio.ServerInterceptor):
+    """On every RPC: the caller's token and session, the request's text, and one mapping of errors to statuses:
+    a refusal keeps its words, a dependency that is down says so, and anything unexpected becomes INTERNAL with an
+    incident ID whose log line (secrets redacted) holds the detail."""
+
+    def __init__(self, token_secret: str, session_check: SessionCheck):
         self._secret = token_secret
+        self._sessions = session_check
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
@@ -79,6 +152,7 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
         if behaviour is None:
             return handler
         needs_caller = method not in UNAUTHENTICATED_METHODS
+        unary = handler.unary_unary is not None
 
         async def checked(request, context: grpc.aio.ServicerContext):
             token = _token_from(context.invocation_metadata())
@@ -94,16 +168,38 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort(grpc.StatusCode.PERMISSION_DENIED, SYSTEM_REFUSED)
             reset, reset_token = current_caller.set(principal), current_token.set(token)
             try:
+                if principal is not None and (refusal := await self._sessions.refusal(principal, token)):
+                    raise errors.Unauthenticated(refusal)
+                request = _checked(request) if unary else _checked_stream(request)
                 return await behaviour(request, context)
             except errors.DomainError as error:
+                trailers = []
                 if error.fields:
-                    context.set_trailing_metadata(((errors.FIELD_ERRORS_METADATA, errors.encode_fields(error.fields)),))
-                await context.abort(error.status, error.message)
+                    fields = errors.encode_fields(error.fields)
+                    if len(fields) > MAX_FIELDS_CHARS:
+                        fields = errors.encode_fields({name: _bounded(p, 200) for name, p in error.fields.items()})
+                    trailers.append((errors.FIELD_ERRORS_METADATA, _bounded(fields, MAX_FIELDS_CHARS)))
+                if isinstance(error, errors.Unavailable):
+                    trailers.append((RETRY_AFTER_METADATA, "5"))
+                context.set_trailing_metadata(tuple(trailers))
+                await context.abort(error.status, _bounded(error.message, MAX_MESSAGE_CHARS))
+            except (asyncio.CancelledError, grpc.aio.AbortError):
+                raise
+            except Exception as error:
+                if words := _dependency_down(error):
+                    log.warning("%s: %s (%s)", method, words, logs.redact(f"{type(error).__name__}: {error}"))
+                    context.set_trailing_metadata(((RETRY_AFTER_METADATA, "5"),))
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, words)
+                incident = logs.new_incident()
+                log.error("incident %s in %s", incident, method, exc_info=error)
+                context.set_trailing_metadata(((INCIDENT_METADATA, incident),))
+                await context.abort(
+                    grpc.StatusCode.INTERNAL, f"FlighTrak hit an unexpected error (incident {incident})"
+                )
             finally:
                 current_caller.reset(reset)
                 current_token.reset(reset_token)
 
-        unary = handler.unary_unary is not None
         make_handler = grpc.unary_unary_rpc_method_handler if unary else grpc.stream_unary_rpc_method_handler
         return make_handler(
             checked,
@@ -139,9 +235,9 @@ MESSAGE_SIZE_OPTIONS = [
 ]
 
 
-def create_server(token_secret: str) -> grpc.aio.Server:
+def create_server(token_secret: str, session_check: SessionCheck) -> grpc.aio.Server:
     return grpc.aio.server(
-        interceptors=[*telemetry.grpc_server_interceptors(), CallerInterceptor(token_secret)],
+        interceptors=[*telemetry.grpc_server_interceptors(), CallerInterceptor(token_secret, session_check)],
         options=[("grpc.so_reuseport", 0), *MESSAGE_SIZE_OPTIONS],
     )
 

@@ -18,11 +18,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from flightrak import db, embedded_postgres, grpc_runtime, migrate, telemetry
 from flightrak import temporal as temporal_connection
-from flightrak.settings import Settings
+from flightrak.settings import RATE_LIMIT_BUDGETS, Settings
 from services.identity import demo
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 DEMO_PASSWORD = "Test-demo-password-1"
+TOKEN_SECRET = "tests-only-k4Qz9vLw2RbN7xTc5HpY3mJd8sGf6aEu"
+# The suite signs in hundreds of times from 127.0.0.1 and writes as fast as it can; tests/test_rate_limits.py
+# checks the limits on an app of its own.
+SUITE_RATE_LIMITS = {f"rate_limit_{budget}": "100000/minute" for budget in RATE_LIMIT_BUDGETS}
 RESTART_NAMESPACE = "restart-test"
 SPANS = InMemorySpanExporter()
 telemetry.setup("flightrak-tests", SimpleSpanProcessor(SPANS))
@@ -95,9 +99,11 @@ def settings(database_url, temporal_env, smtp_sink) -> Settings:
         temporal_address=temporal_env.client.service_client.config.target_host,
         gateway_port=free_port(),
         demo_password=DEMO_PASSWORD,
+        token_secret=TOKEN_SECRET,
         sign_in_max_failures=3,
         smtp_url=smtp_sink.url,
         **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
+        **SUITE_RATE_LIMITS,
     )
 
 
@@ -128,7 +134,9 @@ async def stack(settings: Settings):
     running = [asyncio.create_task(worker.run()) for worker in workers]
 
     gateway = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.gateway_port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=settings.gateway_port, log_level="warning", server_header=False
+        )
     )
     serving = asyncio.create_task(gateway.serve())
     while not gateway.started:

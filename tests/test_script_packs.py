@@ -720,8 +720,8 @@ def test_one_problem_is_summarised_as_one():
 def test_the_module_does_no_io_and_imports_no_service_machinery():
     code = (
         "import sys, services.scripts.packs; "
-        "print(sorted(m for m in ('temporalio', 'grpc', 'sqlalchemy', 'psycopg', 'httpx', 'flightrak') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('temporalio', 'grpc', 'sqlalchemy', 'psycopg', 'httpx', 'flightrak.db', "
+        "'flightrak.grpc_runtime', 'flightrak.settings') if m in sys.modules))"
     )
     root = Path(__file__).parents[1]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)

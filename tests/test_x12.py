@@ -454,3 +454,15 @@ def test_mutations_of_a_good_interchange_never_crash_the_reader_and_refuse_what_
     assert not accepted & refused_sets
     if reading.problems:
         assert reading.refused, "a problem always comes with what it refused"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+def test_a_control_character_in_an_element_refuses_the_interchange_and_is_kept_readable(character):
+    """One NUL in a reference once reached a workflow's history and the database; now the interchange is refused whole,
+    naming the segment and element, and the refused text ERCOT reads keeps a NUL as the escape \\x00."""
+    raw = (CORPUS / "good_814_01.x12").read_text().replace("REF*", f"REF*{character}", 1)
+    reading = read_interchange(raw)
+    assert reading.receipts == ()
+    unreadable = [problem for problem in reading.problems if "element 1 holds" in problem.reason]
+    assert unreadable and unreadable[0].segment_id == "REF"
+    assert all("\x00" not in part.text for part in reading.refused)

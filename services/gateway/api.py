@@ -1,19 +1,18 @@
 """The public HTTP API, /api/v1: the same operations the pages use."""
 
+import asyncio
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from google.protobuf.json_format import MessageToDict
 from pydantic import BaseModel, Field
 
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.items.v1 import items_pb2
-from services.gateway import backends
+from services.gateway import backends, rate_limits, schemas
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import call
-
-router = APIRouter(prefix="/api/v1")
 
 
 def as_json(message) -> dict:
@@ -80,6 +79,11 @@ async def sign_in(backends_: backends.Backends, email: str, password: str) -> pb
     return await call(backends_.identity.SignIn, pb.SignInRequest(email=email, password=password))
 
 
+async def sign_out(backends_: backends.Backends, token: str) -> None:
+    """Ends the session: its tokens stop working everywhere within seconds, not when they expire."""
+    await call(backends_.identity.SignOut, pb.SignOutRequest(), token)
+
+
 def set_password_url(token: str) -> str:
     """The page a set-password link opens; the gateway owns the path, identity only the token."""
     return f"/set-password?{urlencode({'token': token})}"
@@ -94,21 +98,35 @@ async def set_password(backends_: backends.Backends, link_token: str, password: 
 
 
 def register(app) -> None:
-    @router.post("/session", summary="Sign in: returns a bearer token")
-    async def create_session(body: SessionRequest) -> dict:
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", responses=schemas.ERRORS)
+
+    @router.post("/session", summary="Sign in: returns a bearer token", responses={200: {"model": schemas.Session}})
+    async def create_session(body: SessionRequest, request: Request) -> dict:
+        await rate_limits.sign_in(request, body.email)
         reply = await sign_in(app.state.backends, body.email, body.password)
         return {"token": reply.token, "expires_at": reply.expires_at.ToJsonString(), "user": as_json(reply.user)}
 
-    @router.get("/me", summary="Who am I")
+    @router.delete("/session", status_code=204, summary="Sign out: the token (and its session) stop working")
+    async def delete_session(caller: ApiCaller) -> Response:
+        await sign_out(app.state.backends, caller.token)
+        return Response(status_code=204)
+
+    @router.get("/me", summary="Who am I", responses={200: {"model": schemas.User}})
     async def me(caller: ApiCaller) -> dict:
         return as_json(await call(app.state.backends.identity.WhoAmI, pb.WhoAmIRequest(), caller.token))
 
-    @router.get("/companies")
+    @router.get("/companies", responses={200: {"model": schemas.Companies}})
     async def list_companies(caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.identity.ListCompanies, pb.ListCompaniesRequest(), caller.token)
         return {"companies": [company_json(c) for c in reply.companies]}
 
-    @router.post("/companies", status_code=201, summary="ERCOT creates a company and its first MP Admin")
+    @router.post(
+        "/companies",
+        status_code=201,
+        summary="ERCOT creates a company and its first MP Admin",
+        responses={201: {"model": schemas.Company}},
+    )
     async def create_company(body: CompanyBody, caller: ApiCaller) -> dict:
         request = pb.CreateCompanyRequest(
             name=body.name,
@@ -120,17 +138,21 @@ def register(app) -> None:
         )
         return company_json(await call(app.state.backends.identity.CreateCompany, request, caller.token))
 
-    @router.get("/companies/{duns}")
+    @router.get("/companies/{duns}", responses={200: {"model": schemas.Company}})
     async def get_company(duns: str, caller: ApiCaller) -> dict:
         request = pb.GetCompanyRequest(duns=duns)
         return company_json(await call(app.state.backends.identity.GetCompany, request, caller.token))
 
-    @router.get("/companies/{duns}/users")
+    @router.get("/companies/{duns}/users", responses={200: {"model": schemas.Users}})
     async def list_users(duns: str, caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
         return {"users": [as_json(u) for u in reply.users]}
 
-    @router.put("/users/{user_id}/roles", summary="ERCOT assigns roles (AR, BAR, MP Admin, ...)")
+    @router.put(
+        "/users/{user_id}/roles",
+        summary="ERCOT assigns roles (AR, BAR, MP Admin, ...)",
+        responses={200: {"model": schemas.User}},
+    )
     async def set_roles(user_id: str, body: RolesBody, caller: ApiCaller) -> dict:
         request = pb.SetUserRolesRequest(user_id=user_id, roles=body.roles)
         return as_json(await call(app.state.backends.identity.SetUserRoles, request, caller.token))
@@ -139,23 +161,34 @@ def register(app) -> None:
         "/users/{user_id}/invitation",
         status_code=201,
         summary="A one-time set-password link for an active user (MP Admin or ERCOT); earlier links stop working",
+        responses={201: {"model": schemas.SetPasswordLink}},
     )
     async def create_invitation(user_id: str, caller: ApiCaller) -> dict:
         invitation = await issue_invitation(app.state.backends, user_id, caller.token)
         return {"url": set_password_url(invitation.token), "expires_at": invitation.expires_at.ToJsonString()}
 
-    @router.post("/password", summary="Set a password with a set-password link's token (no sign-in needed)")
-    async def change_password(body: PasswordBody) -> dict:
+    @router.post(
+        "/password",
+        summary="Set a password with a set-password link's token (no sign-in needed)",
+        responses={200: {"model": schemas.PasswordSet}},
+    )
+    async def change_password(body: PasswordBody, request: Request) -> dict:
+        await rate_limits.set_password(request, body.token)
         reply = await set_password(app.state.backends, body.token, body.password)
         return {"email": reply.email}
 
-    @router.get("/companies/{duns}/distribution-lists")
+    @router.get("/companies/{duns}/distribution-lists", responses={200: {"model": schemas.DistributionLists}})
     async def list_distribution_lists(duns: str, caller: ApiCaller) -> dict:
         request = pb.ListDistributionListsRequest(company_duns=duns)
         reply = await call(app.state.backends.identity.ListDistributionLists, request, caller.token)
         return {"distribution_lists": [as_json(dl) for dl in reply.distribution_lists]}
 
-    @router.post("/companies/{duns}/distribution-lists", status_code=201, summary="Add a distribution list")
+    @router.post(
+        "/companies/{duns}/distribution-lists",
+        status_code=201,
+        summary="Add a distribution list",
+        responses={201: {"model": schemas.DistributionList}},
+    )
     async def add_distribution_list(duns: str, body: DistributionListBody, caller: ApiCaller) -> dict:
         request = pb.AddDistributionListRequest(company_duns=duns, name=body.name, email=body.email)
         return as_json(await call(app.state.backends.identity.AddDistributionList, request, caller.token))
@@ -170,24 +203,37 @@ def register(app) -> None:
         await call(app.state.backends.identity.RemoveDistributionList, request, caller.token)
         return Response(status_code=204)
 
-    @router.post("/user-requests", status_code=201, summary="Add, update or deactivate a user (the first OK)")
+    @router.post(
+        "/user-requests",
+        status_code=201,
+        summary="Add, update or deactivate a user (the first OK)",
+        responses={201: {"model": schemas.Item}},
+    )
     async def start_user_request(body: UserRequestBody, caller: ApiCaller) -> dict:
         request = pb.StartUserRequestRequest(
             kind=body.kind, company_duns=body.company_duns, target_user_id=body.target_user_id, fields=body.fields
         )
         return as_json(await call(app.state.backends.identity.StartUserRequest, request, caller.token))
 
-    @router.get("/user-requests")
+    @router.get("/user-requests", responses={200: {"model": schemas.Items}})
     async def list_user_requests(caller: ApiCaller, company_duns: str = "", include_closed: bool = False) -> dict:
         request = pb.ListUserRequestsRequest(company_duns=company_duns, include_closed=include_closed)
         reply = await call(app.state.backends.identity.ListUserRequests, request, caller.token)
         return {"items": [as_json(item) for item in reply.items]}
 
-    @router.get("/items/{item_id}", summary="An item: state, responsible party, fields, history, actions")
+    @router.get(
+        "/items/{item_id}",
+        summary="An item: state, responsible party, fields, history, actions",
+        responses={200: {"model": schemas.Item}},
+    )
     async def get_item(item_id: int, caller: ApiCaller) -> dict:
         return as_json(await fetch_item(app, item_id, caller.token))
 
-    @router.post("/items/{item_id}/actions", summary="Take one of the item's actions")
+    @router.post(
+        "/items/{item_id}/actions",
+        summary="Take one of the item's actions",
+        responses={200: {"model": schemas.Item}},
+    )
     async def act(item_id: int, body: Annotated[ActionBody, Body()], caller: ApiCaller) -> dict:
         return as_json(await act_on_item(app, item_id, body.action, body.fields, body.comment, caller.token))
 
@@ -196,7 +242,13 @@ def register(app) -> None:
 
 async def fetch_item(app, item_id: int, token: str) -> items_pb2.Item:
     stub = app.state.backends.items_of(item_id)
-    return await call(stub.GetItem, items_pb2.GetItemRequest(item_id=item_id), token)
+    item, attention = await asyncio.gather(
+        call(stub.GetItem, items_pb2.GetItemRequest(item_id=item_id), token),
+        call(stub.ListNeedingAttention, items_pb2.ListNeedingAttentionRequest(item_id=item_id), token),
+    )
+    if attention.items:  # a flow that needed ERCOT's operators shows it, and what they did
+        item.attention.CopyFrom(attention.items[-1])
+    return item
 
 
 async def act_on_item(app, item_id: int, action: str, fields: dict, comment: str, token: str) -> items_pb2.Item:

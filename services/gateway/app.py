@@ -1,20 +1,37 @@
 """The FastAPI gateway: HTTP API, pages, health. Every call it makes carries the caller's token."""
 
 import asyncio
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+import fastapi_offline
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from flightrak import telemetry
+from flightrak import logs, telemetry
 from flightrak import temporal as temporal_connection
+from flightrak.sessions import asking_identity
 from flightrak.settings import Settings, get_settings
-from services.gateway import api, flights, notices, pages, reports, script_packs, test_beds, transaction_systems, views
-from services.gateway.backends import ApiError, Backends
+from services.gateway import (
+    api,
+    error_answers,
+    flights,
+    inputs,
+    notices,
+    operations,
+    pages,
+    reports,
+    schemas,
+    script_packs,
+    test_beds,
+    transaction_systems,
+    views,
+)
+from services.gateway.backends import Backends
+
+# Swagger UI's files as a package ships them: the machine may be offline, and a CDN's script would break the CSP.
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.backends = Backends.connect(settings)
+        app.state.session_check = asking_identity(app.state.backends.channels["identity"])
         app.state.temporal = None
         yield
         await app.state.backends.close()
@@ -32,33 +50,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description="ERCOT retail market certification testing: items, flights, scripts, reports.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(inputs.check_request)],
     )
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount("/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
 
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, error: ApiError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(error.body(), status_code=error.status)
-        if error.status == 401:
-            return Response(status_code=303, headers={"location": f"/signin?next={request.url.path}"})
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs(request: Request) -> Response:
         return views.templates.TemplateResponse(
-            request, "error.html", {"caller": None, "error": error}, status_code=error.status
+            request, "api_docs.html", {"caller": None, "openapi_url": app.openapi_url}
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        fields = {
-            ".".join(str(part) for part in problem["loc"] if part != "body"): problem["msg"]
-            for problem in error.errors()
-        }
-        return JSONResponse(ApiError(400, "the request is not valid", fields).body(), status_code=400)
-
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], responses={200: {"model": schemas.Health}})
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={code: {"model": schemas.Readiness} for code in (200, 503)})
     async def readyz() -> JSONResponse:
         """200 only when every service (and so PostgreSQL) and Temporal answer."""
         services, temporal = await asyncio.gather(app.state.backends.health(), temporal_health(app, settings))
@@ -73,7 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     script_packs.register(app)
     notices.register(app)
     transaction_systems.register(app)
+    operations.register(app)
     pages.register(app)
+    # Last, so its middleware wraps any other module's: every answer passes through it.
+    error_answers.register(app)
     telemetry.instrument_app(app)
     return app
 
@@ -91,7 +104,14 @@ async def temporal_health(app: FastAPI, settings: Settings) -> str:
 def main() -> None:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(message)s")
+    logs.setup("gateway")
     settings = get_settings()
     telemetry.setup("flightrak-gateway")
-    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_level="warning",
+        log_config=None,  # uvicorn's own logging config would replace the redacting handler logs.setup installed
+        server_header=False,
+    )

@@ -1,12 +1,14 @@
 """The gateway's gRPC clients, and the one place gRPC errors become HTTP errors."""
 
 import asyncio
+import logging
+import re
 from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from flightrak import errors, grpc_runtime, projections
+from flightrak import boundary, errors, grpc_runtime, logs, projections
 from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2_grpc
@@ -14,39 +16,75 @@ from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.settings import SERVICE_PORTS, Settings
 from flightrak.testbed.v1 import testbed_pb2_grpc
 
-HTTP_STATUS = {
+log = logging.getLogger(__name__)
+
+# A service's refusal: its words are meant for the caller and pass through as they are.
+REFUSALS = {
     grpc.StatusCode.INVALID_ARGUMENT: 400,
     grpc.StatusCode.UNAUTHENTICATED: 401,
     grpc.StatusCode.PERMISSION_DENIED: 403,
     grpc.StatusCode.NOT_FOUND: 404,
     grpc.StatusCode.ALREADY_EXISTS: 409,
     grpc.StatusCode.FAILED_PRECONDITION: 409,
-    grpc.StatusCode.UNAVAILABLE: 503,
-    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
 ERROR_CODES = {
     400: "invalid_input",
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
+    405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
     422: "unprocessable",
+    429: "rate_limited",
+    500: "internal",
     503: "unavailable",
     504: "timeout",
 }
+RETRY_AFTER_SECONDS = 5
+# What a channel (not a service) says when it cannot reach its service: it names addresses, never the service.
+CHANNEL_TEXT = re.compile(r"failed to connect|resolving|ipv[46]:|\d+\.\d+\.\d+\.\d+|:\d{2,5}\b|socket|connection", re.I)
+# Which service listens on which port, for naming the one a channel could not reach.
+_SERVICES_AT_PORT: dict[str, set[str]] = {}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        incident: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}
+        self.incident = incident
+
+    @classmethod
+    def unexpected(cls, incident: str) -> "ApiError":
+        message = "FlighTrak hit an unexpected error. Try again; if it happens again, give ERCOT this incident ID: "
+        return cls(500, message + incident, incident=incident)
+
+    @classmethod
+    def unavailable(cls, message: str, retry_after: int = RETRY_AFTER_SECONDS) -> "ApiError":
+        return cls(503, message, headers={"retry-after": str(retry_after)})
 
     def body(self) -> dict:
         code = ERROR_CODES.get(self.status, "error")
-        return {"error": {"code": code, "message": self.message, "fields": self.fields}}
+        fields = {_encodable(name): _encodable(problem) for name, problem in self.fields.items()}
+        error = {"code": code, "message": _encodable(self.message), "fields": fields}
+        if self.incident:
+            error["incident"] = self.incident
+        return {"error": error}
+
+
+def _encodable(text: str) -> str:
+    """An error may repeat what was sent; a lone surrogate in it would make the answer itself fail to encode."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass
@@ -60,6 +98,8 @@ class Backends:
     @classmethod
     def connect(cls, settings: Settings) -> "Backends":
         channels = {name: grpc_runtime.channel(settings.service_address(name)) for name in SERVICE_PORTS}
+        for name in SERVICE_PORTS:
+            _SERVICES_AT_PORT.setdefault(settings.service_address(name).rsplit(":", 1)[-1], set()).add(name)
         return cls(
             channels,
             identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
@@ -98,6 +138,34 @@ async def call(method, request, token: str | None = None, timeout: float = 30.0)
     try:
         return await method(request, metadata=metadata, timeout=timeout)
     except grpc.aio.AioRpcError as error:
-        status = HTTP_STATUS.get(error.code(), 500)
-        fields = errors.decode_fields(error.trailing_metadata())
-        raise ApiError(status, error.details() or error.code().name, fields) from None
+        raise api_error(error) from None
+
+
+def api_error(error: grpc.aio.AioRpcError) -> ApiError:
+    """What the caller may be told of a failed RPC: a refusal in its own words, anything else in plain words."""
+    code, details = error.code(), error.details() or ""
+    trailers = dict(error.trailing_metadata() or ())
+    if code in REFUSALS:
+        return ApiError(REFUSALS[code], details or code.name, errors.decode_fields(error.trailing_metadata()))
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return unavailable(details, trailers.get(grpc_runtime.RETRY_AFTER_METADATA))
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return ApiError(504, "FlighTrak took too long to answer; try again in a minute.")
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return ApiError(413, "What was sent is larger than FlighTrak accepts; send less at once.")
+    incident = trailers.get(grpc_runtime.INCIDENT_METADATA)
+    if incident is None:
+        incident = logs.new_incident()
+        log.error("incident %s: a service answered %s: %s", incident, code.name, logs.redact(details))
+    return ApiError.unexpected(incident)
+
+
+def unavailable(details: str, retry_after: str | None) -> ApiError:
+    """A service's own words for a dependency that is down; the service's name when its channel could not reach it."""
+    seconds = int(retry_after) if retry_after and boundary.is_number(retry_after) else RETRY_AFTER_SECONDS
+    if retry_after is not None and details and not CHANNEL_TEXT.search(details):
+        return ApiError.unavailable(details[:1].upper() + details[1:].rstrip(".") + ".", seconds)
+    ports = re.findall(r":(\d+)\b", details)
+    services = _SERVICES_AT_PORT.get(ports[-1], set()) if ports else set()
+    service = f"The {next(iter(services))} service" if len(services) == 1 else "A FlighTrak service"
+    return ApiError.unavailable(f"{service} is not answering right now; try again in a minute.", seconds)

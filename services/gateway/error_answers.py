@@ -86,8 +86,12 @@ async def routing_refused(request: Request, error: HTTPException) -> Response:
 
 
 async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+    # Named as the caller wrote them: `page_size`, `fields.comment`, not `query.page_size` or `body.fields.comment`.
     fields = {
-        ".".join(str(part) for part in problem["loc"] if part != "body"): problem["msg"] for problem in error.errors()
+        "body" if problem["type"] == "json_invalid" else ".".join(map(str, problem["loc"][1:] or problem["loc"])): (
+            problem["msg"]
+        )
+        for problem in error.errors()
     }
     return answer(request, ApiError(400, "the request is not valid", fields))
 

@@ -4,16 +4,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from flightrak import authz
+from flightrak import authz, boundary
 from flightrak.registration.v1 import registration_pb2 as pb
-from services.gateway import views
+from services.gateway import schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.flight import models as flight_models
 from workflows.registration import models as registrations
 
-router = APIRouter(prefix="/api/v1", tags=["flights"])
 FLIGHT_FIELDS = ("designation", "signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
 REGISTRATION_FIELDS = (
     "primary_contact",
@@ -53,19 +52,29 @@ async def registration_form(app, designation: str, token: str) -> pb.Registratio
 
 
 def register(app) -> None:
-    @router.post("/flights", status_code=201, summary="ERCOT creates a flight; registration opens at once")
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", tags=["flights"], responses=schemas.ERRORS)
+
+    @router.post(
+        "/flights",
+        status_code=201,
+        summary="ERCOT creates a flight; registration opens at once",
+        responses={201: {"model": schemas.Flight}},
+    )
     async def create_flight(body: FlightBody, caller: ApiCaller) -> dict:
         reply = await call(
             app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**body.model_dump()), caller.token
         )
         return as_json(reply)
 
-    @router.get("/flights", summary="Every flight, with its dates and state")
+    @router.get(
+        "/flights", summary="Every flight, with its dates and state", responses={200: {"model": schemas.Flights}}
+    )
     async def list_flights(caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.registration.ListFlights, pb.ListFlightsRequest(), caller.token)
         return {"flights": [as_json(f) for f in reply.flights]}
 
-    @router.get("/flights/{designation}")
+    @router.get("/flights/{designation}", responses={200: {"model": schemas.Flight}})
     async def get_flight(designation: str, caller: ApiCaller) -> dict:
         return as_json(
             await call(
@@ -73,7 +82,11 @@ def register(app) -> None:
             )
         )
 
-    @router.get("/flights/{designation}/registration-form", summary="The Register form: key dates, choices, values")
+    @router.get(
+        "/flights/{designation}/registration-form",
+        summary="The Register form: key dates, choices, values",
+        responses={200: {"model": schemas.RegistrationForm}},
+    )
     async def get_registration_form(designation: str, caller: ApiCaller) -> dict:
         return as_json(await registration_form(app, designation, caller.token))
 
@@ -81,6 +94,7 @@ def register(app) -> None:
         "/flights/{designation}/registrations",
         status_code=201,
         summary="AR/BAR registers the company (the form's OK): the registration starts in Pending Submittal",
+        responses={201: {"model": schemas.Item}},
     )
     async def create_registration(designation: str, body: RegistrationBody, caller: ApiCaller) -> dict:
         request = pb.RegisterRequest(designation=designation, fields=body.fields)
@@ -125,7 +139,7 @@ def register(app) -> None:
         """Search by Item ID or by flight number, as the guide's users do."""
         views.signed_in(caller)
         if item_id.strip():
-            if not item_id.strip().isdigit():
+            if not (boundary.is_number(item_id.strip()) and int(item_id.strip()) <= boundary.INT64_MAX):
                 raise ApiError(400, f"'{item_id}' is not an Item ID", {"item_id": "an Item ID is a number"})
             return RedirectResponse(f"/items/{item_id.strip()}", status_code=303)
         if flight.strip():

@@ -5,16 +5,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from flightrak import notice_text
+from flightrak import boundary, notice_text
 from flightrak.identity.v1 import identity_pb2
 from flightrak.registration.v1 import registration_pb2 as pb
-from services.gateway import api, views
+from services.gateway import api, schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.notices import models as m
 
-router = APIRouter(prefix="/api/v1", tags=["market notices"])
 REPORT = "market-notices"  # the registration service's (reports.REPORT_OWNERS)
 
 views.templates.env.filters["notice_html"] = lambda text: Markup(notice_text.to_html(text or ""))
@@ -51,35 +50,56 @@ async def get_notice(app, ref: str | int, token: str, mark_read: bool = False) -
     ref = str(ref).strip()
     request = (
         pb.GetNoticeRequest(item_id=int(ref), mark_read=mark_read)
-        if ref.isdigit()
+        if boundary.is_number(ref) and int(ref) <= boundary.INT64_MAX
         else pb.GetNoticeRequest(notice_id=ref, mark_read=mark_read)
     )
     return await call(app.state.backends.registration.GetNotice, request, token)
 
 
 def register(app) -> None:
-    @router.post("/notices", status_code=201, summary="ERCOT writes a market notice: a draft, every field checked")
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", tags=["market notices"], responses=schemas.ERRORS)
+
+    @router.post(
+        "/notices",
+        status_code=201,
+        summary="ERCOT writes a market notice: a draft, every field checked",
+        responses={201: {"model": schemas.Notice}},
+    )
     async def create_notice(body: NoticeBody, caller: ApiCaller) -> dict:
         request = pb.CreateNoticeRequest(fields=body.fields)
         return notice_json(await call(app.state.backends.registration.CreateNotice, request, caller.token))
 
-    @router.get("/notices", summary="The market notices the caller may read, newest first, unread marked")
+    @router.get(
+        "/notices",
+        summary="The market notices the caller may read, newest first, unread marked",
+        responses={200: {"model": schemas.Notices}},
+    )
     async def get_notices(caller: ApiCaller, flight: str = "") -> dict:
         return {"notices": [notice_json(n) for n in await list_notices(app, caller.token, flight)]}
 
     @router.get(
         "/notices/{ref}",
         summary="One notice by Item ID or notice ID; ERCOT sees every addressed company's acknowledgement",
+        responses={200: {"model": schemas.Notice}},
     )
     async def get_one_notice(ref: str, caller: ApiCaller, mark_read: bool = False) -> dict:
         return notice_json(await get_notice(app, ref, caller.token, mark_read))
 
-    @router.get("/notice-subscriptions", summary="Which notice types each of a company's lists receives")
+    @router.get(
+        "/notice-subscriptions",
+        summary="Which notice types each of a company's lists receives",
+        responses={200: {"model": schemas.NoticeSubscriptions}},
+    )
     async def get_subscriptions(caller: ApiCaller, company_duns: str = "") -> dict:
         request = pb.ListNoticeSubscriptionsRequest(company_duns=company_duns)
         return as_json(await call(app.state.backends.registration.ListNoticeSubscriptions, request, caller.token))
 
-    @router.put("/notice-subscriptions", summary="Unsubscribe (or resubscribe) a distribution list from a type")
+    @router.put(
+        "/notice-subscriptions",
+        summary="Unsubscribe (or resubscribe) a distribution list from a type",
+        responses={200: {"model": schemas.NoticeSubscription}},
+    )
     async def put_subscription(body: SubscriptionBody, caller: ApiCaller) -> dict:
         request = pb.SetNoticeSubscriptionRequest(**body.model_dump())
         return as_json(await call(app.state.backends.registration.SetNoticeSubscription, request, caller.token))

@@ -15,14 +15,13 @@ from flightrak.market_time import central_text
 from flightrak.registration.v1 import registration_pb2 as flight_pb2
 from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
-from services.gateway import api, flights, notices, reports, script_packs, test_beds, views
+from services.gateway import api, flights, notices, rate_limits, reports, script_packs, test_beds, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_valid
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
 from workflows.flight import models as flight_models
 from workflows.specifications import models as specification_requests
 
-router = APIRouter(include_in_schema=False)
 SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
 # A page holding a set-password token (or showing one) is neither cached nor named to another site.
 SECRET_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
@@ -163,6 +162,9 @@ templates.env.filters["in_form_order"] = _in_form_order
 
 
 def register(app) -> None:
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(include_in_schema=False)
+
     page = partial(views.render, app)
     form_of = partial(views.read_form, app)
     set_session = partial(views.set_session, app)
@@ -191,9 +193,11 @@ def register(app) -> None:
         if not next_page.startswith("/") or next_page.startswith("//"):
             next_page = "/"
         guard = request.cookies.get(SIGNIN_CSRF_COOKIE)
-        if not guard or not secrets.compare_digest(guard, str(form.get("guard", ""))):
+        offered = str(form.get("guard", "")).encode("utf-8", "replace")
+        if not guard or not secrets.compare_digest(guard.encode("utf-8", "replace"), offered):
             return signin_page(request, 403, email=email, next=next_page, error="The sign-in form expired; try again.")
         try:
+            await rate_limits.sign_in(request, email)
             reply = await api.sign_in(app.state.backends, email, str(form.get("password", "")))
         except ApiError as error:
             return signin_page(request, error.status, email=email, next=next_page, error=error.message)
@@ -206,6 +210,7 @@ def register(app) -> None:
     async def signout(request: Request, caller: MaybeCaller) -> Response:
         if caller is not None:
             await form_of(request, caller)
+            await api.sign_out(app.state.backends, caller.token)
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -250,9 +255,10 @@ def register(app) -> None:
             mismatch = ApiError(400, "the two passwords differ", {"confirm": "does not match the new password"})
             return set_password_page(request, token, mismatch)
         try:
+            await rate_limits.set_password(request, token)
             await api.set_password(app.state.backends, token, password)
         except ApiError as error:
-            if error.status != 400:
+            if error.status not in (400, 429):
                 raise
             return set_password_page(request, token, error)
         return RedirectResponse("/signin?password_set=true", status_code=303)
@@ -420,6 +426,7 @@ def register(app) -> None:
     async def attach_test_bed(request: Request, item_id: int, caller: MaybeCaller) -> Response:
         """Attach and Validate from the item page: a bad file shows every problem, and nothing is kept."""
         caller = views.signed_in(caller)
+        await rate_limits.write(request, caller.token, caller.principal)
         try:
             upload = await test_beds.read_upload(request)
             if not csrf_valid(app.state.settings.token_secret, caller.token, upload.form.get("csrf_token")):
@@ -439,6 +446,7 @@ def register(app) -> None:
     async def publish_script_pack(request: Request, designation: str, caller: MaybeCaller) -> Response:
         """Publish from the flight's page: a pack with problems lists every one, and nothing is published."""
         caller = views.signed_in(caller)
+        await rate_limits.write(request, caller.token, caller.principal)
         upload = await test_beds.read_upload(request)
         if not csrf_valid(app.state.settings.token_secret, caller.token, upload.form.get("csrf_token")):
             raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")

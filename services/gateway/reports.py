@@ -2,15 +2,16 @@
 
 import csv
 import io
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from openpyxl import Workbook
 
+from flightrak import boundary
 from flightrak.items.v1 import items_pb2
 from flightrak.spreadsheets import safe_cell
-from services.gateway import views
+from services.gateway import schemas, views
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -98,7 +99,6 @@ REPORT_NOTES = {
     ),
 }
 views.templates.env.globals["report_notes"] = REPORT_NOTES
-router = APIRouter(prefix="/api/v1")
 
 
 # Rows on a report's page and in each report of a dashboard; the API's default is the owning service's.
@@ -116,7 +116,7 @@ async def fetch_report(
     owner = REPORT_OWNERS.get(name)
     if owner is None:
         raise ApiError(404, f"no report {name}; the reports are: {', '.join(sorted(REPORT_OWNERS))}")
-    if item_id and not item_id.isdigit():
+    if item_id and not (boundary.is_number(item_id) and int(item_id) <= boundary.INT64_MAX):
         raise ApiError(400, "an Item ID is a number", {"item_id": f"'{item_id}' is not an Item ID"})
     request = items_pb2.ReportRequest(
         report=name, flight=flight.strip(), item_id=int(item_id or 0), page_size=page_size, page_token=page_token
@@ -168,18 +168,25 @@ def as_xlsx(report: items_pb2.Report) -> Response:
 
 def _cell(value: str):
     """Item IDs stay numbers in Excel, so they sort and filter as numbers; text never runs as a formula."""
-    return int(value) if value.isdigit() and not value.startswith("0") else safe_cell(value)
+    return int(value) if boundary.is_number(value) and not value.startswith("0") else safe_cell(value)
 
 
 def register(app) -> None:
-    @router.get("/reports/{report}", summary="A dashboard report: the guide's columns, only the caller's rows")
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", responses=schemas.ERRORS)
+
+    @router.get(
+        "/reports/{report}",
+        summary="A dashboard report: the guide's columns, only the caller's rows",
+        responses={200: {"model": schemas.Report, **schemas.file("text/csv", schemas.XLSX)}},
+    )
     async def get_report(
         report: str,
         caller: ApiCaller,
         flight: str = "",
         item_id: str = "",
         format: Literal["json", "csv", "xlsx"] = "json",
-        page_size: int = 0,
+        page_size: Annotated[int, Query(ge=0, le=EXPORT_PAGE_ROWS)] = 0,
         page_token: str = "",
     ):
         """JSON comes a page at a time where a report can be long (the script issues' reports: 100 rows unless

@@ -3,20 +3,21 @@ signed in reads the published versions; ERCOT's systems report the transactions 
 by hand one that matched nothing to the script issue it belongs to (issue 6)."""
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
+from flightrak import boundary
 from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.uploads import too_big
-from services.gateway import reports, views
+from services.gateway import reports, schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
-router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"])
 MAX_PACK_BYTES = 5 * 1024 * 1024
 
 
@@ -39,11 +40,13 @@ class TransactionBody(BaseModel):
     valid: bool = Field(True, description="whether it passed ERCOT's validation")
     reasons: list[str] = Field(default_factory=list, description="why it failed validation")
     transaction_id: str = Field("", description="optional: the reporting system's own ID, kept for the record")
-    item_id: int = Field(0, description="optional: the script issue it belongs to")
+    item_id: int = Field(0, ge=0, le=boundary.INT64_MAX, description="optional: the script issue it belongs to")
 
 
 class AttachBody(BaseModel):
-    item_id: int = Field(description="the script issue whose current step waits for a transaction of this type")
+    item_id: int = Field(
+        ge=1, le=boundary.INT64_MAX, description="the script issue whose step waits for a transaction of its type"
+    )
     comment: str = Field("", description="required: why ERCOT counts this transaction for that step (its history)")
 
 
@@ -62,7 +65,7 @@ async def read_body(request: Request, limit: int, what: str, field: str = "body"
     """The request body, refused (413, naming `field`) before it is read when its declared size is over
     `limit`, and as soon as what arrives is."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and (problem := too_big(int(declared), limit, what)):
+    if boundary.is_number(declared) and (problem := too_big(int(declared), limit, what)):
         raise ApiError(413, problem, {field: problem})
     body, size = [], 0
     async for chunk in request.stream():
@@ -94,7 +97,7 @@ async def publish(app, designation: str, content: str, media_type: str, token: s
 def transaction_key(transaction: str) -> tuple[str, str]:
     """(sender DUNS, reference) from a transaction's name, `<sender DUNS>:<reference>`."""
     sender_duns, _, reference = transaction.partition(":")
-    if not (sender_duns.isdigit() and reference):
+    if not (boundary.is_number(sender_duns) and reference):
         raise ApiError(
             404,
             f"no transaction {transaction}: a transaction is named <sender DUNS>:<reference>, as the Unmatched "
@@ -114,10 +117,17 @@ async def attach_transaction(
 
 
 def register(app) -> None:
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"], responses=schemas.ERRORS)
+
     @router.put(
         "/flights/{designation}/script-pack",
         summary="ERCOT publishes the flight's script pack (YAML or JSON body); a new version when it differs",
-        responses={422: {"description": "every problem, naming its script and step"}},
+        responses={
+            200: {"model": schemas.PublishedPack, "description": "the same as the latest version: nothing new"},
+            201: {"model": schemas.PublishedPack, "description": "published as a new version"},
+            422: schemas.error("every problem, naming its script and step"),
+        },
     )
     async def put_script_pack(designation: str, request: Request, caller: ApiCaller) -> Response:
         content = await read_pack(request)
@@ -133,8 +143,14 @@ def register(app) -> None:
         status = 200 if published.unchanged else 201
         return JSONResponse({"unchanged": published.unchanged, **as_json(published.version)}, status_code=status)
 
-    @router.get("/flights/{designation}/script-pack", summary="A published version of the flight's pack (latest: 0)")
-    async def get_script_pack(designation: str, caller: ApiCaller, version: int = 0) -> Response:
+    @router.get(
+        "/flights/{designation}/script-pack",
+        summary="A published version of the flight's pack (latest: 0)",
+        responses={200: {"model": schemas.PublishedPackContent}},
+    )
+    async def get_script_pack(
+        designation: str, caller: ApiCaller, version: Annotated[int, Query(ge=0, le=boundary.INT32_MAX)] = 0
+    ) -> Response:
         found = await call(
             app.state.backends.scripts.GetPack, pb.GetPackRequest(flight=designation, version=version), caller.token
         )
@@ -145,9 +161,9 @@ def register(app) -> None:
         summary="A transaction-processing system reports what ERCOT received: one JSON receipt, a JSON list of "
         "them, or raw ANSI X12 004010 (Content-Type application/edi-x12); each waiting script issue moves on",
         responses={
-            202: {"description": "taken: each transaction matched to a script issue, or why not"},
-            200: {"description": "every transaction was a duplicate of one reported before: nothing done again"},
-            422: {"description": "X12 refused whole: every problem with its segment position"},
+            202: {"model": schemas.TransactionsTaken, "description": "taken: each matched to a script issue or not"},
+            200: {"model": schemas.TransactionsTaken, "description": "every one a duplicate: nothing done again"},
+            422: {"model": schemas.InterchangeOutcome, "description": "X12 refused whole: each problem's position"},
         },
         openapi_extra={
             "requestBody": {
@@ -179,10 +195,11 @@ def register(app) -> None:
         summary="ERCOT attaches a transaction that matched nothing (named <sender DUNS>:<reference>) to a script "
         "issue whose current step waits for one of its type, with a comment in the issue's history",
         responses={
-            400: {"description": "no comment (or no item_id)"},
-            403: {"description": "not ERCOT's staff (a participant or a transaction-processing system)"},
-            404: {"description": "no such transaction or item"},
-            409: {"description": "the transaction was already matched, or the item takes no such transaction now"},
+            200: {"model": schemas.AttachedTransaction},
+            400: schemas.error("no comment (or no item_id)"),
+            403: schemas.error("not ERCOT's staff (a participant or a transaction-processing system)"),
+            404: schemas.error("no such transaction or item"),
+            409: schemas.error("the transaction was already matched, or the item takes no such transaction now"),
         },
     )
     async def attach(transaction: str, body: AttachBody, caller: ApiCaller) -> dict:
@@ -206,7 +223,7 @@ def register(app) -> None:
         caller = views.signed_in(caller)
         item_id = form.get("item_id", "").strip()
         try:
-            if not item_id.isdigit():
+            if not (boundary.is_number(item_id) and int(item_id) <= boundary.INT64_MAX):
                 raise ApiError(400, "an Item ID is a number", {"item_id": f"'{item_id}' is not an Item ID"})
             await attach_transaction(app, transaction, int(item_id), form.get("comment", ""), caller.token)
         except ApiError as error:

@@ -8,16 +8,17 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 
+from flightrak import boundary
 from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.uploads import TEST_BED_MAX_BYTES as MAX_BYTES
 from flightrak.uploads import too_big
+from services.gateway import schemas
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import ApiError, call
 
-router = APIRouter(prefix="/api/v1", tags=["test beds"])
 # A multipart upload carries the file and a little more: its boundaries and the form's other fields.
 MULTIPART_ALLOWANCE = 64 * 1024
 
@@ -51,7 +52,7 @@ async def read_upload(request: Request, file_name: str = "") -> Upload:
     multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
     limit = MAX_BYTES + (MULTIPART_ALLOWANCE if multipart else 0)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if boundary.is_number(declared) and int(declared) > limit:
         raise _too_big(int(declared) - (MULTIPART_ALLOWANCE if multipart else 0))
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -66,12 +67,18 @@ async def read_upload(request: Request, file_name: str = "") -> Upload:
     async def replay() -> AsyncIterator[bytes]:
         yield body
 
-    form = await MultiPartParser(request.headers, replay(), max_files=1, max_fields=20).parse()
+    try:
+        form = await MultiPartParser(request.headers, replay(), max_files=1, max_fields=20).parse()
+    except (MultiPartException, KeyError):
+        raise ApiError(400, "the upload is not a multipart form FlighTrak can read", {"file": "unreadable"}) from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise ApiError(400, "choose the test-bed file to attach (form field 'file')", {"file": "is required"})
     fields = {key: str(value) for key, value in form.items() if not isinstance(value, UploadFile)}
-    return Upload(upload.filename or "test-bed.csv", await upload.read(), fields)
+    file_name = upload.filename or "test-bed.csv"
+    if problems := boundary.problems_in({**fields, "file_name": file_name}):
+        raise ApiError(400, "the upload's form holds text FlighTrak does not accept", problems)
+    return Upload(file_name, await upload.read(), fields)
 
 
 def _too_big(size: int) -> ApiError:
@@ -89,10 +96,17 @@ async def attach(app, item_id: int, upload: Upload, token: str) -> Attached:
 
 
 def register(app) -> None:
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", tags=["test beds"], responses=schemas.ERRORS)
+
     @router.post(
         "/items/{item_id}/attachments",
         summary="Attach and Validate a TDSP's test bed (CSV: multipart field `file`, or a text/csv body)",
-        responses={413: {"description": "the file is over 10 MB"}, 422: {"description": "every bad row, named"}},
+        responses={
+            200: {"model": schemas.AttachedTestBed},
+            413: schemas.error("the file is over 10 MB"),
+            422: schemas.error("every bad row, named"),
+        },
     )
     async def attach_test_bed(request: Request, item_id: int, caller: ApiCaller, file_name: str = "") -> Response:
         upload = await read_upload(request, file_name)
@@ -103,7 +117,11 @@ def register(app) -> None:
             return JSONResponse(body, status_code=422)
         return JSONResponse({"rows": attached.rows, "item": as_json(attached.item)})
 
-    @router.get("/items/{item_id}/test-bed", summary="A TDSP's test-bed template, or the test bed it attached")
+    @router.get(
+        "/items/{item_id}/test-bed",
+        summary="A TDSP's test-bed template, or the test bed it attached",
+        responses={200: schemas.file("text/csv", schemas.XLSX)},
+    )
     async def test_bed_file(
         item_id: int,
         caller: ApiCaller,

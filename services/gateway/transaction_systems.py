@@ -5,13 +5,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from flightrak.identity.v1 import identity_pb2 as pb
-from services.gateway import views
+from services.gateway import rate_limits, schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
-router = APIRouter(prefix="/api/v1", tags=["transaction systems"])
-pages = APIRouter(include_in_schema=False)
 # The page that shows a new key is not cached nor named to another site.
 SECRET_PAGE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 
@@ -31,22 +29,36 @@ def key_json(reply: pb.TransactionSystemKey) -> dict:
 
 
 def register(app) -> None:
-    @router.post("/system-session", summary="A transaction-processing system signs in with its key: a bearer token")
-    async def create_system_session(body: SystemSessionBody) -> dict:
-        request = pb.SystemSignInRequest(system_id=body.system_id, key=body.key)
-        reply = await call(app.state.backends.identity.SystemSignIn, request)
+    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
+    router = APIRouter(prefix="/api/v1", tags=["transaction systems"], responses=schemas.ERRORS)
+    pages = APIRouter(include_in_schema=False)
+
+    @router.post(
+        "/system-session",
+        summary="A transaction-processing system signs in with its key: a bearer token",
+        responses={200: {"model": schemas.SystemSession}},
+    )
+    async def create_system_session(body: SystemSessionBody, request: Request) -> dict:
+        await rate_limits.system_sign_in(request, body.system_id)
+        message = pb.SystemSignInRequest(system_id=body.system_id, key=body.key)
+        reply = await call(app.state.backends.identity.SystemSignIn, message)
         return {"token": reply.token, "expires_at": reply.expires_at.ToJsonString()}
 
     @router.post(
         "/transaction-systems",
         status_code=201,
         summary="ERCOT's admin registers a system that reports transactions; its key is in this reply only",
+        responses={201: {"model": schemas.TransactionSystemWithKey}},
     )
     async def register_transaction_system(body: TransactionSystemBody, caller: ApiCaller) -> dict:
         request = pb.RegisterTransactionSystemRequest(system_id=body.system_id, name=body.name)
         return key_json(await call(app.state.backends.identity.RegisterTransactionSystem, request, caller.token))
 
-    @router.get("/transaction-systems", summary="Every registered transaction system (ERCOT's admins; no keys)")
+    @router.get(
+        "/transaction-systems",
+        summary="Every registered transaction system (ERCOT's admins; no keys)",
+        responses={200: {"model": schemas.TransactionSystems}},
+    )
     async def list_transaction_systems(caller: ApiCaller) -> dict:
         reply = await call(
             app.state.backends.identity.ListTransactionSystems, pb.ListTransactionSystemsRequest(), caller.token
@@ -56,12 +68,17 @@ def register(app) -> None:
     @router.post(
         "/transaction-systems/{system_id}/rotate-key",
         summary="A new key, in this reply only; the old one stops working at once",
+        responses={200: {"model": schemas.TransactionSystemWithKey}},
     )
     async def rotate_transaction_system_key(system_id: str, caller: ApiCaller) -> dict:
         request = pb.RotateTransactionSystemKeyRequest(system_id=system_id)
         return key_json(await call(app.state.backends.identity.RotateTransactionSystemKey, request, caller.token))
 
-    @router.post("/transaction-systems/{system_id}/deactivate", summary="The system can no longer sign in")
+    @router.post(
+        "/transaction-systems/{system_id}/deactivate",
+        summary="The system can no longer sign in",
+        responses={200: {"model": schemas.TransactionSystem}},
+    )
     async def deactivate_transaction_system(system_id: str, caller: ApiCaller) -> dict:
         request = pb.DeactivateTransactionSystemRequest(system_id=system_id)
         return as_json(await call(app.state.backends.identity.DeactivateTransactionSystem, request, caller.token))

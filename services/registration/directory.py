@@ -1,6 +1,7 @@
 """What the registration service asks identity, on the caller's behalf and with the caller's rights."""
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 import grpc
@@ -9,6 +10,8 @@ from flightrak import errors, grpc_runtime
 from flightrak.identity.v1 import identity_pb2 as identity
 from flightrak.identity.v1 import identity_pb2_grpc
 from services.registration.domain import RegistrationChoices
+
+log = logging.getLogger(__name__)
 
 TDSP = identity.CompanyKind.Value("COMPANY_KIND_TDSP")
 SERVICE_PROVIDER = identity.CompanyKind.Value("COMPANY_KIND_SP")
@@ -32,7 +35,8 @@ class Directory:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 raise errors.NotFound(error.details()) from None
-            raise errors.Unavailable(f"identity did not answer: {error.details()}") from None
+            log.warning("identity did not answer: %s %s", error.code().name, error.details())
+            raise errors.Unavailable("the identity service is not answering right now; try again in a minute") from None
 
     async def cr(self, duns: str) -> tuple[CompanyFacts, RegistrationChoices]:
         """The CR (with its parent's name) and what its form may choose from, in three concurrent calls."""

@@ -4,7 +4,7 @@ umbrella of a DUNS+4 CR, what each caller may see. No I/O."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from flightrak import authz
+from flightrak import authz, boundary
 from flightrak.market_time import CENTRAL
 from flightrak.tokens import Principal
 from workflows.flight import models as flights
@@ -39,7 +39,7 @@ def _date(value: str) -> date | None:
 
 def valid_designation(designation: str) -> bool:
     """MMYY: the month and year testing starts, e.g. 0625."""
-    return len(designation) == 4 and designation.isdigit() and 1 <= int(designation[:2]) <= 12
+    return len(designation) == 4 and boundary.is_number(designation) and 1 <= int(designation[:2]) <= 12
 
 
 def flight_dates(raw: dict[str, str], now: datetime) -> tuple[FlightDates | None, dict[str, str]]:

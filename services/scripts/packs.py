@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from flightrak import boundary
 from workflows.scripts.vocabulary import CR, ERCOT, PAIRING_KINDS, TDSP, TDSP_TYPES, pairing_runs
 from workflows.scripts.vocabulary import OWN_BUTTONS as RESERVED_ACTIONS
 from workflows.scripts.vocabulary import OWN_STATES as RESERVED_STATES
@@ -416,8 +417,7 @@ def _found(value: object) -> str:
 
 
 def _shown(text: str, limit: int = 40) -> str:
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return f"'{_CONTROL.sub('?', text)}'"
+    return boundary.quoted(text, limit)
 
 
 def _spoken(names: tuple[str, ...]) -> str:
@@ -440,7 +440,7 @@ def _peek(value: object, key: str) -> str:
         if name == key:
             scalar = _scalar(item)
             text = scalar.text.strip() if scalar and scalar.kind != "empty" else ""
-            return "" if len(text) > NAME_MAX or _CONTROL.search(text) else text
+            return "" if boundary.text_problem(text, limit=NAME_MAX) else text
     return ""
 
 
@@ -527,7 +527,8 @@ class _Reader:
 
     def premises(self, value: object, where: str) -> int | None:
         scalar = _scalar(value)
-        if scalar is None or scalar.kind != "number" or not scalar.text.isdigit() or int(scalar.text) > MAX_PREMISES:
+        whole = scalar is not None and scalar.kind == "number" and boundary.is_number(scalar.text)
+        if not whole or int(scalar.text) > MAX_PREMISES:
             self.add(where, f"premises must be a whole number from 0 to {MAX_PREMISES}, not {_found(value)}")
             return None
         return int(scalar.text)
@@ -733,7 +734,7 @@ class _Reader:
         if len(text) > limit:
             self.add(where, f"{name} must be at most {limit:,} characters, not {len(text):,}")
             return None
-        if (_CONTROL_IN_TEXT if lines else _CONTROL).search(text):
+        if (_CONTROL_IN_TEXT if lines else _CONTROL).search(text) or boundary.text_problem(text, lines, limit):
             self.add(where, f"{name} must be plain text" if lines else f"{name} must be one line of plain text")
             return None
         return text

@@ -1,12 +1,16 @@
 """What the testbed service learns of a published script pack: the business scripts a flight's test beds are
 filled for. Told over gRPC on the publisher's behalf, with the publisher's rights."""
 
+import logging
+
 import grpc
 
 from flightrak import errors, grpc_runtime
 from flightrak.testbed.v1 import testbed_pb2 as testbed
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.scripts import packs
+
+log = logging.getLogger(__name__)
 
 
 def test_bed_scripts(pack: packs.ScriptPack) -> list[testbed.TestBedScript]:
@@ -36,6 +40,7 @@ class TestBeds:
         try:
             await self._testbed.SetTestBedScripts(request, metadata=grpc_runtime.caller_metadata(), timeout=10)
         except grpc.aio.AioRpcError as error:
+            log.warning("testbed did not take the test-bed scripts: %s %s", error.code().name, error.details())
             raise errors.Unavailable(
-                f"the testbed service did not take the pack's test-bed scripts ({error.details()}); publish it again"
+                "the testbed service did not take the pack's test-bed scripts; publish it again in a minute"
             ) from None

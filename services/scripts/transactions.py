@@ -4,6 +4,7 @@ No I/O."""
 import re
 from dataclasses import dataclass
 
+from flightrak import boundary
 from services.scripts import models, packs, x12
 from workflows.scripts import models as m
 
@@ -152,7 +153,7 @@ def likeliest_first(kept: models.Transaction, candidates: list) -> list:
 def current_step(fields: dict) -> int:
     """The issue's step from its item's "k of n" (0 before Begin Working)."""
     shown = fields.get("step", "0 of 0").split(" of ")[0]
-    return int(shown) if shown.isdigit() else 0
+    return int(shown) if boundary.is_number(shown) else 0
 
 
 def _between(kept: models.Transaction, issue: models.ScriptIssue, sender: str, receiver: str, ercot_duns: str) -> bool:

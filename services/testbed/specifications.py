@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from flightrak import boundary
 from flightrak.contacts import clean_email, normalize_phone
 from workflows.specifications import models as requests
 
@@ -150,7 +151,8 @@ def _valid_host(host: str) -> bool:
         return True
     except ValueError:
         labels = host.rstrip(".").split(".")
-        return len(labels) > 1 and all(_HOST_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
+        named = all(_HOST_LABEL.match(label) for label in labels)
+        return len(labels) > 1 and named and not boundary.is_number(labels[-1])
 
 
 # PGP public key and fingerprint

@@ -8,6 +8,7 @@ interchange used, and worded from acknowledgement_codes.csv. No I/O besides read
 from dataclasses import dataclass, field
 from functools import cache
 
+from flightrak import boundary
 from services.scripts.x12 import names
 from services.scripts.x12.transaction_sets import LAYOUTS
 
@@ -63,7 +64,7 @@ def read(body: list[tuple[str, ...]]) -> Acknowledgement:
     ak1 = next((n for n, elements in enumerate(body) if elements[0] == "AK1"), None)
     ak9 = next((n for n, elements in enumerate(body) if elements[0] == "AK9"), None)
     group = _element(body[ak1], 2) if ak1 is not None else ""
-    if ak1 is not None and not group.isdigit():
+    if ak1 is not None and not boundary.is_number(group):
         problems.append((ak1, f"AK102 '{group[:20]}' is not the control number of the group acknowledged"))
     code = _element(body[ak9], 1) if ak9 is not None else ""
     if ak9 is None:
@@ -100,7 +101,7 @@ def read(body: list[tuple[str, ...]]) -> Acknowledgement:
 def write(functional_id: str, answers_reference: str, code: str, notes: tuple[str, ...]) -> list[list[str]]:
     """The AK segments of a 997 that `read` reads back as these fields, or ValueError saying why it cannot."""
     group, _, single = answers_reference.partition("-")
-    if not group.isdigit():
+    if not boundary.is_number(group):
         raise ValueError(f"a 997 answers a group: answers_reference is AK102 or AK102-AK202, not '{answers_reference}'")
     if code not in codes_of("AK901"):
         raise ValueError(f"AK901 '{code}' is not an acknowledgement code")

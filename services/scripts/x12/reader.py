@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from flightrak import boundary
 from services.scripts.x12 import acknowledgements, names
 from services.scripts.x12.receipts import (
     ERCOT_DUNS,
@@ -66,9 +67,11 @@ def read_interchange(raw: bytes | str, *, ercot_duns: str = ERCOT_DUNS) -> X12Re
     text = _decoded(raw).lstrip("\ufeff \t\r\n")
     envelope, isa_problems = _isa(text)
     if envelope is None:
-        return X12Reading(None, refused=(RefusedPart(INTERCHANGE, "", 1, 1, text),), problems=tuple(isa_problems))
+        refused = RefusedPart(INTERCHANGE, "", 1, 1, _keepable(text))
+        return X12Reading(None, refused=(refused,), problems=tuple(isa_problems))
     segments = _segments(text, envelope.separators)
-    problems = list(isa_problems)
+    problems = list(isa_problems) + _unreadable_characters(segments)
+    text = _keepable(text)
     groups: list[_Group] = []
     index, iea = 1, None
     while index < len(segments):
@@ -143,7 +146,7 @@ def _isa(text: str) -> tuple[Envelope | None, list[X12Problem]]:
     problems = []
     if elements[11] != TEXAS_SET_VERSION:
         problems.append(X12Problem(1, "ISA", "", f"ISA12 is '{elements[11]}': Texas SET is X12 004010 (00401)"))
-    if not elements[12].isdigit():
+    if not boundary.is_number(elements[12]):
         problems.append(X12Problem(1, "ISA", "", f"ISA13 '{elements[12]}' is not a 9-digit control number"))
     envelope = Envelope(
         sender_qualifier=elements[4],
@@ -175,7 +178,7 @@ def _segments(text: str, separators: Separators) -> list[Segment]:
 def _group(segments: list[Segment], start: int, interchange: str, ercot_duns: str) -> tuple[_Group, int]:
     gs = segments[start]
     group = _Group([gs], gs.element(6))
-    if not gs.element(6).isdigit():
+    if not boundary.is_number(gs.element(6)):
         group.problems.append(_problem(gs, f"GS06 '{gs.element(6)}' is not a group control number"))
     if not gs.element(8).startswith("004010"):
         group.problems.append(_problem(gs, f"GS08 is '{gs.element(8)}': Texas SET is X12 004010"))
@@ -348,7 +351,7 @@ def _label(place: Place) -> str:
 
 
 def _is_date(value: str) -> bool:
-    if len(value) != 8 or not value.isdigit():
+    if len(value) != 8 or not boundary.is_number(value):
         return False
     try:
         datetime.strptime(value, "%Y%m%d")
@@ -376,4 +379,22 @@ def _problem(segment: Segment, reason: str, control_number: str = "") -> X12Prob
 
 def _refused(level: str, control_number: str, segments: list[Segment], separators: Separators) -> RefusedPart:
     text = "".join(segment.text + separators.segment for segment in segments)
-    return RefusedPart(level, control_number, segments[0].position, segments[-1].position, text)
+    return RefusedPart(level, control_number, segments[0].position, segments[-1].position, _keepable(text))
+
+
+def _unreadable_characters(segments: list[Segment]) -> list[X12Problem]:
+    """An element holding a control character (a NUL, say) is not X12 data: the whole interchange is refused,
+    naming the segment and element, before any of it reaches a script issue."""
+    problems = []
+    for segment in segments:
+        for number, value in enumerate(segment.elements):
+            if problem := boundary.text_problem(value, multiline=False, limit=len(value) or 1):
+                where = f"element {number}" if number else "its segment ID"
+                problems.append(_problem(segment, f"{where} {problem}"))
+                break
+    return problems
+
+
+def _keepable(text: str) -> str:
+    """Refused text is kept for ERCOT to read; PostgreSQL keeps no NUL, so one is kept as the escape \\x00."""
+    return text.replace("\x00", "\\x00")
