@@ -49,6 +49,16 @@ class Unavailable(DomainError):
     status = grpc.StatusCode.UNAVAILABLE
 
 
+def refused(refusal) -> DomainError:
+    """The domain error for a rule's refusal (workflows.items.Refusal: kind, message, field): 403 not the caller's
+    to take, 400 bad input naming its field, else 409 (not in this state, or not now)."""
+    if refusal.kind == "PermissionDenied":
+        return PermissionDenied(refusal.message)
+    if refusal.kind == "InvalidFields":
+        return InvalidFields({refusal.field or "input": refusal.message}, refusal.message)
+    return FailedPrecondition(refusal.message)
+
+
 def problems_message(problems: dict[str, str], labels: dict[str, str]) -> str:
     """One sentence naming every problem by the label people see on the form."""
     return "Please correct: " + "; ".join(f"{labels.get(name, name)} {problem}" for name, problem in problems.items())

@@ -10,6 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from flightrak import errors, telemetry
 from flightrak.settings import Settings
+from workflows.items import Refusal
 
 
 async def connect(settings: Settings) -> Client:
@@ -28,7 +29,8 @@ async def run_update(pending, gone: str = "this item's workflow is no longer run
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type == "InvalidFields" and cause.details:
             raise errors.InvalidFields(dict(cause.details[0])) from None
-        raise errors.FailedPrecondition(str(getattr(cause, "message", cause) or error)) from None
+        message = str(getattr(cause, "message", cause) or error)
+        raise errors.refused(Refusal(getattr(cause, "type", None) or "", message)) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise errors.NotFound(gone) from None
@@ -49,7 +51,7 @@ def binary(name: str) -> str:
 
 
 def dev_server_command(settings: Settings, port: int = 7233) -> list[str]:
-    from workflows.search_attributes import ALL
+    from workflows.search_attributes import ALL, cli_type
 
     command = [
         binary("temporal"),
@@ -65,5 +67,5 @@ def dev_server_command(settings: Settings, port: int = 7233) -> list[str]:
         "--sqlite-pragma", "synchronous=normal",
     ]
     for key in ALL:
-        command += ["--search-attribute", f"{key.name}=Keyword"]
+        command += ["--search-attribute", f"{key.name}={cli_type(key)}"]
     return command

@@ -242,7 +242,7 @@ async def test_acknowledgement_by_ar_or_bar_and_ercot_sees_who(http):
     assert refused.status_code == 404  # a draft is ERCOT's alone
     await publish(http, ercot, created["item_id"])
     user = await act(http, await sign_in(http, "user@brazos-qse.example"), created["item_id"], "acknowledge")
-    assert user.status_code == 409 and "AR or BAR" in user.json()["error"]["message"]
+    assert user.status_code == 403 and "AR or BAR" in user.json()["error"]["message"]
     bar = await sign_in(http, "bar@brazos-qse.example")
     done = await act(http, bar, created["item_id"], "acknowledge")
     assert done.status_code == 200, done.text

@@ -129,17 +129,18 @@ async def test_wrong_party_and_wrong_state_are_refused_and_nothing_is_recorded(h
     item = await registered(http, ar, flight["designation"], LONESTAR)
     item_id = item["item_id"]
 
-    assert (await act(http, reviewer, item_id, "submit")).status_code == 409
+    # Not the caller's to take: 403; not in this state: 409; no such action: 400.
+    assert (await act(http, reviewer, item_id, "submit")).status_code == 403
     assert (await act(http, reviewer, item_id, "approve")).status_code == 409  # wrong state
-    assert (await act(http, await sign_in(http, "user@lonestar.example"), item_id, "submit")).status_code == 409
+    assert (await act(http, await sign_in(http, "user@lonestar.example"), item_id, "submit")).status_code == 403
     assert (await act(http, await sign_in(http, "ar@bluebonnet.example"), item_id, "submit")).status_code == 404
-    assert (await act(http, ar, item_id, "return_to_cr", "no")).status_code == 409
-    assert (await act(http, ar, item_id, "no_such_action")).status_code == 409
+    assert (await act(http, ar, item_id, "return_to_cr", "no")).status_code == 403
+    assert (await act(http, ar, item_id, "no_such_action")).status_code == 400
     unchanged = (await http.get(f"/api/v1/items/{item_id}", headers=ar)).json()
     assert [h["action"] for h in unchanged["history"]] == ["OK"]
 
     assert (await act(http, bar, item_id, "submit")).json()["state"] == "Registration Review (ERCOT)"
-    assert (await act(http, ar, item_id, "approve")).status_code == 409
+    assert (await act(http, ar, item_id, "approve")).status_code == 403
     assert (await act(http, ar, item_id, "submit")).status_code == 409  # already submitted
     cancelled = await act(http, ar, item_id, "cancel")
     assert cancelled.json()["state"] == "Cancelled (Inactive)"
@@ -357,7 +358,7 @@ async def test_only_an_ercot_admin_runs_the_flight_and_phases_come_in_order(http
     flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
     await wait_for_flight_state(http, ercot, flight["designation"], "Registration Closed", timeout=30)
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    assert (await act(http, reviewer, flight["item_id"], "open_connectivity_testing")).status_code == 409
+    assert (await act(http, reviewer, flight["item_id"], "open_connectivity_testing")).status_code == 403
     assert (await act(http, ercot, flight["item_id"], "open_business_testing")).status_code == 409
     # Opening connectivity testing waits for the TDSPs' test beds: tests/test_test_bed_api.py runs the phases.
 

@@ -82,7 +82,7 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
         "Escalate to ERCOT",
         "Escalate to Testing Partner",
     ]
-    assert (await act(http, oncor, con03, "begin_working")).status_code == 409
+    assert (await act(http, oncor, con03, "begin_working")).status_code == 403  # the CR begins it
 
     begun = await act(http, lonestar, con03, "begin_working")
     assert begun.json()["state"] == "Pending Bank Info Provided by CR", begun.text

@@ -5,6 +5,7 @@ import pytest
 from flightrak.tokens import Principal
 from services.scripts import transactions
 from services.scripts.models import ScriptIssue, Transaction
+from workflows.items import CONFLICT, FORBIDDEN, INVALID
 from workflows.scripts import models as m
 from workflows.scripts import rules
 
@@ -72,7 +73,7 @@ def test_a_pairing_without_an_sp_gives_no_company_the_cr_part_by_an_empty_duns()
 )
 def test_script_refusal(action, where, who, comment, refusal):
     found = rules.script_refusal(action, where, who, PAIRING, comment)
-    assert found == refusal if refusal is None else refusal in found
+    assert found == refusal if refusal is None else refusal in found.message
 
 
 def test_the_buttons_follow_the_same_rule():
@@ -100,7 +101,7 @@ def test_the_buttons_follow_the_same_rule():
 def test_p2p_refusal(action, state, who, comment, refusal):
     spec = m.P2PSpec("P2P Flow - Bank Transfer", m.CR, m.TDSP)
     found = rules.p2p_refusal(action, state, spec, who, PAIRING, comment)
-    assert found == refusal if refusal is None else refusal in found
+    assert found == refusal if refusal is None else refusal in found.message
 
 
 def reported(kind: str, sender: str, receiver: str, esi_id: str = "") -> Transaction:
@@ -184,3 +185,12 @@ def test_why_a_transaction_matched_nothing():
     assert transactions.why_unmatched(stranger, [(on_test_bed, None)]).startswith("unknown ESI ID 10443720000000009")
     early = reported("824", LONESTAR, ERCOT, "10443720000000001")
     assert transactions.why_unmatched(early, [(on_test_bed, None)]).startswith("no script expects this type now")
+
+
+def test_a_refusal_says_what_kind_it_is_so_every_caller_answers_alike():
+    """Not the caller's to take (403), not in this state (409), bad input (400, naming the field)."""
+    assert rules.script_refusal(m.STEP_ACTION, STEP, TDSP_USER, PAIRING).kind == FORBIDDEN
+    assert rules.script_refusal(m.RESOLVE, STEP, ERCOT_USER, PAIRING, "x").kind == CONFLICT
+    missing = rules.script_refusal(m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, PAIRING, " ")
+    assert (missing.kind, missing.field) == (INVALID, "comment")
+    assert rules.script_refusal("launch", STEP, CR_USER, PAIRING).field == "action"

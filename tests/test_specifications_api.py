@@ -51,7 +51,7 @@ async def test_the_cr_or_its_sp_provides_specifications_and_ercot_rejects_then_a
     assert provided.status_code == 200, provided.text
     assert (provided.json()["state"], provided.json()["responsible_party"]) == ("ERCOT Review", "ERCOT")
     assert provided.json()["fields"]["pgp_key_expires"].startswith("2030-01-01")
-    assert (await act(http, user, item_id, "approve")).status_code == 409
+    assert (await act(http, user, item_id, "approve")).status_code == 403
 
     assert (await act(http, reviewer, item_id, "reject")).status_code == 400
     rejected = await act(http, reviewer, item_id, "reject", "The login must be the one issued for this flight.")
@@ -107,7 +107,7 @@ async def test_each_paired_tdsp_gets_its_request_and_goes_on_to_the_test_bed(htt
     assert "test bed" in early.json()["error"]["message"]
     # Lonestar, paired with Oncor, sees its request but may not work it; Bluebonnet, not paired, does not see it.
     refused = await act(http, await sign_in(http, "user@lonestar.example"), item_id, "provide", **good_raw())
-    assert (refused.status_code, refused.json()["error"]["message"]) == (409, "only the TDSP may work this request")
+    assert (refused.status_code, refused.json()["error"]["message"]) == (403, "only the TDSP may work this request")
     assert (
         await act(http, await sign_in(http, "user@bluebonnet.example"), item_id, "provide", **good_raw())
     ).status_code == 404

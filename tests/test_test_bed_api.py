@@ -179,7 +179,7 @@ async def test_a_tdsp_loads_its_test_bed_and_the_cr_sees_real_esi_ids_once_ercot
     empty = await upload(http, oncor, item_id, b"")
     assert empty.json()["error"]["problems"] == [{"row": 0, "column": "", "message": "the file is empty"}]
     assert (await act(http, oncor, item_id, "submit_test_bed")).status_code == 409
-    assert (await upload(http, lonestar, item_id, good)).status_code == 409
+    assert (await upload(http, lonestar, item_id, good)).status_code == 403
 
     # A good file: kept, then submitted; ERCOT downloads it, rejects, then approves.
     attached = await upload(http, oncor, item_id, good, name="C:\\Users\\oncor\\Flight test bed.csv")

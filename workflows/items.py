@@ -1,9 +1,12 @@
 """What every item-driving workflow shares: who acted, with what, and the step it records."""
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from temporalio.exceptions import ApplicationError
+
+from flightrak import boundary
 from flightrak.tokens import Principal
 
 
@@ -88,3 +91,49 @@ class OneActionAtATime:
     def check(self) -> None:
         if self._under_way:
             raise ValueError(f"{self._under_way} is still under way on this {self._item_word}; try again in a moment")
+
+
+def check_text(given) -> None:
+    """An update's input (a dataclass) holds only text the input boundary accepts: one NUL byte in a name or comment
+    once made a step's projection fail for good, so it is refused here, before it enters history."""
+    problems = {
+        name.removeprefix("fields."): problem for name, problem in boundary.problems_in(asdict(given)).items()
+    }
+    if problems:
+        message = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
+        raise ApplicationError(message, problems, type="InvalidFields", non_retryable=True)
+
+
+# Why an action is not possible now, typed, so the workflow's validator, the service and the gateway all answer with
+# one status: not the caller's to take (403), not in this state or not now (409), or bad input naming its field (400).
+FORBIDDEN, CONFLICT, INVALID = "PermissionDenied", "FailedPrecondition", "InvalidFields"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def forbidden(message: str) -> Refusal:
+    return Refusal(FORBIDDEN, message)
+
+
+def conflict(message: str) -> Refusal:
+    return Refusal(CONFLICT, message)
+
+
+def invalid(field_name: str, message: str) -> Refusal:
+    return Refusal(INVALID, message, field_name)
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """In a validator: raises the refusal as the ApplicationError its kind names; nothing when there is none."""
+    if refusal is None:
+        return
+    details = [{refusal.field: refusal.message}] if refusal.kind == INVALID else []
+    raise ApplicationError(refusal.message, *details, type=refusal.kind, non_retryable=True)

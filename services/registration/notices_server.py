@@ -262,7 +262,7 @@ class NoticeRpcs:
         needs_action = rules.action_required(notice.action_required)
         problem = notice_rules.refusal(request.action, notice.state, principal, addressed, acknowledged, needs_action)
         if problem is not None:
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         actor = actor_of(principal)
         target = item.item_id

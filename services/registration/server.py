@@ -7,7 +7,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from flightrak import authz, errors, grpc_runtime, projections, tokens
+from flightrak import authz, errors, grpc_runtime, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
@@ -18,13 +18,14 @@ from services.registration import domain, models, reports, store
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
 from services.registration.notices_server import NoticeRpcs
+from workflows import attention
 from workflows import flight as flight_flow
 from workflows import registration as registration_flow
 from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
-from workflows.items import actor_of
+from workflows.items import FORBIDDEN, Refusal, actor_of, conflict
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
@@ -132,7 +133,7 @@ class RegistrationServicer(
         form = pb.RegistrationForm(
             flight=_flight_proto(flight),
             may_register=refusal is None,
-            refusal=refusal or "",
+            refusal=str(refusal or ""),
             existing_item_id=existing.item_id if existing else 0,
             existing_cr=existing_cr,
             customer_classes=[pb.Choice(value=k, label=v) for k, v in domain.CUSTOMER_CLASSES.items()],
@@ -154,9 +155,9 @@ class RegistrationServicer(
 
     def _registration_refusal(
         self, principal: tokens.Principal, flight: models.Flight, existing: models.Registration | None
-    ) -> str | None:
+    ) -> Refusal | None:
         if existing is not None:
-            return (
+            return conflict(
                 f"Your company is already registered for flight {flight.designation} "
                 f"(Item ID {existing.item_id}); it cannot register twice."
             )
@@ -171,10 +172,10 @@ class RegistrationServicer(
             refusal = self._registration_refusal(principal, flight, existing)
             if refusal is not None:
                 if existing is not None:
-                    raise errors.Conflict(refusal, {"flight": "already registered"})
-                if not authz.may_register(principal, principal.duns):
-                    raise errors.PermissionDenied(refusal)
-                raise errors.FailedPrecondition(refusal, {"flight": refusal})
+                    raise errors.Conflict(refusal.message, {"flight": "already registered"})
+                if refusal.kind == FORBIDDEN:
+                    raise errors.refused(refusal)
+                raise errors.FailedPrecondition(refusal.message, {"flight": refusal.message})
             existing_cr = await store.approved_before(session, principal.duns, flight.designation)
         company, fields = await self._checked_fields(principal.duns, dict(request.fields), existing_cr)
         async with self._sessions() as session:
@@ -240,7 +241,7 @@ class RegistrationServicer(
     def _flight_action(self, flight: models.Flight, request: items_pb2.ActOnItemRequest, principal):
         problem = flight_rules.refusal(request.action, flight.state, principal, flight.registration_closes_at, _now())
         if problem is not None:
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
         if request.action == flights.CHANGE_DATES:
             current = {
@@ -266,9 +267,7 @@ class RegistrationServicer(
             request.action, item.state, principal, item.company_duns, context, _now(), request.comment
         )
         if problem is not None:
-            if request.action == registrations.RETURN_TO_CR and "comment" in problem:
-                raise errors.InvalidFields({"comment": problem})
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         fields: dict[str, str] = {}
         if request.action == registrations.MODIFY:
             _, fields = await self._checked_fields(item.company_duns, dict(request.fields), existing_cr)
@@ -313,6 +312,21 @@ class RegistrationServicer(
             return await self._notices_report(request, principal)
         async with self._sessions() as session:
             return await reports.build(session, request, principal, _now())
+
+    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
+        return await needs_attention.listing(
+            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
+        )
+
+    async def RetryFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
+        )
+
+    async def CancelFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
+        )
 
 
 async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:

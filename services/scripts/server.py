@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
-from flightrak import authz, errors, grpc_runtime, projections, roles, tokens
+from flightrak import authz, errors, grpc_runtime, needs_attention, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
@@ -17,7 +17,8 @@ from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import run_update
 from services.scripts import models, packs, reports, store, transactions, x12
 from services.scripts.test_beds import TestBeds
-from workflows.items import actor_of
+from workflows import attention
+from workflows.items import CONFLICT, actor_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
 
@@ -267,7 +268,7 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         stays locked meanwhile: a second attach of it waits, then finds it attached."""
         principal = caller()
         if not principal.is_ercot:
-            raise errors.PermissionDenied(rules.ONLY_ERCOT_ATTACHES)
+            raise errors.refused(rules.ONLY_ERCOT_ATTACHES)
         key = transactions.key_of(request.sender_duns, request.reference)
         comment = request.comment.strip()
         async with self._sessions.begin() as session:
@@ -290,8 +291,8 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
                 kept.type,
                 comment,
             )
-            if problem == rules.ATTACH_NEEDS_COMMENT:
-                raise errors.InvalidFields({"comment": problem})
+            if problem is not None and problem.kind != CONFLICT:
+                raise errors.refused(problem)
             if problem is not None:
                 raise errors.FailedPrecondition(f"item {item.item_id} cannot take this transaction: {problem}")
             await store.attach(session, kept, item.item_id, principal.name, comment)
@@ -361,9 +362,7 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         else:
             problem = rules.script_refusal(request.action, situation_of(item), principal, pairing, request.comment)
         if problem is not None:
-            if "needs a comment" in problem:
-                raise errors.InvalidFields({"comment": problem})
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         await run_update(handle.execute_update(request.action, m.ScriptAction(actor_of(principal), request.comment)))
         return await self._item(request.item_id, principal)
@@ -429,6 +428,21 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
         else:
             actions = rules.script_actions(situation_of(item), principal, pairing)
         return projections.item_proto(item, history, actions)
+
+    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
+        return await needs_attention.listing(
+            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
+        )
+
+    async def RetryFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
+        )
+
+    async def CancelFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
+        )
 
 
 async def register(server, settings, sessions) -> str:

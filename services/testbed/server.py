@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
-from flightrak import authz, errors, projections, tokens
+from flightrak import authz, errors, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.temporal import run_update
@@ -15,6 +15,7 @@ from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import catalog, models, specifications, store
 from services.testbed import test_bed_file as tbf
+from workflows import attention
 from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
@@ -72,9 +73,7 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             request.comment,
         )
         if problem is not None:
-            if request.action == requests.REJECT and "comment" in problem:
-                raise errors.InvalidFields({"comment": problem})
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         if request.action == requests.ATTACH_TEST_BED:
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
@@ -149,7 +148,7 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
             requests.ATTACH_TEST_BED, spec.kind, item.state, principal, spec.company_duns, spec.sp_duns, item.fields
         )
         if problem is not None:
-            raise errors.FailedPrecondition(problem)
+            raise errors.refused(problem)
         # Checked and written at once; a file with any problem is rolled back whole.
         steps = tbf.check_in_steps(request.content, catalog.esi_id_digits(spec.company_duns), expected)
         file_name = shown_file_name(request.file_name)
@@ -279,6 +278,21 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
                 placeholder[esi_id_at] = f"ESIID{n}"
                 rows.append(lead + placeholder)
         return projections.report(CR_SCRIPTS_TEST_BED, "CR Scripts Test Bed", CR_SCRIPTS_TEST_BED_COLUMNS, rows)
+
+    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
+        return await needs_attention.listing(
+            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
+        )
+
+    async def RetryFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
+        )
+
+    async def CancelFlow(self, request, context) -> items_pb2.Attention:
+        return await needs_attention.decide(
+            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
+        )
 
 
 async def register(server, settings, sessions) -> str:

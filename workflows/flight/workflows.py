@@ -7,37 +7,45 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from flightrak import authz
     from flightrak.market_time import CENTRAL
+    from workflows import attention
     from workflows import search_attributes as sa
     from workflows.flight import models as m
     from workflows.flight import rules
     from workflows.flight.ids import flight_workflow_id
-    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, deadline_words, principal_of
+    from workflows.items import (
+        SYSTEM_ACTOR,
+        Actor,
+        ItemTransition,
+        conflict,
+        deadline_words,
+        forbidden,
+        invalid,
+        principal_of,
+        refuse,
+    )
     from workflows.scripts import models as scripts
 
 # Recording a step is a local activity: it runs in this worker (which hosts the registration service's
 # activities), so an action returns without another round trip through the Temporal server.
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 
-# Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer.
+# Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer, so a failure
+# refuses ERCOT's action (nothing jams) rather than waiting for the operators.
 TESTBED_OPTIONS = {
     "task_queue": m.TESTBED_TASK_QUEUE,
     "start_to_close_timeout": timedelta(seconds=10),
     "schedule_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=5)),
 }
 SCRIPTS_QUEUE = {"task_queue": m.SCRIPTS_TASK_QUEUE}
 SCRIPTS_OPTIONS = {
     "task_queue": m.SCRIPTS_TASK_QUEUE,
     "start_to_close_timeout": timedelta(minutes=15),
     "heartbeat_timeout": timedelta(minutes=1),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
 }
 # Since this patch, connectivity testing opens only once ERCOT has approved every TDSP's test bed.
 TEST_BED_GATE = "connectivity-waits-for-test-beds"
@@ -60,10 +68,11 @@ INSTRUCTIONS = {
 
 
 @workflow.defn(name="Flight")
-class FlightWorkflow:
+class FlightWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, flight: m.FlightInput) -> None:
         self._flight = flight
+        self._attention = attention.Attention(attention.REGISTRATION, flight.item_id, m.ITEM_TYPE)
         self._dates = flight.dates
         self._state = ""
         self._seq = 0
@@ -102,7 +111,7 @@ class FlightWorkflow:
         """The connectivity scripts of every pairing now; the business scripts on Day 1 of testing (or when
         ERCOT opens business testing, if that comes first)."""
         flight = self._flight.designation
-        pairings = await workflow.execute_activity(
+        pairings = await self._attention.run(
             m.FLIGHT_PAIRINGS, flight, result_type=list[scripts.PairingToTest], **TESTBED_OPTIONS
         )
         ends_at = datetime.combine(
@@ -120,7 +129,7 @@ class FlightWorkflow:
                 if self._state == m.COMPLETE:
                     return
             request = scripts.OpenScriptIssues(flight, kind, pairings, ends_at, self._flight.ercot_duns)
-            opened = await workflow.execute_activity(m.OPEN_SCRIPT_ISSUES, request, result_type=int, **SCRIPTS_OPTIONS)
+            opened = await self._attention.run(m.OPEN_SCRIPT_ISSUES, request, result_type=int, **SCRIPTS_OPTIONS)
             await self._move(
                 self._state, SYSTEM_ACTOR, f"{kind.title()} Scripts Opened", {}, f"{opened} script issues opened."
             )
@@ -137,10 +146,11 @@ class FlightWorkflow:
 
     @create.validator
     def validate_create(self, actor: Actor) -> None:
-        if self._state:
-            raise ValueError(f"flight {self._flight.designation} already exists")
+        self._attention.admit(actor)
         if not authz.may_run_flights(principal_of(actor)):
-            raise ValueError("only an ERCOT admin creates flights")
+            refuse(forbidden("only an ERCOT admin creates flights"))
+        if self._state:
+            refuse(conflict(f"flight {self._flight.designation} already exists"))
 
     @workflow.update(name=m.CHANGE_DATES)
     async def change_dates(self, change: m.DatesChange) -> m.FlightStatus:
@@ -152,9 +162,10 @@ class FlightWorkflow:
 
     @change_dates.validator
     def validate_change_dates(self, change: m.DatesChange) -> None:
+        self._attention.admit(change)
         self._check(m.CHANGE_DATES, change.actor)
         if datetime.fromisoformat(change.dates.registration_closes_at) <= workflow.now():
-            raise ValueError("the new signup deadline must be in the future")
+            refuse(invalid("signup_deadline", "the new signup deadline must be in the future"))
 
     @workflow.update(name=m.ADVANCE)
     async def advance(self, change: m.PhaseChange) -> m.FlightStatus:
@@ -172,19 +183,18 @@ class FlightWorkflow:
                 )
                 problem = rules.pack_refusal(version)
             problem = problem or self._refusal(change.action, change.actor)
-            if problem is not None:
-                raise ApplicationError(problem, type="FailedPrecondition", non_retryable=True)
+            refuse(problem)
         await self._move(to_state, change.actor, label, {}, change.comment)
         return self.status()
 
     @advance.validator
     def validate_advance(self, change: m.PhaseChange) -> None:
+        self._attention.admit(change)
         self._check(change.action, change.actor)
 
     def _check(self, action: str, actor: Actor) -> None:
         problem = self._refusal(action, actor)
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     def _refusal(self, action: str, actor: Actor) -> str | None:
         return rules.refusal(action, self._state, principal_of(actor), self._closes_at(), workflow.now())
@@ -216,7 +226,7 @@ class FlightWorkflow:
             changes=changes,
             comment=comment,
         )
-        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(

@@ -2,6 +2,7 @@
 
 from flightrak import roles
 from flightrak.tokens import Principal
+from workflows.items import Refusal, conflict, forbidden, invalid
 from workflows.notices import models as m
 
 STATES_BY_ACTION = {
@@ -32,25 +33,25 @@ def refusal(
     addressed: frozenset[str] = frozenset(),
     acknowledged: frozenset[str] = frozenset(),
     action_required: bool = False,
-) -> str | None:
+) -> Refusal | None:
     """Why `action` is not possible, or None when it is."""
     if action not in STATES_BY_ACTION:
-        return f"'{action}' is not a market notice action"
+        return invalid("action", f"'{action}' is not a market notice action")
     if action in ERCOT_ACTIONS and not may_write_notices(actor):
-        return "only ERCOT writes, publishes and reissues market notices"
+        return forbidden("only ERCOT writes, publishes and reissues market notices")
     if state not in STATES_BY_ACTION[action]:
         if state == m.PUBLISHED and action in (m.EDIT, m.DISCARD):
-            return "a published notice is never edited: Reissue it instead"
-        return f"{m.LABELS[action]} is not possible in state {state or 'New'}"
+            return conflict("a published notice is never edited: Reissue it instead")
+        return conflict(f"{m.LABELS[action]} is not possible in state {state or 'New'}")
     if action == m.ACKNOWLEDGE:
         if not action_required:
-            return "this notice requires no action, so there is nothing to acknowledge"
+            return conflict("this notice requires no action, so there is nothing to acknowledge")
         if actor.duns not in addressed:
-            return "this notice is not addressed to your company"
+            return forbidden("this notice is not addressed to your company")
         if not may_acknowledge(actor, actor.duns):
-            return "only your company's AR or BAR acknowledges a market notice"
+            return forbidden("only your company's AR or BAR acknowledges a market notice")
         if actor.duns in acknowledged:
-            return "your company has already acknowledged this notice"
+            return conflict("your company has already acknowledged this notice")
     return None
 
 

@@ -8,21 +8,20 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import attention
     from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of
+    from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.notices import models as m
     from workflows.notices import rules
     from workflows.notices.ids import notice_workflow_id
 
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
-# An SMTP outage delays mail and loses none: delivery is retried, backing off to once a minute, for as long
-# as it takes; each attempt sends only what the server has not yet accepted.
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
+# An SMTP outage delays mail and loses none: delivery is retried, backing off to once a minute, for up to two
+# days (longer is for ERCOT's operators); each attempt sends only what the server has not yet accepted.
 MAIL_OPTIONS = {
     "task_queue": m.MAIL_TASK_QUEUE,
     "start_to_close_timeout": timedelta(minutes=10),
+    "schedule_to_close_timeout": timedelta(days=2),
     "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), backoff_coefficient=2, maximum_interval=timedelta(minutes=1)
@@ -43,10 +42,11 @@ ACKNOWLEDGE_INSTRUCTIONS = (
 
 
 @workflow.defn(name="MarketNotice")
-class MarketNoticeWorkflow:
+class MarketNoticeWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, notice: m.NoticeInput) -> None:
         self._notice = notice
+        self._attention = attention.Attention(attention.REGISTRATION, notice.item_id, m.ITEM_TYPE)
         self._state = ""
         self._fields: dict[str, str] = {}
         self._seq = 0
@@ -111,7 +111,7 @@ class MarketNoticeWorkflow:
         await self._deliver(m.REMINDER)
 
     async def _deliver(self, mail_round: str) -> None:
-        result: m.MailResult = await workflow.execute_activity(
+        result: m.MailResult = await self._attention.run(
             m.DELIVER_NOTICE_MAIL,
             m.MailRound(self._notice.item_id, mail_round),
             result_type=m.MailResult,
@@ -143,8 +143,10 @@ class MarketNoticeWorkflow:
             return []
         return [a.duns for a in self._addressees if a.duns not in self._acknowledged]
 
-    def _check(self, action: str, actor) -> None:
+    def _check(self, action: str, given) -> None:
+        self._attention.admit(given)
         self._one_at_a_time.check()
+        actor = given.actor
         problem = rules.refusal(
             action,
             self._state,
@@ -153,8 +155,7 @@ class MarketNoticeWorkflow:
             frozenset(self._acknowledged),
             self._action_required(),
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     @workflow.update(name=m.SAVE)
     async def save(self, action: m.NoticeAction) -> m.NoticeStatus:
@@ -165,7 +166,7 @@ class MarketNoticeWorkflow:
 
     @save.validator
     def validate_save(self, action: m.NoticeAction) -> None:
-        self._check(m.SAVE, action.actor)
+        self._check(m.SAVE, action)
 
     @workflow.update(name=m.EDIT)
     async def edit(self, action: m.NoticeAction) -> m.NoticeStatus:
@@ -175,7 +176,7 @@ class MarketNoticeWorkflow:
 
     @edit.validator
     def validate_edit(self, action: m.NoticeAction) -> None:
-        self._check(m.EDIT, action.actor)
+        self._check(m.EDIT, action)
 
     @workflow.update(name=m.DISCARD)
     async def discard(self, action: m.NoticeAction) -> m.NoticeStatus:
@@ -185,7 +186,7 @@ class MarketNoticeWorkflow:
 
     @discard.validator
     def validate_discard(self, action: m.NoticeAction) -> None:
-        self._check(m.DISCARD, action.actor)
+        self._check(m.DISCARD, action)
 
     @workflow.update(name=m.PUBLISH)
     async def publish(self, publication: m.Publication) -> m.NoticeStatus:
@@ -217,7 +218,7 @@ class MarketNoticeWorkflow:
 
     @publish.validator
     def validate_publish(self, publication: m.Publication) -> None:
-        self._check(m.PUBLISH, publication.actor)
+        self._check(m.PUBLISH, publication)
         if not publication.addressees:
             raise ValueError("the notice's audience names no active company")
 
@@ -239,7 +240,7 @@ class MarketNoticeWorkflow:
 
     @acknowledge.validator
     def validate_acknowledge(self, action: m.NoticeAction) -> None:
-        self._check(m.ACKNOWLEDGE, action.actor)
+        self._check(m.ACKNOWLEDGE, action)
 
     @workflow.signal(name=m.SUPERSEDE)
     def superseded(self, by: m.Supersession) -> None:
@@ -295,7 +296,7 @@ class MarketNoticeWorkflow:
             comment=comment,
         )
         notice_step = m.NoticeStep(step, addressees or [], acknowledged_duns, mail_round, mailed_duns or [])
-        await workflow.execute_local_activity(m.RECORD_NOTICE_STEP, notice_step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_NOTICE_STEP, notice_step, **RECORD_OPTIONS)
 
     def _title(self) -> str:
         name = self._fields.get("notice_id") or "Draft notice"

@@ -5,7 +5,7 @@ from datetime import datetime
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight.models import TESTING_STATES
-from workflows.items import deadline_words
+from workflows.items import Refusal, conflict, deadline_words, forbidden, invalid
 from workflows.registration import models as m
 
 STATES_BY_ACTION = {
@@ -28,23 +28,23 @@ def refusal(
     flight: m.FlightContext,
     now: datetime,
     comment: str = "",
-) -> str | None:
+) -> Refusal | None:
     """Why `action` is not possible, or None when it is."""
     if action not in STATES_BY_ACTION:
-        return f"'{action}' is not a registration action"
+        return invalid("action", f"'{action}' is not a registration action")
     if action in CR_ACTIONS and not authz.may_register(actor, cr_duns):
-        return "only the CR's AR or BAR may register for, change or withdraw from a flight"
+        return forbidden("only the CR's AR or BAR may register for, change or withdraw from a flight")
     if action not in CR_ACTIONS and not authz.may_review_registrations(actor):
-        return "only ERCOT reviews registrations"
+        return forbidden("only ERCOT reviews registrations")
     if state not in STATES_BY_ACTION[action]:
-        return f"{m.LABELS[action]} is not possible in state {state or 'New'}"
+        return conflict(f"{m.LABELS[action]} is not possible in state {state or 'New'}")
     closes_at = datetime.fromisoformat(flight.registration_closes_at)
     if action in (m.OK, m.SUBMIT) and now >= closes_at:
-        return f"registration for this flight closed at the signup deadline, {deadline_words(closes_at)}"
+        return conflict(f"registration for this flight closed at the signup deadline, {deadline_words(closes_at)}")
     if action in (m.WITHDRAW, m.CANCEL) and flight.state in TESTING_STATES:
-        return f"the flight is in {flight.state}: a registration can be cancelled only before testing"
+        return conflict(f"the flight is in {flight.state}: a registration can be cancelled only before testing")
     if action == m.RETURN_TO_CR and not comment.strip():
-        return "Return to CR needs a comment telling the CR what to change"
+        return invalid("comment", "Return to CR needs a comment telling the CR what to change")
     return None
 
 

@@ -5,20 +5,19 @@ CR's Request for Testing Specifications."""
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import attention
     from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, OneActionAtATime, principal_of
+    from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.registration import models as m
     from workflows.registration import rules
     from workflows.registration.ids import registration_workflow_id
 
-RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10))
 # The registration service's own writes are local activities (this worker hosts them), so an action
 # answers without another round trip through the Temporal server; the testbed's are its own service's.
-RECORD_OPTIONS = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": RETRY}
-TESTBED_ACTIVITY = {**RECORD_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
+TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
 # A registration starts with its first OK (update-with-start); if that OK was refused, the workflow
 # holds nothing and ends instead of waiting forever.
 FIRST_OK_WITHIN = timedelta(minutes=10)
@@ -40,10 +39,11 @@ RESPONSIBLE = {
 
 
 @workflow.defn(name="FlightRegistration")
-class FlightRegistrationWorkflow:
+class FlightRegistrationWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, registration: m.RegistrationInput) -> None:
         self._registration = registration
+        self._attention = attention.Attention(attention.REGISTRATION, registration.item_id, m.ITEM_TYPE)
         self._state = ""
         self._fields: dict[str, str] = {}
         self._seq = 0
@@ -116,12 +116,12 @@ class FlightRegistrationWorkflow:
         with self._one_at_a_time.acting(m.LABELS[m.APPROVE]):
             cr = m.Company(self._registration.cr_duns, self._registration.cr_name)
             provider = self._service_provider()
-            await workflow.execute_local_activity(
+            await self._attention.run(
                 m.RECORD_TEST_PAIRINGS,
                 m.TestPairings(self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()),
                 **RECORD_OPTIONS,
             )
-            specifications_item_id: int = await workflow.execute_activity(
+            specifications_item_id: int = await self._attention.run(
                 m.OPEN_SPECIFICATIONS_REQUEST,
                 m.SpecificationsRequest(
                     self._registration.flight,
@@ -158,6 +158,7 @@ class FlightRegistrationWorkflow:
         self._check(m.CANCEL, action)
 
     def _check(self, action: str, given: m.RegistrationAction) -> None:
+        self._attention.admit(given)
         self._one_at_a_time.check()
         problem = rules.refusal(
             action,
@@ -168,8 +169,7 @@ class FlightRegistrationWorkflow:
             workflow.now(),
             given.comment,
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     async def _edit(self, action: m.RegistrationAction, label: str) -> m.RegistrationStatus:
         before = dict(self._fields)
@@ -228,7 +228,7 @@ class FlightRegistrationWorkflow:
             changes=changes or {},
             comment=action.comment,
         )
-        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(

@@ -4,25 +4,20 @@ with Return to Receiver (comment) and the receiver reviews again. Its parent scr
 
 import asyncio
 from contextlib import suppress
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import list_mail
+    from workflows import attention, list_mail
     from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of
+    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.scripts import models as m
     from workflows.scripts import rules
     from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
     from workflows.scripts.waiting import Waiting
 
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 
 
 def instructions(state: str, spec: m.P2PSpec) -> str:
@@ -41,10 +36,11 @@ def instructions(state: str, spec: m.P2PSpec) -> str:
 
 
 @workflow.defn(name="P2PSubFlow")
-class P2PWorkflow:
+class P2PWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, request: m.P2PInput) -> None:
         self._request = request
+        self._attention = attention.Attention(attention.SCRIPTS, request.item_id, m.P2P_SUB_FLOW)
         self._state = m.SUBMITTER_WORKING
         self._seq = 0
         self._one_at_a_time = OneActionAtATime("sub-flow")
@@ -61,7 +57,7 @@ class P2PWorkflow:
             await self._move(m.NOT_COMPLETED, SYSTEM_ACTOR, "Flight Ended", "The flight ended before this was done.")
         self._waiting.stop()
         for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the sub-flow ends
-            with suppress(ActivityError):
+            with suppress(ActivityError, ApplicationError):
                 await mail
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
@@ -99,13 +95,13 @@ class P2PWorkflow:
         self._check(m.RETURN_TO_RECEIVER, action)
 
     def _check(self, name: str, action: m.ScriptAction) -> None:
+        self._attention.admit(action)
         self._one_at_a_time.check()
         request = self._request
         problem = rules.p2p_refusal(
             name, self._state, request.spec, principal_of(action.actor), request.pairing, action.comment
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     async def _act(self, name: str, to_state: str, action: m.ScriptAction) -> None:
         label = m.LABELS[name]
@@ -136,14 +132,7 @@ class P2PWorkflow:
                 self._waiting.since,
                 script_issue=f"{request.parent_item_id} {request.script_id}",
             )
-            self._reminder_mails.append(
-                workflow.start_activity(
-                    list_mail.MAIL_DISTRIBUTION_LISTS,
-                    mail,
-                    result_type=list_mail.ListMailResult,
-                    **list_mail.LIST_MAIL_OPTIONS,
-                )
-            )
+            self._reminder_mails.append(list_mail.send(self._attention, mail))
 
     async def _move(
         self, to_state: str, actor: Actor, label: str, comment: str = "", from_state: str | None = None
@@ -186,7 +175,7 @@ class P2PWorkflow:
             changes={},
             comment=comment,
         )
-        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self, responsible: str) -> None:
         request = self._request

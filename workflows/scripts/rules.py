@@ -4,6 +4,7 @@ pages' buttons."""
 from dataclasses import dataclass
 
 from flightrak.tokens import Principal
+from workflows.items import Refusal, conflict, forbidden, invalid
 from workflows.scripts import models as m
 
 
@@ -41,53 +42,55 @@ class Situation:
 
 def script_refusal(
     action: str, where: Situation, actor: Principal, pairing: m.Pairing, comment: str = ""
-) -> str | None:
+) -> Refusal | None:
     """Why `action` is not possible on a script issue now, or None when it is."""
     parties = parties_of(actor, pairing)
     if not parties:
-        return "only the CR, its Service Provider, the TDSP of this pairing and ERCOT work this script"
+        return forbidden("only the CR, its Service Provider, the TDSP of this pairing and ERCOT work this script")
     if where.state in m.CLOSED_STATES:
-        return f"the script is {where.state}; nothing more can be done on it"
+        return conflict(f"the script is {where.state}; nothing more can be done on it")
     escalated = where.state in (m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER)
     if action == m.BEGIN_WORKING:
         if where.state != m.READY_TO_BEGIN:
-            return f"the script has begun already; it is {where.state}"
+            return conflict(f"the script has begun already; it is {where.state}")
         if where.responsible not in parties:
-            return f"the {where.responsible} begins this script"
+            return forbidden(f"the {where.responsible} begins this script")
     elif action == m.STEP_ACTION:
         if escalated or where.state == m.READY_TO_BEGIN or not where.step_action:
-            return f"the script is {where.state}: there is no step to complete now"
+            return conflict(f"the script is {where.state}: there is no step to complete now")
         if where.responsible not in parties:
-            return f"this step is the {where.responsible}'s to complete"
+            return forbidden(f"this step is the {where.responsible}'s to complete")
     elif action in (m.ESCALATE_TO_ERCOT, m.ESCALATE_TO_PARTNER):
         if escalated:
-            return f"the script is {where.state} already"
+            return conflict(f"the script is {where.state} already")
         if not parties & {m.CR, m.TDSP}:
-            return "only the CR (or its Service Provider) and the TDSP escalate a script"
+            return forbidden("only the CR (or its Service Provider) and the TDSP escalate a script")
     elif action == m.RESOLVE:
         if where.state == m.ESCALATED_TO_ERCOT and m.ERCOT not in parties:
-            return "ERCOT resolves an escalation to ERCOT"
+            return forbidden("ERCOT resolves an escalation to ERCOT")
         if where.state == m.ESCALATED_TO_PARTNER and partner_of(where.escalated_by) not in parties:
-            return f"the {partner_of(where.escalated_by)} resolves this escalation"
+            return forbidden(f"the {partner_of(where.escalated_by)} resolves this escalation")
         if not escalated:
-            return "the script is not escalated"
+            return conflict("the script is not escalated")
     elif action == m.MARK_FAILED:
         if m.ERCOT not in parties:
-            return "only ERCOT marks a script failed"
+            return forbidden("only ERCOT marks a script failed")
     else:
-        return f"'{action}' is not an action of a script issue"
+        return invalid("action", f"'{action}' is not an action of a script issue")
     if action in m.NEEDS_COMMENT and not comment.strip():
-        return f"{m.LABELS[action]} needs a comment"
+        return invalid("comment", f"{m.LABELS[action]} needs a comment")
     return None
 
 
-ONLY_ERCOT_ATTACHES = "only ERCOT attaches a transaction to a script issue by hand"
-ATTACH_NEEDS_COMMENT = "attaching a transaction by hand needs a comment: why ERCOT counts it for this step"
+ONLY_ERCOT_ATTACHES = forbidden("only ERCOT attaches a transaction to a script issue by hand")
+ATTACH_NEEDS_COMMENT = invalid(
+    "comment", "attaching a transaction by hand needs a comment: why ERCOT counts it for this step"
+)
 
 
 def attach_refusal(
     where: Situation, expects_type: str, expects: str, actor: Principal, transaction_type: str, comment: str
-) -> str | None:
+) -> Refusal | None:
     """Why ERCOT may not attach a transaction of `transaction_type` to a script issue now, or None when it may.
     `expects_type` and `expects` (in words) are what the current step waits for ("" when it waits for no
     transaction). The type must be the step's: ERCOT's judgement overrides the parties and the premise, not
@@ -97,20 +100,21 @@ def attach_refusal(
     if not comment.strip():
         return ATTACH_NEEDS_COMMENT
     if where.state in m.CLOSED_STATES:
-        return f"the script is {where.state}; nothing more can be done on it"
+        return conflict(f"the script is {where.state}; nothing more can be done on it")
     if where.state in (m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER):
-        return f"the script is {where.state}: it waits for the escalation to be resolved, not for a transaction"
+        waits = "the escalation to be resolved"
+        return conflict(f"the script is {where.state}: it waits for {waits}, not for a transaction")
     if where.state == m.READY_TO_BEGIN:
         begins = f"the {where.responsible} to click Begin Working"
-        return f"the script is {where.state}: it waits for {begins}, not for a transaction"
+        return conflict(f"the script is {where.state}: it waits for {begins}, not for a transaction")
     if not expects_type:
         if where.step_action:
             waits = f"the {where.responsible} to click {where.step_action}"
         else:
             waits = "its P2P sub-flow to be completed"
-        return f"its step ({where.state}) waits for {waits}, not for a transaction"
+        return conflict(f"its step ({where.state}) waits for {waits}, not for a transaction")
     if transaction_type != expects_type:
-        return f"its step ({where.state}) waits for a {expects}; this transaction is a {transaction_type}"
+        return conflict(f"its step ({where.state}) waits for a {expects}; this transaction is a {transaction_type}")
     return None
 
 
@@ -149,18 +153,18 @@ def p2p_responsible(state: str, spec: m.P2PSpec) -> str:
 
 def p2p_refusal(
     action: str, state: str, spec: m.P2PSpec, actor: Principal, pairing: m.Pairing, comment: str = ""
-) -> str | None:
+) -> Refusal | None:
     if action not in P2P_STATES_BY_ACTION:
-        return f"'{action}' is not an action of a P2P sub-flow"
+        return invalid("action", f"'{action}' is not an action of a P2P sub-flow")
     if state in m.P2P_CLOSED_STATES:
-        return f"the sub-flow is {state}; nothing more can be done on it"
+        return conflict(f"the sub-flow is {state}; nothing more can be done on it")
     if state not in P2P_STATES_BY_ACTION[action]:
-        return f"{m.LABELS[action]} is not possible in state {state}"
+        return conflict(f"{m.LABELS[action]} is not possible in state {state}")
     responsible = p2p_responsible(state, spec)
     if responsible not in parties_of(actor, pairing):
-        return f"this step is the {responsible}'s ({party_name(responsible, pairing)})"
+        return forbidden(f"this step is the {responsible}'s ({party_name(responsible, pairing)})")
     if action in m.NEEDS_COMMENT and not comment.strip():
-        return f"{m.LABELS[action]} needs a comment"
+        return invalid("comment", f"{m.LABELS[action]} needs a comment")
     return None
 
 

@@ -9,16 +9,14 @@ Completed."""
 
 import asyncio
 from contextlib import suppress
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import list_mail
+    from workflows import attention, list_mail
     from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of
+    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.scripts import models as m
     from workflows.scripts import rules
     from workflows.scripts.ids import p2p_workflow_id
@@ -26,10 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
     from workflows.scripts.waiting import Waiting
 
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 KEPT_RECEIPTS = 200  # transactions remembered for later steps, newest kept
 P2P_ENDED = "Ended"  # a sub-flow that ended without completing (terminated or failed)
 SYSTEM_PARTY = "FlighTrak"  # who escalated, when the tool itself did
@@ -40,10 +35,11 @@ def describe(transaction: m.TransactionSpec) -> str:
 
 
 @workflow.defn(name="ScriptIssue")
-class ScriptIssueWorkflow:
+class ScriptIssueWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, request: m.ScriptIssueInput) -> None:
         self._request = request
+        self._attention = attention.Attention(attention.SCRIPTS, request.item_id, m.SCRIPT_ISSUE)
         self._steps = request.script.steps
         self._step = 0  # 0: Ready to Begin; n: the pack's step n (1-based)
         self._state = m.READY_TO_BEGIN
@@ -88,7 +84,7 @@ class ScriptIssueWorkflow:
                 await self._step_done_by_itself(step, spec)
         self._waiting.stop()
         for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the issue closes
-            with suppress(ActivityError):
+            with suppress(ActivityError, ApplicationError):
                 await mail
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
@@ -192,6 +188,7 @@ class ScriptIssueWorkflow:
 
     @attach_transaction.validator
     def validate_attach_transaction(self, attached: m.AttachedTransaction) -> None:
+        self._attention.admit(attached)
         self._one_at_a_time.check()
         if attached.receipt.transaction_id in self._seen_receipts:
             raise ValueError("this script issue has this transaction already")
@@ -205,8 +202,7 @@ class ScriptIssueWorkflow:
             attached.receipt.type,
             attached.comment,
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     # The steps
 
@@ -219,12 +215,12 @@ class ScriptIssueWorkflow:
         return self._steps[self._step - 1] if 0 < self._step <= len(self._steps) else None
 
     def _check(self, action: str, given: m.ScriptAction) -> None:
+        self._attention.admit(given)
         self._one_at_a_time.check()
         problem = rules.script_refusal(
             action, self.situation(), principal_of(given.actor), self._request.pairing, given.comment
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     def _may_move_on(self, step: int) -> bool:
         """A step that ends by itself is done: its transaction arrived, or its sub-flow completed."""
@@ -314,7 +310,7 @@ class ScriptIssueWorkflow:
 
     async def _open_p2p(self, step: int, spec: m.P2PSpec) -> None:
         request = self._request
-        item_id = await workflow.execute_local_activity(
+        item_id = await self._attention.run(
             m.OPEN_P2P_ITEM, m.P2PItemRequest(request.item_id, step), result_type=int, **RECORD_OPTIONS
         )
         child = await workflow.start_child_workflow(
@@ -377,14 +373,7 @@ class ScriptIssueWorkflow:
                 hours,
                 self._waiting.since,
             )
-            self._reminder_mails.append(
-                workflow.start_activity(
-                    list_mail.MAIL_DISTRIBUTION_LISTS,
-                    mail,
-                    result_type=list_mail.ListMailResult,
-                    **list_mail.LIST_MAIL_OPTIONS,
-                )
-            )
+            self._reminder_mails.append(list_mail.send(self._attention, mail))
 
     def _shown(self) -> dict[str, str]:
         request, spec = self._request, self._current()
@@ -467,7 +456,7 @@ class ScriptIssueWorkflow:
             changes=changes or {},
             comment=comment,
         )
-        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         request = self._request

@@ -2,6 +2,7 @@
 workflow's validators and the buttons."""
 
 from flightrak.tokens import Principal
+from workflows.items import Refusal, conflict, forbidden, invalid
 from workflows.specifications import models as m
 
 STATES_BY_ACTION = {
@@ -31,22 +32,22 @@ def refusal(
     service_provider_duns: str,
     fields: dict[str, str],
     comment: str = "",
-) -> str | None:
+) -> Refusal | None:
     """Why `action` is not possible, or None when it is."""
     if (kind, action) not in STATES_BY_ACTION:
-        return f"'{action}' is not an action of a {kind} request for testing specifications"
+        return invalid("action", f"'{action}' is not an action of a {kind} request for testing specifications")
     if action in ERCOT_ACTIONS:
         if not actor.is_ercot:
-            return "only ERCOT approves or rejects testing specifications"
+            return forbidden("only ERCOT approves or rejects testing specifications")
     elif not may_work(actor, company_duns, service_provider_duns):
         who = "the CR or its Service Provider" if kind == m.CR else "the TDSP"
-        return f"only {who} may work this request"
+        return forbidden(f"only {who} may work this request")
     if state not in STATES_BY_ACTION[(kind, action)]:
-        return f"{m.LABELS[action]} is not possible in state {state}"
+        return conflict(f"{m.LABELS[action]} is not possible in state {state}")
     if action == m.REJECT and not comment.strip():
-        return "Reject needs a comment telling them what to fix"
+        return invalid("comment", "Reject needs a comment telling them what to fix")
     if action == m.SUBMIT_TEST_BED and not fields.get("test_bed_rows"):
-        return "attach a valid test bed (Attach and Validate) before submitting it"
+        return conflict("attach a valid test bed (Attach and Validate) before submitting it")
     return None
 
 

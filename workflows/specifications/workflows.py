@@ -2,22 +2,16 @@
 Approved, or rejected with a comment back to Pending. A TDSP's: provide -> Test Bed Loading (attach and
 validate, then Submit) -> Test Bed Review (ERCOT) -> Completed, or rejected back to Test Bed Loading."""
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import attention
     from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, OneActionAtATime, principal_of
+    from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.specifications import models as m
     from workflows.specifications import rules
     from workflows.specifications.ids import specifications_workflow_id
 
-RECORD_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
 
 INSTRUCTIONS = {
     m.PENDING_SPECIFICATIONS: (
@@ -43,10 +37,11 @@ def _responsible(kind: str, state: str) -> str:
 
 
 @workflow.defn(name="TestingSpecifications")
-class TestingSpecificationsWorkflow:
+class TestingSpecificationsWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, request: m.SpecificationsInput) -> None:
         self._request = request
+        self._attention = attention.Attention(attention.TESTBED, request.item_id, m.ITEM_TYPE)
         self._state = m.PENDING_SPECIFICATIONS
         self._fields = dict(request.fields)
         self._seq = request.opened_seq
@@ -116,6 +111,7 @@ class TestingSpecificationsWorkflow:
         self._check(m.REJECT, action)
 
     def _check(self, action: str, given: m.SpecificationsAction) -> None:
+        self._attention.admit(given)
         self._one_at_a_time.check()
         problem = rules.refusal(
             action,
@@ -127,8 +123,7 @@ class TestingSpecificationsWorkflow:
             self._fields,
             given.comment,
         )
-        if problem is not None:
-            raise ValueError(problem)
+        refuse(problem)
 
     def _changes(self, given: dict[str, str]) -> dict[str, str]:
         before, self._fields = self._fields, {**self._fields, **given}
@@ -162,7 +157,7 @@ class TestingSpecificationsWorkflow:
             changes=changes,
             comment=action.comment,
         )
-        await workflow.execute_local_activity(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, local=True, **attention.STEP_OPTIONS)
 
     def _upsert_search_attributes(self) -> None:
         request = self._request

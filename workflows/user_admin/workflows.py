@@ -3,14 +3,14 @@
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from flightrak import authz
     from flightrak.tokens import Principal
+    from workflows import attention
     from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR
+    from workflows.items import SYSTEM_ACTOR, conflict, forbidden, invalid, refuse
     from workflows.user_admin import models as m
     from workflows.user_admin.ids import user_request_workflow_id
 
@@ -20,11 +20,7 @@ IDLE_EXPIRY_PATCH = "user-request-idle-expiry"
 EXPIRED = "Expired"
 EXPIRED_COMMENT = "No action for 30 days; the request was cancelled and nothing was changed."
 
-ACTIVITY_OPTIONS = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-    "task_queue": m.ACTIVITY_TASK_QUEUE,
-}
+ACTIVITY_OPTIONS = {**attention.STEP_OPTIONS, "task_queue": m.ACTIVITY_TASK_QUEUE}
 
 INSTRUCTIONS = {
     m.NEW: "Enter the user's details and click OK.",
@@ -43,10 +39,11 @@ def _principal(actor: m.Actor) -> Principal:
 
 
 @workflow.defn(name="UserAdminRequest")
-class UserAdminRequestWorkflow:
+class UserAdminRequestWorkflow(attention.Attended):
     @workflow.init
     def __init__(self, request: m.UserRequestInput) -> None:
         self._request = request
+        self._attention = attention.Attention(attention.IDENTITY, request.item_id, m.ITEM_TYPE)
         self._state = m.NEW
         self._fields: dict[str, str] = dict(request.before)
         self._seq = 0
@@ -94,9 +91,9 @@ class UserAdminRequestWorkflow:
     def validate_ok(self, action: m.ActionInput) -> None:
         self._check_actor(action)
         if self._state not in (m.NEW, m.PENDING_COMMIT):
-            raise ValueError(f"OK is not possible in state {self._state}")
+            refuse(conflict(f"OK is not possible in state {self._state}"))
         if self._request.kind == m.DEACTIVATE and action.fields:
-            raise ValueError("a Delete User request changes no fields")
+            refuse(invalid("fields", "a Delete User request changes no fields"))
 
     @workflow.update(name=m.COMMIT)
     async def commit(self, action: m.ActionInput) -> m.RequestStatus:
@@ -104,14 +101,16 @@ class UserAdminRequestWorkflow:
             self._request.kind, self._request.company_duns, self._request.target_user_id, dict(self._fields)
         )
         try:
-            result: m.UserChangeResult = await workflow.execute_activity(
-                m.APPLY_USER_CHANGE, change, result_type=m.UserChangeResult, **ACTIVITY_OPTIONS
+            result: m.UserChangeResult = await self._attention.run(
+                m.APPLY_USER_CHANGE,
+                change,
+                result_type=m.UserChangeResult,
+                answers=("InvalidFields",),
+                **ACTIVITY_OPTIONS,
             )
-        except ActivityError as error:
+        except ActivityError as error:  # the user's details conflict with another's: the Commit is refused
             cause = error.cause
-            if isinstance(cause, ApplicationError) and cause.type == "InvalidFields":
-                raise ApplicationError(cause.message, *cause.details, type="InvalidFields") from None
-            raise
+            raise ApplicationError(cause.message, *cause.details, type="InvalidFields") from None
         self._user_id = result.user_id
         await self._move(m.COMPLETED, action, "Commit", {"user_id": result.user_id})
         return self.status()
@@ -120,7 +119,7 @@ class UserAdminRequestWorkflow:
     def validate_commit(self, action: m.ActionInput) -> None:
         self._check_actor(action)
         if self._state != m.PENDING_COMMIT:
-            raise ValueError(f"Commit is not possible in state {self._state}")
+            refuse(conflict(f"Commit is not possible in state {self._state}"))
 
     @workflow.update(name=m.CANCEL)
     async def cancel(self, action: m.ActionInput) -> m.RequestStatus:
@@ -131,11 +130,12 @@ class UserAdminRequestWorkflow:
     def validate_cancel(self, action: m.ActionInput) -> None:
         self._check_actor(action)
         if self._state in m.CLOSED_STATES:
-            raise ValueError(f"the request is already {self._state}")
+            refuse(conflict(f"the request is already {self._state}"))
 
     def _check_actor(self, action: m.ActionInput) -> None:
+        self._attention.admit(action)
         if not authz.may_administer_users(_principal(action.actor), self._request.company_duns):
-            raise ValueError("only an MP Admin of this company, or ERCOT, may act on this request")
+            refuse(forbidden("only an MP Admin of this company, or ERCOT, may act on this request"))
 
     async def _move(self, to_state: str, action: m.ActionInput, label: str, changes: dict[str, str]) -> None:
         # The state changes before the step is recorded, so an action arriving meanwhile sees it.
@@ -164,7 +164,7 @@ class UserAdminRequestWorkflow:
             changes=changes,
             comment=action.comment,
         )
-        await workflow.execute_activity(m.RECORD_ITEM_TRANSITION, transition, **ACTIVITY_OPTIONS)
+        await self._attention.run(m.RECORD_ITEM_TRANSITION, transition, **ACTIVITY_OPTIONS)
         self._upsert_search_attributes()
 
     def _upsert_search_attributes(self) -> None:
