@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from openpyxl import load_workbook
 
 from services.gateway.reports import REPORT_OWNERS
-from tests.conftest import sign_in
+from tests.conftest import new_user_fields, sign_in, unique
 from tests.registration_helpers import (
     BLUEBONNET,
     EDIGATE,
@@ -290,8 +290,10 @@ async def test_an_existing_cr_starts_from_its_last_registration_and_a_duns4_may_
     form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=parent)).json()
     assert form["existing_cr"] is True
     assert form["values"]["bank_name"] == "Frost Bank"
+    # Other tests may have deactivated the last registration's contacts since: today's are chosen.
+    contacts = {k: v for k, v in (await registration_fields(http, parent, LONESTAR)).items() if k.endswith("_contact")}
     unanswered = await register(
-        http, parent, second["designation"], {**form["values"], "changing_banks": "", "system_change": ""}
+        http, parent, second["designation"], {**form["values"], **contacts, "changing_banks": "", "system_change": ""}
     )
     assert set(unanswered.json()["error"]["fields"]) == {"changing_banks", "system_change"}
 
@@ -372,3 +374,20 @@ async def wait_for_flight_state(http, auth, designation: str, state: str, timeou
             return current
         await asyncio.sleep(0.5)
     return current
+
+
+async def test_the_form_does_not_offer_again_a_contact_deactivated_since(http):
+    from tests.test_invitations_and_lists import commit_user_request, users_by_email
+
+    ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
+    ar, mp_admin = await sign_in(http, "ar@bluebonnet.example"), await sign_in(http, "admin@bluebonnet.example")
+    first, second = [await create_flight(http, ercot) for _ in range(2)]
+    fields = new_user_fields(email=f"leaving.{unique('')}@bluebonnet.example")
+    await commit_user_request(http, mp_admin, {"kind": "add", "company_duns": BLUEBONNET, "fields": fields})
+    leaving = (await users_by_email(http, mp_admin, BLUEBONNET))[fields["email"]]
+    await approved(http, ar, reviewer, first["designation"], BLUEBONNET, testing_contact=leaving["user_id"])
+    await commit_user_request(
+        http, mp_admin, {"kind": "deactivate", "company_duns": BLUEBONNET, "target_user_id": leaving["user_id"]}
+    )
+    form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=ar)).json()
+    assert "testing_contact" not in form["values"] and form["values"]["primary_contact"]

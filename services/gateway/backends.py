@@ -150,7 +150,10 @@ def api_error(error: grpc.aio.AioRpcError) -> ApiError:
     if code == grpc.StatusCode.UNAVAILABLE:
         return unavailable(details, trailers.get(grpc_runtime.RETRY_AFTER_METADATA))
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return ApiError(504, "FlighTrak took too long to answer; try again in a minute.")
+        # An action may still complete (its step retried, or waiting for ERCOT's operators): say so, not "again".
+        return ApiError(
+            504, "FlighTrak took too long to answer. What you asked may still be done: look before trying it again."
+        )
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
         return ApiError(413, "What was sent is larger than FlighTrak accepts; send less at once.")
     incident = trailers.get(grpc_runtime.INCIDENT_METADATA)

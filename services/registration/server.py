@@ -144,6 +144,9 @@ class RegistrationServicer(
         values = {k: v for k, v in (last or {}).items() if k in registrations.FORM_FIELDS}
         for name in registrations.EXISTING_CR_FIELDS:
             values.pop(name, None)  # asked afresh for every flight
+        for name in ("primary_contact", "secondary_contact", "testing_contact"):
+            if values.get(name) not in choices.contacts:
+                values.pop(name, None)  # deactivated since: the AR chooses again
         form.values.update(values)
         form.contacts.extend(pb.Choice(value=k, label=v) for k, v in choices.contacts.items())
         form.distribution_lists.extend(
