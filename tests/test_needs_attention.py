@@ -53,10 +53,13 @@ class BreakableRecord:
         async with self._sessions.begin() as session:
             await store.record_transition(session, step)
 
+    async def next_item_id(self) -> int:
+        """From the registration service's own sequence, in order with every other registration: a later test's
+        registration is the CR's latest, as it would be in the product."""
+        async with self._sessions() as session:
+            return await store.next_item_id(session)
 
-def registration_item_id() -> int:
-    """An Item ID the registration service owns (2 mod 8) that its own sequence will not reach."""
-    return 8 * (10**9 + uuid.uuid4().int % 10**8) + 2
+
 
 
 async def eventually(check, within: float = 30.0):
@@ -89,8 +92,9 @@ async def registrations(stack, settings, temporal_env):
     await engine.dispose()
 
 
-async def new_registration(client, queue: str, flight: str, actor) -> tuple[m.RegistrationInput, object]:
-    registration = m.RegistrationInput(registration_item_id(), flight, actor.duns, f"CR {actor.duns}")
+async def new_registration(registrations, flight: str, actor) -> tuple[m.RegistrationInput, object]:
+    client, queue, record = registrations
+    registration = m.RegistrationInput(await record.next_item_id(), flight, actor.duns, f"CR {actor.duns}")
     given = action(actor, fields=REGISTRATION_FIELDS, flight=flight_context())
     await register(client, queue, registration, given)
     return registration, client.get_workflow_handle_for(W.run, registration_workflow_id(flight, actor.duns))
@@ -148,9 +152,9 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
     participant = await sign_in(http, "ar@lonestar.example")
     first = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
     second = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
-    retried, retried_handle = await new_registration(client, queue, first, LONESTAR_AR)
-    unaffected, unaffected_handle = await new_registration(client, queue, first, BLUEBONNET_AR)
-    cancelled, cancelled_handle = await new_registration(client, queue, second, LONESTAR_AR)
+    retried, retried_handle = await new_registration(registrations, first, LONESTAR_AR)
+    unaffected, unaffected_handle = await new_registration(registrations, first, BLUEBONNET_AR)
+    cancelled, cancelled_handle = await new_registration(registrations, second, LONESTAR_AR)
 
     record.broken |= {retried.item_id, cancelled.item_id}
     retrying_submit = await retried_handle.start_update(
@@ -227,7 +231,7 @@ async def test_text_the_boundary_refuses_never_enters_history(http, registration
     client, queue, _ = registrations
     ercot = await sign_in(http, "admin@ercot.example")
     flight = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
-    registration, handle = await new_registration(client, queue, flight, LONESTAR_AR)
+    registration, handle = await new_registration(registrations, flight, LONESTAR_AR)
     poisoned = dict(REGISTRATION_FIELDS, bank_name="Frost\x00Bank")
     await refused(handle.execute_update(W.modify, action(LONESTAR_AR, fields=poisoned)), "bank_name")
     await refused(handle.execute_update(W.submit, action(LONESTAR_AR, comment="ok\x00")), "comment")
