@@ -160,3 +160,25 @@ def _operator():
     if not authz.may_operate_flows(principal):
         raise errors.PermissionDenied("only ERCOT's staff see and decide on flows that need attention")
     return principal
+
+
+class AttendedItems:
+    """The ItemService's RPCs for flows that need attention, the same in every item-owning service's servicer,
+    which names its own tables (`_attention_model`, `_item_model`) and has `_sessions`, `_temporal` and GetItem."""
+
+    _attention_model: type
+    _item_model: type
+
+    async def ListNeedingAttention(self, request, context) -> pb.NeedingAttention:
+        return await listing(
+            self._sessions, self._attention_model, self._item_model, request.item_id, self.GetItem, context
+        )
+
+    async def RetryFlow(self, request, context) -> pb.Attention:
+        return await self._decide(request.item_id, attention.RETRY)
+
+    async def CancelFlow(self, request, context) -> pb.Attention:
+        return await self._decide(request.item_id, attention.CANCEL)
+
+    async def _decide(self, item_id: int, decision: str) -> pb.Attention:
+        return await decide(self._sessions, self._temporal, self._attention_model, self._item_model, item_id, decision)

@@ -21,7 +21,6 @@ from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
 from flightrak.temporal import run_update
 from services.identity import domain, models, store
-from workflows import attention
 from workflows.items import actor_of
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
@@ -97,7 +96,11 @@ def _ercot_admin() -> tokens.Principal:
     return principal
 
 
-class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc.ItemServiceServicer):
+class IdentityServicer(
+    needs_attention.AttendedItems, identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc.ItemServiceServicer
+):
+    _attention_model, _item_model = models.NeedsAttention, models.Item
+
     def __init__(self, settings: Settings, sessions: async_sessionmaker, temporal: Client):
         self._settings = settings
         self._sessions = sessions
@@ -580,20 +583,6 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer, items_pb2_grpc
         actions = domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
         return projections.item_proto(item, rows, actions)
 
-    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
-        return await needs_attention.listing(
-            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
-        )
-
-    async def RetryFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
-        )
-
-    async def CancelFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
-        )
 
 
 async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:

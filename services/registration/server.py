@@ -18,7 +18,6 @@ from services.registration import domain, models, reports, store
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
 from services.registration.notices_server import NoticeRpcs
-from workflows import attention
 from workflows import flight as flight_flow
 from workflows import registration as registration_flow
 from workflows.flight import models as flights
@@ -56,8 +55,13 @@ def _flight_context(flight: models.Flight) -> registrations.FlightContext:
 
 
 class RegistrationServicer(
-    NoticeRpcs, registration_pb2_grpc.RegistrationServiceServicer, items_pb2_grpc.ItemServiceServicer
+    NoticeRpcs,
+    needs_attention.AttendedItems,
+    registration_pb2_grpc.RegistrationServiceServicer,
+    items_pb2_grpc.ItemServiceServicer,
 ):
+    _attention_model, _item_model = models.NeedsAttention, models.Item
+
     def __init__(
         self, sessions: async_sessionmaker, temporal: Client, directory: Directory, notice_reminder_hours: float = 48
     ):
@@ -316,20 +320,6 @@ class RegistrationServicer(
         async with self._sessions() as session:
             return await reports.build(session, request, principal, _now())
 
-    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
-        return await needs_attention.listing(
-            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
-        )
-
-    async def RetryFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
-        )
-
-    async def CancelFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
-        )
 
 
 async def register(server, settings: Settings, sessions: async_sessionmaker) -> str:

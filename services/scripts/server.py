@@ -17,7 +17,6 @@ from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import run_update
 from services.scripts import models, packs, reports, store, transactions, x12
 from services.scripts.test_beds import TestBeds
-from workflows import attention
 from workflows.items import CONFLICT, actor_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
@@ -120,7 +119,11 @@ def refused_words(part: x12.RefusedPart) -> str:
     return f"{part.level}{number} (segments {part.first_position}-{part.last_position})"
 
 
-class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer):
+class ScriptsServicer(
+    needs_attention.AttendedItems, scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.ItemServiceServicer
+):
+    _attention_model, _item_model = models.NeedsAttention, models.Item
+
     def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None, test_beds: TestBeds | None = None):
         self._sessions = sessions
         self._temporal = temporal
@@ -429,20 +432,6 @@ class ScriptsServicer(scripts_pb2_grpc.ScriptsServiceServicer, items_pb2_grpc.It
             actions = rules.script_actions(situation_of(item), principal, pairing)
         return projections.item_proto(item, history, actions)
 
-    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
-        return await needs_attention.listing(
-            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
-        )
-
-    async def RetryFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
-        )
-
-    async def CancelFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
-        )
 
 
 async def register(server, settings, sessions) -> str:

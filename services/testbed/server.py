@@ -15,7 +15,6 @@ from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import catalog, models, specifications, store
 from services.testbed import test_bed_file as tbf
-from workflows import attention
 from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
@@ -46,7 +45,11 @@ def shown_file_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", base).strip()[:255] or "test-bed.csv"
 
 
-class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.ItemServiceServicer):
+class TestbedServicer(
+    needs_attention.AttendedItems, testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.ItemServiceServicer
+):
+    _attention_model, _item_model = models.NeedsAttention, models.Item
+
     def __init__(self, sessions: async_sessionmaker, temporal: Client):
         self._sessions = sessions
         self._temporal = temporal
@@ -279,20 +282,6 @@ class TestbedServicer(testbed_pb2_grpc.TestbedServiceServicer, items_pb2_grpc.It
                 rows.append(lead + placeholder)
         return projections.report(CR_SCRIPTS_TEST_BED, "CR Scripts Test Bed", CR_SCRIPTS_TEST_BED_COLUMNS, rows)
 
-    async def ListNeedingAttention(self, request, context) -> items_pb2.NeedingAttention:
-        return await needs_attention.listing(
-            self._sessions, models.NeedsAttention, models.Item, request.item_id, self.GetItem, context
-        )
-
-    async def RetryFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.RETRY
-        )
-
-    async def CancelFlow(self, request, context) -> items_pb2.Attention:
-        return await needs_attention.decide(
-            self._sessions, self._temporal, models.NeedsAttention, models.Item, request.item_id, attention.CANCEL
-        )
 
 
 async def register(server, settings, sessions) -> str:
