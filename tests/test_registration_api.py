@@ -278,6 +278,20 @@ async def test_flight_validation_names_the_field(http):
         assert field in reply.json()["error"]["fields"], (change, reply.text)
     refused = await http.post("/api/v1/flights", json=base, headers=await sign_in(http, "reviewer@ercot.example"))
     assert refused.status_code == 403
+    # 2:30 AM on the spring-forward day never happens in Chicago: refused, not quietly taken as 3:30.
+    spring = next_spring_forward(today)
+    dates = {"signup_deadline": spring, "day1_of_testing": spring + timedelta(10), "end_date": spring + timedelta(40)}
+    at_missing_time = base | {name: day.isoformat() for name, day in dates.items()} | {"signup_deadline_time": "02:30"}
+    reply = await http.post("/api/v1/flights", json=at_missing_time, headers=ercot)
+    assert reply.status_code == 400, reply.text
+    assert "does not happen in Central time" in reply.json()["error"]["fields"]["signup_deadline_time"]
+
+
+def next_spring_forward(after: date) -> date:
+    """The second Sunday of March (the 8th to the 14th), when Chicago's clocks jump from 2:00 to 3:00 AM."""
+    year = after.year + (after >= date(after.year, 3, 8))
+    eighth = date(year, 3, 8)
+    return eighth + timedelta(days=(6 - eighth.weekday()) % 7)
 
 
 async def test_an_existing_cr_starts_from_its_last_registration_and_a_duns4_may_test_under_the_umbrella(http):

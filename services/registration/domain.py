@@ -2,7 +2,7 @@
 umbrella of a DUNS+4 CR, what each caller may see. No I/O."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from flightrak import authz, boundary
 from flightrak.market_time import CENTRAL
@@ -28,6 +28,12 @@ REGISTRATION_FIELD_LABELS = m.FIELD_LABELS
 def registration_closes_at(signup_deadline: date, at: time = REGISTRATION_CLOSES) -> datetime:
     """The instant registration closes: 5:00 PM in Chicago that day, CST or CDT as the date falls."""
     return datetime.combine(signup_deadline, at, tzinfo=CENTRAL)
+
+
+def missing_local_time(day: date, at: time) -> bool:
+    """On the spring-forward day Chicago's clocks jump from 2:00 to 3:00 AM: 2:30 does not happen there at all."""
+    local = datetime.combine(day, at, tzinfo=CENTRAL)
+    return local.astimezone(UTC).astimezone(CENTRAL).replace(tzinfo=None) != local.replace(tzinfo=None)
 
 
 def _date(value: str) -> date | None:
@@ -61,7 +67,12 @@ def flight_dates(raw: dict[str, str], now: datetime) -> tuple[FlightDates | None
         except ValueError:
             problems["signup_deadline_time"] = f"'{raw['signup_deadline_time']}' is not a time of day (HH:MM)"
     deadline, day1, end = (parsed.get(n) for n in ("signup_deadline", "day1_of_testing", "end_date"))
-    if deadline and registration_closes_at(deadline, closing_time) <= now:
+    if deadline and "signup_deadline_time" not in problems and missing_local_time(deadline, closing_time):
+        problems["signup_deadline_time"] = (
+            f"{closing_time:%H:%M} does not happen in Central time on {deadline} (the clocks move from 2:00 to "
+            "3:00 AM); choose another time"
+        )
+    elif deadline and registration_closes_at(deadline, closing_time) <= now:
         problems["signup_deadline"] = f"{deadline} is in the past: registration would already be closed"
     if deadline and day1 and day1 <= deadline:
         problems["day1_of_testing"] = "must be after the signup deadline"
