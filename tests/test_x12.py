@@ -466,3 +466,14 @@ def test_a_control_character_in_an_element_refuses_the_interchange_and_is_kept_r
     unreadable = [problem for problem in reading.problems if "element 1 holds" in problem.reason]
     assert unreadable and unreadable[0].segment_id == "REF"
     assert all("\x00" not in part.text for part in reading.refused)
+
+
+@pytest.mark.parametrize(
+    "blanks",
+    [lambda x12: x12 + " \t", lambda x12: x12.replace("~", "~\n  "), lambda x12: x12.replace("~", "~ \t\r\n")],
+    ids=["after the last terminator", "indented lines", "blanks before each line break"],
+)
+def test_blanks_between_segments_are_not_segments(blanks):
+    """A space or tab after the last ~, or between a ~ and the next line, is layout, not data."""
+    reading = read_interchange(blanks((CORPUS / "good_814_01.x12").read_text()))
+    assert reading.problems == () and len(reading.receipts) == 1

@@ -164,11 +164,14 @@ def _isa(text: str) -> tuple[Envelope | None, list[X12Problem]]:
 
 
 def _segments(text: str, separators: Separators) -> list[Segment]:
-    # line breaks between segments are tolerated unless a line break is itself a separator
-    strip = "".join(char for char in _LINE_BREAKS if char not in (separators.element, separators.component))
+    # Line breaks between segments are tolerated, and blanks before a segment (indenting, or after the last
+    # terminator): a segment ID never starts with one. Neither is stripped where it is itself a separator.
+    declared = (separators.element, separators.component)
+    breaks = "".join(char for char in _LINE_BREAKS if char not in declared)
+    blanks = "".join(char for char in _LINE_BREAKS + " \t" if char not in declared)
     segments = []
     for piece in text.split(separators.segment):
-        piece = piece.strip(strip)
+        piece = piece.lstrip(blanks).rstrip(breaks)
         if piece:
             elements = tuple(piece.split(separators.element))
             segments.append(Segment(len(segments) + 1, elements, piece))
