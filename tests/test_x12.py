@@ -477,3 +477,16 @@ def test_blanks_between_segments_are_not_segments(blanks):
     """A space or tab after the last ~, or between a ~ and the next line, is layout, not data."""
     reading = read_interchange(blanks((CORPUS / "good_814_01.x12").read_text()))
     assert reading.problems == () and len(reading.receipts) == 1
+
+
+def test_a_reject_keeps_what_the_sender_said_beside_its_code():
+    """REF*7G*A13*Customer name...: the step shows the code and the words (REF03 was dropped), and writes them back."""
+    raw = (CORPUS / "good_814_01.x12").read_text()
+    failed = replace(
+        read_interchange(raw).receipts[0],
+        reject_reasons=("A13", "B02"),
+        reject_words=("Customer name does not match the premise", ""),
+    )
+    [read] = read_interchange(write_interchange([failed], prepared=PREPARED, control_number=7)).receipts
+    assert read == failed and not read.passed
+    assert read.reasons == ("reject reason A13: Customer name does not match the premise", "reject reason B02")

@@ -299,6 +299,7 @@ def _receipt(
         action_code=action,
         service_code=service,
         reject_reasons=tuple(value for qualifier, value in refs if qualifier == "7G"),
+        reject_words=_reject_words(body),
         control_number=number,
     )
     problems = _content_problems(receipt, name, layout, header, number)
@@ -329,6 +330,16 @@ def _acknowledgement(
 def _codes(layout: SetLayout, purpose: str, action: str, service: str) -> list[tuple[str, str]]:
     places = ((layout.purpose, purpose), (layout.action, action), (layout.service, service))
     return [(f"{place.segment}{place.element:02d}", code) for place, code in places if place]
+
+
+def _reject_words(body: list[Segment]) -> tuple[str, ...]:
+    """What the sender said of each reject code (REF03, beside the code in REF02); none when it said nothing."""
+    said = tuple(
+        segment.element(3) if segment.element(2) else ""
+        for segment in body
+        if segment.id == "REF" and segment.element(1) == "7G"
+    )
+    return said if any(said) else ()
 
 
 def _content_problems(

@@ -2,6 +2,7 @@
 (kept whole for investigation) and every problem with its segment position and reason."""
 
 from dataclasses import dataclass, field, replace
+from itertools import zip_longest
 
 from services.scripts.x12 import acknowledgements, names
 
@@ -27,6 +28,7 @@ class TexasSetReceipt:
     action_code: str = ""  # ASI01; AK901 for a 997
     service_code: str = ""  # LIN05, BPT04, BIG07; AK101 for a 997
     reject_reasons: tuple[str, ...] = ()  # REF~7G codes; a 997's error segments (see acknowledgements.py)
+    reject_words: tuple[str, ...] = ()  # REF03 beside each REF~7G code, "" where the sender wrote none
     control_number: str = ""  # ST02; the writer numbers sets itself when blank
 
     @property
@@ -43,7 +45,8 @@ class TexasSetReceipt:
             return acknowledgements.reasons(
                 self.service_code, self.answers_reference, self.action_code, self.reject_reasons
             )
-        return tuple(f"reject reason {code}" for code in self.reject_reasons)
+        words = zip_longest(self.reject_reasons, self.reject_words, fillvalue="")
+        return tuple(f"reject reason {code}" + (f": {said}" if said else "") for code, said in words)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ simulator puts on the wire for a waiting script step. No I/O; `read_interchange`
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import groupby
+from itertools import groupby, zip_longest
 
 from services.scripts.x12 import acknowledgements, names
 from services.scripts.x12.receipts import ERCOT_DUNS, Separators, TexasSetReceipt
@@ -97,7 +97,8 @@ def _body(receipt: TexasSetReceipt, layout: SetLayout, row: names.TexasSetName) 
         body.append(["ASI", receipt.action_code, "021"])
     if receipt.esi_id:
         body.append(["REF", "Q5", receipt.esi_id])
-    body += [["REF", "7G", reason] for reason in receipt.reject_reasons]
+    said = zip_longest(receipt.reject_reasons, receipt.reject_words, fillvalue="")
+    body += [["REF", "7G", reason, *([words] if words else [])] for reason, words in said]
     return body
 
 
@@ -143,8 +144,9 @@ def _row(receipt: TexasSetReceipt, separators: Separators, ercot_duns: str) -> n
         if value and not place:
             raise ValueError(f"a {receipt.set_id} has no place for {label}")
     forbidden = {separators.element, separators.component, separators.segment, "\r", "\n"}
-    values = [getattr(receipt, name) for name in receipt.__dataclass_fields__ if name != "reject_reasons"]
-    reasons = list(receipt.reject_reasons)
+    lists = ("reject_reasons", "reject_words")
+    values = [getattr(receipt, name) for name in receipt.__dataclass_fields__ if name not in lists]
+    reasons = [*receipt.reject_reasons, *receipt.reject_words]
     if receipt.set_id == acknowledgements.SET_ID:  # each note is a segment: its elements go on the wire
         reasons = [element for note in reasons for element in note.split(acknowledgements.NOTE_SEPARATOR)]
     for value in [*values, *reasons]:
