@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from flightrak import temporal
-from tests.conftest import sign_in, system_sign_in
+from tests.conftest import sign_in, system_sign_in, unique
 from tests.registration_helpers import LONESTAR, ONCOR, act, report
 from tests.test_script_issues_api import ERCOT_DUNS, flight_in_connectivity_testing, receipt, rows_when
 
@@ -128,3 +128,27 @@ async def test_ercot_attaches_an_unmatched_transaction_to_the_step_waiting_for_i
     lost = await http.post(attach_path(late), json=body, headers=ercot)
     assert lost.status_code == 404 and "no longer running" in lost.text, lost.text
     assert key(late) in await unmatched_keys(http, ercot)
+
+
+async def test_the_unmatched_and_refused_reports_page_instead_of_stopping_at_their_newest_rows(http):
+    """Every unmatched transaction is reachable a page at a time (they stopped at the newest 1,000, with no next)."""
+    systems, ercot = await system_sign_in(http), await sign_in(http, "admin@ercot.example")
+    run = unique("PAGE-")
+    mine = [
+        {"type": "814_01", "sender_duns": LONESTAR, "receiver_duns": ERCOT_DUNS, "reference": f"{run}-{n}",
+         "esi_id": "10999999999999999"}
+        for n in range(5)
+    ]
+    assert (await http.post("/api/v1/transactions", json=mine, headers=systems)).status_code == 202
+    seen, token, pages = [], "", 0
+    while pages == 0 or token:
+        page = await report(http, ercot, "unmatched-transactions", page_size=2, page_token=token)
+        seen += [row["Reference"] for row in page["rows"]]
+        token, pages = page["next_page_token"], pages + 1
+    assert len(seen) == len(set(seen)) and {r["reference"] for r in mine} <= set(seen) and pages >= 3
+    first = await report(http, ercot, "refused-transactions", page_size=1)
+    if first["next_page_token"]:
+        second = await report(http, ercot, "refused-transactions", page_size=1, page_token=first["next_page_token"])
+        assert len(first["rows"]) == len(second["rows"]) == 1 and first["rows"] != second["rows"]
+    forged = await http.get("/api/v1/reports/unmatched-transactions", params={"page_token": "bm9wZQ"}, headers=ercot)
+    assert forged.status_code == 400 and "page_token" in forged.json()["error"]["fields"]

@@ -4,6 +4,8 @@ sub-flows as items."""
 import asyncio
 import base64
 import hashlib
+import json
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -71,6 +73,26 @@ def page_size(asked: int) -> int:
 
 def page_token(item_id: int) -> str:
     return base64.urlsafe_b64encode(f"after:{item_id}".encode()).decode()
+
+
+def _transaction_page_token(received_at: datetime, sender_duns: str, reference: str) -> str:
+    kept = json.dumps(["transactions after", received_at.isoformat(), sender_duns, reference])
+    return base64.urlsafe_b64encode(kept.encode()).decode()
+
+
+def _transaction_page_start(token: str) -> tuple | None:
+    """The (received at, sender, reference) of the last transaction a page showed (None: the first page)."""
+    if not token:
+        return None
+    try:
+        kind, received_at, sender_duns, reference = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if kind != "transactions after":
+            raise ValueError(kind)
+        return datetime.fromisoformat(received_at), sender_duns, reference
+    except (ValueError, TypeError) as error:  # binascii.Error, UnicodeDecodeError and JSON errors are ValueErrors
+        raise errors.InvalidFields(
+            {"page_token": "not a page token this report gave; start from the first page"}
+        ) from error
 
 
 def page_start(token: str) -> int:
@@ -378,17 +400,25 @@ class ScriptsServicer(
         found = (principal.duns, principal.is_ercot, request.flight, request.item_id)
         if request.report == "flight-progress-summary":
             return await self._progress(principal, request.flight, request.item_id)
+        size = page_size(request.page_size)
         if request.report == "unmatched-transactions":
+            after = _transaction_page_start(request.page_token)
             async with self._sessions() as session:
-                found = await store.unmatched_transactions(session, principal.duns, principal.is_ercot)
-            return projections.report(request.report, title, columns, reports.unmatched_rows(found))
+                page = await store.unmatched_transactions(session, principal.duns, principal.is_ercot, size + 1, after)
+            shown = projections.report(request.report, title, columns, reports.unmatched_rows(page[:size]))
+            if len(page) > size:
+                last = page[size - 1]
+                shown.next_page_token = _transaction_page_token(last.received_at, last.sender_duns, last.reference)
+            return shown
         if request.report == "refused-transactions":
             if not principal.is_ercot:
                 raise errors.PermissionDenied("refused X12 is ERCOT's to investigate")
             async with self._sessions() as session:
-                found = await store.refused_transactions(session)
-            return projections.report(request.report, title, columns, reports.refused_rows(found))
-        size = page_size(request.page_size)
+                page = await store.refused_transactions(session, size + 1, page_start(request.page_token))
+            shown = projections.report(request.report, title, columns, reports.refused_rows(page[:size]))
+            if len(page) > size:
+                shown.next_page_token = page_token(page[size - 1].refused_id)
+            return shown
         statement = store.report_statement(request.report, *found, after=page_start(request.page_token))
         async with self._sessions() as session:
             page = await store.rows(session, statement.limit(size + 1))

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, false, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, false, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -303,22 +303,29 @@ async def record_refused(session: AsyncSession, reading, reported_by: str) -> No
     await session.execute(insert(models.RefusedTransaction), rows)
 
 
-TRANSACTION_REPORT_ROWS = 1000
-
-
-async def unmatched_transactions(session: AsyncSession, duns: str, is_ercot: bool) -> list[models.Transaction]:
-    """The newest transactions no script issue took: ERCOT sees all, a participant those it sent or was sent."""
+async def unmatched_transactions(
+    session: AsyncSession, duns: str, is_ercot: bool, rows: int, after: tuple | None = None
+) -> list[models.Transaction]:
+    """A page of the transactions no script issue took, newest first, `rows` long, after the (received at, sender,
+    reference) of the last one shown: ERCOT sees all, a participant those it sent or was sent."""
     kept = models.Transaction
+    order = (kept.received_at, kept.sender_duns, kept.reference)
     statement = select(kept).where(kept.matched_item_id.is_(None))
     if not is_ercot:
         statement = statement.where(or_(kept.sender_duns == duns, kept.receiver_duns == duns))
-    statement = statement.order_by(kept.received_at.desc()).limit(TRANSACTION_REPORT_ROWS)
+    if after is not None:
+        statement = statement.where(tuple_(*order) < tuple_(*after))
+    statement = statement.order_by(*(column.desc() for column in order)).limit(rows)
     return list(await session.scalars(statement))
 
 
-async def refused_transactions(session: AsyncSession) -> list[models.RefusedTransaction]:
+async def refused_transactions(session: AsyncSession, rows: int, after: int = 0) -> list[models.RefusedTransaction]:
+    """A page of what X12 was refused, newest first, `rows` long, after the refusal shown last."""
     refused = models.RefusedTransaction
-    statement = select(refused).order_by(refused.received_at.desc()).limit(TRANSACTION_REPORT_ROWS)
+    statement = select(refused)
+    if after:
+        statement = statement.where(refused.refused_id < after)
+    statement = statement.order_by(refused.refused_id.desc()).limit(rows)
     return list(await session.scalars(statement))
 
 
