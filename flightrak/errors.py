@@ -4,6 +4,8 @@ import json
 
 import grpc
 
+from workflows.items import FORBIDDEN, INVALID
+
 FIELD_ERRORS_METADATA = "x-flightrak-field-errors"
 
 
@@ -52,9 +54,9 @@ class Unavailable(DomainError):
 def refused(refusal) -> DomainError:
     """The domain error for a rule's refusal (workflows.items.Refusal: kind, message, field): 403 not the caller's
     to take, 400 bad input naming its field, else 409 (not in this state, or not now)."""
-    if refusal.kind == "PermissionDenied":
+    if refusal.kind == FORBIDDEN:
         return PermissionDenied(refusal.message)
-    if refusal.kind == "InvalidFields":
+    if refusal.kind == INVALID:
         return InvalidFields({refusal.field or "input": refusal.message}, refusal.message)
     return FailedPrecondition(refusal.message)
 

@@ -120,8 +120,10 @@ def _dependency_down(error: BaseException) -> str | None:
 
     if isinstance(error, sql.DBAPIError) and (error.connection_invalidated or isinstance(error, sql.OperationalError)):
         return "the database is not answering right now; try again in a minute"
-    if isinstance(error, sql.TimeoutError | ConnectionError | TimeoutError):
+    if isinstance(error, sql.TimeoutError):
         return "the database is not answering right now; try again in a minute"
+    if isinstance(error, ConnectionError | TimeoutError):
+        return "a system FlighTrak depends on is not answering right now; try again in a minute"
     if isinstance(error, RPCError) and error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         return "the workflow engine is not answering right now; try again in a minute"
     if isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.UNAVAILABLE:

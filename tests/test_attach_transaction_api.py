@@ -146,9 +146,12 @@ async def test_the_unmatched_and_refused_reports_page_instead_of_stopping_at_the
         seen += [row["Reference"] for row in page["rows"]]
         token, pages = page["next_page_token"], pages + 1
     assert len(seen) == len(set(seen)) and {r["reference"] for r in mine} <= set(seen) and pages >= 3
+    edi = systems | {"content-type": "application/edi-x12"}
+    for garbage in (f"GS*{run}~", f"ISA*{run}~"):  # each refused whole, and kept for ERCOT
+        assert (await http.post("/api/v1/transactions", content=garbage.encode(), headers=edi)).status_code == 422
     first = await report(http, ercot, "refused-transactions", page_size=1)
-    if first["next_page_token"]:
-        second = await report(http, ercot, "refused-transactions", page_size=1, page_token=first["next_page_token"])
-        assert len(first["rows"]) == len(second["rows"]) == 1 and first["rows"] != second["rows"]
+    second = await report(http, ercot, "refused-transactions", page_size=1, page_token=first["next_page_token"])
+    [newest], [before] = first["rows"], second["rows"]  # newest first, one a page
+    assert "cut short" in newest["Problems"] and "begins with ISA" in before["Problems"]
     forged = await http.get("/api/v1/reports/unmatched-transactions", params={"page_token": "bm9wZQ"}, headers=ercot)
     assert forged.status_code == 400 and "page_token" in forged.json()["error"]["fields"]
