@@ -77,6 +77,7 @@ def build_workers(
         list_mail.LIST_MAIL_TASK_QUEUE: [identity.mail_distribution_lists],
         registrations.TESTBED_TASK_QUEUE: [
             testbed.open_testing_specifications_request,
+            testbed.close_for_cancelled_registration,
             testbed.test_beds_missing,
             testbed.flight_pairings,
         ],

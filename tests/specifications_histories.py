@@ -7,6 +7,7 @@ flightrak.worker sets it up: the same sandbox runner, and the recording step as 
 """
 
 import asyncio
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -32,6 +33,17 @@ TEST_BED = {"test_bed_id": "31", "test_bed_file": "oncor_test_bed.xlsx", "test_b
 FIXED_TEST_BED = {"test_bed_id": "32", "test_bed_file": "oncor_test_bed_v2.xlsx", "test_bed_rows": "42"}
 REJECT_SPECIFICATIONS = "The login must be the one issued for this flight."
 REJECT_TEST_BED = "Rows 12 and 30 name ESI IDs outside Oncor's territory."
+# The testbed service's words when registrations behind a request are cancelled (services/testbed/activities.py).
+CR_CANCELLED = "The CR's registration for flight 0725 was cancelled by James Whitfield."
+PARTNER_LEFT = (
+    "Bluebonnet Energy's registration for flight 0725 was cancelled by Maria Lopez: the test bed no longer has rows "
+    "for it."
+)
+ONLY_PARTNER_LEFT = (
+    "Lonestar Energy, the only CR paired with this TDSP in flight 0725, left it: its registration was cancelled by "
+    "James Whitfield."
+)
+BLUEBONNET_REGISTRATION_ITEM_ID = 6002
 
 Request = WorkflowHandle[TestingSpecificationsWorkflow, m.SpecificationsStatus]
 
@@ -134,6 +146,13 @@ async def submit_test_bed(handle: Request) -> m.SpecificationsStatus:
     return await handle.execute_update(TestingSpecificationsWorkflow.submit_test_bed, action(ONCOR_AR))
 
 
+async def registration_cancelled(
+    handle: Request, registration_item_id: int, close: bool, comment: str, fields: dict[str, str] | None = None
+) -> m.SpecificationsStatus:
+    step = m.RegistrationCancelledStep(registration_item_id, close, comment, fields or {})
+    return await handle.execute_update(TestingSpecificationsWorkflow.registration_cancelled, step)
+
+
 async def cr_provide_reject_provide_approve(handle: Request) -> None:
     """Lonestar provides, ERCOT rejects, Lonestar's Service Provider corrects the login, ERCOT approves."""
     await provide(handle, LONESTAR_AR, specifications_of("lonestar"))
@@ -152,22 +171,46 @@ async def tdsp_provide_attach_submit_reject_attach_submit_approve(handle: Reques
     await approve(handle)
 
 
+async def cr_provide_registration_cancelled(handle: Request) -> None:
+    await provide(handle, LONESTAR_AR, specifications_of("lonestar"))
+    await registration_cancelled(handle, REGISTRATION_ITEM_ID, True, CR_CANCELLED)
+
+
+async def tdsp_provide_attach_partner_left_twice_then_cancelled(handle: Request) -> None:
+    """Oncor tests with two CRs: one leaves (told twice, noted once), then the other, its last."""
+    await provide(handle, ONCOR_AR, specifications_of("oncor"))
+    await attach_test_bed(handle, TEST_BED)
+    for _ in range(2):
+        await registration_cancelled(
+            handle, BLUEBONNET_REGISTRATION_ITEM_ID, False, PARTNER_LEFT, {"test_bed_rows": "12"}
+        )
+    await registration_cancelled(handle, REGISTRATION_ITEM_ID, True, ONLY_PARTNER_LEFT)
+
+
 PATHS: dict[str, tuple[str, Callable[[Request], Awaitable[None]]]] = {
     "cr_provide_reject_provide_approve": (m.CR, cr_provide_reject_provide_approve),
     "tdsp_provide_attach_submit_reject_attach_submit_approve": (
         m.TDSP,
         tdsp_provide_attach_submit_reject_attach_submit_approve,
     ),
+    "cr_provide_registration_cancelled": (m.CR, cr_provide_registration_cancelled),
+    "tdsp_provide_attach_partner_left_twice_then_cancelled": (
+        m.TDSP,
+        tdsp_provide_attach_partner_left_twice_then_cancelled,
+    ),
 }
 
 
-async def record() -> None:
+async def record(only: frozenset[str] = frozenset()) -> None:
+    """Every path's history, or only those named."""
     HISTORIES.mkdir(exist_ok=True)
     histories: dict[str, str] = {}
     env = await start_dev_server()
     try:
         async with workers(env.client, FakeTestbed()) as task_queue:
             for item_id, (name, (kind, drive)) in enumerate(PATHS.items(), start=1):
+                if only and name not in only:
+                    continue
                 handle = await open_request(env.client, task_queue, new_request(kind, item_id, flight="0725"))
                 await drive(handle)
                 await handle.result()
@@ -181,4 +224,4 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(frozenset(sys.argv[1:])))

@@ -2,10 +2,17 @@
 both paths of its state machine through updates, the refusals of its validators (which record nothing), and
 replay of every recorded specifications history."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import (
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -14,9 +21,13 @@ from flightrak.worker import WORKFLOW_RUNNER
 from tests.flight_histories import BLUEBONNET_AR, ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, LONESTAR_USER, ONCOR, ONCOR_AR
 from tests.record_histories import HISTORIES, start_dev_server
 from tests.specifications_histories import (
+    CR_CANCELLED,
     EDIGATE_AR,
     FIXED_TEST_BED,
+    ONLY_PARTNER_LEFT,
+    PARTNER_LEFT,
     PATHS,
+    REGISTRATION_ITEM_ID,
     REJECT_SPECIFICATIONS,
     REJECT_TEST_BED,
     TEST_BED,
@@ -25,6 +36,7 @@ from tests.specifications_histories import (
     action,
     approve,
     attach_test_bed,
+    cr_provide_registration_cancelled,
     cr_provide_reject_provide_approve,
     new_request,
     open_request,
@@ -32,11 +44,12 @@ from tests.specifications_histories import (
     reject,
     specifications_of,
     submit_test_bed,
+    tdsp_provide_attach_partner_left_twice_then_cancelled,
     tdsp_provide_attach_submit_reject_attach_submit_approve,
     workers,
 )
 from workflows import search_attributes as sa
-from workflows.items import Actor
+from workflows.items import SYSTEM_ACTOR, Actor
 from workflows.specifications import models as m
 from workflows.specifications import workflows as specifications_flow
 from workflows.specifications.ids import specifications_workflow_id
@@ -295,6 +308,82 @@ async def test_actions_are_refused_in_the_wrong_state_or_on_the_wrong_kind_of_re
         await end(handle)
     assert moves(fakes, cr) == [(PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, "ERCOT")]
     assert moves(fakes, tdsp) == [(PROVIDE, m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING, "TDSP")]
+
+
+async def test_the_system_cancels_a_crs_request_when_its_registration_is_cancelled(dev_env: WorkflowEnvironment, fakes):
+    request = new_request(m.CR)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_request(dev_env.client, task_queue, request)
+        await cr_provide_registration_cancelled(handle)
+        done = await handle.result()
+        attributes = (await handle.describe()).typed_search_attributes
+        with pytest.raises(RPCError, match="workflow execution already completed"):
+            await provide(handle, LONESTAR_AR, specifications_of("lonestar"))
+    assert done.state == m.CANCELLED
+    assert moves(fakes, request) == [
+        (PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, "ERCOT"),
+        ("Registration Cancelled", m.ERCOT_REVIEW, m.CANCELLED, ""),
+    ]
+    assert_recorded_for(fakes, request)
+    cancelled = fakes.steps(request.item_id)[-1]
+    assert (cancelled.actor, cancelled.comment, cancelled.changes, cancelled.closed) == (
+        SYSTEM_ACTOR,
+        CR_CANCELLED,
+        {},
+        True,
+    )
+    assert (attributes[sa.ITEM_STATE], attributes[sa.RESPONSIBLE_PARTY]) == (m.CANCELLED, "-")
+
+
+async def test_a_tdsp_request_notes_each_cr_that_leaves_once_and_is_cancelled_when_its_last_one_leaves(
+    dev_env: WorkflowEnvironment, fakes
+):
+    request = new_request(m.TDSP)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_request(dev_env.client, task_queue, request)
+        await tdsp_provide_attach_partner_left_twice_then_cancelled(handle)
+        done = await handle.result()
+    assert done.state == m.CANCELLED
+    assert moves(fakes, request)[2:] == [
+        ("Registration Cancelled", m.TEST_BED_LOADING, m.TEST_BED_LOADING, "TDSP"),
+        ("Registration Cancelled", m.TEST_BED_LOADING, m.CANCELLED, ""),
+    ]
+    assert_recorded_for(fakes, request)
+    noted, cancelled = fakes.steps(request.item_id)[2:]
+    assert (noted.actor, noted.comment, noted.changes) == (SYSTEM_ACTOR, PARTNER_LEFT, {"test_bed_rows": "40 -> 12"})
+    assert noted.fields["test_bed_rows"] == "12"
+    assert (cancelled.actor, cancelled.comment) == (SYSTEM_ACTOR, ONLY_PARTNER_LEFT)
+
+
+async def test_a_closed_request_is_cancelled_by_a_run_that_starts_where_it_ended(dev_env: WorkflowEnvironment, fakes):
+    request = new_request(m.CR)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_request(dev_env.client, task_queue, request)
+        await cr_provide_reject_provide_approve(handle)
+        approved = await handle.result()
+        # As the testbed service starts it (services/testbed/activities.py): the projection's state, fields and step.
+        later = replace(request, fields=approved.fields, opened_seq=5, state=m.APPROVED)
+        start = WithStartWorkflowOperation(
+            W.run,
+            later,
+            id=handle.id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        step = m.RegistrationCancelledStep(REGISTRATION_ITEM_ID, True, CR_CANCELLED)
+        cancelled = await dev_env.client.execute_update_with_start_workflow(
+            W.registration_cancelled, step, start_workflow_operation=start
+        )
+        done = await (await start.workflow_handle()).result()
+    assert (cancelled.state, done.state, done.fields) == (m.CANCELLED, m.CANCELLED, approved.fields)
+    last = fakes.steps(request.item_id)[-1]
+    assert (last.seq, last.action, last.from_state, last.to_state, last.fields) == (
+        6,
+        "Registration Cancelled",
+        m.APPROVED,
+        m.CANCELLED,
+        approved.fields,
+    )
 
 
 def test_every_path_has_a_recorded_history():

@@ -142,6 +142,10 @@ async def _keep_registration(session: AsyncSession, step: ItemTransition) -> Non
             "closed": step.closed,
         },
     )
+    if step.closed:
+        # A cancelled registration's pairings end with it (the testbed service ends its own copy).
+        pairings = models.TestPairing.__table__
+        await session.execute(pairings.delete().where(pairings.c.registration_item_id == step.item_id))
 
 
 async def record_test_pairings(session: AsyncSession, pairings: registrations.TestPairings) -> None:

@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from flightrak import needs_attention
@@ -60,6 +60,63 @@ class TestbedActivities:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
         return cr.item_id
+
+    @activity.defn(name=specifications.CLOSE_FOR_CANCELLED_REGISTRATION)
+    @classified
+    async def close_for_cancelled_registration(self, cancelled: specifications.CancelledRegistration) -> None:
+        """The CR's pairings end and its request is cancelled; each TDSP it was paired with takes the CR's rows out
+        of a test bed not yet approved and notes why, or, if that CR was its only one, is cancelled too. Safe to
+        retry: pairings and rows are deleted by key, a cancelled request is left alone, and a request's workflow
+        records a registration's cancellation once."""
+        flight, cr, registration = cancelled.flight, cancelled.cr_name, cancelled.registration_item_id
+        by = f"was cancelled by {cancelled.cancelled_by}"
+        own = f"The CR's registration for flight {flight} {by}."
+        steps = {cancelled.cr_duns: specifications.RegistrationCancelledStep(registration, True, own)}
+        async with self._sessions.begin() as session:
+            await store.end_pairings(session, flight, cancelled.cr_duns)
+            for tdsp_duns in cancelled.tdsp_duns:
+                if not await store.has_pairings(session, flight, tdsp_duns):
+                    only = (
+                        f"{cr}, the only CR paired with this TDSP in flight {flight}, left it: its registration {by}."
+                    )
+                    steps[tdsp_duns] = specifications.RegistrationCancelledStep(registration, True, only)
+                    continue
+                fields = {}
+                test_bed_id = await store.test_bed_under_way(session, flight, tdsp_duns)
+                if test_bed_id is not None:
+                    kept = await store.drop_cr_rows(session, test_bed_id, cancelled.cr_duns)
+                    fields["test_bed_rows"] = str(kept)
+                note = f"{cr}'s registration for flight {flight} {by}: the test bed no longer has rows for it."
+                steps[tdsp_duns] = specifications.RegistrationCancelledStep(registration, False, note, fields)
+        for duns, step in steps.items():
+            await self._record_cancellation(flight, duns, step)
+
+    async def _record_cancellation(
+        self, flight: str, duns: str, step: specifications.RegistrationCancelledStep
+    ) -> None:
+        """Through the request's workflow. A cancellation reaches a request whose workflow has ended (approved,
+        completed, or ended by ERCOT's operators) too: a new run starts where its projection stands and records it.
+        A note is kept only on a request still open."""
+        async with self._sessions() as session:
+            found = await store.request_and_item(session, flight, duns)
+        if found is None or found[1].state == specifications.CANCELLED:
+            return
+        request, item = found
+        if not step.close:
+            if not item.closed:
+                handle = self._temporal.get_workflow_handle(item.workflow_id)
+                await handle.execute_update(TestingSpecificationsWorkflow.registration_cancelled, step)
+            return
+        start = WithStartWorkflowOperation(
+            TestingSpecificationsWorkflow.run,
+            store.resumed_input(request, item),
+            id=item.workflow_id,
+            task_queue=specifications_flow.TASK_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await self._temporal.execute_update_with_start_workflow(
+            TestingSpecificationsWorkflow.registration_cancelled, step, start_workflow_operation=start
+        )
 
     @activity.defn(name=flights.TEST_BEDS_MISSING)
     @classified

@@ -2,6 +2,7 @@
 
 from collections.abc import Generator, Iterable
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 from sqlalchemy import BigInteger, and_, case, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,15 @@ async def request_for(session: AsyncSession, flight: str, duns: str) -> models.S
     )
 
 
+async def request_and_item(
+    session: AsyncSession, flight: str, duns: str
+) -> tuple[models.SpecificationsRequest, models.Item] | None:
+    request = await request_for(session, flight, duns)
+    if request is None:
+        return None
+    return request, await projections.item(session, models.Item, request.item_id)
+
+
 async def open_request(
     session: AsyncSession,
     flight: str,
@@ -33,11 +43,24 @@ async def open_request(
     sp_duns: str = "",
     registration_item_id: int | None = None,
 ) -> tuple[specifications.SpecificationsInput, bool]:
-    """The company's request for this flight, opened (item and first step recorded) if it had none;
-    returns the workflow input and whether it was opened now."""
+    """The company's request for this flight, opened (item and first step recorded) if it had none, or reopened
+    if the registration it served was cancelled; returns the workflow input and whether it was opened now."""
+    why = (
+        f"when ERCOT approved registration {registration_item_id}."
+        if registration_item_id
+        else f"for {name}'s pairings in flight {flight}."
+    )
     existing = await request_for(session, flight, duns)
     if existing is not None:
-        return _input(existing), False
+        item = await projections.item(session, models.Item, existing.item_id)
+        if item.state != specifications.CANCELLED:
+            # Its workflow runs on from there; a run not yet started (a retried opening) starts at its last step.
+            return _input(existing, item.last_seq), False
+        existing.sp_duns, existing.registration_item_id = sp_duns, registration_item_id
+        await session.flush()
+        reopened = _input(existing, item.last_seq + 1)
+        await _record_opening(session, reopened, "Reopened", specifications.CANCELLED, f"Reopened {why}")
+        return reopened, True
     item_id = await session.scalar(select(models.item_id_seq.next_value()))
     request = models.SpecificationsRequest(
         item_id=item_id,
@@ -51,39 +74,42 @@ async def open_request(
     session.add(request)
     await session.flush()
     opened = _input(request)
-    why = (
-        f"Opened when ERCOT approved registration {registration_item_id}."
-        if registration_item_id
-        else f"Opened for {name}'s pairings in flight {flight}."
-    )
+    await _record_opening(session, opened, "Opened", "", f"Opened {why}")
+    return opened, True
+
+
+async def _record_opening(
+    session: AsyncSession, opened: specifications.SpecificationsInput, action: str, from_state: str, why: str
+) -> None:
+    """The request's first step (or first since it was cancelled), recorded before its workflow runs."""
+    flight, duns, name = opened.flight, opened.company_duns, opened.company_name
     await projections.record_transition(
         session,
         models.Item,
         models.ItemHistory,
         ItemTransition(
             workflow_id=specifications_workflow_id(flight, duns),
-            item_id=item_id,
+            item_id=opened.item_id,
             seq=opened.opened_seq,
             item_type=specifications.ITEM_TYPE,
             title=f"Flight {flight} Testing Specifications - {name}",
             company_duns=duns,
             state=specifications.PENDING_SPECIFICATIONS,
-            responsible_party=kind,
+            responsible_party=opened.kind,
             instructions=INSTRUCTIONS[specifications.PENDING_SPECIFICATIONS],
             fields=opened.fields,
             closed=False,
             actor=SYSTEM_ACTOR,
-            action="Opened",
-            from_state="",
+            action=action,
+            from_state=from_state,
             to_state=specifications.PENDING_SPECIFICATIONS,
             changes={},
             comment=why,
         ),
     )
-    return opened, True
 
 
-def _input(request: models.SpecificationsRequest) -> specifications.SpecificationsInput:
+def _input(request: models.SpecificationsRequest, opened_seq: int = 1) -> specifications.SpecificationsInput:
     fields = {"flight": request.flight, "kind": request.kind, "company_name": request.company_name}
     if request.sp_duns:
         fields["service_provider"] = request.sp_duns
@@ -97,7 +123,14 @@ def _input(request: models.SpecificationsRequest) -> specifications.Specificatio
         company_name=request.company_name,
         service_provider_duns=request.sp_duns,
         fields=fields,
+        opened_seq=opened_seq,
     )
+
+
+def resumed_input(request: models.SpecificationsRequest, item: models.Item) -> specifications.SpecificationsInput:
+    """A run of the request that starts where its projection stands: one whose workflow has ended is started again
+    to record its cancellation."""
+    return replace(_input(request, item.last_seq), fields=dict(item.fields), state=item.state)
 
 
 async def specifications_request(session: AsyncSession, item_id: int) -> models.SpecificationsRequest:
@@ -435,22 +468,61 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
 
 
 async def tdsp_count(session: AsyncSession, flight: str) -> int:
-    request = models.SpecificationsRequest
+    """TDSPs with a request in the flight that is not cancelled (each has a paired CR)."""
+    request, item = models.SpecificationsRequest, models.Item
     return await session.scalar(
-        select(func.count()).where(request.flight == flight, request.kind == specifications.TDSP)
+        select(func.count())
+        .select_from(request)
+        .join(item, item.item_id == request.item_id)
+        .where(request.flight == flight, request.kind == specifications.TDSP, item.state != specifications.CANCELLED)
     )
 
 
 async def test_beds_missing(session: AsyncSession, flight: str) -> list[tuple[str, str]]:
-    """(TDSP name, state) of every TDSP request in the flight whose test bed ERCOT has not approved."""
+    """(TDSP name, state) of every TDSP request in the flight whose test bed ERCOT has not approved; a cancelled
+    one (its only paired CR left the flight) waits for nothing."""
     request, item = models.SpecificationsRequest, models.Item
     statement = (
         select(request.company_name, item.state)
         .join(item, item.item_id == request.item_id)
-        .where(request.flight == flight, request.kind == specifications.TDSP, item.state != specifications.COMPLETED)
+        .where(
+            request.flight == flight,
+            request.kind == specifications.TDSP,
+            item.state.not_in((specifications.COMPLETED, specifications.CANCELLED)),
+        )
         .order_by(request.company_name)
     )
     return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+async def end_pairings(session: AsyncSession, flight: str, cr_duns: str) -> None:
+    """The CR's pairings in the flight end (its registration was cancelled): no template, test bed or report asks
+    for its rows any more. Safe to repeat."""
+    pairing = models.Pairing
+    await session.execute(delete(pairing).where(pairing.flight == flight, pairing.cr_duns == cr_duns))
+
+
+async def has_pairings(session: AsyncSession, flight: str, tdsp_duns: str) -> bool:
+    pairing = models.Pairing
+    return bool(await session.scalar(select(exists().where(pairing.flight == flight, pairing.tdsp_duns == tdsp_duns))))
+
+
+async def test_bed_under_way(session: AsyncSession, flight: str, tdsp_duns: str) -> int | None:
+    """The test bed attached to the TDSP's request while ERCOT has not approved it yet, if any."""
+    found = await request_and_item(session, flight, tdsp_duns)
+    if found is None or found[1].closed or "test_bed_id" not in found[1].fields:
+        return None
+    return int(found[1].fields["test_bed_id"])
+
+
+async def drop_cr_rows(session: AsyncSession, test_bed_id: int, cr_duns: str) -> int:
+    """Takes a CR that left the flight out of a test bed not yet approved; returns the rows the test bed keeps.
+    Safe to repeat."""
+    rows = models.TestBedRow
+    await session.execute(delete(rows).where(rows.test_bed_id == test_bed_id, rows.cr_duns == cr_duns))
+    test_bed = await session.get(models.TestBed, test_bed_id)
+    test_bed.row_count = await session.scalar(select(func.count()).where(rows.test_bed_id == test_bed_id))
+    return test_bed.row_count
 
 
 async def drop_test_bed(session: AsyncSession, test_bed_id: int) -> None:

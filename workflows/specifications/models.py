@@ -17,7 +17,8 @@ TEST_BED_LOADING = "Test Bed Loading"
 TEST_BED_REVIEW = "Test Bed Review (ERCOT)"
 APPROVED = "Approved"
 COMPLETED = "Completed"
-CLOSED_STATES = frozenset({APPROVED, COMPLETED})
+CANCELLED = "Cancelled (Inactive)"  # the registration it served was cancelled: nothing is left to test
+CLOSED_STATES = frozenset({APPROVED, COMPLETED, CANCELLED})
 
 PROVIDE = "provide"  # Provide/Review Testing Specifications, then OK
 APPROVE = "approve"
@@ -55,6 +56,11 @@ FIELD_LABELS = {
 MULTILINE_FIELDS = frozenset({"pgp_public_key", "ssl_certificate", "file_naming_convention"})
 
 RECORD_ITEM_TRANSITION = "testbed.record_item_transition"
+# The system's step when a CR's approved registration is cancelled (never a person's action: no button, no API).
+REGISTRATION_CANCELLED = "registration_cancelled"
+REGISTRATION_CANCELLED_LABEL = "Registration Cancelled"
+# The testbed activity that the registration workflow runs then: what the registration opened is closed.
+CLOSE_FOR_CANCELLED_REGISTRATION = "testbed.close_for_cancelled_registration"
 
 
 @dataclass
@@ -67,6 +73,9 @@ class SpecificationsInput:
     service_provider_duns: str = ""  # a CR's chosen SP, who may work the request too
     fields: dict[str, str] = field(default_factory=dict)
     opened_seq: int = 1  # the step the opener already recorded
+    # Where this run starts: a request reopened after its registration was cancelled, or a closed one whose
+    # cancellation a later run records, starts where its projection stands.
+    state: str = PENDING_SPECIFICATIONS
 
 
 @dataclass
@@ -81,3 +90,28 @@ class SpecificationsStatus:
     item_id: int
     state: str
     fields: dict[str, str]
+
+
+@dataclass
+class CancelledRegistration:
+    """An approved registration, cancelled: the CR's request, its pairings and its TDSP partners' test-bed rows for
+    it are closed. Safe to run twice."""
+
+    flight: str
+    registration_item_id: int
+    cr_duns: str
+    cr_name: str
+    tdsp_duns: list[str]  # the TDSPs the registration was paired with
+    cancelled_by: str  # who cancelled it, as the history rows name them
+
+
+@dataclass
+class RegistrationCancelledStep:
+    """What a request records when a registration behind it is cancelled: `close` cancels it (the CR's own, or a
+    TDSP's whose only paired CR it was); otherwise the TDSP's request notes it, with its test bed's new row count in
+    `fields`. Told twice, recorded once."""
+
+    registration_item_id: int
+    close: bool
+    comment: str
+    fields: dict[str, str] = field(default_factory=dict)

@@ -1,13 +1,14 @@
 """One workflow per Request for Testing Specifications. A CR's (or its SP's): provide -> ERCOT Review ->
 Approved, or rejected with a comment back to Pending. A TDSP's: provide -> Test Bed Loading (attach and
-validate, then Submit) -> Test Bed Review (ERCOT) -> Completed, or rejected back to Test Bed Loading."""
+validate, then Submit) -> Test Bed Review (ERCOT) -> Completed, or rejected back to Test Bed Loading. When the
+registration behind it is cancelled, the system cancels it (Cancelled (Inactive)), whatever its state."""
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows import attention
     from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
+    from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.specifications import models as m
     from workflows.specifications import rules
     from workflows.specifications.ids import specifications_workflow_id
@@ -25,6 +26,7 @@ INSTRUCTIONS = {
     m.TEST_BED_REVIEW: "ERCOT reviews the test bed: Approve it, or Reject with a comment.",
     m.APPROVED: "The testing specifications are approved.",
     m.COMPLETED: "The test bed is approved; this request is complete.",
+    m.CANCELLED: "The registration this request served was cancelled; nothing is left to provide.",
 }
 
 
@@ -42,10 +44,11 @@ class TestingSpecificationsWorkflow(attention.Attended):
     def __init__(self, request: m.SpecificationsInput) -> None:
         self._request = request
         self._attention = attention.Attention(attention.TESTBED, request.item_id, m.ITEM_TYPE)
-        self._state = m.PENDING_SPECIFICATIONS
+        self._state = request.state
         self._fields = dict(request.fields)
         self._seq = request.opened_seq
         self._one_at_a_time = OneActionAtATime("request")
+        self._cancelled_registrations: set[int] = set()  # those already recorded
 
     @workflow.run
     async def run(self, request: m.SpecificationsInput) -> m.SpecificationsStatus:
@@ -109,6 +112,23 @@ class TestingSpecificationsWorkflow(attention.Attended):
     @reject.validator
     def validate_reject(self, action: m.SpecificationsAction) -> None:
         self._check(m.REJECT, action)
+
+    @workflow.update(name=m.REGISTRATION_CANCELLED)
+    async def registration_cancelled(self, step: m.RegistrationCancelledStep) -> m.SpecificationsStatus:
+        """The system's step, not a person's: it waits for an action under way instead of being refused."""
+        await workflow.wait_condition(lambda: not self._one_at_a_time.busy)
+        if step.registration_item_id in self._cancelled_registrations or self._state == m.CANCELLED:
+            return self.status()
+        self._cancelled_registrations.add(step.registration_item_id)
+        with self._one_at_a_time.acting(m.REGISTRATION_CANCELLED_LABEL):
+            after = m.CANCELLED if step.close else self._state
+            action = m.SpecificationsAction(SYSTEM_ACTOR, comment=step.comment)
+            await self._move(after, action, m.REGISTRATION_CANCELLED_LABEL, self._changes(step.fields))
+        return self.status()
+
+    @registration_cancelled.validator
+    def validate_registration_cancelled(self, step: m.RegistrationCancelledStep) -> None:
+        self._attention.admit(step)
 
     def _check(self, action: str, given: m.SpecificationsAction) -> None:
         self._attention.admit(given)
