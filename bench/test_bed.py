@@ -25,8 +25,9 @@ LAST_NAMES = ("Garcia", "Smith", "Nguyen", "Johnson", "Hernández", "Brown", "Wi
 STREETS = ("Main St", "Elm St", "Commerce St", "Preston Rd", "Lamar Blvd", "Congress Ave", "Westheimer Rd")
 
 
-def test_bed_bytes(rows: int = ROWS, seed: int = 4) -> tuple[bytes, set[tuple[str, str]]]:
-    """A filled test bed as Excel saves it (CSV UTF-8: BOM, CRLF) and the pairings it covers."""
+def test_bed_bytes(rows: int = ROWS, seed: int = 4) -> tuple[bytes, dict[tuple[str, str], tuple[str, ...]]]:
+    """A filled test bed as Excel saves it (CSV UTF-8: BOM, CRLF) and the pairings it covers, each a script on
+    one premise (as `test_bed_file.expected_of` gives them)."""
     rng = random.Random(seed)
     pairs = [(f"{100000000 + cr * 7919:09d}", f"SC{script:03d}") for cr in range(CRS) for script in range(SCRIPTS)]
     out = io.StringIO(newline="")
@@ -39,6 +40,7 @@ def test_bed_bytes(rows: int = ROWS, seed: int = 4) -> tuple[bytes, set[tuple[st
             {
                 "CR DUNS": duns,
                 "Script ID": script_id,
+                "Premise": "1",
                 "Customer 1": "",
                 "Customer 2": "",
                 "ESI ID": f"10443720{n:09d}",
@@ -54,7 +56,7 @@ def test_bed_bytes(rows: int = ROWS, seed: int = 4) -> tuple[bytes, set[tuple[st
                 "Cycle": f"{rng.randrange(1, 21):02d}",
             }.values()
         )
-    return out.getvalue().encode("utf-8-sig"), set(pairs)
+    return out.getvalue().encode("utf-8-sig"), dict.fromkeys(pairs, ("",))
 
 
 def _bare_csv(content: bytes) -> int:
@@ -64,7 +66,7 @@ def _bare_csv(content: bytes) -> int:
     return count
 
 
-def _validate_and_build_rows(content: bytes, pairs: set[tuple[str, str]]) -> int:
+def _validate_and_build_rows(content: bytes, pairs: dict[tuple[str, str], tuple[str, ...]]) -> int:
     return len(validate(content, ESI_ID_LENGTH, pairs).rows)
 
 

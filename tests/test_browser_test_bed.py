@@ -36,7 +36,7 @@ async def test_oncor_loads_a_bad_then_a_good_test_bed_and_lonestar_sees_its_esi_
                 await oncor.locator("#template-csv").click()
             download = await started.value
             template = list(csv.DictReader(io.StringIO((await download.path()).read_text(encoding="utf-8-sig"))))
-            assert download.suggested_filename.endswith("-template.csv") and len(template) == 7
+            assert download.suggested_filename.endswith("-template.csv") and len(template) == 8  # MVO-MVI01: 2
             good = filled(template, first_esi_id=5000)
 
             # A bad file: a 16-digit ESI ID on row 3 and a formula on row 5; every one named, nothing kept.

@@ -250,21 +250,41 @@ def test_a_business_script_runs_on_one_premise_unless_its_pack_says_otherwise(ex
     assert parse_pack(as_yaml(pack(script(premises=0)))).scripts[0].premises == 0
 
 
+COUNT_OR_NAMES = "premises must be a whole number from 0 to 10 or a list of the premises' names"
+
+
 @pytest.mark.parametrize(
     ("premises", "problem"),
     [
-        (11, "premises must be a whole number from 0 to 10, not the number 11"),
-        (-1, "premises must be a whole number from 0 to 10, not the number -1"),
-        (1.5, "premises must be a whole number from 0 to 10, not the number 1.5"),
-        ("two", "premises must be a whole number from 0 to 10, not 'two'"),
-        (True, "premises must be a whole number from 0 to 10, not 'true'"),
-        ([2], "premises must be a whole number from 0 to 10, not a list"),
+        (11, f"{COUNT_OR_NAMES}, not the number 11"),
+        (-1, f"{COUNT_OR_NAMES}, not the number -1"),
+        (1.5, f"{COUNT_OR_NAMES}, not the number 1.5"),
+        ("two", f"{COUNT_OR_NAMES}, not 'two'"),
+        (True, f"{COUNT_OR_NAMES}, not 'true'"),
+        ({"move-out": 1}, f"{COUNT_OR_NAMES}, not a mapping"),
+        ([], "premises must name 1 to 10 premises, not 0"),
+        ([f"P{n}" for n in range(11)], "premises must name 1 to 10 premises, not 11"),
+        (["Move-out", ""], "premise 2's name is required"),
+        (["Move-out", ["a"]], "premise 2's name must be text, not a list"),
+        (["x" * 41], "premise 1's name must be at most 40 characters, not 41"),
+        (["Move-out", "move-out "], "premises name 'move-out' twice"),
     ],
 )
-def test_premises_is_a_small_whole_number(premises, problem):
+def test_premises_is_a_small_whole_number_or_the_premises_names(premises, problem):
     switch = script(script_id="SW01", kind="business", premises=premises)
     assert problems(as_yaml(pack(switch))) == [f"script SW01: {problem}"]
     assert problems(json.dumps(pack(switch))) == [f"script SW01: {problem}"]
+
+
+def test_a_business_script_may_name_its_premises_in_the_order_its_steps_use_them(example):
+    move = example.script("MVO-MVI01")
+    assert (move.premises, move.premise_names) == (2, ("Move-out premise", "Move-in premise"))
+    assert all(s.premise_names == () for s in example.scripts if s.script_id != "MVO-MVI01")
+    named = parse_pack(as_yaml(pack(script(script_id="SW01", kind="business", premises=["Only premise"]))))
+    assert (named.scripts[0].premises, named.scripts[0].premise_names) == (1, ("Only premise",))
+    assert problems(as_yaml(pack(script(premises=["A"])))) == [
+        f"{CON03}: premises: a connectivity script exchanges no premise data; leave premises out"
+    ]
 
 
 def test_a_connectivity_script_has_no_premises():
@@ -335,9 +355,12 @@ def test_the_canonical_json_does_not_depend_on_how_the_pack_was_written(example)
 def test_the_canonical_json_names_premises_only_when_not_the_kinds_own(example):
     written = {s["script_id"]: s for s in json.loads(packs.pack_as_json(example))["scripts"]}
     assert [name for name, s in written.items() if "premises" in s] == ["MVO-MVI01"]
-    assert written["MVO-MVI01"]["premises"] == 2
-    # A pack stored before premises existed reads as it did, and keeps its digest.
+    assert written["MVO-MVI01"]["premises"] == ["Move-out premise", "Move-in premise"]
+    # A pack stored before premises existed reads as it did, and keeps its digest; so does one that counted them.
     assert "premises" not in written["SW01"] and packs.pack_from_json(packs.pack_as_json(example)) == example
+    counted = dataclasses.replace(example.script("MVO-MVI01"), premise_names=())
+    (written,) = json.loads(packs.pack_as_json(dataclasses.replace(example, scripts=(counted,))))["scripts"]
+    assert written["premises"] == 2
 
 
 def test_the_canonical_json_names_every_field():

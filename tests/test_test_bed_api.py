@@ -5,6 +5,7 @@ the CR Scripts Test Bed report fills in TDSP by TDSP; connectivity testing waits
 import csv
 import io
 
+import psycopg
 from openpyxl import load_workbook
 
 from services.testbed.test_bed_file import TEMPLATE_COLUMNS
@@ -48,6 +49,7 @@ REPORT_COLUMNS = [
 ]
 SCRIPTS = ["SW01", "MVI01", "MVO01", "MVO-MVI01", "CSA01", "SO01", "BIL01"]
 TWO_PREMISES = "MVO-MVI01"
+PREMISE_LABELS = {TWO_PREMISES: ["1: Move-out premise", "2: Move-in premise"]}  # what the template says
 # The example pack's business scripts that a new CR paired with an investor-owned TDSP runs (BIL02 is the
 # municipal and co-op TDSPs' invoice).
 PACK_SCRIPTS = ["SW01", "MVI01", "MVO01", "MVO-MVI01", "BIL01", "SO01"]
@@ -82,30 +84,28 @@ SERV_LOC = 'Bldg 2\\Unit 4, "Rear"'  # a backslash and quotes come back as typed
 
 
 def filled(rows: list[dict[str, str]], first_esi_id: int, digits: int = 17, notes_column: bool = False) -> bytes:
-    """The template filled in as a TDSP would, a second premise for the script that needs two; saved by
-    Excel as CSV UTF-8 (a BOM, Windows line ends). With `notes_column`, a last column with no header name
-    and nothing in it, as a spreadsheet often leaves."""
+    """The template filled in as a TDSP would, a premise on each row; saved by Excel as CSV UTF-8 (a BOM,
+    Windows line ends). With `notes_column`, a last column with no header name and nothing in it, as a
+    spreadsheet often leaves."""
     out = io.StringIO(newline="")
     header = [*TEMPLATE_HEADER, ""] if notes_column else TEMPLATE_HEADER
     writer = csv.DictWriter(out, header, lineterminator="\r\n", restval="")
     writer.writeheader()
     n = first_esi_id
     for row in rows:
-        for _ in range(2 if row["Script ID"] == TWO_PREMISES else 1):
-            n += 1
-            esi_id = esi(n, digits)
-            writer.writerow(
-                row
-                | {
-                    "ESI ID": esi_id,
-                    "Zip Code": "75201",
-                    "Meter #": f"M{n}",
-                    "Rate Class/Meter Type": "Residential",
-                    "Customer Name 1": f"Test Premise {n}",
-                    "Serv Loc": SERV_LOC,
-                    "Cycle": "5",
-                }
-            )
+        n += 1
+        writer.writerow(
+            row
+            | {
+                "ESI ID": esi(n, digits),
+                "Zip Code": "75201",
+                "Meter #": f"M{n}",
+                "Rate Class/Meter Type": "Residential",
+                "Customer Name 1": f"Test Premise {n}",
+                "Serv Loc": SERV_LOC,
+                "Cycle": "5",
+            }
+        )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -126,14 +126,17 @@ async def test_a_tdsp_loads_its_test_bed_and_the_cr_sees_real_esi_ids_once_ercot
     reviewer = await sign_in(http, "reviewer@ercot.example")
     item_id = await loading(http, oncor, designation)
 
-    # The template: one row per pairing x script, CR DUNS and Script ID filled in; as xlsx too, cells as Text.
+    # The template: one row per pairing x script x premise, CR DUNS, Script ID and Premise filled in; as xlsx
+    # too, cells as Text.
     template = await template_rows(http, oncor, item_id)
     assert list(template[0]) == TEMPLATE_HEADER
-    assert [(r["CR DUNS"], r["Script ID"]) for r in template] == [(LONESTAR, s) for s in SCRIPTS]
+    assert [(r["CR DUNS"], r["Script ID"], r["Premise"]) for r in template] == [
+        (LONESTAR, s, label) for s in SCRIPTS for label in PREMISE_LABELS.get(s, ["1"])
+    ]
     book = await http.get(f"/api/v1/items/{item_id}/test-bed", params={"format": "xlsx"}, headers=oncor)
     sheet = load_workbook(io.BytesIO(book.content))["Test Bed"]
     assert [c.value for c in sheet[1]] == TEMPLATE_HEADER and sheet["A2"].value == LONESTAR
-    assert sheet["E2"].number_format == "@"
+    assert sheet["F1"].value == "ESI ID" and sheet["F2"].number_format == "@"
     assert (await http.get(f"/api/v1/items/{item_id}/test-bed", headers=lonestar)).status_code == 403
     bluebonnet = await sign_in(http, "user@bluebonnet.example")
     assert (await http.get(f"/api/v1/items/{item_id}/test-bed", headers=bluebonnet)).status_code == 404
@@ -251,6 +254,11 @@ def placeholders(scripts: list[str]) -> list[tuple[str, str]]:
     return [(s, f"ESIID{n}") for s in scripts for n in ((1, 2) if s == TWO_PREMISES else (1,))]
 
 
+def per_premise(scripts: list[str]) -> list[str]:
+    """A template's (or the report's) Script IDs: a row per premise."""
+    return [s for s in scripts for _ in PREMISE_LABELS.get(s, ["1"])]
+
+
 def script_ids(rows: list[dict[str, str]]) -> list[str]:
     return [r["Script ID"] for r in rows]
 
@@ -265,7 +273,7 @@ async def test_the_flights_pack_gives_the_test_beds_their_scripts_and_a_submitte
     centerpoint_item = await loading(http, centerpoint, designation)
 
     # Before the pack, the default list; Oncor submits its test bed for it.
-    assert script_ids(await template_rows(http, centerpoint, centerpoint_item)) == SCRIPTS
+    assert script_ids(await template_rows(http, centerpoint, centerpoint_item)) == per_premise(SCRIPTS)
     oncor_file = filled(await template_rows(http, oncor, oncor_item), 11000)
     assert (await upload(http, oncor, oncor_item, oncor_file)).status_code == 200
     assert (await act(http, oncor, oncor_item, "submit_test_bed")).json()["state"] == "Test Bed Review (ERCOT)"
@@ -274,8 +282,8 @@ async def test_the_flights_pack_gives_the_test_beds_their_scripts_and_a_submitte
     # pairing runs (MVO-MVI01 on two premises); Oncor's keeps the list ERCOT is reviewing it against.
     assert (await put_pack(http, ercot, designation, EXAMPLE_PACK)).status_code == 201
     centerpoint_template = await template_rows(http, centerpoint, centerpoint_item)
-    assert script_ids(centerpoint_template) == PACK_SCRIPTS
-    assert script_ids(await template_rows(http, oncor, oncor_item)) == SCRIPTS
+    assert script_ids(centerpoint_template) == per_premise(PACK_SCRIPTS)
+    assert script_ids(await template_rows(http, oncor, oncor_item)) == per_premise(SCRIPTS)
     found = await report(http, lonestar, "cr-scripts-test-bed", flight=designation)
     assert [(r["Script ID"], r["ESI ID"]) for r in lonestar_rows(found, CENTERPOINT_NAME)] == placeholders(PACK_SCRIPTS)
     assert [(r["Script ID"], r["ESI ID"]) for r in lonestar_rows(found, ONCOR_NAME)] == placeholders(SCRIPTS)
@@ -298,7 +306,7 @@ async def test_the_flights_pack_gives_the_test_beds_their_scripts_and_a_submitte
     assert refused.status_code == 409, refused.text
     assert "version 2 of the flight's script pack" in refused.json()["error"]["message"]
     centerpoint_template = await template_rows(http, centerpoint, centerpoint_item)
-    assert script_ids(centerpoint_template) == PACK_SCRIPTS[:-1]
+    assert script_ids(centerpoint_template) == per_premise(PACK_SCRIPTS[:-1])
     attached = await upload(http, centerpoint, centerpoint_item, filled(centerpoint_template, 13000, digits=22))
     assert attached.status_code == 200, attached.text
 
@@ -313,6 +321,95 @@ async def test_the_flights_pack_gives_the_test_beds_their_scripts_and_a_submitte
     assert sorted(script_ids(centerpoint_rows)) == sorted(PACK_SCRIPTS[:-1] + [TWO_PREMISES])
     assert all(len(r["ESI ID"]) == 22 for r in centerpoint_rows)
     assert sorted(script_ids(lonestar_rows(found, ONCOR_NAME))) == sorted(SCRIPTS + [TWO_PREMISES])
+
+
+async def keep_only_first_premises(settings, test_bed_id: str) -> None:
+    """A test bed as one kept before premises were counted: its move-in premise's row is gone."""
+    url = settings.database_url.replace("+psycopg", "")
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        deleted = await connection.execute(
+            "DELETE FROM testbed.test_bed_rows WHERE test_bed_id = %s AND script_id = %s AND premise = 2",
+            (int(test_bed_id), TWO_PREMISES),
+        )
+        assert deleted.rowcount == 1
+
+
+async def test_a_script_on_two_premises_gets_a_row_for_each_and_a_test_bed_short_of_one_is_never_approved(
+    http, settings
+):
+    flight, _ = await approved_lonestar(http)
+    designation = flight["designation"]
+    oncor, centerpoint = await sign_in(http, "user@oncor.example"), await sign_in(http, "user@centerpoint.example")
+    lonestar, reviewer = await sign_in(http, "user@lonestar.example"), await sign_in(http, "reviewer@ercot.example")
+    item_id = await loading(http, oncor, designation)
+
+    # The TDSP's template: the move-out-and-move-in script has a row per premise, each saying which it is.
+    template = await template_rows(http, oncor, item_id)
+    move = [(r["CR DUNS"], r["Premise"]) for r in template if r["Script ID"] == TWO_PREMISES]
+    assert move == [(LONESTAR, "1: Move-out premise"), (LONESTAR, "2: Move-in premise")]
+    assert {r["Premise"] for r in template if r["Script ID"] != TWO_PREMISES} == {"1"}
+
+    # A test bed with one premise for it is refused at upload, naming the row, the script and what is missing.
+    one = [r for r in template if r["Premise"] != "2: Move-in premise"]
+    row = 2 + [r["Script ID"] for r in one].index(TWO_PREMISES)
+    missing = {
+        "row": row,
+        "column": "Premise",
+        "message": f"script {TWO_PREMISES} needs 2 premises for CR {LONESTAR}, and no row gives premise 2 "
+        "(Move-in premise): add a row for it with 2 in its Premise column",
+    }
+    refused = await upload(http, oncor, item_id, filled(one, 20000))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["problems"] == [missing]
+    # The old habit, copying the row without changing its Premise, gives two move-out premises: refused alike.
+    copied = [r for r in one for _ in range(2 if r["Script ID"] == TWO_PREMISES else 1)]
+    assert (await upload(http, oncor, item_id, filled(copied, 20100))).json()["error"]["problems"] == [missing]
+    unchanged = (await http.get(f"/api/v1/items/{item_id}", headers=oncor)).json()
+    assert unchanged["state"] == "Test Bed Loading" and "test_bed_id" not in unchanged["fields"]
+    assert (await act(http, oncor, item_id, "submit_test_bed")).status_code == 409
+
+    # Both premises: accepted, submitted and approved. The move-in premise has the lower ESI ID, yet the CR's
+    # report lists the move-out premise first, as the script's steps use them.
+    backwards = list(reversed(template))
+    esi_ids = {r["Premise"]: esi(20200 + n) for n, r in enumerate(backwards, start=1) if r["Script ID"] == TWO_PREMISES}
+    attached = await upload(http, oncor, item_id, filled(backwards, 20200))
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["rows"] == len(SCRIPTS) + 1
+    kept = await http.get(
+        f"/api/v1/items/{item_id}/test-bed", params={"kind": "attached", "format": "csv"}, headers=oncor
+    )
+    kept_rows = list(csv.DictReader(io.StringIO(kept.content.decode("utf-8-sig"))))
+    assert [(r["Premise"], r["ESI ID"]) for r in kept_rows if r["Script ID"] == TWO_PREMISES] == [
+        ("1", esi_ids["1: Move-out premise"]),
+        ("2", esi_ids["2: Move-in premise"]),
+    ]
+    assert (await act(http, oncor, item_id, "submit_test_bed")).json()["state"] == "Test Bed Review (ERCOT)"
+    assert (await act(http, reviewer, item_id, "approve")).json()["state"] == "Completed"
+    found = lonestar_rows(await report(http, lonestar, "cr-scripts-test-bed", flight=designation), ONCOR_NAME)
+    assert [r["ESI ID"] for r in found if r["Script ID"] == TWO_PREMISES] == [
+        esi_ids["1: Move-out premise"],
+        esi_ids["2: Move-in premise"],
+    ]
+    assert "Premise" not in found[0]  # the report keeps the guide's columns
+
+    # A test bed kept before premises were counted, short of its move-in premise, is neither submitted nor
+    # approved.
+    centerpoint_item = await loading(http, centerpoint, designation)
+    complete = filled(await template_rows(http, centerpoint, centerpoint_item), 20300, digits=22)
+    short = "the test bed has no row for CR " + LONESTAR + ", script MVO-MVI01: premise 2 (Move-in premise)"
+    attached = (await upload(http, centerpoint, centerpoint_item, complete)).json()
+    await keep_only_first_premises(settings, attached["item"]["fields"]["test_bed_id"])
+    refused = await act(http, centerpoint, centerpoint_item, "submit_test_bed")
+    assert refused.status_code == 409 and short in refused.json()["error"]["message"], refused.text
+    attached = (await upload(http, centerpoint, centerpoint_item, complete)).json()
+    submitted = await act(http, centerpoint, centerpoint_item, "submit_test_bed")
+    assert submitted.json()["state"] == "Test Bed Review (ERCOT)", submitted.text
+    await keep_only_first_premises(settings, attached["item"]["fields"]["test_bed_id"])
+    refused = await act(http, reviewer, centerpoint_item, "approve")
+    assert refused.status_code == 409 and short in refused.json()["error"]["message"], refused.text
+    assert (await http.get(f"/api/v1/items/{centerpoint_item}", headers=reviewer)).json()["state"] == (
+        "Test Bed Review (ERCOT)"
+    )
 
 
 async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(http):
@@ -355,9 +452,7 @@ async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(h
     assert (await act(http, reviewer, item_id, "approve")).json()["state"] == "Completed"
     no_pack = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert no_pack.json()["error"]["message"].startswith("publish the flight's script pack first")
-    published = await http.put(
-        f"/api/v1/flights/{designation}/script-pack", content=EXAMPLE_PACK, headers=ercot | YAML
-    )
+    published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=EXAMPLE_PACK, headers=ercot | YAML)
     assert published.status_code == 201, published.text
 
     for action, state in (

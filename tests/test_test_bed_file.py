@@ -9,6 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from flightrak.testbed.v1 import testbed_pb2 as pb
+from services.testbed import catalog
 from services.testbed import test_bed_file as tbf
 from services.testbed.test_bed_file import (
     CR_DUNS,
@@ -16,6 +18,7 @@ from services.testbed.test_bed_file import (
     CYCLE,
     ESI_ID,
     METER_NUMBER,
+    PREMISE,
     RATE_CLASS,
     REQUIRED_COLUMNS,
     SCRIPT_ID,
@@ -36,7 +39,9 @@ ONCOR = 17
 CENTERPOINT = 22
 CR_A = "123456789"
 CR_B = "9876543210001"
-PAIRS = {(CR_A, "CON02"), (CR_A, "CON03"), (CR_B, "CON02")}
+PAIRS = dict.fromkeys([(CR_A, "CON02"), (CR_A, "CON03"), (CR_B, "CON02")], ("",))  # each on one premise
+MOVE = tbf.Pairing(CR_A, "Lone Star Energy", "MVO-MVI01", ("Move-out premise", "Move-in premise"))
+WITH_MOVE = PAIRS | {(MOVE.cr_duns, MOVE.script_id): MOVE.premises}
 PAIRINGS = [
     (CR_A, "Lone Star Energy", "CON02"),
     (CR_A, "Lone Star Energy", "CON03"),
@@ -54,6 +59,7 @@ def good_row(n: int, duns: str = CR_A, script_id: str = "CON02", length: int = O
         {
             CR_DUNS: duns,
             SCRIPT_ID: script_id,
+            PREMISE: "1",
             ESI_ID: esi_id(n, length),
             ZIP_CODE: "75201",
             METER_NUMBER: f"M{n}",
@@ -95,6 +101,27 @@ def test_template_rows_prefill_duns_and_script_once_per_pairing():
     assert [(r[CR_DUNS], r[SCRIPT_ID]) for r in rows] == [(CR_B, "CON02"), (CR_A, "CON02"), (CR_A, "CON03")]
     assert all(list(r) == list(TEMPLATE_COLUMNS) for r in rows)
     assert all(r[ESI_ID] == "" and r[CYCLE] == "" for r in rows)
+    assert {r[PREMISE] for r in rows} == {"1"}  # a script on one premise: one row, premise 1
+
+
+def test_template_gives_a_script_on_two_premises_a_row_each_labelled_with_its_number_and_name():
+    pairings = [PAIRINGS[0], MOVE, tbf.Pairing(CR_A, "Lone Star Energy", "TWO", ("", ""))]
+    rows = template_rows(pairings)
+    assert [(r[CR_DUNS], r[SCRIPT_ID], r[PREMISE]) for r in rows] == [
+        (CR_A, "CON02", "1"),
+        (CR_A, MOVE.script_id, "1: Move-out premise"),
+        (CR_A, MOVE.script_id, "2: Move-in premise"),
+        (CR_A, "TWO", "1"),
+        (CR_A, "TWO", "2"),
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(pairings)))
+    assert [r[2] for r in book["Test Bed"].values][1:] == [r[PREMISE] for r in rows]
+    assert [r[2] for r in book["Pairings"].values][1:] == ["CON02", MOVE.script_id, "TWO"]  # a pairing once
+    assert tbf.expected_of(pairings) == {
+        (CR_A, "CON02"): ("",),
+        (CR_A, MOVE.script_id): MOVE.premises,
+        (CR_A, "TWO"): ("", ""),
+    }
 
 
 def test_filled_csv_template_validates():
@@ -141,7 +168,7 @@ def test_xlsx_template_is_text_formatted_names_crs_and_round_trips_through_save_
         at[RATE_CLASS].value, at[CYCLE].value = "Residential", "12"
     out = io.StringIO(newline="")
     csv.writer(out).writerows([["" if v is None else v for v in values] for values in sheet.values])
-    result = validate(out.getvalue().encode("utf-8-sig"), ONCOR, PAIRS | {(CR_B, "CON05")})
+    result = validate(out.getvalue().encode("utf-8-sig"), ONCOR, PAIRS | {(CR_B, "CON05"): ("",)})
     assert result.ok, result.problems
     assert len(result.rows) == 4
 
@@ -270,8 +297,8 @@ def test_missing_and_unknown_columns_are_named():
     header_problems = {p.column: p.message for p in problems_at(result, 1)}
     assert header_problems[ESI_ID] == "the header has no 'ESI ID' column; it is required"
     assert header_problems[CYCLE] == "the header has no 'Cycle' column; it is required"
-    assert header_problems["Meter Number"] == "unknown column 'Meter Number' (column M); did you mean 'Meter #'?"
-    assert "unknown column 'Notes' (column N); the columns are: CR DUNS" in header_problems["Notes"]
+    assert header_problems["Meter Number"] == "unknown column 'Meter Number' (column N); did you mean 'Meter #'?"
+    assert "unknown column 'Notes' (column O); the columns are: CR DUNS" in header_problems["Notes"]
     assert result.missing_pairs == []  # the rows are still read, and cover their pairings
 
 
@@ -279,7 +306,7 @@ def test_a_column_twice_is_refused():
     header = [*TEMPLATE_COLUMNS, "esi id"]
     result = validate(as_csv(covering_rows(), header=header), ONCOR)
     assert [(p.row, p.column, p.message) for p in result.problems] == [
-        (1, ESI_ID, "appears twice in the header (columns E and P)")
+        (1, ESI_ID, "appears twice in the header (columns F and Q)")
     ]
 
 
@@ -289,11 +316,11 @@ def test_values_outside_the_named_columns_are_refused():
     assert content.count(b"05,\r\n") == 3 and validate(content, ONCOR).ok  # Excel's trailing empty column
     result = validate(content.replace(b"05,\r\n", b"05,stray\r\n", 1), ONCOR)
     assert [(p.row, p.message) for p in result.problems] == [
-        (2, "has a value in column P, which has no name in the header"),
+        (2, "has a value in column Q, which has no name in the header"),
     ]
     content = as_csv(rows).replace(b"05\r\n", b"05,,stray\r\n", 1)
     assert [(p.row, p.message) for p in validate(content, ONCOR).problems] == [
-        (2, "has a value in column Q, past the last column of the header")
+        (2, "has a value in column R, past the last column of the header")
     ]
 
 
@@ -434,6 +461,87 @@ def test_a_pairing_whose_row_has_another_problem_is_not_reported_missing():
     assert [(p.row, p.column) for p in result.problems] == [(2, ZIP_CODE)]
 
 
+# --- premises --------------------------------------------------------------------------------------
+
+
+def move_rows(*premises: str) -> list[dict]:
+    """The covering rows and one row per Premise cell given for the move-out-and-move-in script."""
+    return covering_rows() + [good_row(10 + n, CR_A, MOVE.script_id, Premise=p) for n, p in enumerate(premises)]
+
+
+def test_a_script_on_two_premises_with_a_row_for_each_is_accepted_in_the_templates_words_or_plain():
+    for labels in (("1: Move-out premise", "2: Move-in premise"), ("2", "1"), ("", "02")):
+        result = validate(as_csv(move_rows(*labels)), ONCOR, WITH_MOVE)
+        assert result.ok, (labels, result.problems)
+        assert [r[PREMISE] for r in result.rows if r[SCRIPT_ID] == MOVE.script_id] == [
+            str(int(label.split(":")[0] or "1")) for label in labels
+        ]
+
+
+def test_a_script_on_two_premises_with_one_is_refused_naming_its_row_the_script_and_the_missing_premise():
+    result = validate(as_csv(move_rows("1: Move-out premise")), ONCOR, WITH_MOVE)
+    assert not result.ok and result.rows == [] and result.missing_pairs == []
+    assert [str(p) for p in result.problems] == [
+        f"Row 5, Premise: script MVO-MVI01 needs 2 premises for CR {CR_A}, and no row gives premise 2 "
+        "(Move-in premise): add a row for it with 2 in its Premise column"
+    ]
+    # Two rows that are both the move-out premise give no move-in premise either.
+    (problem,) = validate(as_csv(move_rows("1", "")), ONCOR, WITH_MOVE).problems
+    assert (problem.row, problem.column) == (5, PREMISE) and "premise 2 (Move-in premise)" in problem.message
+    (problem,) = validate(as_csv(move_rows("2")), ONCOR, WITH_MOVE).problems
+    assert (problem.row, problem.column) == (5, PREMISE) and "premise 1 (Move-out premise)" in problem.message
+
+
+def test_a_file_without_the_premise_column_is_read_as_premise_1_everywhere():
+    header = [c for c in TEMPLATE_COLUMNS if c != PREMISE]
+    assert validate(as_csv(covering_rows(), header=header), ONCOR, PAIRS).ok  # scripts on one premise, as before
+    assert [r[PREMISE] for r in validate(as_csv(covering_rows(), header=header), ONCOR, PAIRS).rows] == ["1"] * 3
+    (problem,) = validate(as_csv(move_rows("", ""), header=header), ONCOR, WITH_MOVE).problems
+    assert (problem.row, problem.column) == (5, PREMISE) and "no row gives premise 2" in problem.message
+
+
+def test_a_premise_the_script_does_not_need_is_refused_at_its_row():
+    result = validate(as_csv(move_rows("1", "2", "3")), ONCOR, WITH_MOVE)
+    assert [str(p) for p in result.problems] == [
+        "Row 7, Premise: script MVO-MVI01 needs 2 premises (1: Move-out premise, 2: Move-in premise); "
+        "there is no premise 3"
+    ]
+    rows = covering_rows()
+    rows[0][PREMISE] = "2"
+    assert [str(p) for p in validate(as_csv(rows), ONCOR, PAIRS).problems] == [
+        "Row 2, Premise: script CON02 runs on one premise: leave Premise empty or 1, not 2",
+        f"File, Script ID: no row for CR {CR_A}, script CON02",
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "x", "one", "1 of 2", "1.5", "100"])
+def test_a_premise_is_a_number_from_1(value):
+    rows = covering_rows()
+    rows[1][PREMISE] = value
+    problems = validate(as_csv(rows), ONCOR).problems
+    assert (problems[0].row, problems[0].column) == (3, PREMISE)
+    assert "must be the premise's number, 1 or more, as the template gives it" in problems[0].message
+
+
+def test_a_premise_may_have_spare_rows_as_a_script_on_one_premise_may():
+    rows = [*covering_rows(), good_row(20, CR_A, "CON02"), good_row(21, CR_A, "CON02", Premise="")]
+    assert validate(as_csv(rows), ONCOR, PAIRS).ok
+    assert validate(as_csv(move_rows("1", "2", "2")), ONCOR, WITH_MOVE).ok
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quick_paths_agree_with_the_rule_on_premises(seed, monkeypatch):
+    rng = random.Random(seed)
+    labels = ["1", "2", "3", "", "1: Move-out premise", "2: Move-in premise", "0", "x"]
+    rows = [good_row(n, *rng.choice([*PAIRINGS, MOVE])[::2]) for n in range(1, rng.choice([40, 1300]))]
+    for row in rows:
+        if row[SCRIPT_ID] == MOVE.script_id or rng.random() < 0.01:
+            row[PREMISE] = rng.choice(labels) if rng.random() < 0.3 else rng.choice(["1", "2"])
+    content = as_csv(rows)
+    for expected in (WITH_MOVE, None):
+        assert_same(validate(content, ONCOR, expected), by_the_rule(monkeypatch, content, expected))
+
+
 # --- many problems -------------------------------------------------------------------------------
 
 
@@ -559,3 +667,23 @@ def test_kept_cells_are_clean_and_in_the_file_order():
         [esi_id(1), CR_A, "SC001", "75201", "M1", "IDR", "01", ""],
         [esi_id(2), CR_A, "SC001", "75201", "M2", "IDR", "02", ""],
     ]
+
+
+def test_the_testbed_takes_premise_names_only_one_per_premise():
+    def told(premises: int, *names: str) -> dict[str, str]:
+        script = pb.TestBedScript(
+            script_id="MVO-MVI01",
+            title="Move",
+            premises=premises,
+            premise_names=names,
+            runs_for=["new_cr"],
+            tdsp_types=["iou"],
+        )
+        return catalog.test_bed_script_problems(
+            pb.SetTestBedScriptsRequest(flight="0625", pack_version=1, scripts=[script])
+        )
+
+    assert told(2) == {} and told(2, "Move-out premise", "Move-in premise") == {}
+    for wrong in (told(2, "Move-out premise"), told(1, "A", "B"), told(2, "A", "a"), told(1, "x" * 41)):
+        assert list(wrong) == ["scripts.0.premise_names"]
+    assert catalog.premise_labels(2, []) == ("", "") and catalog.premise_labels(2, ["A", "B"]) == ("A", "B")

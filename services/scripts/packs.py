@@ -13,7 +13,8 @@ A pack reads like this (`pack_as_json` writes the same shape, so a stored pack c
         begins: CR                     # who clicks Begin Working: CR, TDSP or ERCOT
         runs_for: [new_cr, bank_change, system_change]   # optional; all three when left out
         tdsp_types: [iou, muni_coop]   # optional; both when left out
-        premises: 1                    # optional: ESI IDs a business script runs on (1 when left out; 0: none)
+        premises: 1                    # optional: ESI IDs a business script runs on (1 when left out; 0: none),
+                                       # or the premises' names: [Move-out premise, Move-in premise]
         steps:
           - state: Pending Bank Info Provided by CR
             responsible: CR            # CR, TDSP, ERCOT or SP (the CR's service provider)
@@ -41,8 +42,11 @@ Decisions, as the upload page should explain them:
   Task Complete is a step's action.
 - runs_for and tdsp_types are kept in the order listed above, whatever order the pack gives.
 - premises: how many premises (ESI IDs from the TDSP's test bed) a business script runs on, 0 to 10; 1 when
-  left out. Once the pack is published, a flight's test beds are filled for its business scripts with
-  premises, each pairing for those it runs. A connectivity script exchanges no premise data: 0, or left out.
+  left out. Or a list of their names, in the order the steps use them (`[Move-out premise, Move-in premise]`:
+  two premises), each one line of at most 40 characters, no two alike: the TDSP's test-bed template labels
+  each premise's row with its number and name. Once the pack is published, a flight's test beds are filled
+  for its business scripts with premises, each pairing for those it runs. A connectivity script exchanges no
+  premise data: 0, or left out.
 - JSON is read as JSON, so its syntax errors give a line and column; YAML anchors, aliases and merge keys
   work; a YAML file holds one document. Other problems are named by script and step, the same for both.
 """
@@ -70,6 +74,7 @@ MAX_CHARACTERS = 5_000_000
 MAX_SCRIPTS = 500
 MAX_STEPS = 50
 MAX_PREMISES = 10
+PREMISE_NAME_MAX = 40
 NAME_MAX = 200
 INSTRUCTIONS_MAX = 2000
 SCRIPT_ID_MAX = 20
@@ -134,6 +139,7 @@ class Script:
     tdsp_types: tuple[str, ...]
     steps: tuple[Step, ...]
     premises: int  # ESI IDs of the test bed the script runs on; 0 for connectivity scripts
+    premise_names: tuple[str, ...] = ()  # one per premise, in order, when the pack names them
 
     @property
     def first_state(self) -> str:
@@ -233,7 +239,14 @@ def _script_document(script: Script) -> dict:
         "runs_for": list(script.runs_for),
         "tdsp_types": list(script.tdsp_types),
         "steps": [_step_document(step) for step in script.steps],
-    } | ({} if script.premises == _default_premises(script.kind) else {"premises": script.premises})
+    } | _premises_document(script)
+
+
+def _premises_document(script: Script) -> dict:
+    """Premises as the pack gave them: their names, or a count that is not the kind's own."""
+    if script.premise_names:
+        return {"premises": list(script.premise_names)}
+    return {} if script.premises == _default_premises(script.kind) else {"premises": script.premises}
 
 
 def _step_document(step: Step) -> dict:
@@ -255,6 +268,8 @@ def _step_document(step: Step) -> dict:
 
 
 def _script_from(document: dict) -> Script:
+    premises = document.get("premises", _default_premises(document["kind"]))
+    named = isinstance(premises, list)
     return Script(
         script_id=document["script_id"],
         title=document["title"],
@@ -264,7 +279,8 @@ def _script_from(document: dict) -> Script:
         runs_for=tuple(document["runs_for"]),
         tdsp_types=tuple(document["tdsp_types"]),
         steps=tuple(_step_from(step) for step in document["steps"]),
-        premises=document.get("premises", _default_premises(document["kind"])),
+        premises=len(premises) if named else premises,
+        premise_names=tuple(premises) if named else (),
     )
 
 
@@ -510,6 +526,9 @@ class _Reader:
         if fields is None or len(self.problems) > before:
             return None
         premises = fields.get("premises", _default_premises(fields["kind"]))
+        names = premises if isinstance(premises, tuple) else ()
+        if names:
+            premises = len(names)
         if premises and fields["kind"] != "business":
             self.add(where, f"premises: a {fields['kind']} script exchanges no premise data; leave premises out")
             return None
@@ -523,15 +542,41 @@ class _Reader:
             tdsp_types=fields.get("tdsp_types", TDSP_TYPES),
             steps=fields["steps"],
             premises=premises,
+            premise_names=names,
         )
 
-    def premises(self, value: object, where: str) -> int | None:
+    def premises(self, value: object, where: str) -> int | tuple[str, ...] | None:
+        """A count, or the premises' names (a tuple)."""
+        if isinstance(value, list):
+            return self.premise_names(value, where)
         scalar = _scalar(value)
         whole = scalar is not None and scalar.kind == "number" and boundary.is_number(scalar.text)
         if not whole or int(scalar.text) > MAX_PREMISES:
-            self.add(where, f"premises must be a whole number from 0 to {MAX_PREMISES}, not {_found(value)}")
+            self.add(
+                where,
+                f"premises must be a whole number from 0 to {MAX_PREMISES} or a list of the premises' names, "
+                f"not {_found(value)}",
+            )
             return None
         return int(scalar.text)
+
+    def premise_names(self, value: list, where: str) -> tuple[str, ...] | None:
+        if not 1 <= len(value) <= MAX_PREMISES:
+            self.add(where, f"premises must name 1 to {MAX_PREMISES} premises, not {len(value)}")
+            return None
+        before = len(self.problems)
+        names: list[str] = []
+        for number, item in enumerate(value, start=1):
+            name = self.text(item, where, f"premise {number}'s name")
+            if name is None:
+                continue
+            if len(name) > PREMISE_NAME_MAX:
+                limit = f"at most {PREMISE_NAME_MAX} characters, not {len(name)}"
+                self.add(where, f"premise {number}'s name must be {limit}")
+            elif _same_name(name) in map(_same_name, names):
+                self.add(where, f"premises name {_shown(name)} twice")
+            names.append(name)
+        return None if len(self.problems) > before else tuple(names)
 
     def script_id(self, value: object, where: str, number: int, numbers: dict[str, int]) -> str | None:
         script_id = self.text(value, where, "script_id")

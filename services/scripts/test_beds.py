@@ -20,6 +20,7 @@ def test_bed_scripts(pack: packs.ScriptPack) -> list[testbed.TestBedScript]:
             script_id=script.script_id,
             title=script.title,
             premises=script.premises,
+            premise_names=script.premise_names,
             runs_for=script.runs_for,
             tdsp_types=script.tdsp_types,
         )

@@ -4,6 +4,7 @@ flight's pairings and test-bed scripts, and the test beds TDSPs attach."""
 from datetime import datetime
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     DateTime,
     ForeignKey,
@@ -86,6 +87,8 @@ class TestBedScript(Base):
     script_id: Mapped[str] = mapped_column(String(20), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     premises: Mapped[int] = mapped_column(SmallInteger)
+    # One per premise, in order, when the pack names them ("Move-out premise", "Move-in premise"); else none.
+    premise_names: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
     position: Mapped[int] = mapped_column(SmallInteger)
     # comma-separated, as the pack names them
     runs_for: Mapped[str] = mapped_column(String(64), server_default="new_cr,bank_change,system_change")
@@ -120,6 +123,7 @@ class TestBedRow(Base):
     esi_id: Mapped[str] = mapped_column(String(22), primary_key=True)  # unique in a test bed
     cr_duns: Mapped[str] = mapped_column(String(13))
     script_id: Mapped[str] = mapped_column(String(20))
+    premise: Mapped[int] = mapped_column(SmallInteger, server_default="1")  # which of its script's premises
     customer_1: Mapped[str] = mapped_column(Text, server_default="")
     customer_2: Mapped[str] = mapped_column(Text, server_default="")
     zip_code: Mapped[str] = mapped_column(String(10))

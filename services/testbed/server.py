@@ -27,8 +27,8 @@ SPEC_REPORTS = {
 
 
 CR_SCRIPTS_TEST_BED = "cr-scripts-test-bed"
-# A premise's columns, in the template's order (store.scripts_test_bed selects them so).
-PREMISE_COLUMNS = [c for c in tbf.TEMPLATE_COLUMNS if c not in (tbf.CR_DUNS, tbf.SCRIPT_ID)]
+# A premise's columns, in the template's order (store.scripts_test_bed selects them so); its number orders them.
+PREMISE_COLUMNS = [c for c in tbf.TEMPLATE_COLUMNS if c not in (tbf.CR_DUNS, tbf.SCRIPT_ID, tbf.PREMISE)]
 CR_SCRIPTS_TEST_BED_COLUMNS = ["Item ID", "Flight", "CR Involved", "TDSP Involved", "Script ID", *PREMISE_COLUMNS]
 FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -83,6 +83,10 @@ class TestbedServicer(
             )
         if request.action == requests.SUBMIT_TEST_BED:
             await self._covers_newest_scripts(spec, int(item.fields["test_bed_id"]))
+        if request.action == requests.SUBMIT_TEST_BED or (
+            request.action == requests.APPROVE and item.state == requests.TEST_BED_REVIEW
+        ):
+            await self._gives_every_premise(spec, int(item.fields["test_bed_id"]))
         fields: dict[str, str] = {}
         if request.action == requests.PROVIDE:
             fields, problems = specifications.clean_specifications(dict(request.fields), datetime.now(UTC))
@@ -105,6 +109,17 @@ class TestbedServicer(
                 "Attach and Validate it before you submit"
             )
 
+    async def _gives_every_premise(self, spec: models.SpecificationsRequest, test_bed_id: int) -> None:
+        """A test bed short of a premise a script needs (one kept before premises were counted) is neither
+        submitted nor approved: the script could not run on it."""
+        async with self._sessions() as session:
+            missing = await store.premises_missing(session, spec.flight, spec.company_duns, test_bed_id)
+        if missing:
+            raise errors.FailedPrecondition(
+                f"the test bed has no row for {'; '.join(missing)}: download the template again, fill a row for "
+                "each premise, then Attach and Validate it"
+            )
+
     async def SetTestBedScripts(self, request: pb.SetTestBedScriptsRequest, context) -> pb.SetTestBedScriptsResponse:
         if not authz.may_run_flights(caller()):
             raise errors.PermissionDenied("only an ERCOT admin sets a flight's test-bed scripts, publishing its pack")
@@ -116,6 +131,7 @@ class TestbedServicer(
                 "script_id": script.script_id,
                 "title": script.title,
                 "premises": script.premises,
+                "premise_names": list(script.premise_names),
                 "runs_for": ",".join(script.runs_for),
                 "tdsp_types": ",".join(script.tdsp_types),
             }
@@ -146,7 +162,7 @@ class TestbedServicer(
             item, spec = await self._visible(session, request.item_id, principal)
             version = await store.held_version(session, spec.flight, spec.company_duns)
             pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns, version)
-            expected = {(cr, script) for cr, _, script in pairings}
+            expected = tbf.expected_of(pairings)
         problem = rules.refusal(
             requests.ATTACH_TEST_BED, spec.kind, item.state, principal, spec.company_duns, spec.sp_duns, item.fields
         )

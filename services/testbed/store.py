@@ -199,9 +199,10 @@ async def record_pairings(
             "script_id": script_id,
             "title": title,
             "premises": premises,
+            "premise_names": list(names),
             "position": position,
         }
-        for position, (script_id, title, premises) in enumerate(catalog.DEFAULT_TEST_BED_SCRIPTS, start=1)
+        for position, (script_id, title, premises, names) in enumerate(catalog.DEFAULT_TEST_BED_SCRIPTS, start=1)
     ]
     await session.execute(pg_insert(models.TestBedScript).values(scripts).on_conflict_do_nothing())
 
@@ -267,20 +268,22 @@ async def held_version(session: AsyncSession, flight: str, tdsp_duns: str) -> in
 
 async def test_bed_pairings(
     session: AsyncSession, flight: str, tdsp_duns: str, pack_version: int | None
-) -> list[tuple[str, str, str]]:
-    """(CR DUNS, CR name, Script ID) for every row a TDSP's test bed must have under that version of the
-    flight's test-bed scripts: each paired CR's scripts that its pairing runs."""
+) -> list[tbf.Pairing]:
+    """Every pairing x script a TDSP's test bed must cover under that version of the flight's test-bed scripts,
+    with the script's premises (a row each): each paired CR's scripts that its pairing runs."""
     pairing, script = models.Pairing, models.TestBedScript
     statement = (
-        select(pairing.cr_duns, pairing.cr_name, script.script_id)
+        select(pairing.cr_duns, pairing.cr_name, script.script_id, script.premises, script.premise_names)
         .add_columns(pairing.pairing_kinds, script.runs_for, script.tdsp_types)
         .join(script, script.flight == pairing.flight)
         .where(pairing.flight == flight, pairing.tdsp_duns == tdsp_duns, script.pack_version == pack_version)
         .order_by(pairing.cr_name, script.position)
     )
     return [
-        (cr_duns, cr_name, script_id)
-        for cr_duns, cr_name, script_id, kinds, runs_for, tdsp_types in (await session.execute(statement)).all()
+        tbf.Pairing(cr_duns, cr_name, script_id, catalog.premise_labels(premises, names))
+        for cr_duns, cr_name, script_id, premises, names, kinds, runs_for, tdsp_types in (
+            await session.execute(statement)
+        ).all()
         if catalog.pairing_runs(kinds, tdsp_duns, runs_for, tdsp_types)
     ]
 
@@ -295,13 +298,29 @@ async def test_bed_behind(session: AsyncSession, flight: str, tdsp_duns: str, te
     if newest is None or test_bed.pack_version == newest:
         return None
     checked, asked = [
-        {(cr_duns, script_id) for cr_duns, _, script_id in await test_bed_pairings(session, flight, tdsp_duns, version)}
+        tbf.expected_of(await test_bed_pairings(session, flight, tdsp_duns, version))
         for version in (test_bed.pack_version, newest)
     ]
     if checked != asked:
         return newest
     test_bed.pack_version = newest
     return None
+
+
+async def premises_missing(session: AsyncSession, flight: str, tdsp_duns: str, test_bed_id: int) -> list[str]:
+    """Each premise that a kept test bed's scripts need and it has no row for, under the version of the flight's
+    test-bed scripts it was checked against ('CR 123456789, script MVO-MVI01: premise 2 (Move-in premise)'). A
+    test bed checked since premises were counted has none; one kept before may."""
+    test_bed = await session.get(models.TestBed, test_bed_id)
+    rows = models.TestBedRow
+    kept = select(rows.cr_duns, rows.script_id, rows.premise).where(rows.test_bed_id == test_bed_id)
+    given = set((await session.execute(kept)).tuples().all())
+    return [
+        f"CR {pairing.cr_duns}, script {pairing.script_id}: premise {number}" + (f" ({name})" if name else "")
+        for pairing in await test_bed_pairings(session, flight, tdsp_duns, test_bed.pack_version)
+        for number, name in enumerate(pairing.premises, start=1)
+        if (pairing.cr_duns, pairing.script_id, number) not in given
+    ]
 
 
 async def is_paired(session: AsyncSession, flight: str, tdsp_duns: str, duns: str) -> bool:
@@ -317,6 +336,7 @@ async def is_paired(session: AsyncSession, flight: str, tdsp_duns: str, duns: st
 ROW_COLUMNS = {
     tbf.CR_DUNS: "cr_duns",
     tbf.SCRIPT_ID: "script_id",
+    tbf.PREMISE: "premise",
     tbf.CUSTOMER_1: "customer_1",
     tbf.CUSTOMER_2: "customer_2",
     tbf.ESI_ID: "esi_id",
@@ -391,19 +411,23 @@ def _copy_data(test_bed_id: int, rows_text: str) -> str:
 
 
 async def test_bed_rows(session: AsyncSession, test_bed_id: int) -> list[dict[str, str]]:
-    """A kept test bed's rows by template column, ordered by CR, script and ESI ID."""
+    """A kept test bed's rows by template column, ordered by CR, script, premise and ESI ID."""
     table = models.TestBedRow.__table__
     statement = (
         select(*(table.c[name] for name in ROW_COLUMNS.values()))
         .where(table.c.test_bed_id == test_bed_id)
-        .order_by(table.c.cr_duns, table.c.script_id, table.c.esi_id)
+        .order_by(table.c.cr_duns, table.c.script_id, table.c.premise, table.c.esi_id)
     )
     columns = list(ROW_COLUMNS)
-    return [dict(zip(columns, row, strict=True)) for row in (await session.execute(statement)).all()]
+    return [
+        dict(zip(columns, row, strict=True)) | {tbf.PREMISE: str(row.premise)}
+        for row in (await session.execute(statement)).all()
+    ]
 
 
-# The CR Scripts Test Bed's premise columns: every test_bed_rows column but the two a pairing x script names.
-PREMISE_COLUMNS = [name for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id")]
+# The CR Scripts Test Bed's premise columns: every test_bed_rows column but the two a pairing x script names,
+# and the premise's number, which orders its rows (ESIID1, ESIID2 ...).
+PREMISE_COLUMNS = [name for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id", "premise")]
 
 
 async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
@@ -459,7 +483,8 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
         kept = kept.where(rows.c.test_bed_id.in_(approved))
         if not is_ercot:
             kept = kept.where(rows.c.cr_duns.in_({cr_duns for *_, cr_duns, _ in found}))
-        for test_bed_id, cr_duns, script_id, *values in (await session.execute(kept.order_by(rows.c.esi_id))).all():
+        ordered = kept.order_by(rows.c.premise, rows.c.esi_id)
+        for test_bed_id, cr_duns, script_id, *values in (await session.execute(ordered)).all():
             premises.setdefault((test_bed_id, cr_duns, script_id), []).append(values)
     return [
         (item_id, flight, cr_name, tdsp_name, script_id, count, premises.get((test_bed_id, cr_duns, script_id), []))
@@ -539,7 +564,7 @@ async def approved_premises(session: AsyncSession, flight: str) -> dict[tuple[st
         .join(item, item.item_id == request.item_id)
         .join(rows, rows.test_bed_id == test_bed_id)
         .where(request.flight == flight, request.kind == specifications.TDSP, item.state == specifications.COMPLETED)
-        .order_by(rows.esi_id)
+        .order_by(rows.premise, rows.esi_id)
     )
     premises: dict[tuple[str, str, str], list[str]] = {}
     for tdsp_duns, cr_duns, script_id, esi_id in (await session.execute(statement)).all():

@@ -12,8 +12,12 @@ Decisions, as the upload page should explain them:
 - Cycle is an ERCOT meter read cycle, 01 to 21, kept as two digits ("1" becomes "01").
 - A Zip Code is 5 digits or ZIP+4; nine digits without the hyphen become ZIP+4.
 - Meter # is letters, digits and '-', at most 30 characters.
-- A pairing may have several rows (a script may need more than one premise); an ESI ID may
-  appear once in the file.
+- A script may need more than one premise (move-out and move-in: two). The template has a row per
+  premise, its Premise cell the premise's number and, when the script pack names it, its name
+  ("2: Move-in premise"); the number is what counts, and an empty cell or a file without the column
+  means premise 1. Every premise each pairing's script needs must have a row, or the file is refused
+  naming the CR, the script and the missing premise; a number past what the script needs is refused.
+  A premise may have more than one row (spares); an ESI ID may appear once in the file.
 - Entirely empty rows (Excel leaves them at the end) are skipped; a row longer than the header
   must have nothing in the extra cells.
 - A cell that starts with =, +, -, @, a tab or a carriage return is refused and its text never
@@ -25,11 +29,12 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 from operator import itemgetter
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -40,6 +45,7 @@ from flightrak.uploads import TEST_BED_MAX_BYTES, too_big
 
 CR_DUNS = "CR DUNS"
 SCRIPT_ID = "Script ID"
+PREMISE = "Premise"
 CUSTOMER_1 = "Customer 1"
 CUSTOMER_2 = "Customer 2"
 ESI_ID = "ESI ID"
@@ -56,6 +62,7 @@ CYCLE = "Cycle"
 TEMPLATE_COLUMNS = (
     CR_DUNS,
     SCRIPT_ID,
+    PREMISE,
     CUSTOMER_1,
     CUSTOMER_2,
     ESI_ID,
@@ -105,6 +112,8 @@ _ZIP = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
 _ZIP9 = re.compile(r"[0-9]{9}")
 _METER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9-]{{0,{METER_NUMBER_MAX - 1}}}")
 _CYCLE = re.compile(r"0?[1-9]|1[0-9]|2[01]")
+_PREMISE = re.compile(r"[1-9][0-9]?")  # as kept
+_PREMISE_LABEL = re.compile(r"0*([0-9]{1,2})(?:\s*:.*)?")  # as the template writes it: "2: Move-in premise"
 _CLEAN_CYCLE = re.compile(r"0[1-9]|1[0-9]|2[01]")  # kept as typed only when it needs no leading zero
 _DIGITS = re.compile(r"[0-9]+")
 _EXCEL_NUMBER = re.compile(r"[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
@@ -177,17 +186,49 @@ def size_problem(size: int, max_bytes: int = MAX_BYTES) -> RowProblem | None:
     return None if message is None else RowProblem(0, "", message)
 
 
-def template_rows(pairings: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
-    """One row per (CR DUNS, CR name, Script ID) pairing, CR DUNS and Script ID filled in, ordered
-    by CR name, each CR's scripts in the order given; the TDSP fills the rest and copies a row when a
-    script needs more."""
-    names = {(duns, script_id): name for duns, name, script_id in pairings}
-    ordered = sorted(names, key=lambda pair: (names[pair].casefold(), pair[0]))
+class Pairing(NamedTuple):
+    """A row of the test bed's list: a CR paired with the TDSP, a script it runs, and that script's premises,
+    one name each ("" where the script pack names none)."""
+
+    cr_duns: str
+    cr_name: str
+    script_id: str
+    premises: tuple[str, ...] = ("",)
+
+
+# (CR DUNS, Script ID) -> the premises' names of each pairing x script a test bed must cover.
+Expected = Mapping[tuple[str, str], tuple[str, ...]]
+
+
+def premise_label(number: int, name: str) -> str:
+    """A premise's Premise cell in the template: its number, and its name when it has one."""
+    return f"{number}: {name}" if name else str(number)
+
+
+def template_rows(pairings: Iterable[tuple]) -> list[dict[str, str]]:
+    """One row per premise of each pairing (a Pairing, or CR DUNS, CR name, Script ID for a script on one
+    premise), CR DUNS, Script ID and Premise filled in, ordered by CR name, each CR's scripts in the order
+    given; the TDSP fills the rest."""
+    found = {(p.cr_duns, p.script_id): p for p in map(_pairing, pairings)}
+    ordered = sorted(found.values(), key=lambda p: (p.cr_name.casefold(), p.cr_duns))
     blank = dict.fromkeys(TEMPLATE_COLUMNS, "")
-    return [{**blank, CR_DUNS: duns, SCRIPT_ID: script_id} for duns, script_id in ordered]
+    return [
+        {**blank, CR_DUNS: p.cr_duns, SCRIPT_ID: p.script_id, PREMISE: premise_label(number, name)}
+        for p in ordered
+        for number, name in enumerate(p.premises, start=1)
+    ]
 
 
-def template_csv(pairings: Iterable[tuple[str, str, str]]) -> bytes:
+def _pairing(given: tuple) -> Pairing:
+    return given if isinstance(given, Pairing) else Pairing(*given)
+
+
+def expected_of(pairings: Iterable[tuple]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """What a test bed for these pairings must cover (see `validate`)."""
+    return {(p.cr_duns, p.script_id): p.premises for p in map(_pairing, pairings)}
+
+
+def template_csv(pairings: Iterable[tuple]) -> bytes:
     """The template as CSV."""
     return rows_csv(template_rows(pairings))
 
@@ -202,13 +243,13 @@ def rows_csv(rows: Iterable[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def template_xlsx(pairings: Iterable[tuple[str, str, str]]) -> bytes:
+def template_xlsx(pairings: Iterable[tuple]) -> bytes:
     """The template as a workbook: sheet "Test Bed", and sheet "Pairings" naming each CR."""
-    pairings = sorted(dict.fromkeys(pairings), key=lambda pairing: (pairing[1].casefold(), pairing[0]))
+    pairings = sorted(dict.fromkeys(map(_pairing, pairings)), key=lambda p: (p.cr_name.casefold(), p.cr_duns))
     book = _workbook(template_rows(pairings))
     names = book.create_sheet("Pairings")
     names.append([CR_DUNS, "CR Name", SCRIPT_ID])
-    for duns, name, script_id in pairings:
+    for duns, name, script_id, _ in pairings:
         names.append([safe_cell(duns), safe_cell(name), safe_cell(script_id)])
     return _saved(book)
 
@@ -248,13 +289,14 @@ def _saved(book: Workbook) -> bytes:
 def validate(
     content: bytes,
     esi_id_length: int,
-    expected: set[tuple[str, str]] | None = None,
+    expected: Expected | None = None,
     max_bytes: int = MAX_BYTES,
     max_problems: int = MAX_PROBLEMS,
 ) -> TestBedResult:
     """Checks an uploaded test bed for a TDSP whose ESI IDs have `esi_id_length` digits (17 for
-    Oncor, AEP and TNMP; 22 for CenterPoint). With `expected`, every row's (CR DUNS, Script ID)
-    must be one of those pairings and every pairing must have a row."""
+    Oncor, AEP and TNMP; 22 for CenterPoint). With `expected` (see `expected_of`), every row's
+    (CR DUNS, Script ID) must be one of those pairings, its Premise one its script needs, and every
+    premise of every pairing must have a row."""
     steps = check_in_steps(content, esi_id_length, expected, max_bytes, max_problems)
     while True:
         try:
@@ -274,7 +316,7 @@ class KeptRows:
 def check_in_steps(
     content: bytes,
     esi_id_length: int,
-    expected: set[tuple[str, str]] | None = None,
+    expected: Expected | None = None,
     max_bytes: int = MAX_BYTES,
     max_problems: int = MAX_PROBLEMS,
 ) -> Generator[KeptRows, None, TestBedResult]:
@@ -316,9 +358,12 @@ def check_in_steps(
     if not rows.blocks and problems.count == 0:
         problems.add(0, "", "the file has the header but no test-bed rows")
     pairs_readable = CR_DUNS in layout.positions and SCRIPT_ID in layout.positions
-    missing = sorted(expected - rows.covered) if expected is not None and pairs_readable else []
+    covered = {(duns, script_id) for duns, script_id, _ in rows.given}
+    missing = sorted(expected.keys() - covered) if expected is not None and pairs_readable else []
     for duns, script_id in missing:
         problems.add(0, SCRIPT_ID, f"no row for CR {duns}, script {script_id}")
+    if expected is not None and pairs_readable:
+        rows.missing_premises()
     return problems.result(missing, rows.blocks, layout)
 
 
@@ -417,15 +462,17 @@ class _Layout:
         if width == len(TEMPLATE_COLUMNS) and list(self.positions) == list(TEMPLATE_COLUMNS):
             pick = None
         else:
-            # A left-out optional column reads the empty cell appended after the last one.
-            pick = itemgetter(*(self.positions.get(c, width) for c in TEMPLATE_COLUMNS))
+            # A left-out optional column reads the empty cell appended after the last one; a left-out
+            # Premise, the "1" after that.
+            left_out = {PREMISE: width + 1}
+            pick = itemgetter(*(self.positions.get(c, left_out.get(c, width)) for c in TEMPLATE_COLUMNS))
 
         def rows_of(block: str) -> list[dict[str, str]]:
             cells = iter(block.replace(_ROW_SEPARATOR, _SEPARATOR).split(_SEPARATOR))
             rows = zip(*[cells] * width, strict=True)  # consecutive groups of `width` cells
             if pick is None:
                 return list(map(_row, rows))
-            return [_row(pick((*row, ""))) for row in rows]
+            return [_row(pick((*row, "", "1"))) for row in rows]
 
         return rows_of
 
@@ -435,6 +482,7 @@ def _row(values: Sequence[str]) -> dict[str, str]:
     (
         cr_duns,
         script_id,
+        premise,
         customer_1,
         customer_2,
         esi_id,
@@ -452,6 +500,7 @@ def _row(values: Sequence[str]) -> dict[str, str]:
     return {
         CR_DUNS: cr_duns,
         SCRIPT_ID: script_id,
+        PREMISE: premise,
         CUSTOMER_1: customer_1,
         CUSTOMER_2: customer_2,
         ESI_ID: esi_id,
@@ -478,6 +527,13 @@ def _not_a_header(header: list[str], header_row: int) -> str:
     return message
 
 
+def _premise_past_needed(script_id: str, names: tuple[str, ...], premise: str) -> str:
+    if len(names) == 1:
+        return f"script {script_id} runs on one premise: leave Premise empty or 1, not {premise}"
+    listed = ", ".join(premise_label(number, name) for number, name in enumerate(names, start=1))
+    return f"script {script_id} needs {len(names)} premises ({listed}); there is no premise {premise}"
+
+
 def _shown(value: str, limit: int = 40) -> str:
     """A value quoted in a message: short, and never something a spreadsheet would run."""
     value = value.strip()
@@ -495,7 +551,7 @@ class _Rows:
         self,
         layout: _Layout,
         esi_id_length: int,
-        expected: set[tuple[str, str]] | None,
+        expected: Expected | None,
         problems: _Problems,
         has_control: bool,
     ):
@@ -504,7 +560,8 @@ class _Rows:
         self.expected = expected
         self.problems = problems
         self.blocks: list[str] = []
-        self.covered: set[tuple[str, str]] = set()
+        # (CR DUNS, Script ID, premise number as kept) -> its first row, for each row of an expected pairing.
+        self.given: dict[tuple[str, str, str], int] = {}
         self.first_row_of: dict[str, int] = {}
         self.esi_id = re.compile(rf"10[0-9]{{{esi_id_length - 2}}}")
         at = layout.positions
@@ -512,6 +569,7 @@ class _Rows:
         if self.fast:
             self.esi_id_of = itemgetter(at[ESI_ID])
             self.pair_of = itemgetter(at[CR_DUNS], at[SCRIPT_ID])
+            self.premise_of = itemgetter(at[PREMISE]) if PREMISE in at else lambda cells: "1"
         self.good_row = re.compile(self.row_pattern(controls_possible=True)).fullmatch
         # A file with a control character is refused anyway: its rows go one by one.
         self.good_rows = None
@@ -529,6 +587,7 @@ class _Rows:
             RATE_CLASS: _text_pattern(RATE_CLASS_MAX, controls_possible),
             CYCLE: _CLEAN_CYCLE.pattern,
             **{c: f"(?:{_text_pattern(FREE_TEXT_MAX, controls_possible)})?" for c in OPTIONAL_COLUMNS},
+            PREMISE: _PREMISE.pattern,
         }
         column_at = {index: column for column, index in self.layout.positions.items()}
         cells = (f"(?:{patterns[column_at[i]]})" if i in column_at else "" for i in range(self.layout.width))
@@ -557,21 +616,30 @@ class _Rows:
         esi_ids = list(map(self.esi_id_of, chunk))
         if len(set(esi_ids)) != len(esi_ids) or not self.first_row_of.keys().isdisjoint(esi_ids):
             return False
-        pairs = set(map(self.pair_of, chunk))
-        if self.expected is not None and not pairs <= self.expected:
+        keys = [(*self.pair_of(cells), self.premise_of(cells)) for cells in chunk]
+        if self.expected is not None and not all(map(self.premise_fits, set(keys))):
             return False
         self.first_row_of.update(zip(esi_ids, range(first_row, first_row + len(chunk)), strict=True))
-        self.covered |= pairs
+        if new := set(keys) - self.given.keys():
+            for row, key in enumerate(keys, start=first_row):
+                if key in new:
+                    self.given.setdefault(key, row)
         self.blocks.append(block)
         return True
+
+    def premise_fits(self, key: tuple[str, str, str]) -> bool:
+        """Whether an expected pairing's script needs this premise (`expected` is given)."""
+        duns, script_id, premise = key
+        needed = self.expected.get((duns, script_id))
+        return needed is not None and int(premise) <= len(needed)
 
     def check_row(self, row: int, cells: list[str]) -> None:
         if self.fast and len(cells) == self.layout.width:
             record = _SEPARATOR.join(cells)
             if self.good_row(record) and self.first_row_of.setdefault(self.esi_id_of(cells), row) == row:
-                pair = self.pair_of(cells)
-                if self.expected is None or pair in self.expected:
-                    self.covered.add(pair)
+                key = (*self.pair_of(cells), self.premise_of(cells))
+                if self.expected is None or self.premise_fits(key):
+                    self.given.setdefault(key, row)
                     self.blocks.append(record)
                     return
         self.check_cells(row, cells)
@@ -603,21 +671,44 @@ class _Rows:
             if first != row:
                 add(row, ESI_ID, f"{esi_id} is also on row {first}; each ESI ID may be used once")
         pair = (clean[at[CR_DUNS]] if CR_DUNS in at else "", clean[at[SCRIPT_ID]] if SCRIPT_ID in at else "")
+        premise = clean[at[PREMISE]] if PREMISE in at else "1"  # "" when its cell is refused
         if all(pair) and self.expected is not None and pair not in self.expected:
             if all(duns != pair[0] for duns, _ in self.expected):
                 add(row, CR_DUNS, f"CR {pair[0]} is not paired with you in this flight")
             else:
                 add(row, SCRIPT_ID, f"script {_shown(pair[1])} is not one of the scripts CR {pair[0]} runs with you")
-        elif all(pair):
-            self.covered.add(pair)
+        elif all(pair) and premise:
+            if self.expected is None or self.premise_fits((*pair, premise)):
+                self.given.setdefault((*pair, premise), row)
+            else:
+                add(row, PREMISE, _premise_past_needed(pair[1], self.expected[pair], premise))
         if self.problems.count == before:
             self.blocks.append(_SEPARATOR.join(clean))
+
+    def missing_premises(self) -> None:
+        """Names each premise an expected pairing's script needs that no row gives, at the pairing's first row."""
+        rows_of_pair: dict[tuple[str, str], dict[int, int]] = {}
+        for (duns, script_id, premise), row in self.given.items():
+            rows_of_pair.setdefault((duns, script_id), {})[int(premise)] = row
+        for (duns, script_id), given in sorted(rows_of_pair.items(), key=lambda pair: min(pair[1].values())):
+            names = self.expected.get((duns, script_id), ())
+            for number, name in enumerate(names, start=1):
+                if number not in given:
+                    named = f" ({name})" if name else ""
+                    self.problems.add(
+                        min(given.values()),
+                        PREMISE,
+                        f"script {script_id} needs {len(names)} premises for CR {duns}, and no row gives premise "
+                        f"{number}{named}: add a row for it with {number} in its Premise column",
+                    )
 
     def cell(self, column: str, raw: str) -> tuple[str, str | None]:
         """The clean value of one cell, or why it is refused."""
         if raw[:1] in ("\t", "\r"):
             return "", "starts with a tab or carriage return, which a spreadsheet may run as a formula; remove it"
         value = raw.strip()
+        if not value and column == PREMISE:
+            return "1", None
         if not value:
             return "", ("is required" if column in REQUIRED_COLUMNS else None)
         if value.startswith(FORMULA_STARTS):
@@ -650,6 +741,11 @@ class _Rows:
             if _CYCLE.fullmatch(value):
                 return value.zfill(2), None
             return "", f"'{_shown(value)}' must be a meter read cycle from 01 to {LAST_CYCLE}"
+        if column == PREMISE:
+            label = _PREMISE_LABEL.fullmatch(value)
+            if label and int(label[1]):
+                return str(int(label[1])), None
+            return "", f"'{_shown(value)}' must be the premise's number, 1 or more, as the template gives it"
         limit = RATE_CLASS_MAX if column == RATE_CLASS else FREE_TEXT_MAX
         if len(value) > limit:
             return "", f"is {len(value)} characters long; at most {limit}"

@@ -97,18 +97,20 @@ class TestBedReadiness(_message.Message):
     def __init__(self, tdsps: _Optional[int] = ..., missing: _Optional[_Iterable[_Union[TestBedReadiness.Missing, _Mapping]]] = ...) -> None: ...
 
 class TestBedScript(_message.Message):
-    __slots__ = ("script_id", "title", "premises", "runs_for", "tdsp_types")
+    __slots__ = ("script_id", "title", "premises", "runs_for", "tdsp_types", "premise_names")
     SCRIPT_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     PREMISES_FIELD_NUMBER: _ClassVar[int]
     RUNS_FOR_FIELD_NUMBER: _ClassVar[int]
     TDSP_TYPES_FIELD_NUMBER: _ClassVar[int]
+    PREMISE_NAMES_FIELD_NUMBER: _ClassVar[int]
     script_id: str
     title: str
     premises: int
     runs_for: _containers.RepeatedScalarFieldContainer[str]
     tdsp_types: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, script_id: _Optional[str] = ..., title: _Optional[str] = ..., premises: _Optional[int] = ..., runs_for: _Optional[_Iterable[str]] = ..., tdsp_types: _Optional[_Iterable[str]] = ...) -> None: ...
+    premise_names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, script_id: _Optional[str] = ..., title: _Optional[str] = ..., premises: _Optional[int] = ..., runs_for: _Optional[_Iterable[str]] = ..., tdsp_types: _Optional[_Iterable[str]] = ..., premise_names: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SetTestBedScriptsRequest(_message.Message):
     __slots__ = ("flight", "pack_version", "scripts")
