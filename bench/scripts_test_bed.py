@@ -16,6 +16,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from test_bed import ESI_ID_LENGTH, REPEATS, ROWS, _bare_csv, _seconds, test_bed_bytes
 
+from flightrak import roles
+from flightrak.tokens import Principal
 from services.testbed import models, store
 from services.testbed.test_bed_file import TEMPLATE_COLUMNS, check_in_steps, rows_csv
 from workflows.specifications import models as specifications
@@ -154,12 +156,15 @@ async def seed_flight(sessions: async_sessionmaker) -> str:
     return flight
 
 
+ERCOT_READER = Principal("bench", "183529049", frozenset({roles.ERCOT_REVIEWER}), "Bench", "ERCOT")
+
+
 async def report_latency(gateway: str, sessions: async_sessionmaker, password: str) -> dict:
     flight = await seed_flight(sessions)
 
     async def direct() -> int:
         async with sessions() as session:
-            return len(await store.scripts_test_bed(session, "", True, flight))
+            return len(await store.scripts_test_bed(session, ERCOT_READER, flight))
 
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as http:
         signed = await http.post("/api/v1/session", json={"email": ERCOT_EMAIL, "password": password})

@@ -531,7 +531,7 @@ class IdentityServicer(
         if not authz.may_see_company_users(principal, duns):
             raise errors.PermissionDenied("a company's requests are visible to that company and ERCOT only")
         async with self._sessions() as session:
-            found = await store.items_of(session, duns, request.include_closed)
+            found = await store.items_of(session, principal, duns, request.include_closed)
         return items_pb2.ListItemsResponse(items=[self._item_proto(item, [], principal) for item in found])
 
     async def GetItem(self, request: items_pb2.GetItemRequest, context) -> items_pb2.Item:
@@ -568,10 +568,7 @@ class IdentityServicer(
         return item.fields["request"]
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
-        item = await projections.item(session, models.Item, item_id)
-        if not authz.may_see_company_users(principal, item.company_duns):
-            raise errors.NotFound(f"no item {item_id}")
-        return item
+        return await store.readable_item(session, principal, item_id)
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:

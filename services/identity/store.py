@@ -9,8 +9,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flightrak import boundary, errors, projections, roles
+from flightrak import authz, boundary, errors, projections, roles
 from flightrak.tokens import Principal
+from flightrak.visibility import readable_where
 from services.identity import domain, models
 from workflows.items import ItemTransition
 
@@ -142,10 +143,23 @@ async def next_item_id(session: AsyncSession) -> int:
     return await session.scalar(select(models.item_id_seq.next_value()))
 
 
-async def items_of(session: AsyncSession, duns: str | None, include_closed: bool) -> list[models.Item]:
-    statement = select(models.Item).order_by(models.Item.item_id.desc()).limit(500)
-    if duns is not None:
-        statement = statement.where(models.Item.company_duns == duns)
+def readable(principal: Principal):
+    """The user-admin requests a caller may read (authz.company_readers): its company's, and ERCOT every one."""
+    return select(models.Item).where(readable_where(principal, authz.company_readers(models.Item.company_duns)))
+
+
+async def readable_item(session: AsyncSession, principal: Principal, item_id: int) -> models.Item:
+    found = await session.scalar(readable(principal).where(models.Item.item_id == item_id))
+    if found is None:
+        raise errors.NotFound(f"no item {item_id}")
+    return found
+
+
+async def items_of(
+    session: AsyncSession, principal: Principal, duns: str, include_closed: bool
+) -> list[models.Item]:
+    statement = readable(principal).where(models.Item.company_duns == duns)
+    statement = statement.order_by(models.Item.item_id.desc()).limit(500)
     if not include_closed:
         statement = statement.where(~models.Item.closed)
     return list(await session.scalars(statement))

@@ -126,7 +126,7 @@ class NoticeRpcs:
 
     async def _listed(self, principal: tokens.Principal, flight: str = "") -> list[pb.Notice]:
         async with self._sessions() as session:
-            rows = await notices_store.listed(session, principal.duns, principal.is_ercot, principal.user_id, flight)
+            rows = await notices_store.listed(session, principal, flight)
             counts = await notices_store.acknowledgement_counts(session, [n.item_id for n, _, _ in rows])
         return [
             self._summary(notice, read_at, own, counts.get(notice.item_id), principal) for notice, read_at, own in rows
@@ -165,7 +165,7 @@ class NoticeRpcs:
         principal = caller()
         async with self._sessions.begin() as session:
             notice = await notices_store.notice(session, request.item_id, request.notice_id)
-            if not await notices_store.may_read(session, notice.item_id, principal.duns, principal.is_ercot):
+            if not await notices_store.may_read(session, notice.item_id, principal):
                 raise errors.NotFound(f"no market notice {request.item_id or request.notice_id}")
             if request.mark_read:
                 await notices_store.mark_read(session, notice.item_id, principal.user_id)
@@ -174,7 +174,7 @@ class NoticeRpcs:
     async def _notice(self, item_id: int, principal: tokens.Principal) -> pb.Notice:
         async with self._sessions() as session:
             notice = await notices_store.notice(session, item_id)
-            if not await notices_store.may_read(session, item_id, principal.duns, principal.is_ercot):
+            if not await notices_store.may_read(session, item_id, principal):
                 raise errors.NotFound(f"no market notice {item_id}")
             everyone = await notices_store.recipients(session, item_id)
             read = await session.get(models.NoticeRead, (item_id, principal.user_id))
@@ -221,7 +221,7 @@ class NoticeRpcs:
 
     async def _notice_item(self, item: models.Item, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
-            if not await notices_store.may_read(session, item.item_id, principal.duns, principal.is_ercot):
+            if not await notices_store.may_read(session, item.item_id, principal):
                 raise errors.NotFound(f"no item {item.item_id}")
             notice = await notices_store.notice(session, item.item_id)
             everyone = await notices_store.recipients(session, item.item_id)
@@ -253,7 +253,7 @@ class NoticeRpcs:
         self, item: models.Item, request: items_pb2.ActOnItemRequest, principal: tokens.Principal
     ) -> items_pb2.Item:
         async with self._sessions() as session:
-            if not await notices_store.may_read(session, item.item_id, principal.duns, principal.is_ercot):
+            if not await notices_store.may_read(session, item.item_id, principal):
                 raise errors.NotFound(f"no item {item.item_id}")
             notice = await notices_store.notice(session, item.item_id)
             everyone = await notices_store.recipients(session, item.item_id)

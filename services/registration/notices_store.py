@@ -2,10 +2,12 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from flightrak import errors, projections
+from flightrak import authz, errors, projections, visibility
+from flightrak.tokens import Principal
 from services.registration import models
 from services.registration import notices as rules
 from workflows.notices import models as m
@@ -155,24 +157,25 @@ async def notice(session: AsyncSession, item_id: int = 0, notice_id: str = "") -
     return found
 
 
-def readable(duns: str, is_ercot: bool):
-    """The notices a caller may read: ERCOT every one; anyone else those published to their company."""
-    statement = select(models.Notice)
-    if not is_ercot:
-        statement = statement.join(
-            models.NoticeRecipient,
-            and_(models.NoticeRecipient.item_id == models.Notice.item_id, models.NoticeRecipient.company_duns == duns),
-        ).where(models.Notice.state.in_(PUBLIC_STATES))
-    return statement
+def readable_where(principal: Principal):
+    """The notices a caller may read (authz.notice_readers): ERCOT every one, drafts too; anyone else those
+    published to their company. The notice page, the Market Notices list and report ask this."""
+    if principal.is_ercot:
+        return true()
+    recipient = aliased(models.NoticeRecipient)  # its own: `listed` joins the caller's recipient row too
+    addressed = select(recipient.company_duns).where(recipient.item_id == models.Notice.item_id)
+    readers = authz.notice_readers(addressed)
+    return and_(models.Notice.state.in_(PUBLIC_STATES), visibility.readable_where(principal, readers))
 
 
-async def may_read(session: AsyncSession, item_id: int, duns: str, is_ercot: bool) -> bool:
-    found = await session.scalar(readable(duns, is_ercot).where(models.Notice.item_id == item_id))
-    return found is not None
+async def may_read(session: AsyncSession, item_id: int, principal: Principal) -> bool:
+    readable = select(models.Notice.item_id).where(models.Notice.item_id == item_id, readable_where(principal))
+    return await session.scalar(readable) is not None
 
 
-async def listed(session: AsyncSession, duns: str, is_ercot: bool, user_id: str, flight: str = "") -> list[tuple]:
+async def listed(session: AsyncSession, principal: Principal, flight: str = "") -> list[tuple]:
     """(notice, when this user read it, this company's recipient row), newest first; drafts (ERCOT) on top."""
+    duns, user_id = principal.duns, principal.user_id
     statement = (
         select(models.Notice, models.NoticeRead.read_at, models.NoticeRecipient)
         .outerjoin(
@@ -183,12 +186,9 @@ async def listed(session: AsyncSession, duns: str, is_ercot: bool, user_id: str,
             models.NoticeRead,
             and_(models.NoticeRead.item_id == models.Notice.item_id, models.NoticeRead.user_id == user_id),
         )
+        .where(readable_where(principal))
         .order_by(models.Notice.published_at.desc().nulls_first(), models.Notice.item_id.desc())
     )
-    if not is_ercot:
-        statement = statement.where(
-            models.NoticeRecipient.company_duns.is_not(None), models.Notice.state.in_(PUBLIC_STATES)
-        )
     if flight:
         statement = statement.where(models.Notice.flight == flight)
     return list((await session.execute(statement)).all())

@@ -63,7 +63,7 @@ def _searched(statement, request: pb.ReportRequest):
 
 
 async def flight_registration_records(session, request, principal, now) -> pb.Report:
-    statement = _searched(store.registrations_visible_to(principal.duns, principal.is_ercot), request).order_by(
+    statement = _searched(store.readable(principal), request).order_by(
         models.Registration.item_id.desc()
     )
     rows = [[r.item_id, r.state, f.designation, deadline_text(f)] for r, f in await store.rows(session, statement)]
@@ -76,7 +76,7 @@ async def registrations_for_review(session, request, principal, now) -> pb.Repor
     if not authz.may_review_registrations(principal):
         raise errors.PermissionDenied("only ERCOT reviews registrations")
     statement = (
-        _searched(store.registrations_visible_to(principal.duns, True), request)
+        _searched(store.readable(principal), request)
         .where(models.Registration.state == registrations.REGISTRATION_REVIEW)
         .order_by(models.Registration.updated_at)
     )
@@ -100,7 +100,7 @@ async def current_flight(session: AsyncSession, now: datetime) -> str | None:
 async def test_pairings(session, request, principal: tokens.Principal, now) -> pb.Report:
     designation = request.flight or await current_flight(session, now)
     statement = (
-        store.pairings_visible_to(principal.duns, principal.is_ercot)
+        store.readable_pairings(principal)
         .where(models.TestPairing.flight == (designation or ""))
         .order_by(models.TestPairing.cr_name, models.TestPairing.tdsp_name)
     )

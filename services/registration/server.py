@@ -284,11 +284,10 @@ class RegistrationServicer(
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
         item = await projections.item(session, models.Item, item_id)
-        if item.item_type == registrations.ITEM_TYPE:
-            provider = item.fields.get(registrations.SERVICE_PROVIDER, "")
-            tdsps = await store.paired_tdsps(session, item_id)
-            if not authz.may_see_registration(principal, item.company_duns, provider, tdsps):
-                raise errors.NotFound(f"no item {item_id}")
+        if item.item_type == registrations.ITEM_TYPE and not await store.may_read_registration(
+            session, principal, item_id
+        ):
+            raise errors.NotFound(f"no item {item_id}")
         return item
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:

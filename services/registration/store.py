@@ -2,10 +2,12 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import errors, projections
+from flightrak import authz, errors, projections
+from flightrak.tokens import Principal
+from flightrak.visibility import readable_where
 from services.registration import models
 from workflows.flight import models as flights
 from workflows.items import ItemTransition
@@ -65,13 +67,6 @@ async def approved_before(session: AsyncSession, cr_duns: str, flight: str) -> b
 
 async def registration(session: AsyncSession, item_id: int) -> models.Registration | None:
     return await session.get(models.Registration, item_id)
-
-
-async def paired_tdsps(session: AsyncSession, registration_item_id: int) -> frozenset[str]:
-    rows = await session.scalars(
-        select(models.TestPairing.tdsp_duns).where(models.TestPairing.registration_item_id == registration_item_id)
-    )
-    return frozenset(rows)
 
 
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
@@ -166,30 +161,33 @@ async def record_test_pairings(session: AsyncSession, pairings: registrations.Te
         await session.execute(UPSERT_PAIRING, row)
 
 
-def registrations_visible_to(duns: str, is_ercot: bool):
-    """The registrations a caller may list: ERCOT all, a CR its own, an SP those of the CRs that chose it."""
-    statement = select(models.Registration, models.Flight).join(
-        models.Flight, models.Flight.designation == models.Registration.flight
+def readable(principal: Principal):
+    """The registrations (with their flights) a caller may read, by authz.registration_readers: the item page, the
+    registration reports and their exports all ask this."""
+    registration, pairing = models.Registration, models.TestPairing
+    paired_tdsps = select(pairing.tdsp_duns).where(pairing.registration_item_id == registration.item_id)
+    readers = authz.registration_readers(registration.cr_duns, registration.sp_duns, paired_tdsps)
+    return (
+        select(registration, models.Flight)
+        .join(models.Flight, models.Flight.designation == registration.flight)
+        .where(readable_where(principal, readers))
     )
-    if not is_ercot:
-        statement = statement.where(or_(models.Registration.cr_duns == duns, models.Registration.sp_duns == duns))
-    return statement
 
 
-def pairings_visible_to(duns: str, is_ercot: bool):
-    """ERCOT sees every pairing; a CR, TDSP or SP those it is part of. Only live registrations count."""
-    statement = select(models.TestPairing).join(
-        models.Registration, models.Registration.item_id == models.TestPairing.registration_item_id
-    ).where(~models.Registration.closed)
-    if not is_ercot:
-        statement = statement.where(
-            or_(
-                models.TestPairing.cr_duns == duns,
-                models.TestPairing.tdsp_duns == duns,
-                models.TestPairing.sp_duns == duns,
-            )
-        )
-    return statement
+async def may_read_registration(session: AsyncSession, principal: Principal, item_id: int) -> bool:
+    return await session.scalar(select(readable(principal).where(models.Registration.item_id == item_id).exists()))
+
+
+def readable_pairings(principal: Principal):
+    """The pairings a caller may read (authz.pairing_readers: the CR, its SP, the TDSP). Only live registrations
+    count."""
+    pairing = models.TestPairing
+    return (
+        select(pairing)
+        .join(models.Registration, models.Registration.item_id == pairing.registration_item_id)
+        .where(~models.Registration.closed)
+        .where(readable_where(principal, authz.pairing_readers(pairing.cr_duns, pairing.sp_duns, pairing.tdsp_duns)))
+    )
 
 
 async def rows(session: AsyncSession, statement) -> list:

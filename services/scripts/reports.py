@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Row
 
-from flightrak import tokens
+from flightrak import authz, tokens
 from services.scripts import transactions
 
 TASK_COLUMNS = [
@@ -61,7 +61,7 @@ REPORTS = {
 
 def partner_name(caller: tokens.Principal, row: Row) -> str:
     cr, tdsp = row.cr_name or "", row.tdsp_name or ""
-    in_pairing = (caller.duns in (row.cr_duns, row.sp_duns), caller.duns == row.tdsp_duns)
+    in_pairing = (authz.acts_for_cr(caller, row.cr_duns, row.sp_duns), caller.duns == row.tdsp_duns)
     if in_pairing == (True, False):
         return tdsp
     if in_pairing == (False, True):

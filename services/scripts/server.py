@@ -397,14 +397,14 @@ class ScriptsServicer(
         if request.report not in reports.REPORTS:
             raise errors.NotFound(f"no report {request.report}")
         title, columns = reports.REPORTS[request.report]
-        found = (principal.duns, principal.is_ercot, request.flight, request.item_id)
+        found = (principal, request.flight, request.item_id)
         if request.report == "flight-progress-summary":
             return await self._progress(principal, request.flight, request.item_id)
         size = page_size(request.page_size)
         if request.report == "unmatched-transactions":
             after = _transaction_page_start(request.page_token)
             async with self._sessions() as session:
-                page = await store.unmatched_transactions(session, principal.duns, principal.is_ercot, size + 1, after)
+                page = await store.unmatched_transactions(session, principal, size + 1, after)
             shown = projections.report(request.report, title, columns, reports.unmatched_rows(page[:size]))
             if len(page) > size:
                 last = page[size - 1]
@@ -434,9 +434,9 @@ class ScriptsServicer(
         title, columns = reports.REPORTS["flight-progress-summary"]
         async with self._sessions() as session:
             if not flight and not item_id:
-                flight = await store.current_flight(session, principal.duns, principal.is_ercot)
+                flight = await store.current_flight(session, principal)
             counted = await store.rows(
-                session, store.progress_statement(principal.duns, principal.is_ercot, flight, item_id)
+                session, store.progress_statement(principal, flight, item_id)
             )
             names = await store.progress_names(session, {row[4] for row in counted})
         if flight:
@@ -446,9 +446,7 @@ class ScriptsServicer(
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
         """ERCOT, and the CR, its Service Provider and the TDSP of the pairing."""
         item = await projections.item(session, models.Item, item_id)
-        issue = await store.script_issue(session, item_id)
-        if not principal.is_ercot and principal.duns not in {issue.cr_duns, issue.sp_duns, issue.tdsp_duns} - {""}:
-            raise errors.NotFound(f"no item {item_id}")
+        issue = await store.readable_issue(session, principal, item_id)
         return item, issue
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:

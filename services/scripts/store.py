@@ -7,7 +7,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import errors, projections
+from flightrak import authz, errors, projections
+from flightrak.tokens import Principal
+from flightrak.visibility import readable_where
 from services.scripts import models, transactions
 from workflows.items import ItemTransition
 from workflows.scripts import models as m
@@ -102,27 +104,32 @@ async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int
     return added if added is not None else await session.scalar(mine)
 
 
-async def script_issue(session: AsyncSession, item_id: int) -> models.ScriptIssue:
-    found = await session.get(models.ScriptIssue, item_id)
+def readable(principal: Principal):
+    """Where a script issue or P2P sub-flow is one the caller may read, by authz.pairing_readers (the pairing's
+    CR, its SP and its TDSP; ERCOT every one): the item page and every report of them ask this."""
+    issue = models.ScriptIssue
+    return readable_where(principal, authz.pairing_readers(issue.cr_duns, issue.sp_duns, issue.tdsp_duns))
+
+
+async def readable_issue(session: AsyncSession, principal: Principal, item_id: int) -> models.ScriptIssue:
+    issue = models.ScriptIssue
+    found = await session.scalar(select(issue).where(issue.item_id == item_id, readable(principal)))
     if found is None:
         raise errors.NotFound(f"no item {item_id}")
     return found
 
 
-def _visible_issues(statement, duns: str, is_ercot: bool, flight: str, item_id: int):
-    """Script issues the caller may see (ERCOT all; a CR and its SP their pairings; a TDSP its own), searched by
-    flight and Item ID."""
+def _visible_issues(statement, principal: Principal, flight: str, item_id: int):
+    """Script issues the caller may read, searched by flight and Item ID."""
     issue = models.ScriptIssue
     if flight:
         statement = statement.where(issue.flight == flight)
     if item_id:
         statement = statement.where(issue.item_id == item_id)
-    if not is_ercot:
-        statement = statement.where(or_(issue.cr_duns == duns, issue.sp_duns == duns, issue.tdsp_duns == duns))
-    return statement
+    return statement.where(readable(principal))
 
 
-def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0, after: int = 0):
+def report_statement(report: str, principal: Principal, flight: str = "", item_id: int = 0, after: int = 0):
     """The rows of a Current Flight Tasks or Flight Progress report, chosen in SQL: what the caller may see and
     what the report lists (by state and by whose task it is), newest first (by Item ID, so a page is a range of
     the primary key); `after` (an Item ID) starts the page after that row. Plain columns, not ORM objects:
@@ -145,8 +152,9 @@ def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", i
         item.fields["esi_id"].astext.label("esi_id"),
         issue.esi_ids,
     )
-    statement = _visible_issues(columns.join(item, item.item_id == issue.item_id), duns, is_ercot, flight, item_id)
-    mine_as_cr = or_(issue.cr_duns == duns, issue.sp_duns == duns)
+    statement = _visible_issues(columns.join(item, item.item_id == issue.item_id), principal, flight, item_id)
+    duns, is_ercot = principal.duns, principal.is_ercot
+    mine_as_cr = or_(*(party == duns for party in authz.cr_side(issue.cr_duns, issue.sp_duns)))
     mine_as_tdsp = issue.tdsp_duns == duns
     party = item.responsible_party
     if is_ercot:  # ERCOT is no pairing's CR or TDSP: its tasks are ERCOT's, and it is nobody's testing partner
@@ -171,7 +179,7 @@ def report_statement(report: str, duns: str, is_ercot: bool, flight: str = "", i
     return statement.where(*conditions).order_by(issue.item_id.desc())
 
 
-def progress_statement(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+def progress_statement(principal: Principal, flight: str = "", item_id: int = 0):
     """Script issues counted per pairing and standing, in one pass: (CR DUNS, TDSP DUNS, standing, count, an
     Item ID of the pairing's), standing 0 Script Passed, 1 active, 2 not started (Ready to Begin), 3 failed or
     not completed. Names are read after (progress_names), from one item a pairing: reading every item's
@@ -188,7 +196,7 @@ def progress_statement(duns: str, is_ercot: bool, flight: str = "", item_id: int
         .join(item, issue.item_id == item.item_id)
         .where(item.item_type == m.SCRIPT_ISSUE)
     )
-    return _visible_issues(statement, duns, is_ercot, flight, item_id).group_by(
+    return _visible_issues(statement, principal, flight, item_id).group_by(
         issue.cr_duns, issue.tdsp_duns, standing
     )
 
@@ -202,10 +210,10 @@ async def progress_names(session: AsyncSession, item_ids: set[int]) -> dict[int,
     return {item_id: (cr or "", tdsp or "") for item_id, cr, tdsp in (await session.execute(statement)).all()}
 
 
-async def current_flight(session: AsyncSession, duns: str, is_ercot: bool) -> str:
+async def current_flight(session: AsyncSession, principal: Principal) -> str:
     """The flight of the newest script issue the caller may see ("" when there is none)."""
     issue = models.ScriptIssue
-    statement = _visible_issues(select(issue.flight), duns, is_ercot, "", 0).order_by(issue.item_id.desc()).limit(1)
+    statement = _visible_issues(select(issue.flight), principal, "", 0).order_by(issue.item_id.desc()).limit(1)
     return await session.scalar(statement) or ""
 
 
@@ -304,15 +312,15 @@ async def record_refused(session: AsyncSession, reading, reported_by: str) -> No
 
 
 async def unmatched_transactions(
-    session: AsyncSession, duns: str, is_ercot: bool, rows: int, after: tuple | None = None
+    session: AsyncSession, principal: Principal, rows: int, after: tuple | None = None
 ) -> list[models.Transaction]:
     """A page of the transactions no script issue took, newest first, `rows` long, after the (received at, sender,
-    reference) of the last one shown: ERCOT sees all, a participant those it sent or was sent."""
+    reference) of the last one shown: ERCOT sees all, a participant those it sent or was sent
+    (authz.transaction_readers)."""
     kept = models.Transaction
     order = (kept.received_at, kept.sender_duns, kept.reference)
-    statement = select(kept).where(kept.matched_item_id.is_(None))
-    if not is_ercot:
-        statement = statement.where(or_(kept.sender_duns == duns, kept.receiver_duns == duns))
+    readers = authz.transaction_readers(kept.sender_duns, kept.receiver_duns)
+    statement = select(kept).where(kept.matched_item_id.is_(None), readable_where(principal, readers))
     if after is not None:
         statement = statement.where(tuple_(*order) < tuple_(*after))
     statement = statement.order_by(*(column.desc() for column in order)).limit(rows)

@@ -33,12 +33,6 @@ CR_SCRIPTS_TEST_BED_COLUMNS = ["Item ID", "Flight", "CR Involved", "TDSP Involve
 FILE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def may_see(actor: tokens.Principal, request: models.SpecificationsRequest) -> bool:
-    """The company, the Service Provider a CR chose, and ERCOT. (A TDSP's request is also shown to the CRs
-    paired with it and their SPs: see TestbedServicer._visible.)"""
-    return authz.may_see_service_provider(actor, request.company_duns, request.sp_duns)
-
-
 def shown_file_name(name: str) -> str:
     """The uploaded file's own name, without a path or control characters."""
     base = re.split(r"[\\/]", name)[-1]
@@ -142,18 +136,9 @@ class TestbedServicer(
         return pb.SetTestBedScriptsResponse()
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
-        """A request the caller may see. CRs paired with a TDSP, and their SPs, see the TDSP's request (its
-        EDM specifications are what they will test against, and the CR Scripts Test Bed report links it);
-        only the TDSP and ERCOT act on it or download its test bed."""
-        item = await projections.item(session, models.Item, item_id)
-        spec = await store.specifications_request(session, item_id)
-        if may_see(principal, spec):
-            return item, spec
-        if spec.kind == requests.TDSP and await store.is_paired(
-            session, spec.flight, spec.company_duns, principal.duns
-        ):
-            return item, spec
-        raise errors.NotFound(f"no item {item_id}")
+        """A request the caller may read (store.readable); only the TDSP and ERCOT act on a TDSP's request or
+        download its test bed."""
+        return await store.readable_request(session, principal, item_id)
 
     async def AttachTestBed(self, request: pb.AttachTestBedRequest, context) -> pb.AttachTestBedResponse:
         """Attach and Validate: the whole file is checked; only a valid one is kept and moves the request on."""
@@ -260,7 +245,7 @@ class TestbedServicer(
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
         principal = caller()
-        statement = store.requests_visible_to(principal.duns, principal.is_ercot, request.flight, request.item_id)
+        statement = store.readable(principal, request.flight, request.item_id)
         async with self._sessions() as session:
             found = await store.rows(session, statement)
         if request.report == "my-company-testing-information":
@@ -282,9 +267,7 @@ class TestbedServicer(
         """Every pairing x script the caller may see. Until ERCOT approves that TDSP's test bed, its rows are
         placeholders: ESI ID ESIID1 (ESIID2 ... for scripts needing more premises), no zip, nothing else."""
         async with self._sessions() as session:
-            found = await store.scripts_test_bed(
-                session, principal.duns, principal.is_ercot, request.flight, request.item_id
-            )
+            found = await store.scripts_test_bed(session, principal, request.flight, request.item_id)
         rows = []
         esi_id_at = PREMISE_COLUMNS.index(tbf.ESI_ID)
         for item_id, flight, cr, tdsp, script_id, needed, premises in found:

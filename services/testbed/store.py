@@ -4,11 +4,13 @@ from collections.abc import Generator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import replace
 
-from sqlalchemy import BigInteger, and_, case, delete, exists, func, or_, select
+from sqlalchemy import BigInteger, and_, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import errors, projections
+from flightrak import authz, errors, projections
+from flightrak.tokens import Principal
+from flightrak.visibility import readable_where
 from services.testbed import catalog, models
 from services.testbed import test_bed_file as tbf
 from workflows.items import SYSTEM_ACTOR, ItemTransition
@@ -140,21 +142,38 @@ async def specifications_request(session: AsyncSession, item_id: int) -> models.
     return found
 
 
-def requests_visible_to(duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
-    """ERCOT sees every request; a company its own; an SP those of the CRs that chose it. Searched by flight
-    and Item ID."""
-    statement = select(models.SpecificationsRequest, models.Item).join(
-        models.Item, models.Item.item_id == models.SpecificationsRequest.item_id
+def readable(principal: Principal, flight: str = "", item_id: int = 0):
+    """The Requests for Testing Specifications (with their items) a caller may read, by
+    authz.specifications_readers: the item page, the Test Specs reports and their exports all ask this. Searched
+    by flight and Item ID, newest first."""
+    request, pairing = models.SpecificationsRequest, models.Pairing
+    paired = and_(pairing.flight == request.flight, pairing.tdsp_duns == request.company_duns)
+    readers = authz.specifications_readers(
+        request.company_duns,
+        request.sp_duns,
+        select(pairing.cr_duns).where(paired),
+        select(pairing.sp_duns).where(paired),
+    )
+    statement = (
+        select(request, models.Item)
+        .join(models.Item, models.Item.item_id == request.item_id)
+        .where(readable_where(principal, readers))
     )
     if flight:
-        statement = statement.where(models.SpecificationsRequest.flight == flight)
+        statement = statement.where(request.flight == flight)
     if item_id:
-        statement = statement.where(models.SpecificationsRequest.item_id == item_id)
-    if not is_ercot:
-        statement = statement.where(
-            or_(models.SpecificationsRequest.company_duns == duns, models.SpecificationsRequest.sp_duns == duns)
-        )
-    return statement.order_by(models.SpecificationsRequest.item_id.desc())
+        statement = statement.where(request.item_id == item_id)
+    return statement.order_by(request.item_id.desc())
+
+
+async def readable_request(
+    session: AsyncSession, principal: Principal, item_id: int
+) -> tuple[models.Item, models.SpecificationsRequest]:
+    found = (await session.execute(readable(principal, item_id=item_id))).first()
+    if found is None:
+        raise errors.NotFound(f"no item {item_id}")
+    spec, item = found
+    return item, spec
 
 
 async def rows(session: AsyncSession, statement) -> list:
@@ -323,15 +342,6 @@ async def premises_missing(session: AsyncSession, flight: str, tdsp_duns: str, t
     ]
 
 
-async def is_paired(session: AsyncSession, flight: str, tdsp_duns: str, duns: str) -> bool:
-    """Whether `duns` is a CR paired with this TDSP in the flight, or the Service Provider of one."""
-    pairing = models.Pairing
-    paired = and_(pairing.flight == flight, pairing.tdsp_duns == tdsp_duns)
-    return bool(
-        await session.scalar(select(exists().where(paired, or_(pairing.cr_duns == duns, pairing.sp_duns == duns))))
-    )
-
-
 # Template column -> test_bed_rows column.
 ROW_COLUMNS = {
     tbf.CR_DUNS: "cr_duns",
@@ -430,10 +440,10 @@ async def test_bed_rows(session: AsyncSession, test_bed_id: int) -> list[dict[st
 PREMISE_COLUMNS = [name for name in ROW_COLUMNS.values() if name not in ("cr_duns", "script_id", "premise")]
 
 
-async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, flight: str = "", item_id: int = 0):
+async def scripts_test_bed(session: AsyncSession, principal: Principal, flight: str = "", item_id: int = 0):
     """Every pairing x script the caller may see, in the report's order, each with the premises of the TDSP's
-    test bed once ERCOT has approved it (an empty list until then). A CR sees its own pairings, an SP those of
-    the CRs that chose it, a TDSP its own, ERCOT all.
+    test bed once ERCOT has approved it (an empty list until then). Its rows are read by the pairing's parties
+    (authz.pairing_readers: the CR, its SP, the TDSP) and ERCOT.
 
     Two queries, joined here: the pairings x scripts (with each TDSP's approved test bed), then the rows of
     those test beds. As one SQL join the planner, misjudging a fresh test bed's size, chose a nested loop that
@@ -467,8 +477,9 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
         statement = statement.where(pairing.flight == flight)
     if item_id:
         statement = statement.where(request.item_id == item_id)
-    if not is_ercot:
-        statement = statement.where(or_(pairing.cr_duns == duns, pairing.sp_duns == duns, pairing.tdsp_duns == duns))
+    statement = statement.where(
+        readable_where(principal, authz.pairing_readers(pairing.cr_duns, pairing.sp_duns, pairing.tdsp_duns))
+    )
     statement = statement.order_by(
         pairing.flight.desc(), pairing.cr_name, pairing.cr_duns, pairing.tdsp_name, script.position
     )
@@ -481,7 +492,7 @@ async def scripts_test_bed(session: AsyncSession, duns: str, is_ercot: bool, fli
         rows = models.TestBedRow.__table__
         kept = select(rows.c.test_bed_id, rows.c.cr_duns, rows.c.script_id, *(rows.c[c] for c in PREMISE_COLUMNS))
         kept = kept.where(rows.c.test_bed_id.in_(approved))
-        if not is_ercot:
+        if not principal.is_ercot:
             kept = kept.where(rows.c.cr_duns.in_({cr_duns for *_, cr_duns, _ in found}))
         ordered = kept.order_by(rows.c.premise, rows.c.esi_id)
         for test_bed_id, cr_duns, script_id, *values in (await session.execute(ordered)).all():

@@ -3,6 +3,7 @@ pages' buttons."""
 
 from dataclasses import dataclass
 
+from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict, forbidden, invalid
 from workflows.scripts import models as m
@@ -13,7 +14,7 @@ def parties_of(actor: Principal, pairing: m.Pairing) -> frozenset[str]:
     parties = set()
     if actor.is_ercot:
         parties.add(m.ERCOT)
-    if actor.duns == pairing.cr_duns or (pairing.sp_duns and actor.duns == pairing.sp_duns):
+    if authz.acts_for_cr(actor, pairing.cr_duns, pairing.sp_duns):
         parties.add(m.CR)
         parties.add(m.SP)
     if actor.duns == pairing.tdsp_duns:

@@ -1,6 +1,7 @@
 """Which actions on a Request for Testing Specifications a person may take now: one rule for the
 workflow's validators and the buttons."""
 
+from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict, forbidden, invalid
 from workflows.specifications import models as m
@@ -20,7 +21,7 @@ ERCOT_ACTIONS = frozenset({m.APPROVE, m.REJECT})
 
 def may_work(actor: Principal, company_duns: str, service_provider_duns: str) -> bool:
     """Any active user of the company, or of the Service Provider a CR selected."""
-    return actor.duns == company_duns or (bool(service_provider_duns) and actor.duns == service_provider_duns)
+    return authz.acts_for_cr(actor, company_duns, service_provider_duns)
 
 
 def refusal(
