@@ -178,6 +178,9 @@ async def check_caller(http, company: str, role: str, designation: str, items: d
         readable = company in READERS[kind]
         through_api = await http.get(f"/api/v1/items/{item_id}", headers=auth)
         assert through_api.status_code == (200 if readable else 404), (who, kind, through_api.text)
+        if kind == "registration" and readable:  # who the CR chose as its SP stays confidential from the TDSP
+            shown = through_api.json()["fields"].get("service_provider")
+            assert shown == (None if company == "oncor" else EDIGATE), (who, shown)
         page = await http.get(f"/items/{item_id}", cookies=cookies, follow_redirects=True)
         assert page.status_code == (200 if readable else 404), (who, kind, page.status_code)
         for name in FULL_LISTS[kind]:
