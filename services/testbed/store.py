@@ -135,13 +135,6 @@ def resumed_input(request: models.SpecificationsRequest, item: models.Item) -> s
     return replace(_input(request, item.last_seq), fields=dict(item.fields), state=item.state)
 
 
-async def specifications_request(session: AsyncSession, item_id: int) -> models.SpecificationsRequest:
-    found = await session.get(models.SpecificationsRequest, item_id)
-    if found is None:
-        raise errors.NotFound(f"no item {item_id}")
-    return found
-
-
 def readable(principal: Principal, flight: str = "", item_id: int = 0):
     """The Requests for Testing Specifications (with their items) a caller may read, by
     authz.specifications_readers: the item page, the Test Specs reports and their exports all ask this. Searched
