@@ -14,8 +14,8 @@ from tests.test_script_pack_api import EXAMPLE, YAML
 from tests.test_test_bed_api import filled, loading, template_rows, upload
 
 
-async def flight_in_connectivity_testing(http) -> str:
-    """A flight with Lone Star paired with Oncor, the example pack, Oncor's test bed approved, and
+async def flight_in_connectivity_testing(http, pack: str = EXAMPLE) -> str:
+    """A flight with Lone Star paired with Oncor, the example pack (or `pack`), Oncor's test bed approved, and
     connectivity testing open."""
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
@@ -23,7 +23,7 @@ async def flight_in_connectivity_testing(http) -> str:
     flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
     designation = flight["designation"]
     await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=ONCOR)
-    published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=EXAMPLE, headers=ercot | YAML)
+    published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=pack, headers=ercot | YAML)
     assert published.status_code == 201, published.text
     oncor = await sign_in(http, "ar@oncor.example")
     item_id = await loading(http, oncor, designation)
@@ -300,12 +300,12 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     assert garbage.status_code == 422 and garbage.json()["problems"][0]["position"] == 1
 
 
-def acknowledgement(control_number: int, code: str, notes: tuple[str, ...] = ()) -> bytes:
-    """ERCOT's 997 to Lone Star, alone in its interchange: its reference is its control numbers."""
+def acknowledgement(control_number: int, code: str, notes: tuple[str, ...] = (), receiver: str = LONESTAR) -> bytes:
+    """ERCOT's 997 to Lone Star (or `receiver`), alone in its interchange: its reference is its control numbers."""
     ack = x12.new_receipt(
         "997",
         ERCOT_DUNS,
-        LONESTAR,
+        receiver,
         reference=x12.acknowledgement_reference(f"{control_number:09d}", "1", "0001"),
         answers_reference="1-0001",
         action_code=code,

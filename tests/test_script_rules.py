@@ -3,7 +3,7 @@
 import pytest
 
 from flightrak.tokens import Principal
-from services.scripts import transactions
+from services.scripts import packs, transactions
 from services.scripts.models import ScriptIssue, Transaction
 from workflows.items import CONFLICT, FORBIDDEN, INVALID
 from workflows.scripts import models as m
@@ -185,6 +185,43 @@ def test_why_a_transaction_matched_nothing():
     assert transactions.why_unmatched(stranger, [(on_test_bed, None)]).startswith("unknown ESI ID 10443720000000009")
     early = reported("824", LONESTAR, ERCOT, "10443720000000001")
     assert transactions.why_unmatched(early, [(on_test_bed, None)]).startswith("no script expects this type now")
+
+
+ACKNOWLEDGED_TWICE = """
+title: Two acknowledgements
+scripts:
+  - script_id: EDM01
+    title: EDM twice
+    kind: connectivity
+    scenario: NAESB EDM connectivity
+    begins: CR
+    steps:
+      - {state: Pending Test File 1, responsible: CR, instructions: Send it., action: Test File Sent}
+      - {state: Pending 997 1, responsible: ERCOT, instructions: Ack., transaction: {type: "997", sender: ERCOT,
+         receiver: CR}}
+      - {state: Pending Test File 2, responsible: CR, instructions: Send it., action: Test File Sent}
+      - {state: Pending 997 2, responsible: ERCOT, instructions: Ack., transaction: {type: "997", sender: ERCOT,
+         receiver: CR}}
+"""
+
+
+def test_the_steps_a_transaction_could_claim_are_those_from_the_current_one_on_that_expect_it():
+    [script] = packs.parse_pack(ACKNOWLEDGED_TWICE, "application/yaml").scripts
+    ack = reported("997", ERCOT, LONESTAR)
+    assert transactions.steps_expecting(ack, ISSUE, script, 0, ERCOT) == [2, 4]  # before Begin Working: early
+    assert transactions.steps_expecting(ack, ISSUE, script, 2, ERCOT) == [2, 4]
+    assert transactions.steps_expecting(ack, ISSUE, script, 3, ERCOT) == [4]
+    assert transactions.steps_expecting(reported("997", LONESTAR, ERCOT), ISSUE, script, 1, ERCOT) == []
+    off_premise = reported("997", ERCOT, LONESTAR, "10443720000000009")
+    assert transactions.steps_expecting(off_premise, switch_issue(("10443720000000001",)), script, 1, ERCOT) == []
+
+
+def test_a_transaction_that_finds_every_step_taken_says_which_took_them():
+    ack = reported("997", ERCOT, LONESTAR)
+    taken = [(1004 + 8 * n, 2, ERCOT, f"00000000{n}-1-0001") for n in range(transactions.TAKEN_SHOWN)]
+    why = transactions.why_unmatched(ack, [(ISSUE, None)], taken, transactions.TAKEN_SHOWN + 2)
+    assert why.startswith(f"no free step: every step that waits for a 997 from {ERCOT} to {LONESTAR}")
+    assert f"item 1004 step 2 took {ERCOT}:000000000-1-0001" in why and why.endswith("; and 2 more)")
 
 
 def test_a_refusal_says_what_kind_it_is_so_every_caller_answers_alike():

@@ -192,6 +192,7 @@ class TransactionOutcome(BaseModel):
     sender_duns: str
     reference: str
     matched_item_id: int | None
+    matched_step: int | None = Field(description="the step of that script issue it claimed; none for a failed one")
     duplicate: bool
     unmatched_reason: str | None
 

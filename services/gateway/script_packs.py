@@ -56,6 +56,7 @@ def outcome_json(outcome: pb.TransactionOutcome) -> dict:
         "sender_duns": outcome.sender_duns,
         "reference": outcome.reference,
         "matched_item_id": outcome.matched_item_id or None,
+        "matched_step": outcome.matched_step or None,
         "duplicate": outcome.duplicate,
         "unmatched_reason": outcome.unmatched_reason or None,
     }

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Sequence,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -122,6 +124,26 @@ class Transaction(Base):
     attached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StepClaim(Base):
+    """The step of a script issue that a valid transaction advances, claimed in the database transaction that
+    keeps it: one transaction a step and one step a transaction, so receipts that arrive together take different
+    steps, whether or not the issue has taken them yet."""
+
+    __tablename__ = "step_claims"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["sender_duns", "reference"], ["scripts.transactions.sender_duns", "scripts.transactions.reference"]
+        ),
+        UniqueConstraint("sender_duns", "reference", name="uq_scripts_step_claims_transaction"),
+    )
+
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 1-based, as "k of n"
+    sender_duns: Mapped[str] = mapped_column(String(13))
+    reference: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class RefusedTransaction(Base):

@@ -5,6 +5,7 @@ import asyncio
 import base64
 import hashlib
 import json
+from contextlib import aclosing
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +61,7 @@ def p2p_spec_of(item: models.Item) -> m.P2PSpec:
     return m.P2PSpec(item.title, item.fields.get("submitter", ""), item.fields.get("receiver", ""))
 
 
+CLAIMED_AT_ONCE = 50  # candidate steps of issues expecting a transaction later, tried together
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 5000
 
@@ -272,20 +274,22 @@ class ScriptsServicer(
                 earlier = await store.transaction(session, reported.sender_duns, reported.reference)
                 return pb.TransactionOutcome(
                     matched_item_id=earlier.matched_item_id or 0,
+                    matched_step=await store.claimed_step_of(session, earlier.sender_duns, earlier.reference),
                     duplicate=True,
                     unmatched_reason=earlier.unmatched_reason,
                     **key,
                 )
-            chosen = await self._waiting_for(session, kept, reported.item_id, principal.duns)
+            chosen = await self._match(session, kept, reported.item_id, principal.duns)
             if chosen is None:
                 between = await store.open_issues_between(session, {kept.sender_duns, kept.receiver_duns})
-                unmatched_reason = transactions.why_unmatched(kept, between)
+                taken = await store.steps_taken_alike(session, kept, transactions.TAKEN_SHOWN) if kept.valid else ()
+                unmatched_reason = transactions.why_unmatched(kept, between, *taken)
                 await store.set_match(session, kept, None, unmatched_reason)
                 return pb.TransactionOutcome(unmatched_reason=unmatched_reason, **key)
-            issue, item = chosen
+            issue, item, step = chosen
             await store.set_match(session, kept, issue.item_id)
             await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt_of(kept))
-        return pb.TransactionOutcome(matched_item_id=issue.item_id, **key)
+        return pb.TransactionOutcome(matched_item_id=issue.item_id, matched_step=step, **key)
 
     async def AttachTransaction(self, request: pb.AttachTransactionRequest, context) -> pb.AttachTransactionResponse:
         """ERCOT's decision, by hand: the transaction is kept as attached and the script issue's workflow takes it
@@ -320,6 +324,14 @@ class ScriptsServicer(
                 raise errors.refused(problem)
             if problem is not None:
                 raise errors.FailedPrecondition(f"item {item.item_id} cannot take this transaction: {problem}")
+            # A valid one claims the step it moves on, as a receipt does (store.claim_step): none takes it twice.
+            step = transactions.current_step(item.fields)
+            if kept.valid and not await store.claim_step(session, kept, item.item_id, step):
+                holder = await store.step_claim(session, item.item_id, step)
+                raise errors.Conflict(
+                    f"step {step} of item {item.item_id} already has its transaction "
+                    f"{transactions.key_of(holder.sender_duns, holder.reference)}, which moves it on"
+                )
             await store.attach(session, kept, item.item_id, principal.name, comment)
             handle = self._temporal.get_workflow_handle(item.workflow_id)
             attached = m.AttachedTransaction(actor_of(principal), receipt_of(kept), comment)
@@ -327,7 +339,11 @@ class ScriptsServicer(
             # same attach again gets the workflow's first answer instead of a refusal.
             await run_update(handle.execute_update(m.ATTACH_TRANSACTION, attached, id=f"attach-{key}"))
             outcome = pb.TransactionOutcome(
-                matched_item_id=item.item_id, sender_duns=kept.sender_duns, reference=kept.reference, type=kept.type
+                matched_item_id=item.item_id,
+                matched_step=step if kept.valid else 0,
+                sender_duns=kept.sender_duns,
+                reference=kept.reference,
+                type=kept.type,
             )
         return pb.AttachTransactionResponse(
             transaction=outcome,
@@ -336,32 +352,55 @@ class ScriptsServicer(
             item=await self._item(request.item_id, principal),
         )
 
-    async def _waiting_for(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
-        """The script issue whose current step waits for this transaction, else one with a later step that
-        expects it."""
+    async def _match(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
+        """The script issue and step the transaction goes to, as (issue, item, step): the step that waits for it
+        now, else a later step that expects it (systems are quick); None when there is none. A valid one claims
+        its step (store.claim_free_step), so receipts arriving together take different steps; a failed one claims
+        none (the step waits on for a valid one) and goes to a step still free if there is one (step 0)."""
         parties = {kept.sender_duns, kept.receiver_duns}
         waiting = await store.waiting_for(session, kept.type, item_id, parties, kept.esi_id)
-        candidates = transactions.likeliest_first(kept, waiting)
-        chosen = next(
-            (
-                (issue, item)
-                for issue, item in candidates
-                if transactions.parties_match(kept, issue, item.fields, ercot_duns=ercot_duns)
-            ),
-            None,
-        )
-        return chosen or await self._expecting_later(session, kept, item_id, ercot_duns)
+        now = {
+            (issue.item_id, transactions.current_step(item.fields)): (issue, item)
+            for issue, item in transactions.likeliest_first(kept, waiting)
+            if transactions.parties_match(kept, issue, item.fields, ercot_duns=ercot_duns)
+        }
+        chosen = await self._step_of(session, kept, now)
+        if chosen is None:
+            async with aclosing(self._expecting_later(session, kept, item_id, ercot_duns)) as batches:
+                async for later in batches:
+                    if (chosen := await self._step_of(session, kept, later)) is not None:
+                        break
+        return chosen
 
     async def _expecting_later(self, session, kept: models.Transaction, item_id: int, ercot_duns: str):
-        """An open issue between the transaction's parties with a step from its current one on that expects it."""
+        """(Item ID, step) -> (issue, item) of the steps of open issues between the transaction's parties, from
+        each issue's current step on, that expect it; likeliest first, a few issues at a time (a flight may
+        hold thousands between two parties, and the first few usually have a free step)."""
         between = await store.open_issues_between(session, {kept.sender_duns, kept.receiver_duns}, item_id)
+        later = {}
         for issue, item in transactions.likeliest_first(kept, between):
             script = (await self._pack(session, issue.flight, issue.pack_version)).script(issue.script_id)
-            if transactions.expected_from_now_on(
-                kept, issue, script, transactions.current_step(item.fields), ercot_duns
-            ):
-                return issue, item
-        return None
+            current = transactions.current_step(item.fields)
+            for step in transactions.steps_expecting(kept, issue, script, current, ercot_duns):
+                later[(issue.item_id, step)] = (issue, item)
+            if len(later) >= CLAIMED_AT_ONCE:
+                yield later
+                later = {}
+        if later:
+            yield later
+
+    @staticmethod
+    async def _step_of(session, kept: models.Transaction, candidates: dict):
+        """Of candidate steps ((Item ID, step) -> (issue, item), likeliest first), the one the transaction goes
+        to, as (issue, item, step); None when a valid one finds every step taken."""
+        if not candidates:
+            return None
+        if kept.valid:
+            claimed = await store.claim_free_step(session, kept, list(candidates))
+            return None if claimed is None else (*candidates[claimed], claimed[1])
+        taken = await store.claimed_steps(session, {item_id for item_id, _ in candidates})
+        free = [candidate for candidate in candidates if candidate not in taken]
+        return (*candidates[(free or list(candidates))[0]], 0)
 
     async def _pack(self, session, flight: str, version: int) -> packs.ScriptPack:
         """A published version, parsed once: it never changes."""

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, false, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import Text, and_, bindparam, case, false, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -260,6 +260,87 @@ async def set_match(session: AsyncSession, kept, matched_item_id: int | None, un
         .where(table.c.sender_duns == kept.sender_duns, table.c.reference == kept.reference)
         .values(matched_item_id=matched_item_id, unmatched_reason=unmatched_reason)
     )
+
+
+async def claimed_steps(session: AsyncSession, item_ids: set[int]) -> set[tuple[int, int]]:
+    """(Item ID, step) of the steps of these script issues that a transaction has claimed (committed)."""
+    claim = models.StepClaim
+    statement = select(claim.item_id, claim.step).where(claim.item_id.in_(item_ids))
+    return {(item_id, step) for item_id, step in (await session.execute(statement)).all()}
+
+
+async def claim_free_step(session: AsyncSession, kept, steps: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Claims for the kept transaction the first of `steps` ((Item ID, step), likeliest first) that no other
+    transaction has; None when every one is taken. The claim is unique on (Item ID, step) and lasts when the
+    session commits. A step another receipt is claiming at this moment is passed over for the next free one,
+    then tried last, waiting for that receipt's commit or rollback: receipts that arrive together spread over
+    the free steps instead of queueing on the first, and none misses a step that a rolled-back one gave up.
+    Waiting never deadlocks: a receipt waits only while it holds no claim."""
+    taken = await claimed_steps(session, {item_id for item_id, _ in steps})
+    being_claimed = []
+    for item_id, step in (candidate for candidate in steps if candidate not in taken):
+        if not await session.scalar(_try_step_lock(), {"key": f"scripts step {item_id}:{step}"}):
+            being_claimed.append((item_id, step))
+        elif await claim_step(session, kept, item_id, step):
+            return item_id, step
+    for item_id, step in being_claimed:
+        if await claim_step(session, kept, item_id, step):
+            return item_id, step
+    return None
+
+
+@cache
+def _try_step_lock():
+    """A lock held until the session ends, taken only if free: whoever holds a step's is claiming it now."""
+    return select(func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), 0)))
+
+
+async def claim_step(session: AsyncSession, kept, item_id: int, step: int) -> bool:
+    """Claims the step for the kept transaction unless another transaction has it (waiting, if another is
+    claiming it now, for its commit or rollback)."""
+    claim = models.StepClaim
+    statement = (
+        pg_insert(claim)
+        .values(item_id=item_id, step=step, sender_duns=kept.sender_duns, reference=kept.reference)
+        .on_conflict_do_nothing(index_elements=[claim.item_id, claim.step])
+        .returning(claim.item_id)
+    )
+    return await session.scalar(statement) is not None
+
+
+async def step_claim(session: AsyncSession, item_id: int, step: int) -> models.StepClaim | None:
+    return await session.get(models.StepClaim, (item_id, step))
+
+
+async def claimed_step_of(session: AsyncSession, sender_duns: str, reference: str) -> int:
+    """The step the transaction claimed (0: none)."""
+    claim = models.StepClaim
+    statement = select(claim.step).where(claim.sender_duns == sender_duns, claim.reference == reference)
+    return await session.scalar(statement) or 0
+
+
+async def steps_taken_alike(session: AsyncSession, kept, shown: int) -> tuple[list, int]:
+    """The steps of open script issues (on the kept transaction's premise, or on none) that transactions of its
+    type, sender and receiver have claimed, most recent first: `shown` of them as (Item ID, step, sender DUNS,
+    reference), and how many there are."""
+    claim, alike, item, issue = models.StepClaim, models.Transaction, models.Item, models.ScriptIssue
+    statement = (
+        select(claim.item_id, claim.step, claim.sender_duns, claim.reference, func.count().over())
+        .join(alike, and_(alike.sender_duns == claim.sender_duns, alike.reference == claim.reference))
+        .join(item, item.item_id == claim.item_id)
+        .join(issue, issue.item_id == claim.item_id)
+        .where(
+            item.closed.is_(False),
+            alike.type == kept.type,
+            alike.sender_duns == kept.sender_duns,
+            alike.receiver_duns == kept.receiver_duns,
+        )
+    )
+    if kept.esi_id:
+        no_premise = func.jsonb_array_length(issue.esi_ids) == 0
+        statement = statement.where(or_(no_premise, issue.esi_ids.contains([kept.esi_id])))
+    found = (await session.execute(statement.order_by(claim.claimed_at.desc()).limit(shown))).all()
+    return [tuple(row[:4]) for row in found], found[0][4] if found else 0
 
 
 async def transaction(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:

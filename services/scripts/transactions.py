@@ -2,6 +2,7 @@
 No I/O."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flightrak import boundary
@@ -101,9 +102,13 @@ def on_premise(kept: models.Transaction, issue: models.ScriptIssue) -> bool:
     return not issue.esi_ids or not kept.esi_id or kept.esi_id in issue.esi_ids
 
 
-def why_unmatched(kept: models.Transaction, between: list) -> str:
+TAKEN_SHOWN = 5  # steps named when every step a transaction could take is taken
+
+
+def why_unmatched(kept: models.Transaction, between: list, taken: Sequence[tuple] = (), taken_count: int = 0) -> str:
     """Why no script issue took the transaction, in words ERCOT and the participants act on; `between` are the
-    open script issues of its sender's or receiver's."""
+    open script issues of its sender's or receiver's, `taken` the steps of theirs that transactions like it
+    claimed (store.steps_taken_alike), `taken_count` how many there are."""
     if not between:
         return (
             f"wrong party: no open script issue has {kept.sender_duns} and {kept.receiver_duns} as its CR or TDSP "
@@ -111,6 +116,16 @@ def why_unmatched(kept: models.Transaction, between: list) -> str:
         )
     if kept.esi_id and not any(kept.esi_id in issue.esi_ids for issue, _ in between if issue.esi_ids):
         return f"unknown ESI ID {kept.esi_id}: it is in no approved test bed of the scripts between these parties"
+    if taken:
+        named = "; ".join(
+            f"item {item_id} step {step} took {key_of(sender_duns, reference)}"
+            for item_id, step, sender_duns, reference in taken[:TAKEN_SHOWN]
+        )
+        more = f"; and {taken_count - TAKEN_SHOWN} more" if taken_count > TAKEN_SHOWN else ""
+        return (
+            f"no free step: every step that waits for a {kept.type} from {kept.sender_duns} to {kept.receiver_duns} "
+            f"on an open script issue between them already has its own ({named}{more})"
+        )
     return (
         f"no script expects this type now: no open script between these parties waits for a {kept.type} "
         f"from {kept.sender_duns} to {kept.receiver_duns}, now or at a later step"
@@ -124,18 +139,22 @@ def parties_match(kept: models.Transaction, issue: models.ScriptIssue, fields: d
     )
 
 
-def expected_from_now_on(
+def steps_expecting(
     kept: models.Transaction, issue: models.ScriptIssue, script: packs.Script, step: int, ercot_duns: str
-) -> bool:
-    """Whether a step of the script from `step` (1-based; the issue's current one) on expects this transaction:
+) -> list[int]:
+    """The steps of the script (1-based) from `step` (the issue's current one) on that expect this transaction:
     systems are quick, and ERCOT's 814_03 may be reported before the issue has recorded the 814_01 before it.
     The issue keeps it until that step comes."""
-    return on_premise(kept, issue) and any(
-        isinstance(ends_by, packs.Transaction)
+    if not on_premise(kept, issue):
+        return []
+    first = max(step, 1)
+    return [
+        number
+        for number, ends_by in enumerate((s.ends_by for s in script.steps[first - 1 :]), start=first)
+        if isinstance(ends_by, packs.Transaction)
         and ends_by.type == kept.type
         and _between(kept, issue, ends_by.sender, ends_by.receiver, ercot_duns)
-        for ends_by in (s.ends_by for s in script.steps[max(step, 1) - 1 :])
-    )
+    ]
 
 
 def likeliest_first(kept: models.Transaction, candidates: list) -> list:

@@ -104,20 +104,22 @@ class TransactionReport(_message.Message):
     def __init__(self, transaction_id: _Optional[str] = ..., type: _Optional[str] = ..., sender_duns: _Optional[str] = ..., receiver_duns: _Optional[str] = ..., esi_id: _Optional[str] = ..., reference: _Optional[str] = ..., valid: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., item_id: _Optional[int] = ..., answers_reference: _Optional[str] = ...) -> None: ...
 
 class TransactionOutcome(_message.Message):
-    __slots__ = ("matched_item_id", "duplicate", "sender_duns", "reference", "type", "unmatched_reason")
+    __slots__ = ("matched_item_id", "duplicate", "sender_duns", "reference", "type", "unmatched_reason", "matched_step")
     MATCHED_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     SENDER_DUNS_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     UNMATCHED_REASON_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_STEP_FIELD_NUMBER: _ClassVar[int]
     matched_item_id: int
     duplicate: bool
     sender_duns: str
     reference: str
     type: str
     unmatched_reason: str
-    def __init__(self, matched_item_id: _Optional[int] = ..., duplicate: _Optional[bool] = ..., sender_duns: _Optional[str] = ..., reference: _Optional[str] = ..., type: _Optional[str] = ..., unmatched_reason: _Optional[str] = ...) -> None: ...
+    matched_step: int
+    def __init__(self, matched_item_id: _Optional[int] = ..., duplicate: _Optional[bool] = ..., sender_duns: _Optional[str] = ..., reference: _Optional[str] = ..., type: _Optional[str] = ..., unmatched_reason: _Optional[str] = ..., matched_step: _Optional[int] = ...) -> None: ...
 
 class TransactionBatchOutcome(_message.Message):
     __slots__ = ("transactions",)
