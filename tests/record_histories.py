@@ -2,8 +2,6 @@
 
 The workflow tests drive these paths; run as `.venv/bin/python -m tests.record_histories` this module
 records one history per path into tests/histories/, which the replay test replays on every run.
-The user_admin_before_idle_expiry_*.json files were recorded once from the workflow as it was before the
-idle expiry (commit 80b56a1); keep them as they are, they prove the patch still replays old requests.
 """
 
 import asyncio

@@ -300,7 +300,7 @@ async def test_recorded_script_history_replays(path: Path):
     await replayer.replay_workflow(history)
 
 
-PATHS = (  # every path, as recorded now; each was also recorded before the kept timer
+PATHS = (  # every path
     "script_issue_con03_escalation_return_passed",
     "script_issue_switch_by_transactions",
     "script_issue_switch_transactions_attached_by_ercot",
@@ -314,11 +314,4 @@ PATHS = (  # every path, as recorded now; each was also recorded before the kept
 
 def test_every_path_has_a_recorded_history():
     names = {path.stem for path in HISTORIES.glob("script_*.json")}
-    assert names == {
-        *PATHS,
-        # Recorded before reminders were mailed: they replay through workflow.patched's old branch.
-        "script_issue_reminded_flight_ended_before_mail",
-        "script_p2p_reminded_flight_ended_before_mail",
-        # Recorded while each step cancelled its timer and started another: workflow.patched's old branch.
-        *(f"{name}_before_kept_timer" for name in PATHS),
-    }
+    assert names == set(PATHS)

@@ -47,11 +47,6 @@ SCRIPTS_OPTIONS = {
     "start_to_close_timeout": timedelta(minutes=15),
     "heartbeat_timeout": timedelta(minutes=1),
 }
-# Since this patch, connectivity testing opens only once ERCOT has approved every TDSP's test bed.
-TEST_BED_GATE = "connectivity-waits-for-test-beds"
-# Since this one, it also needs a published script pack, and opening it opens the connectivity script issues;
-# Day 1 of testing opens the business ones.
-SCRIPT_ISSUES = "testing-opens-script-issues"
 # Business scripts open at this time of Day 1 of testing, Central.
 BUSINESS_OPENS_AT = time(8, 0)
 
@@ -101,7 +96,7 @@ class FlightWorkflow(attention.Attended):
                 f"The signup deadline passed: registration closed at {deadline_words(self._closes_at())}.",
             )
         await workflow.wait_condition(lambda: self._state in m.TESTING_STATES)
-        if self._state != m.COMPLETE and workflow.patched(SCRIPT_ISSUES):
+        if self._state != m.COMPLETE:
             await self._open_script_issues()
         await workflow.wait_condition(lambda: self._state == m.COMPLETE)
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -170,14 +165,15 @@ class FlightWorkflow(attention.Attended):
     @workflow.update(name=m.ADVANCE)
     async def advance(self, change: m.PhaseChange) -> m.FlightStatus:
         _, to_state, label = m.PHASES[change.action]
-        if change.action == m.OPEN_CONNECTIVITY_TESTING and workflow.patched(TEST_BED_GATE):
+        if change.action == m.OPEN_CONNECTIVITY_TESTING:
+            # Connectivity testing waits for every TDSP's test bed to be approved and a script pack published.
             readiness = await workflow.execute_activity(
                 m.TEST_BEDS_MISSING, self._flight.designation, result_type=m.TestBedsMissing, **TESTBED_OPTIONS
             )
             # Asked and answered while another action may have moved the flight: checked again, then refused
             # as an update's failure (the flight goes on as it was).
             problem = rules.test_beds_refusal(readiness)
-            if problem is None and workflow.patched(SCRIPT_ISSUES):
+            if problem is None:
                 version = await workflow.execute_activity(
                     m.PACK_VERSION, self._flight.designation, result_type=int, **(TESTBED_OPTIONS | SCRIPTS_QUEUE)
                 )

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
     from workflows.scripts import models as m
     from workflows.scripts import rules
-    from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
+    from workflows.scripts.reminders import reminder_mail
     from workflows.scripts.waiting import Waiting
 
 RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
@@ -113,26 +113,24 @@ class P2PWorkflow(attention.Attended):
         request = self._request
         waiting_on = rules.p2p_responsible(self._state, request.spec)
         who = rules.party_name(waiting_on, request.pairing)
-        comment = f"Waiting on {who} for {hours:g} business hours."
-        mailed = workflow.patched(REMINDER_MAIL)
-        if mailed:
-            comment += f" A reminder mail goes to the distribution lists of {who}."
+        comment = (
+            f"Waiting on {who} for {hours:g} business hours. A reminder mail goes to the distribution lists of {who}."
+        )
         await self._move(self._state, SYSTEM_ACTOR, "Reminder", comment)
-        if mailed:
-            mail = reminder_mail(
-                f"{workflow.info().workflow_id}-reminder-{self._seq}",
-                request.item_id,
-                m.P2P_SUB_FLOW,
-                request.spec.title,
-                request.pairing,
-                waiting_on,
-                self._state,
-                instructions(self._state, request.spec),
-                hours,
-                self._waiting.since,
-                script_issue=f"{request.parent_item_id} {request.script_id}",
-            )
-            self._reminder_mails.append(list_mail.send(self._attention, mail))
+        mail = reminder_mail(
+            f"{workflow.info().workflow_id}-reminder-{self._seq}",
+            request.item_id,
+            m.P2P_SUB_FLOW,
+            request.spec.title,
+            request.pairing,
+            waiting_on,
+            self._state,
+            instructions(self._state, request.spec),
+            hours,
+            self._waiting.since,
+            script_issue=f"{request.parent_item_id} {request.script_id}",
+        )
+        self._reminder_mails.append(list_mail.send(self._attention, mail))
 
     async def _move(
         self, to_state: str, actor: Actor, label: str, comment: str = "", from_state: str | None = None

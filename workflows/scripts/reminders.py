@@ -8,9 +8,6 @@ from workflows.list_mail import ListMail
 from workflows.scripts import models as m
 from workflows.scripts.rules import party_name
 
-# Since this patch a reminder is also mailed to the waiting party's distribution lists (both workflows).
-REMINDER_MAIL = "reminder-mailed-to-the-waiting-party"
-
 
 def companies_reminded(party: str, pairing: m.Pairing) -> list[str]:
     """Whose lists a reminder to `party` goes to: a CR's task reaches the CR and the Service Provider it chose

@@ -3,15 +3,11 @@ so many business hours, and the flight's end."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 
 from flightrak.business_time import add_business_hours
-
-# A step's end no longer cancels the timer and starts another (two history events a step): the timer stays while
-# it fires no later than the next due instant, and one that fires early only starts the next.
-KEPT_TIMER = "waiting-keeps-its-timer"
 
 
 class Waiting:
@@ -47,18 +43,14 @@ class Waiting:
             if self._hours > 0:
                 reminder_at = add_business_hours(self._since, self._hours * (self._reminders + 1))
                 due = min(due, reminder_at)
-            remaining = due - now
-            if remaining > timedelta(0) and workflow.patched(KEPT_TIMER):
+            if due > now:
+                # A step's end does not cancel the timer and start another (two history events a step): the timer
+                # stays while it fires no later than the next due instant, and one that fires early only starts
+                # the next.
                 timer = self._timer_by(due, now)
                 await workflow.wait_condition(lambda timer=timer: condition() or timer.done())
                 if condition() or workflow.now() < due:  # done, or a timer kept from an earlier wait fired
                     continue
-            elif remaining > timedelta(0):
-                try:
-                    await workflow.wait_condition(condition, timeout=remaining)
-                    continue
-                except TimeoutError:
-                    pass
             if reminder_at is not None and reminder_at <= workflow.now() < self._ends_at:
                 self._reminders += 1
                 await self._remind(self._hours * self._reminders)

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.scripts import rules
     from workflows.scripts.ids import p2p_workflow_id
     from workflows.scripts.p2p import P2PWorkflow
-    from workflows.scripts.reminders import REMINDER_MAIL, reminder_mail
+    from workflows.scripts.reminders import reminder_mail
     from workflows.scripts.waiting import Waiting
 
 RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
@@ -355,7 +355,7 @@ class ScriptIssueWorkflow(attention.Attended):
         who = rules.party_name(self._responsible, request.pairing)
         comment = f"Waiting on {who} for {hours:g} business hours."
         sub_flow_working = spec is not None and spec.p2p is not None and self._state == spec.state
-        mailed = workflow.patched(REMINDER_MAIL) and not sub_flow_working
+        mailed = not sub_flow_working
         if mailed:
             comment += f" A reminder mail goes to the distribution lists of {who}."
         await self._move(self._state, self._responsible, SYSTEM_ACTOR, "Reminder", comment)

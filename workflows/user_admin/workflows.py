@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
 
 # A request left open this long with no recorded step is cancelled by FlighTrak itself.
 IDLE_EXPIRY = timedelta(days=30)
-IDLE_EXPIRY_PATCH = "user-request-idle-expiry"
 EXPIRED = "Expired"
 EXPIRED_COMMENT = "No action for 30 days; the request was cancelled and nothing was changed."
 
@@ -52,22 +51,18 @@ class UserAdminRequestWorkflow(attention.Attended):
     @workflow.run
     async def run(self, request: m.UserRequestInput) -> m.RequestStatus:
         self._upsert_search_attributes()
-        if workflow.patched(IDLE_EXPIRY_PATCH):
-            while self._state not in m.CLOSED_STATES:
-                seq = self._seq
-                try:
-                    await workflow.wait_condition(
-                        lambda seq=seq: self._state in m.CLOSED_STATES or self._seq != seq, timeout=IDLE_EXPIRY
-                    )
-                except TimeoutError:
-                    # An action still running when the clock runs out (a Commit retrying its activity) decides first.
-                    await workflow.wait_condition(workflow.all_handlers_finished)
-                    if self._seq == seq and self._state not in m.CLOSED_STATES:
-                        expiry = m.ActionInput(actor=SYSTEM_ACTOR, comment=EXPIRED_COMMENT)
-                        await self._move(m.CANCELLED, expiry, EXPIRED, {})
-        else:
-            # Requests started before the idle expiry existed replay their original commands.
-            await workflow.wait_condition(lambda: self._state in m.CLOSED_STATES)
+        while self._state not in m.CLOSED_STATES:
+            seq = self._seq
+            try:
+                await workflow.wait_condition(
+                    lambda seq=seq: self._state in m.CLOSED_STATES or self._seq != seq, timeout=IDLE_EXPIRY
+                )
+            except TimeoutError:
+                # An action still running when the clock runs out (a Commit retrying its activity) decides first.
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if self._seq == seq and self._state not in m.CLOSED_STATES:
+                    expiry = m.ActionInput(actor=SYSTEM_ACTOR, comment=EXPIRED_COMMENT)
+                    await self._move(m.CANCELLED, expiry, EXPIRED, {})
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
