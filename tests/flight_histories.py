@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 
 from flightrak.market_time import CENTRAL
 from flightrak.temporal import binary
+from flightrak.worker import WORKFLOW_RUNNER
 from services.registration.domain import registration_closes_at
 from tests.record_histories import HISTORIES, start_dev_server
 from workflows import attention
@@ -161,7 +162,14 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
     workflows = [FlightWorkflow, FlightRegistrationWorkflow]
     local = [fakes.record_item_transition, fakes.record_test_pairings, fakes.record_attention]
     async with (
-        Worker(client, task_queue=task_queue, workflows=workflows, activities=local, max_cached_workflows=0),
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=workflows,
+            activities=local,
+            workflow_runner=WORKFLOW_RUNNER,
+            max_cached_workflows=0,
+        ),
         Worker(
             client,
             task_queue=registrations.TESTBED_TASK_QUEUE,

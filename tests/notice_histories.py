@@ -18,6 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from flightrak.worker import WORKFLOW_RUNNER
 from tests.flight_histories import ERCOT_ADMIN, start_clock_server
 from tests.record_histories import HISTORIES
 from workflows.items import Actor
@@ -85,6 +86,7 @@ async def workers(client: Client, fakes: FakeNoticeActivities) -> AsyncIterator[
             task_queue=task_queue,
             workflows=[MarketNoticeWorkflow],
             activities=[fakes.record_notice_step],
+            workflow_runner=WORKFLOW_RUNNER,
             max_cached_workflows=0,
         ),
         Worker(client, task_queue=m.MAIL_TASK_QUEUE, activities=[fakes.deliver_notice_mail]),

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from flightrak.temporal import binary
+from flightrak.worker import WORKFLOW_RUNNER
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 from workflows.user_admin import models as m
 from workflows.user_admin.ids import user_request_workflow_id
@@ -83,7 +84,13 @@ async def workers(client: Client, identity: FakeIdentity) -> AsyncIterator[str]:
     task_queue = f"user-admin-test-{uuid.uuid4().hex}"
     activities = [identity.record_item_transition, identity.apply_user_change]
     async with (
-        Worker(client, task_queue=task_queue, workflows=[UserAdminRequestWorkflow], max_cached_workflows=0),
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[UserAdminRequestWorkflow],
+            workflow_runner=WORKFLOW_RUNNER,
+            max_cached_workflows=0,
+        ),
         Worker(client, task_queue=m.ACTIVITY_TASK_QUEUE, activities=activities),
     ):
         yield task_queue

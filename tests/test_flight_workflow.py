@@ -12,6 +12,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from flightrak.worker import WORKFLOW_RUNNER
 from tests.flight_histories import (
     ERCOT_ADMIN,
     ERCOT_REVIEWER,
@@ -331,4 +332,4 @@ async def eventually_recorded(fakes: FakeRegistrationActivities, flight: m.Fligh
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("flight_*.json")), ids=lambda path: path.stem)
 async def test_recorded_flight_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await Replayer(workflows=[FlightWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[FlightWorkflow], workflow_runner=WORKFLOW_RUNNER).replay_workflow(history)

@@ -10,6 +10,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from flightrak.worker import WORKFLOW_RUNNER
 from tests.conftest import refused
 from tests.flight_histories import ERCOT_ADMIN
 from tests.notice_histories import (
@@ -125,7 +126,7 @@ async def test_a_published_notice_is_never_edited_and_only_ercot_publishes(clock
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("notice_*.json")), ids=lambda path: path.stem)
 async def test_recorded_notice_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await Replayer(workflows=[MarketNoticeWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[MarketNoticeWorkflow], workflow_runner=WORKFLOW_RUNNER).replay_workflow(history)
 
 
 def test_every_notice_path_has_a_recorded_history():

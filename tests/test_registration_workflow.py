@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from flightrak.worker import WORKFLOW_RUNNER
 from tests.conftest import refused
 from tests.flight_histories import (
     BLUEBONNET_AR,
@@ -415,4 +416,4 @@ async def test_a_cancel_while_approval_is_under_way_is_not_undone_by_the_approva
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("registration_*.json")), ids=lambda path: path.stem)
 async def test_recorded_registration_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await Replayer(workflows=[FlightRegistrationWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[FlightRegistrationWorkflow], workflow_runner=WORKFLOW_RUNNER).replay_workflow(history)

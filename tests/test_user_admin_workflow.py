@@ -11,6 +11,7 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from flightrak.temporal import binary
+from flightrak.worker import WORKFLOW_RUNNER
 from tests.record_histories import (
     ADDED_USER_ID,
     HISTORIES,
@@ -172,4 +173,4 @@ async def test_validators_refuse_before_anything_is_recorded(dev_env: WorkflowEn
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("user_admin_*.json")), ids=lambda path: path.stem)
 async def test_recorded_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    await Replayer(workflows=[UserAdminRequestWorkflow]).replay_workflow(history)
+    await Replayer(workflows=[UserAdminRequestWorkflow], workflow_runner=WORKFLOW_RUNNER).replay_workflow(history)

@@ -8,26 +8,25 @@ from datetime import date, datetime, time, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-with workflow.unsafe.imports_passed_through():
-    from flightrak import authz
-    from flightrak.market_time import CENTRAL
-    from workflows import attention
-    from workflows import search_attributes as sa
-    from workflows.flight import models as m
-    from workflows.flight import rules
-    from workflows.flight.ids import flight_workflow_id
-    from workflows.items import (
-        SYSTEM_ACTOR,
-        Actor,
-        ItemTransition,
-        conflict,
-        deadline_words,
-        forbidden,
-        invalid,
-        principal_of,
-        refuse,
-    )
-    from workflows.scripts import models as scripts
+from flightrak import authz
+from flightrak.market_time import CENTRAL
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.flight import models as m
+from workflows.flight import rules
+from workflows.flight.ids import flight_workflow_id
+from workflows.items import (
+    SYSTEM_ACTOR,
+    Actor,
+    ItemTransition,
+    conflict,
+    deadline_words,
+    forbidden,
+    invalid,
+    principal_of,
+    refuse,
+)
+from workflows.scripts import models as scripts
 
 # Recording a step is a local activity: it runs in this worker (which hosts the registration service's
 # activities), so an action returns without another round trip through the Temporal server.

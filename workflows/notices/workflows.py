@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-with workflow.unsafe.imports_passed_through():
-    from workflows import attention
-    from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
-    from workflows.notices import models as m
-    from workflows.notices import rules
-    from workflows.notices.ids import notice_workflow_id
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.notices import models as m
+from workflows.notices import rules
+from workflows.notices.ids import notice_workflow_id
 
 RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 # An SMTP outage delays mail and loses none: delivery is retried, backing off to once a minute, for up to two

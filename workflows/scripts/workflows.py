@@ -13,16 +13,15 @@ from contextlib import suppress
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
-with workflow.unsafe.imports_passed_through():
-    from workflows import attention, list_mail
-    from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
-    from workflows.scripts import models as m
-    from workflows.scripts import rules
-    from workflows.scripts.ids import p2p_workflow_id
-    from workflows.scripts.p2p import P2PWorkflow
-    from workflows.scripts.reminders import reminder_mail
-    from workflows.scripts.waiting import Waiting
+from workflows import attention, list_mail
+from workflows import search_attributes as sa
+from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.scripts import models as m
+from workflows.scripts import rules
+from workflows.scripts.ids import p2p_workflow_id
+from workflows.scripts.p2p import P2PWorkflow
+from workflows.scripts.reminders import reminder_mail
+from workflows.scripts.waiting import Waiting
 
 RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 KEPT_RECEIPTS = 200  # transactions remembered for later steps, newest kept

@@ -5,14 +5,12 @@ registration behind it is cancelled, the system cancels it (Cancelled (Inactive)
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from workflows import attention
-    from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
-    from workflows.specifications import models as m
-    from workflows.specifications import rules
-    from workflows.specifications.ids import specifications_workflow_id
-
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.specifications import models as m
+from workflows.specifications import rules
+from workflows.specifications.ids import specifications_workflow_id
 
 INSTRUCTIONS = {
     m.PENDING_SPECIFICATIONS: (

@@ -5,14 +5,13 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    from flightrak import authz
-    from flightrak.tokens import Principal
-    from workflows import attention
-    from workflows import search_attributes as sa
-    from workflows.items import SYSTEM_ACTOR, conflict, forbidden, invalid, refuse
-    from workflows.user_admin import models as m
-    from workflows.user_admin.ids import user_request_workflow_id
+from flightrak import authz
+from flightrak.tokens import Principal
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.items import SYSTEM_ACTOR, conflict, forbidden, invalid, refuse
+from workflows.user_admin import models as m
+from workflows.user_admin.ids import user_request_workflow_id
 
 # A request left open this long with no recorded step is cancelled by FlighTrak itself.
 IDLE_EXPIRY = timedelta(days=30)
