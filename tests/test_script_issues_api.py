@@ -4,14 +4,30 @@ CON03 as the guide does, through the bank-transfer sub-flow with an escalation a
 
 import asyncio
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from services.scripts import x12
+from temporalio.testing import ActivityEnvironment
+
+from flightrak import db, temporal
+from flightrak.projections import ITEM_ID_STRIDE
+from services.scripts import packs, store, x12
+from services.scripts.activities import STARTS_AT_ONCE, ScriptsActivities
 from tests.conftest import sign_in, system_sign_in
-from tests.registration_helpers import BLUEBONNET, LONESTAR, ONCOR, act, approved, closing_soon, create_flight, report
+from tests.registration_helpers import (
+    BLUEBONNET,
+    LONESTAR,
+    ONCOR,
+    act,
+    approved,
+    closing_soon,
+    create_flight,
+    next_designation,
+    report,
+)
 from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE, YAML
 from tests.test_test_bed_api import filled, loading, template_rows, upload
+from workflows.scripts import models as m
 
 
 async def flight_in_connectivity_testing(http, pack: str = EXAMPLE) -> str:
@@ -152,6 +168,158 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
     assert forged.status_code == 400 and "page_token" in forged.json()["error"]["fields"]
     negative = await http.get("/api/v1/reports/my-script-tasks", params={"page_size": -1}, headers=ercot)
     assert negative.status_code == 400 and "page_size" in negative.json()["error"]["fields"]
+
+
+def with_checks(count: int) -> str:
+    """The example pack and `count` one-step connectivity scripts more, each begun by the CR."""
+    checks = "".join(
+        f"""
+  - script_id: CHECK{n:03d}
+    title: Connectivity check {n}
+    kind: connectivity
+    scenario: Connectivity check
+    begins: CR
+    steps:
+      - state: Pending Check {n}
+        responsible: CR
+        instructions: Run check {n}, then click Done.
+        action: Done
+"""
+        for n in range(1, count + 1)
+    )
+    return EXAMPLE.rstrip("\n") + "\n" + checks
+
+
+async def test_while_a_flights_script_issues_open_every_one_listed_takes_begin_working(http):
+    """Issue 14's loose end (a flight's 4,800 issues take about a minute to open): until the flight says its
+    connectivity scripts are opened, the CR lists those Ready to Begin and clicks Begin Working on the newest, and
+    looks up the Item ID after the newest listed: every listed issue offers Begin Working and takes it, and one
+    not listed yet is still opening (409) or has opened since; nothing answers 404 'no longer running'."""
+    checks = 400
+    designation = await flight_in_connectivity_testing(http, with_checks(checks))
+    lonestar, ercot = await sign_in(http, "user@lonestar.example"), await sign_in(http, "reviewer@ercot.example")
+    flight_id = (await http.get(f"/api/v1/flights/{designation}", headers=ercot)).json()["item_id"]
+
+    def opened(flight: dict) -> list[str]:
+        return [h["comment"] for h in flight["history"] if h["action"] == "Connectivity Scripts Opened"]
+
+    begun, looked_up = set(), {}
+    give_up = time.monotonic() + 180
+    while not opened(flight := (await http.get(f"/api/v1/items/{flight_id}", headers=ercot)).json()):
+        assert time.monotonic() < give_up, "the flight's connectivity scripts never opened"
+        ready = await report(http, lonestar, "scripts-ready-to-begin", flight=designation, page_size=1000)
+        listed = {int(row["Item ID"]): row["Script ID"] for row in ready["rows"]}
+        if not set(listed) - begun:
+            await asyncio.sleep(0.1)
+            continue
+        unlisted = max(listed) + ITEM_ID_STRIDE
+        # Once the flight's last issue is listed, the Item ID after it is not the flight's.
+        if f"CHECK{checks:03d}" not in listed.values() and unlisted not in looked_up:
+            looked = await http.get(f"/api/v1/items/{unlisted}", headers=lonestar)
+            looked_up[unlisted] = looked.status_code
+            assert looked.status_code in (200, 409), looked.text  # 200: it opened in between
+            if looked.status_code == 409:
+                assert "this script issue is still opening; try again in a moment" in looked.text, looked.text
+                early = await act(http, lonestar, unlisted, "begin_working")
+                # Still opening, or opened in between and answered as any issue: begun, or not the CR's to begin.
+                assert early.status_code in (200, 403, 409), early.text
+                if early.status_code == 409:
+                    assert "this script issue is still opening; try again in a moment" in early.text, early.text
+                elif early.status_code == 200:
+                    begun.add(unlisted)
+        newest = max(set(listed) - begun)
+        item = (await http.get(f"/api/v1/items/{newest}", headers=lonestar)).json()
+        assert [a["name"] for a in item["actions"]][:1] == ["begin_working"], item
+        begin = await act(http, lonestar, newest, "begin_working")
+        assert begin.status_code == 200 and begin.json()["state"].startswith("Pending"), begin.text
+        begun.add(newest)
+
+    everything = await report(http, ercot, "active-script-issues", flight=designation, page_size=5000)
+    assert opened(flight) == [f"{len(everything['rows'])} script issues opened."]
+    assert set(looked_up) <= {int(row["Item ID"]) for row in everything["rows"]}, looked_up  # the flight's
+    assert begun, "the issues opened before any could be begun"
+
+
+class StartsHeld:
+    """The Temporal client, but with every workflow start after the first `count` held until `release` is set:
+    a flight's opening caught between two batches of starts, however fast the machine is."""
+
+    def __init__(self, client, count: int):
+        self._client, self._left = client, count
+        self.held, self.release = asyncio.Event(), asyncio.Event()
+
+    async def start_workflow(self, *args, **kwargs):
+        self._left -= 1
+        if self._left < 0:
+            self.held.set()
+            await self.release.wait()
+        return await self._client.start_workflow(*args, **kwargs)
+
+
+async def test_an_issue_whose_workflow_has_not_started_is_listed_nowhere_and_says_it_is_still_opening(http, settings):
+    """The scripts service's opening of a flight's issues, stopped after its first batch of workflow starts: the
+    issues of that batch are listed and take Begin Working; the others are listed nowhere and answer 409 'still
+    opening' to whoever knows their Item ID (404 to anyone outside the pairing), until their workflows start."""
+    designation = next_designation()
+    pack = packs.parse_pack(with_checks(60))
+    engine = db.create_engine(settings.database_url, pool_size=2)
+    sessions = db.session_factory(engine)
+    try:
+        async with sessions.begin() as session:
+            await store.add_pack_version(
+                session,
+                flight=designation,
+                title=pack.title,
+                example=True,
+                script_count=len(pack.scripts),
+                content=packs.pack_as_json(pack),
+                digest=f"held-{designation}",
+                published_by="test",
+            )
+        pairing = m.Pairing(
+            designation, LONESTAR, "Lone Star Power & Light, LLC", ONCOR, "Oncor Electric Delivery Company LLC"
+        )
+        ends_at = (datetime.now(UTC) + timedelta(days=40)).isoformat()
+        request = m.OpenScriptIssues(
+            designation, "connectivity", [m.PairingToTest(pairing, ["new_cr"], "iou")], ends_at, ERCOT_DUNS
+        )
+        client = StartsHeld(await temporal.connect(settings), STARTS_AT_ONCE)
+        activities = ScriptsActivities(sessions, client, settings.script_reminder_business_hours)
+        opening = asyncio.create_task(ActivityEnvironment().run(activities.open_script_issues, request))
+        await asyncio.wait_for(client.held.wait(), 60)
+
+        lonestar, ercot = await sign_in(http, "user@lonestar.example"), await sign_in(http, "reviewer@ercot.example")
+        async with sessions() as session:
+            reserved = await store.existing_issues(session, designation)
+        everything = await report(http, ercot, "active-script-issues", flight=designation, page_size=5000)
+        listed = {int(row["Item ID"]) for row in everything["rows"]}
+        assert len(reserved) > STARTS_AT_ONCE and len(listed) == STARTS_AT_ONCE
+        ready = await report(http, lonestar, "scripts-ready-to-begin", flight=designation, page_size=5000)
+        first = int(ready["rows"][0]["Item ID"])
+        assert first in listed
+        begun = await act(http, lonestar, first, "begin_working")
+        assert begun.status_code == 200 and begun.json()["state"].startswith("Pending"), begun.text
+
+        held = max(reserved.values())
+        assert held not in listed
+        for reply in (
+            await http.get(f"/api/v1/items/{held}", headers=lonestar),
+            await act(http, lonestar, held, "begin_working"),
+            await http.get(f"/items/{held}", headers=lonestar),
+        ):
+            assert reply.status_code == 409, reply.text
+            assert "this script issue is still opening; try again in a moment" in reply.text
+        outsider = await sign_in(http, "user@bluebonnet.example")
+        assert (await http.get(f"/api/v1/items/{held}", headers=outsider)).status_code == 404
+
+        client.release.set()
+        assert await asyncio.wait_for(opening, 120) == len(reserved)
+        everything = await report(http, ercot, "active-script-issues", flight=designation, page_size=5000)
+        assert {int(row["Item ID"]) for row in everything["rows"]} == set(reserved.values())
+        late = await act(http, lonestar, held, "begin_working")
+        assert late.status_code == 200 and late.json()["state"] == "Pending Check 60", late.text
+    finally:
+        await engine.dispose()
 
 
 ERCOT_DUNS = "183529049"

@@ -202,7 +202,7 @@ async def con03_opened(sessions, settings) -> m.ScriptIssueInput:
 
 
 async def item_when(items, auth, item_id: int, ready, within: float = 60.0) -> items_pb2.Item:
-    """The item once `ready(item)` holds; a sub-flow's item exists only once its workflow recorded it."""
+    """The item once `ready(item)` holds; a sub-flow is still opening (409) until its workflow recorded it."""
     give_up = time.monotonic() + within
     while True:
         try:
@@ -210,7 +210,7 @@ async def item_when(items, auth, item_id: int, ready, within: float = 60.0) -> i
             if ready(item):
                 return item
         except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.NOT_FOUND:
+            if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
                 raise
             item = None
         assert time.monotonic() < give_up, f"item {item_id} never got there; last seen {item}"

@@ -39,9 +39,11 @@ class ScriptsActivities:
     @activity.defn(name=flights.OPEN_SCRIPT_ISSUES)
     @classified
     async def open_script_issues(self, request: m.OpenScriptIssues) -> int:
-        """Every pairing x script of `request.kind` from the latest pack: recorded (Ready to Begin) in one
-        transaction, then each issue's workflow started. Safe to retry: existing issues are kept as they are
-        and starting a running workflow again changes nothing. Returns how many issues of the kind there are."""
+        """Every pairing x script of `request.kind` from the latest pack: its Item ID reserved in one transaction,
+        then, a batch at a time, the issues' workflows started and only then their items recorded (Ready to
+        Begin): an issue is listed, and offers Begin Working, once its workflow can take it. Safe to retry:
+        existing issues and their items are kept as they are and starting a running workflow again changes
+        nothing. Returns how many issues of the kind there are."""
         async with self._sessions.begin() as session:
             latest = await store.latest_pack(session, request.flight)
             if latest is None:
@@ -72,10 +74,6 @@ class ScriptsActivities:
                     }
                     for item_id, (p, script) in zip(item_ids, new, strict=True)
                 ],
-                [
-                    issues.opened(item_id, p.pairing, s, latest.version)
-                    for item_id, (p, s) in zip(item_ids, new, strict=True)
-                ],
             )
             existing.update(
                 {
@@ -94,7 +92,14 @@ class ScriptsActivities:
             for p, s in wanted
         ]
         for first in range(0, len(starts), STARTS_AT_ONCE):
-            await asyncio.gather(*(self._start(issue) for issue in starts[first : first + STARTS_AT_ONCE]))
+            batch = starts[first : first + STARTS_AT_ONCE]
+            await asyncio.gather(*(self._start(issue) for issue in batch))
+            opened = [
+                issues.opened(issue.item_id, issue.pairing, script, latest.version)
+                for issue, (_, script) in zip(batch, wanted[first : first + STARTS_AT_ONCE], strict=True)
+            ]
+            async with self._sessions.begin() as session:
+                await store.add_opened(session, opened)
             activity.heartbeat(first)
         return len(starts)
 

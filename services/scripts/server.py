@@ -483,9 +483,13 @@ class ScriptsServicer(
         return projections.report("flight-progress-summary", title, columns, reports.summary_rows(counted, names))
 
     async def _visible(self, session, item_id: int, principal: tokens.Principal):
-        """ERCOT, and the CR, its Service Provider and the TDSP of the pairing."""
-        item = await projections.item(session, models.Item, item_id)
+        """ERCOT, and the CR, its Service Provider and the TDSP of the pairing. An issue whose workflow has not
+        started yet has no item: it is listed nowhere, and whoever knows its Item ID is told to wait."""
         issue = await store.readable_issue(session, principal, item_id)
+        item = await session.get(models.Item, item_id)
+        if item is None:
+            kind = "script issue" if issue.parent_item_id is None else "P2P sub-flow"
+            raise errors.FailedPrecondition(f"this {kind} is still opening; try again in a moment")
         return item, issue
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
@@ -498,7 +502,6 @@ class ScriptsServicer(
         else:
             actions = rules.script_actions(situation_of(item), principal, pairing)
         return projections.item_proto(item, history, actions)
-
 
 
 async def register(server, settings, sessions) -> str:

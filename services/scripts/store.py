@@ -1,5 +1,6 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
+from collections.abc import Sequence
 from functools import cache
 
 from sqlalchemy import Text, and_, bindparam, case, false, func, insert, or_, select, text, tuple_, update
@@ -64,13 +65,23 @@ async def new_item_ids(session: AsyncSession, count: int) -> list[int]:
     return list(await session.scalars(statement))
 
 
-async def add_issues(session: AsyncSession, issues: list[dict], opened: list[ItemTransition]) -> None:
-    """Many script issues at once, each with its item and first step (a few statements, not one per issue)."""
+async def add_issues(session: AsyncSession, issues: list[dict], opened: Sequence[ItemTransition] = ()) -> None:
+    """Many script issues at once (a few statements, not one per issue); with `opened`, their items and first
+    steps too. Without, an issue is still opening: no item, so it is listed nowhere until add_opened."""
     if not issues:
         return
     await session.execute(insert(models.ScriptIssue), issues)
-    await session.execute(insert(models.Item), [projections.item_values(step) for step in opened])
-    await session.execute(insert(models.ItemHistory), [projections.history_values(step) for step in opened])
+    await add_opened(session, opened)
+
+
+async def add_opened(session: AsyncSession, opened: Sequence[ItemTransition]) -> None:
+    """The items of script issues whose workflows have started, at their first step (Ready to Begin). An item
+    recorded already (a retried opening; a step its workflow took first) is kept as it is."""
+    if not opened:
+        return
+    item, history = pg_insert(models.Item), pg_insert(models.ItemHistory)
+    await session.execute(item.on_conflict_do_nothing(), [projections.item_values(step) for step in opened])
+    await session.execute(history.on_conflict_do_nothing(), [projections.history_values(step) for step in opened])
 
 
 async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int:
