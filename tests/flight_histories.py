@@ -315,19 +315,28 @@ def flight_context(closes_at: datetime | None = None, state: str = flights.OPEN)
     return registrations.FlightContext(state, closes_at.astimezone(CENTRAL).isoformat())
 
 
-def new_registration(item_id: int | None = None, flight: str | None = None) -> registrations.RegistrationInput:
+def new_registration(
+    item_id: int | None = None, flight: str | None = None, context: registrations.FlightContext | None = None
+) -> registrations.RegistrationInput:
     return registrations.RegistrationInput(
-        item_id or new_item_id(), flight or f"T{uuid.uuid4().hex[:8]}", LONESTAR, "Lonestar Energy"
+        item_id or new_item_id(),
+        flight or f"T{uuid.uuid4().hex[:8]}",
+        LONESTAR,
+        "Lonestar Energy",
+        context or flight_context(),
     )
 
 
 def action(
-    actor: Actor = LONESTAR_AR,
-    fields: dict[str, str] | None = None,
-    comment: str = "",
-    flight: registrations.FlightContext | None = None,
+    actor: Actor = LONESTAR_AR, fields: dict[str, str] | None = None, comment: str = ""
 ) -> registrations.RegistrationAction:
-    return registrations.RegistrationAction(actor, flight or flight_context(), fields or {}, comment)
+    return registrations.RegistrationAction(actor, fields or {}, comment)
+
+
+async def flight_changes(handle, context: registrations.FlightContext) -> None:
+    """As the flight's workflow tells its registrations; the query after it returns once the signal is applied."""
+    await handle.signal(flights.FLIGHT_CHANGED, context)
+    await handle.query(FlightRegistrationWorkflow.status)
 
 
 async def register(
@@ -346,7 +355,7 @@ async def register(
     )
     given = given or action(fields=REGISTRATION_FIELDS)
     return await client.execute_update_with_start_workflow(
-        FlightRegistrationWorkflow.ok, given, start_workflow_operation=start
+        "ok", given, start_workflow_operation=start, result_type=registrations.RegistrationStatus
     )
 
 
@@ -357,28 +366,28 @@ def registration_handle(client: Client, registration: registrations.Registration
 
 
 async def submit(handle: Registration) -> None:
-    await handle.execute_update(FlightRegistrationWorkflow.submit, action())
+    await handle.execute_update("submit", action())
 
 
 async def approve(handle: Registration) -> None:
-    await handle.execute_update(FlightRegistrationWorkflow.approve, action(ERCOT_REVIEWER, comment="Looks complete"))
+    await handle.execute_update("approve", action(ERCOT_REVIEWER, comment="Looks complete"))
 
 
 async def return_to_cr(handle: Registration) -> None:
     given = action(ERCOT_REVIEWER, comment="Add your testing contact's phone")
-    await handle.execute_update(FlightRegistrationWorkflow.return_to_cr, given)
+    await handle.execute_update("return_to_cr", given)
 
 
 async def modify(handle: Registration) -> None:
-    await handle.execute_update(FlightRegistrationWorkflow.modify, action(fields={"testing_contact": "14"}))
+    await handle.execute_update("modify", action(fields={"testing_contact": "14"}))
 
 
 async def withdraw(handle: Registration) -> None:
-    await handle.execute_update(FlightRegistrationWorkflow.withdraw, action(comment="Not ready this flight"))
+    await handle.execute_update("withdraw", action(comment="Not ready this flight"))
 
 
 async def cancel(handle: Registration, actor: Actor = LONESTAR_AR) -> None:
-    await handle.execute_update(FlightRegistrationWorkflow.cancel, action(actor, comment="Testing next flight"))
+    await handle.execute_update("cancel", action(actor, comment="Testing next flight"))
 
 
 async def submit_approve(handle: Registration) -> None:
@@ -402,7 +411,7 @@ async def submit_cancel(handle: Registration) -> None:
 async def submit_needing_attention(handle: Registration, decision: str) -> None:
     """A Submit whose record fails for good: the flow waits for ERCOT's operators, who decide."""
     submitting = await handle.start_update(
-        FlightRegistrationWorkflow.submit, action(comment=FAILS_ONCE), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        "submit", action(comment=FAILS_ONCE), wait_for_stage=WorkflowUpdateStage.ACCEPTED
     )
     decided = attention.OperatorDecision(ERCOT_ADMIN, decision)
     for _ in range(100):

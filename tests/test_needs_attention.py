@@ -94,8 +94,10 @@ async def registrations(stack, settings, temporal_env):
 
 async def new_registration(registrations, flight: str, actor) -> tuple[m.RegistrationInput, object]:
     client, queue, record = registrations
-    registration = m.RegistrationInput(await record.next_item_id(), flight, actor.duns, f"CR {actor.duns}")
-    given = action(actor, fields=REGISTRATION_FIELDS, flight=flight_context())
+    registration = m.RegistrationInput(
+        await record.next_item_id(), flight, actor.duns, f"CR {actor.duns}", flight_context()
+    )
+    given = action(actor, fields=REGISTRATION_FIELDS)
     await register(client, queue, registration, given)
     return registration, client.get_workflow_handle_for(W.run, registration_workflow_id(flight, actor.duns))
 
@@ -158,11 +160,12 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
 
     record.broken |= {retried.item_id, cancelled.item_id}
     retrying_submit = await retried_handle.start_update(
-        W.submit, action(LONESTAR_AR), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        "submit", action(LONESTAR_AR), wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=m.RegistrationStatus
     )
-    await cancelled_handle.start_update(W.submit, action(LONESTAR_AR), wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await cancelled_handle.start_update("submit", action(LONESTAR_AR), wait_for_stage=WorkflowUpdateStage.ACCEPTED)
     # Another item of the same flow goes on while those two wait.
-    assert (await unaffected_handle.execute_update(W.submit, action(BLUEBONNET_AR))).state == m.REGISTRATION_REVIEW
+    submitted = await unaffected_handle.execute_update("submit", action(BLUEBONNET_AR), result_type=m.RegistrationStatus)
+    assert submitted.state == m.REGISTRATION_REVIEW
 
     stuck = {retried.item_id, cancelled.item_id}
     listed = await eventually(lambda: _listed(http, ercot, stuck))
@@ -191,7 +194,7 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
     retry_path = f"/api/v1/operations/attention/{retried.item_id}/retry"
     assert (await http.post(retry_path, headers=participant)).status_code == 403
     # Participants cannot act on an item whose flow waits for ERCOT.
-    await refused(retried_handle.execute_update(W.withdraw, action(LONESTAR_AR)), "needs attention")
+    await refused(retried_handle.execute_update("withdraw", action(LONESTAR_AR)), "needs attention")
 
     record.broken.discard(retried.item_id)
     reply = await http.post(retry_path, headers=ercot)
@@ -233,10 +236,10 @@ async def test_text_the_boundary_refuses_never_enters_history(http, registration
     flight = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
     registration, handle = await new_registration(registrations, flight, LONESTAR_AR)
     poisoned = dict(REGISTRATION_FIELDS, bank_name="Frost\x00Bank")
-    await refused(handle.execute_update(W.modify, action(LONESTAR_AR, fields=poisoned)), "bank_name")
-    await refused(handle.execute_update(W.submit, action(LONESTAR_AR, comment="ok\x00")), "comment")
+    await refused(handle.execute_update("modify", action(LONESTAR_AR, fields=poisoned)), "bank_name")
+    await refused(handle.execute_update("submit", action(LONESTAR_AR, comment="ok\x00")), "comment")
     named = dataclasses.replace(LONESTAR_AR, name="James\x00Whitfield")
-    await refused(handle.execute_update(W.submit, action(named)), "actor.name")
+    await refused(handle.execute_update("submit", action(named)), "actor.name")
     history = (await handle.fetch_history()).to_json()
     assert "\\u0000" not in history and "\x00" not in history
     assert (await handle.query(W.status)).state == m.PENDING_SUBMITTAL

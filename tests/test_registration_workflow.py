@@ -36,6 +36,7 @@ from tests.flight_histories import (
     action,
     approve,
     cancel,
+    flight_changes,
     flight_context,
     modify,
     new_registration,
@@ -124,7 +125,7 @@ async def test_a_cr_registers_for_a_flight_once(dev_env: WorkflowEnvironment, fa
         with pytest.raises(WorkflowAlreadyStartedError):
             await register(dev_env.client, task_queue, registration)
         handle = registration_handle(dev_env.client, registration)
-        await refused(handle.execute_update(W.ok, action(fields=REGISTRATION_FIELDS)), "OK is not possible in state")
+        await refused(handle.execute_update("ok", action(fields=REGISTRATION_FIELDS)), "OK is not possible in state")
         await end(handle)
     assert moves(fakes, registration) == [("OK", "", m.PENDING_SUBMITTAL)]
 
@@ -135,7 +136,9 @@ async def test_modify_records_what_changed(dev_env: WorkflowEnvironment, fakes):
         await register(dev_env.client, task_queue, registration)
         handle = registration_handle(dev_env.client, registration)
         changed = await handle.execute_update(
-            W.modify, action(LONESTAR_BAR, fields={"testing_contact": "14", "secondary_contact": "15"})
+            "modify",
+            action(LONESTAR_BAR, fields={"testing_contact": "14", "secondary_contact": "15"}),
+            result_type=m.RegistrationStatus,
         )
         await end(handle)
     assert changed.state == m.PENDING_SUBMITTAL
@@ -162,7 +165,7 @@ async def test_submit_return_resubmit_and_approve_pairs_the_cr_and_opens_its_spe
 
         for comment in ("", "   "):
             await refused(
-                handle.execute_update(W.return_to_cr, action(ERCOT_REVIEWER, comment=comment)),
+                handle.execute_update("return_to_cr", action(ERCOT_REVIEWER, comment=comment)),
                 "Return to CR needs a comment",
             )
         await return_to_cr(handle)
@@ -275,9 +278,9 @@ async def test_cancel_is_refused_once_the_flight_is_testing(dev_env: WorkflowEnv
         handle = registration_handle(dev_env.client, registration)
         await submit(handle)
         await approve(handle)
-        testing = action(comment="Testing next flight", flight=flight_context(state=flight_state))
+        await flight_changes(handle, flight_context(state=flight_state))
         await refused(
-            handle.execute_update(W.cancel, testing),
+            handle.execute_update("cancel", action(comment="Testing next flight")),
             f"the flight is in {flight_state}: a registration can be cancelled",
         )
         assert await state(handle) == m.PENDING_SCRIPT_ASSIGNMENT
@@ -290,13 +293,14 @@ async def test_submit_is_refused_after_the_signup_deadline(dev_env: WorkflowEnvi
     async with workers(dev_env.client, fakes) as task_queue:
         await register(dev_env.client, task_queue, registration)
         handle = registration_handle(dev_env.client, registration)
+        await flight_changes(handle, closed_an_hour_ago())
         await refused(
-            handle.execute_update(W.submit, action(flight=closed_an_hour_ago())),
+            handle.execute_update("submit", action()),
             "registration for this flight closed at the signup deadline",
         )
         assert await state(handle) == m.PENDING_SUBMITTAL
         # Withdrawing is still possible: the CR is then simply not in the flight.
-        await handle.execute_update(W.withdraw, action(flight=closed_an_hour_ago()))
+        await handle.execute_update("withdraw", action())
         await handle.result()
     assert moves(fakes, registration) == [
         ("OK", "", m.PENDING_SUBMITTAL),
@@ -305,8 +309,8 @@ async def test_submit_is_refused_after_the_signup_deadline(dev_env: WorkflowEnvi
 
 
 async def test_ok_is_refused_after_the_signup_deadline(dev_env: WorkflowEnvironment, fakes):
-    registration = new_registration()
-    late = action(fields=REGISTRATION_FIELDS, flight=closed_an_hour_ago())
+    registration = new_registration(context=closed_an_hour_ago())
+    late = action(fields=REGISTRATION_FIELDS)
     async with workers(dev_env.client, fakes) as task_queue:
         await refused(
             register(dev_env.client, task_queue, registration, late),
@@ -346,21 +350,21 @@ async def test_each_party_acts_only_in_its_own_turn(dev_env: WorkflowEnvironment
         handle = registration_handle(dev_env.client, registration)
         # Pending Submittal: the CR's turn.
         for actor in (ERCOT_REVIEWER, LONESTAR_USER, BLUEBONNET_AR, ONCOR_AR):
-            await refused(handle.execute_update(W.submit, action(actor)), cr_only)
-            await refused(handle.execute_update(W.modify, action(actor, {"testing_contact": "14"})), cr_only)
-            await refused(handle.execute_update(W.withdraw, action(actor)), cr_only)
+            await refused(handle.execute_update("submit", action(actor)), cr_only)
+            await refused(handle.execute_update("modify", action(actor, {"testing_contact": "14"})), cr_only)
+            await refused(handle.execute_update("withdraw", action(actor)), cr_only)
         await refused(approve(handle), "Approve is not possible in state Pending Submittal")
         await refused(return_to_cr(handle), "Return to CR is not possible in state Pending Submittal")
         await refused(cancel(handle), "Cancel is not possible in state Pending Submittal")
-        await refused(handle.execute_update(W.approve, action(LONESTAR_AR)), "only ERCOT reviews registrations")
+        await refused(handle.execute_update("approve", action(LONESTAR_AR)), "only ERCOT reviews registrations")
         assert len(fakes.steps(registration.item_id)) == 1
 
         # Registration Review: ERCOT's turn.
         await submit(handle)
         for actor in (LONESTAR_AR, LONESTAR_BAR, ONCOR_AR):
-            await refused(handle.execute_update(W.approve, action(actor)), "only ERCOT reviews registrations")
+            await refused(handle.execute_update("approve", action(actor)), "only ERCOT reviews registrations")
             given = action(actor, comment="Fix it")
-            await refused(handle.execute_update(W.return_to_cr, given), "only ERCOT reviews registrations")
+            await refused(handle.execute_update("return_to_cr", given), "only ERCOT reviews registrations")
         await refused(submit(handle), "Submit is not possible in state Registration Review (ERCOT)")
         await refused(modify(handle), "Modify is not possible in state Registration Review (ERCOT)")
         await refused(withdraw(handle), "Withdraw is not possible in state Registration Review (ERCOT)")
@@ -386,14 +390,14 @@ async def test_a_cancel_while_approval_is_under_way_is_not_undone_by_the_approva
         await submit(handle)
         fakes.testbed_answers.clear()
         approving = await handle.start_update(
-            W.approve, action(ERCOT_REVIEWER), wait_for_stage=WorkflowUpdateStage.ACCEPTED
+            "approve", action(ERCOT_REVIEWER), wait_for_stage=WorkflowUpdateStage.ACCEPTED
         )
         while not fakes.requests_of(registration.item_id):
             await asyncio.sleep(0.05)
         cancelling = None
         try:
             given = action(comment="Testing next flight")
-            cancelling = await handle.start_update(W.cancel, given, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+            cancelling = await handle.start_update("cancel", given, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
         except WorkflowUpdateFailedError:
             pass  # refusing a Cancel while the approval is under way is a fair answer
         finally:

@@ -11,11 +11,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import RestrictedWorkflowAccessError
 
-# The flows as the worker runs them. Registration is left out while its flow is rewritten: its workflows.py still
-# imports the shared modules under imports_passed_through, which would pass them into this one sandbox for all.
+# The flows as the worker runs them.
 from workflows import items
 from workflows.flight import workflows as flight  # noqa: F401
 from workflows.notices import workflows as notices  # noqa: F401
+from workflows.registration import workflows as registration  # noqa: F401
 from workflows.scripts import workflows as scripts  # noqa: F401
 from workflows.specifications import workflows as specifications  # noqa: F401
 from workflows.user_admin import workflows as user_admin  # noqa: F401
@@ -45,6 +45,7 @@ async def test_the_flows_own_modules_are_imported_inside_the_sandbox(temporal_en
     queue = f"sandbox-test-{uuid.uuid4().hex}"
     async with Worker(temporal_env.client, task_queue=queue, workflows=[SandboxProbe], workflow_runner=WORKFLOW_RUNNER):
         inside = await temporal_env.client.execute_workflow(SandboxProbe.run, id=queue, task_queue=queue)
-    assert {"workflows.items", "workflows.flight.rules", "workflows.scripts.waiting", "flightrak.authz"} <= set(inside)
+    expected = {"workflows.items", "workflows.table", "workflows.item_flow", "workflows.registration.rules"}
+    assert expected | {"workflows.flight.rules", "workflows.scripts.waiting", "flightrak.authz"} <= set(inside)
     passed = {name for name, ident in inside.items() if name in sys.modules and id(sys.modules[name]) == ident}
     assert passed == PASSED_THROUGH

@@ -24,12 +24,14 @@ from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
-from workflows.items import FORBIDDEN, Refusal, actor_of, conflict
+from workflows.items import actor_of, forbidden
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
-from workflows.registration import rules as registration_rules
 from workflows.registration.ids import registration_workflow_id
+from workflows.registration.rules import FLOW as REGISTRATION_FLOW
+from workflows.registration.rules import Registration
 from workflows.registration.workflows import FlightRegistrationWorkflow
+from workflows.table import NEW
 
 
 def _now() -> datetime:
@@ -47,6 +49,22 @@ def _flight_proto(flight: models.Flight) -> pb.Flight:
         state=flight.state,
         open_for_registration=flight.state == flights.OPEN and flight.registration_closes_at > _now(),
     )
+
+
+def _already_registered(flight: models.Flight, existing: models.Registration) -> str:
+    """One registration per CR and flight: the open one is named."""
+    return (
+        f"Your company is already registered for flight {flight.designation} "
+        f"(Item ID {existing.item_id}); it cannot register twice."
+    )
+
+
+def _may_fill_the_form(action: str, principal: tokens.Principal, cr_duns: str, flight: models.Flight) -> None:
+    """The form is checked against the CR's own users and choices, so one who may not take the action is told that
+    (the table's who), not that the CR's fields are not theirs; the workflow decides the rest."""
+    taken = REGISTRATION_FLOW.action(action)
+    if not taken.may_take(principal, Registration(cr_duns, _flight_context(flight))):
+        raise errors.refused(forbidden(taken.not_yours))
 
 
 def _flight_context(flight: models.Flight) -> registrations.FlightContext:
@@ -133,11 +151,15 @@ class RegistrationServicer(
             existing = await store.open_registration(session, flight.designation, principal.duns)
             existing_cr = await store.approved_before(session, principal.duns, flight.designation)
             last = await store.last_registration_fields(session, principal.duns)
-        refusal = self._registration_refusal(principal, flight, existing)
+        if existing is not None:
+            refusal = _already_registered(flight, existing)
+        else:  # what the form's OK would meet: the table's first action
+            registration = Registration(principal.duns, _flight_context(flight))
+            refusal = str(REGISTRATION_FLOW.refusal(registrations.OK, NEW, principal, registration, _now()) or "")
         form = pb.RegistrationForm(
             flight=_flight_proto(flight),
-            may_register=refusal is None,
-            refusal=str(refusal or ""),
+            may_register=not refusal,
+            refusal=refusal,
             existing_item_id=existing.item_id if existing else 0,
             existing_cr=existing_cr,
             customer_classes=[pb.Choice(value=k, label=v) for k, v in domain.CUSTOMER_CLASSES.items()],
@@ -160,53 +182,37 @@ class RegistrationServicer(
         form.service_providers.extend(pb.Choice(value=k, label=v) for k, v in choices.service_providers.items())
         return form
 
-    def _registration_refusal(
-        self, principal: tokens.Principal, flight: models.Flight, existing: models.Registration | None
-    ) -> Refusal | None:
-        if existing is not None:
-            return conflict(
-                f"Your company is already registered for flight {flight.designation} "
-                f"(Item ID {existing.item_id}); it cannot register twice."
-            )
-        context = _flight_context(flight)
-        return registration_rules.refusal(registrations.OK, "", principal, principal.duns, context, _now())
-
     async def Register(self, request: pb.RegisterRequest, context) -> items_pb2.Item:
+        """The first OK of a CR's registration, forwarded to its workflow, whose table decides (a refused one leaves
+        an empty workflow that a later OK may still take, and that otherwise ends by itself)."""
         principal = caller()
         async with self._sessions() as session:
             flight = await store.flight(session, request.designation)
             existing = await store.open_registration(session, flight.designation, principal.duns)
-            refusal = self._registration_refusal(principal, flight, existing)
-            if refusal is not None:
-                if existing is not None:
-                    raise errors.Conflict(refusal.message, {"flight": "already registered"})
-                if refusal.kind == FORBIDDEN:
-                    raise errors.refused(refusal)
-                raise errors.FailedPrecondition(refusal.message, {"flight": refusal.message})
+            if existing is not None:
+                raise errors.Conflict(_already_registered(flight, existing), {"flight": "already registered"})
             existing_cr = await store.approved_before(session, principal.duns, flight.designation)
+        _may_fill_the_form(registrations.OK, principal, principal.duns, flight)
         company, fields = await self._checked_fields(principal.duns, dict(request.fields), existing_cr)
         async with self._sessions() as session:
             item_id = await store.next_item_id(session)
+        registration = registrations.RegistrationInput(
+            item_id, flight.designation, company.duns, company.name, _flight_context(flight)
+        )
         start = WithStartWorkflowOperation(
             FlightRegistrationWorkflow.run,
-            registrations.RegistrationInput(item_id, flight.designation, company.duns, company.name),
+            registration,
             id=registration_workflow_id(flight.designation, company.duns),
             task_queue=registration_flow.TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        action = registrations.RegistrationAction(actor_of(principal), _flight_context(flight), fields)
-        try:
-            await run_update(
-                self._temporal.execute_update_with_start_workflow(
-                    FlightRegistrationWorkflow.ok, action, start_workflow_operation=start
-                )
+        action = registrations.RegistrationAction(actor_of(principal), fields)
+        status = await run_update(
+            self._temporal.execute_update_with_start_workflow(
+                registrations.OK, action, start_workflow_operation=start, result_type=registrations.RegistrationStatus
             )
-        except WorkflowAlreadyStartedError:
-            raise errors.Conflict(
-                f"Your company is already registered for flight {flight.designation}; it cannot register twice.",
-                {"flight": "already registered"},
-            ) from None
-        return await self._item(item_id, principal)
+        )
+        return await self._item(status.item_id, principal)
 
     async def _checked_fields(self, cr_duns: str, raw: dict[str, str], existing_cr: bool):
         """Validates the form against the CR's users and the market, and decides the testing umbrella;
@@ -269,17 +275,12 @@ class RegistrationServicer(
     async def _registration_action(
         self, item, flight, existing_cr: bool, request: items_pb2.ActOnItemRequest, principal
     ):
-        context = _flight_context(flight)
-        problem = registration_rules.refusal(
-            request.action, item.state, principal, item.company_duns, context, _now(), request.comment
-        )
-        if problem is not None:
-            raise errors.refused(problem)
         fields: dict[str, str] = {}
         if request.action == registrations.MODIFY:
+            _may_fill_the_form(registrations.MODIFY, principal, item.company_duns, flight)
             _, fields = await self._checked_fields(item.company_duns, dict(request.fields), existing_cr)
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        action = registrations.RegistrationAction(actor_of(principal), context, fields, request.comment)
+        action = registrations.RegistrationAction(actor_of(principal), fields, request.comment)
         return handle.execute_update(request.action, action)
 
     async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
@@ -301,9 +302,8 @@ class RegistrationServicer(
                 actions = flight_rules.actions_for(flight.state, principal, flight.registration_closes_at, _now())
                 return projections.item_proto(item, history, actions)
             flight = await store.flight(session, item.fields["flight"])
-        actions = registration_rules.actions_for(
-            item.state, principal, item.company_duns, _flight_context(flight), _now()
-        )
+        registration = Registration(item.company_duns, _flight_context(flight))
+        actions = REGISTRATION_FLOW.offered(item.state, principal, registration, _now())
         return projections.item_proto(
             item,
             history,

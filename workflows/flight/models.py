@@ -50,6 +50,20 @@ OPEN_SCRIPT_ISSUES = "scripts.open_script_issues"
 SCRIPTS_TASK_QUEUE = "flightrak-scripts"
 
 
+# Each registration tells its flight it exists; the flight tells each of them its state and deadline, now and on
+# every change, so a registration decides on what the flight's workflow holds.
+REGISTERED = "registered"
+FLIGHT_CHANGED = "flight_changed"
+
+
+@dataclass
+class FlightContext:
+    """What the flight is now, for a registration's rules."""
+
+    state: str
+    registration_closes_at: str  # ISO 8601 with the Central offset
+
+
 @dataclass
 class FlightDates:
     signup_deadline: str  # YYYY-MM-DD

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import FailureError
 
 from flightrak import authz
 from flightrak.market_time import CENTRAL
@@ -28,9 +29,9 @@ from workflows.items import (
 )
 from workflows.scripts import models as scripts
 
-# Recording a step is a local activity: it runs in this worker (which hosts the registration service's
-# activities), so an action returns without another round trip through the Temporal server.
-RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
+# A step is recorded by a regular activity on this queue (this worker hosts the registration service's activities):
+# it runs only once the workflow task that took the step is durable (see workflows.item_flow).
+RECORD_OPTIONS = attention.STEP_OPTIONS
 
 # Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer, so a failure
 # refuses ERCOT's action (nothing jams) rather than waiting for the operators.
@@ -70,6 +71,7 @@ class FlightWorkflow(attention.Attended):
         self._dates = flight.dates
         self._state = ""
         self._seq = 0
+        self._registrations: list[str] = []  # the workflow IDs of the registrations told of every change
 
     @workflow.run
     async def run(self, flight: m.FlightInput) -> m.FlightStatus:
@@ -127,6 +129,19 @@ class FlightWorkflow(attention.Attended):
             await self._move(
                 self._state, SYSTEM_ACTOR, f"{kind.title()} Scripts Opened", {}, f"{opened} script issues opened."
             )
+
+    @workflow.signal(name=m.REGISTERED)
+    async def registered(self, registration_workflow_id: str) -> None:
+        if registration_workflow_id not in self._registrations:
+            self._registrations.append(registration_workflow_id)
+        await self._tell(registration_workflow_id)
+
+    async def _tell(self, registration_workflow_id: str) -> None:
+        context = m.FlightContext(self._state, self._dates.registration_closes_at)
+        try:
+            await workflow.get_external_workflow_handle(registration_workflow_id).signal(m.FLIGHT_CHANGED, context)
+        except FailureError as error:  # a registration that has ended needs no news
+            workflow.logger.info("registration %s not told: %s", registration_workflow_id, error)
 
     @workflow.query
     def status(self) -> m.FlightStatus:
@@ -222,6 +237,7 @@ class FlightWorkflow(attention.Attended):
             comment=comment,
         )
         await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+        await asyncio.gather(*(self._tell(registration) for registration in self._registrations))
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(

@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from workflows.flight.models import RECORD_ITEM_TRANSITION, TESTBED_TASK_QUEUE  # noqa: F401  (shared by both flows)
+from workflows.flight.models import (  # noqa: F401  (shared by both flows)
+    RECORD_ITEM_TRANSITION,
+    TESTBED_TASK_QUEUE,
+    FlightContext,
+)
 from workflows.items import Actor
 
 ITEM_TYPE = "Flight Registration"
@@ -20,15 +24,6 @@ WITHDRAW = "withdraw"
 RETURN_TO_CR = "return_to_cr"
 APPROVE = "approve"
 CANCEL = "cancel"
-LABELS = {
-    OK: "OK",
-    MODIFY: "Modify",
-    SUBMIT: "Submit",
-    WITHDRAW: "Withdraw",
-    RETURN_TO_CR: "Return to CR",
-    APPROVE: "Approve",
-    CANCEL: "Cancel",
-}
 
 # The form's sections. Contacts are user IDs of the CR's active users (plus an optional distribution
 # list); the registration information and the Service Provider are what a DUNS+4 CR must share with its
@@ -70,20 +65,12 @@ class RegistrationInput:
     flight: str
     cr_duns: str
     cr_name: str
-
-
-@dataclass
-class FlightContext:
-    """What the flight is now, as the service read it, for rules that depend on it."""
-
-    state: str
-    registration_closes_at: str  # ISO 8601 with the Central offset
+    flight_context: FlightContext  # the flight when the registration starts; its workflow then says each change
 
 
 @dataclass
 class RegistrationAction:
     actor: Actor
-    flight: FlightContext
     fields: dict[str, str] = field(default_factory=dict)
     comment: str = ""
 

@@ -1,66 +1,85 @@
-"""Which registration actions a person may take now: one rule for the workflow's validators and the buttons."""
+"""A CR's registration for a flight, as one table: Pending Submittal -> Registration Review (ERCOT) -> Pending Script
+Assignment, with Modify, Return to CR, Withdraw and Cancel. The workflow, the buttons and the docs' diagram read it."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight.models import TESTING_STATES
-from workflows.items import Refusal, conflict, deadline_words, forbidden, invalid
+from workflows.items import Refusal, conflict, deadline_words
 from workflows.registration import models as m
-
-STATES_BY_ACTION = {
-    m.OK: ("",),
-    m.MODIFY: (m.PENDING_SUBMITTAL,),
-    m.SUBMIT: (m.PENDING_SUBMITTAL,),
-    m.WITHDRAW: (m.PENDING_SUBMITTAL,),
-    m.RETURN_TO_CR: (m.REGISTRATION_REVIEW,),
-    m.APPROVE: (m.REGISTRATION_REVIEW,),
-    m.CANCEL: (m.REGISTRATION_REVIEW, m.PENDING_SCRIPT_ASSIGNMENT),
-}
-CR_ACTIONS = frozenset({m.OK, m.MODIFY, m.SUBMIT, m.WITHDRAW, m.CANCEL})
+from workflows.table import NEW, Action, Flow, State
 
 
-def refusal(
-    action: str,
-    state: str,
-    actor: Principal,
-    cr_duns: str,
-    flight: m.FlightContext,
-    now: datetime,
-    comment: str = "",
-) -> Refusal | None:
-    """Why `action` is not possible, or None when it is."""
-    if action not in STATES_BY_ACTION:
-        return invalid("action", f"'{action}' is not a registration action")
-    if action in CR_ACTIONS and not authz.may_register(actor, cr_duns):
-        return forbidden("only the CR's AR or BAR may register for, change or withdraw from a flight")
-    if action not in CR_ACTIONS and not authz.may_review_registrations(actor):
-        return forbidden("only ERCOT reviews registrations")
-    if state not in STATES_BY_ACTION[action]:
-        return conflict(f"{m.LABELS[action]} is not possible in state {state or 'New'}")
-    closes_at = datetime.fromisoformat(flight.registration_closes_at)
+@dataclass(frozen=True)
+class Registration:
+    """What the rules read: whose registration it is, and the flight as the flight's workflow last said."""
+
+    cr_duns: str
+    flight: m.FlightContext
+
+
+def _cr_registers(principal: Principal, registration: Registration) -> bool:
+    return authz.may_register(principal, registration.cr_duns)
+
+
+def _ercot_reviews(principal: Principal, registration: Registration) -> bool:
+    return authz.may_review_registrations(principal)
+
+
+CR_ONLY = "only the CR's AR or BAR may register for, change or withdraw from a flight"
+ERCOT_ONLY = "only ERCOT reviews registrations"
+
+
+def _cr(label: str, starts_from: tuple[str, ...], leads_to: str, **more) -> Action[Registration]:
+    return Action(label, starts_from, leads_to, _cr_registers, CR_ONLY, **more)
+
+
+def _ercot(label: str, starts_from: tuple[str, ...], leads_to: str, **more) -> Action[Registration]:
+    return Action(label, starts_from, leads_to, _ercot_reviews, ERCOT_ONLY, **more)
+
+
+def _flight_allows(action: str, registration: Registration, now: datetime) -> Refusal | None:
+    """Registration closes at the flight's signup deadline; a CR leaves a flight only before its testing starts."""
+    closes_at = datetime.fromisoformat(registration.flight.registration_closes_at)
     if action in (m.OK, m.SUBMIT) and now >= closes_at:
         return conflict(f"registration for this flight closed at the signup deadline, {deadline_words(closes_at)}")
-    if action in (m.WITHDRAW, m.CANCEL) and flight.state in TESTING_STATES:
-        return conflict(f"the flight is in {flight.state}: a registration can be cancelled only before testing")
-    if action == m.RETURN_TO_CR and not comment.strip():
-        return invalid("comment", "Return to CR needs a comment telling the CR what to change")
+    if action in (m.WITHDRAW, m.CANCEL) and registration.flight.state in TESTING_STATES:
+        return conflict(
+            f"the flight is in {registration.flight.state}: a registration can be cancelled only before testing"
+        )
     return None
 
 
-def actions_for(
-    state: str, actor: Principal, cr_duns: str, flight: m.FlightContext, now: datetime
-) -> list[dict]:
-    """The buttons: a comment-requiring action is offered, and refused only if the comment is missing."""
-    offered = []
-    for action in (m.MODIFY, m.SUBMIT, m.WITHDRAW, m.RETURN_TO_CR, m.APPROVE, m.CANCEL):
-        if refusal(action, state, actor, cr_duns, flight, now, comment="-") is None:
-            offered.append(
-                {
-                    "name": action,
-                    "label": m.LABELS[action],
-                    "requires_comment": action == m.RETURN_TO_CR,
-                    "fields": list(m.FORM_FIELDS) if action == m.MODIFY else [],
-                }
-            )
-    return offered
+FLOW = Flow[Registration](
+    item_type=m.ITEM_TYPE,
+    item_word="registration",
+    states={
+        m.PENDING_SUBMITTAL: State(
+            "CR", "Verify the registration, then Submit it to ERCOT (or Modify or Withdraw it)."
+        ),
+        m.REGISTRATION_REVIEW: State(
+            "ERCOT", "ERCOT reviews the registration: Approve it, or Return to CR with a comment."
+        ),
+        m.PENDING_SCRIPT_ASSIGNMENT: State(
+            "ERCOT", "Approved. ERCOT assigns the test scripts; the CR provides its testing specifications."
+        ),
+        m.CANCELLED: State("", "The registration was cancelled; the CR is not in this flight.", closed=True),
+    },
+    actions={
+        m.OK: _cr("OK", (NEW,), m.PENDING_SUBMITTAL, fields=m.FORM_FIELDS, button=False),
+        m.MODIFY: _cr("Modify", (m.PENDING_SUBMITTAL,), m.PENDING_SUBMITTAL, fields=m.FORM_FIELDS),
+        m.SUBMIT: _cr("Submit", (m.PENDING_SUBMITTAL,), m.REGISTRATION_REVIEW),
+        m.WITHDRAW: _cr("Withdraw", (m.PENDING_SUBMITTAL,), m.CANCELLED),
+        m.RETURN_TO_CR: _ercot(
+            "Return to CR",
+            (m.REGISTRATION_REVIEW,),
+            m.PENDING_SUBMITTAL,
+            needs_comment="Return to CR needs a comment telling the CR what to change",
+        ),
+        m.APPROVE: _ercot("Approve", (m.REGISTRATION_REVIEW,), m.PENDING_SCRIPT_ASSIGNMENT),
+        m.CANCEL: _cr("Cancel", (m.REGISTRATION_REVIEW, m.PENDING_SCRIPT_ASSIGNMENT), m.CANCELLED),
+    },
+    guard=_flight_allows,
+)

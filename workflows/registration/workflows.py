@@ -1,53 +1,37 @@
-"""One workflow per CR and flight: Pending Submittal -> Registration Review (ERCOT) -> Pending Script
-Assignment, with Return to CR, Withdraw and Cancel; approval records the test pairings and opens the
-CR's Request for Testing Specifications."""
+"""One workflow per CR and flight, running the registration's table (rules.FLOW). Approval records the test pairings
+and opens the CR's Request for Testing Specifications. The workflow holds what it decides on: the flight's state
+and signup deadline reach it from the flight's own workflow, never from the caller."""
 
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
-with workflow.unsafe.imports_passed_through():
-    from workflows import attention
-    from workflows import search_attributes as sa
-    from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
-    from workflows.registration import models as m
-    from workflows.registration import rules
-    from workflows.registration.ids import registration_workflow_id
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.flight.ids import flight_workflow_id
+from workflows.flight.models import FLIGHT_CHANGED, REGISTERED
+from workflows.item_flow import ItemFlow, Recorder
+from workflows.registration import models as m
+from workflows.registration.rules import FLOW, Registration
 
-# The registration service's own writes are local activities (this worker hosts them), so an action
-# answers without another round trip through the Temporal server; the testbed's are its own service's.
-RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
 # A registration starts with its first OK (update-with-start); if that OK was refused, the workflow
 # holds nothing and ends instead of waiting forever.
 FIRST_OK_WITHIN = timedelta(minutes=10)
 
-INSTRUCTIONS = {
-    m.PENDING_SUBMITTAL: "Verify the registration, then Submit it to ERCOT (or Modify or Withdraw it).",
-    m.REGISTRATION_REVIEW: "ERCOT reviews the registration: Approve it, or Return to CR with a comment.",
-    m.PENDING_SCRIPT_ASSIGNMENT: (
-        "Approved. ERCOT assigns the test scripts; the CR provides its testing specifications."
-    ),
-    m.CANCELLED: "The registration was cancelled; the CR is not in this flight.",
-}
-RESPONSIBLE = {
-    m.PENDING_SUBMITTAL: "CR",
-    m.REGISTRATION_REVIEW: "ERCOT",
-    m.PENDING_SCRIPT_ASSIGNMENT: "ERCOT",
-    m.CANCELLED: "",
-}
-
 
 @workflow.defn(name="FlightRegistration")
-class FlightRegistrationWorkflow(attention.Attended):
+class FlightRegistrationWorkflow(ItemFlow[Registration]):
+    FLOW = FLOW
+    RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
+    ACTION_INPUT = m.RegistrationAction
+
     @workflow.init
     def __init__(self, registration: m.RegistrationInput) -> None:
         self._registration = registration
-        self._attention = attention.Attention(attention.REGISTRATION, registration.item_id, m.ITEM_TYPE)
-        self._state = ""
-        self._fields: dict[str, str] = {}
-        self._seq = 0
-        self._one_at_a_time = OneActionAtATime("registration")
+        self._flight = registration.flight_context
+        self._begin(registration.item_id)
 
     @workflow.run
     async def run(self, registration: m.RegistrationInput) -> m.RegistrationStatus:
@@ -55,123 +39,59 @@ class FlightRegistrationWorkflow(attention.Attended):
             await workflow.wait_condition(lambda: self._state != "", timeout=FIRST_OK_WITHIN)
         except TimeoutError:
             return self.status()  # started with a first OK that was refused: nothing exists to keep
+        await self._tell_the_flight()
         await workflow.wait_condition(lambda: self._state == m.CANCELLED)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
+
+    async def _tell_the_flight(self) -> None:
+        """The flight's workflow answers with its state and deadline now, and again whenever they change."""
+        flight = workflow.get_external_workflow_handle(flight_workflow_id(self._registration.flight))
+        try:
+            await flight.signal(REGISTERED, workflow.info().workflow_id)
+        except FailureError as error:  # no such flight running: the context given at the start stands
+            workflow.logger.warning("flight %s not told of registration: %s", self._registration.flight, error)
+
+    @workflow.signal(name=FLIGHT_CHANGED)
+    def flight_changed(self, flight: m.FlightContext) -> None:
+        self._flight = flight
 
     @workflow.query
     def status(self) -> m.RegistrationStatus:
         return m.RegistrationStatus(self._registration.item_id, self._state, dict(self._fields))
 
-    @workflow.update(name=m.OK)
-    async def ok(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.OK]):
-            return await self._edit(action, m.LABELS[m.OK])
+    # The table's rules read these.
 
-    @ok.validator
-    def validate_ok(self, action: m.RegistrationAction) -> None:
-        self._check(m.OK, action)
+    def _facts(self) -> Registration:
+        return Registration(self._registration.cr_duns, self._flight)
 
-    @workflow.update(name=m.MODIFY)
-    async def modify(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.MODIFY]):
-            return await self._edit(action, m.LABELS[m.MODIFY])
+    def _title(self) -> str:
+        return f"Flight {self._registration.flight} Registration - {self._registration.cr_name}"
 
-    @modify.validator
-    def validate_modify(self, action: m.RegistrationAction) -> None:
-        self._check(m.MODIFY, action)
+    def _company_duns(self) -> str:
+        return self._registration.cr_duns
 
-    @workflow.update(name=m.SUBMIT)
-    async def submit(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.SUBMIT]):
-            await self._move(m.REGISTRATION_REVIEW, action, m.LABELS[m.SUBMIT])
-        return self.status()
+    def _projected_fields(self) -> dict[str, str]:
+        registration = self._registration
+        return {
+            **self._fields,
+            "flight": registration.flight,
+            "cr_duns": registration.cr_duns,
+            "cr_name": registration.cr_name,
+        }
 
-    @submit.validator
-    def validate_submit(self, action: m.RegistrationAction) -> None:
-        self._check(m.SUBMIT, action)
+    def _search_attributes(self) -> list:
+        return [sa.FLIGHT.value_set(self._registration.flight), sa.CR_DUNS.value_set(self._registration.cr_duns)]
 
-    @workflow.update(name=m.WITHDRAW)
-    async def withdraw(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.WITHDRAW]):
-            await self._move(m.CANCELLED, action, m.LABELS[m.WITHDRAW])
-        return self.status()
+    # Actions that do more than move.
 
-    @withdraw.validator
-    def validate_withdraw(self, action: m.RegistrationAction) -> None:
-        self._check(m.WITHDRAW, action)
+    async def _take_ok(self, action: m.RegistrationAction) -> None:
+        await self._edit(m.OK, action)
 
-    @workflow.update(name=m.RETURN_TO_CR)
-    async def return_to_cr(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.RETURN_TO_CR]):
-            await self._move(m.PENDING_SUBMITTAL, action, m.LABELS[m.RETURN_TO_CR])
-        return self.status()
+    async def _take_modify(self, action: m.RegistrationAction) -> None:
+        await self._edit(m.MODIFY, action)
 
-    @return_to_cr.validator
-    def validate_return_to_cr(self, action: m.RegistrationAction) -> None:
-        self._check(m.RETURN_TO_CR, action)
-
-    @workflow.update(name=m.APPROVE)
-    async def approve(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.APPROVE]):
-            cr = m.Company(self._registration.cr_duns, self._registration.cr_name)
-            provider = self._service_provider()
-            await self._attention.run(
-                m.RECORD_TEST_PAIRINGS,
-                m.TestPairings(self._registration.flight, self._registration.item_id, cr, provider, self._tdsps()),
-                **RECORD_OPTIONS,
-            )
-            specifications_item_id: int = await self._attention.run(
-                m.OPEN_SPECIFICATIONS_REQUEST,
-                m.SpecificationsRequest(
-                    self._registration.flight,
-                    self._registration.item_id,
-                    cr,
-                    provider,
-                    self._tdsps(),
-                    self._pairing_kinds(),
-                ),
-                result_type=int,
-                **TESTBED_ACTIVITY,
-            )
-            self._fields["testing_specifications_item_id"] = str(specifications_item_id)
-            await self._move(
-                m.PENDING_SCRIPT_ASSIGNMENT,
-                action,
-                m.LABELS[m.APPROVE],
-                {"testing_specifications_item_id": str(specifications_item_id)},
-            )
-        return self.status()
-
-    @approve.validator
-    def validate_approve(self, action: m.RegistrationAction) -> None:
-        self._check(m.APPROVE, action)
-
-    @workflow.update(name=m.CANCEL)
-    async def cancel(self, action: m.RegistrationAction) -> m.RegistrationStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.CANCEL]):
-            await self._move(m.CANCELLED, action, m.LABELS[m.CANCEL])
-        return self.status()
-
-    @cancel.validator
-    def validate_cancel(self, action: m.RegistrationAction) -> None:
-        self._check(m.CANCEL, action)
-
-    def _check(self, action: str, given: m.RegistrationAction) -> None:
-        self._attention.admit(given)
-        self._one_at_a_time.check()
-        problem = rules.refusal(
-            action,
-            self._state,
-            principal_of(given.actor),
-            self._registration.cr_duns,
-            given.flight,
-            workflow.now(),
-            given.comment,
-        )
-        refuse(problem)
-
-    async def _edit(self, action: m.RegistrationAction, label: str) -> m.RegistrationStatus:
+    async def _edit(self, name: str, action: m.RegistrationAction) -> None:
         before = dict(self._fields)
         self._fields = {**self._fields, **action.fields}
         changes = {
@@ -179,8 +99,25 @@ class FlightRegistrationWorkflow(attention.Attended):
             for name, value in self._fields.items()
             if before.get(name) != value
         }
-        await self._move(m.PENDING_SUBMITTAL, action, label, changes)
-        return self.status()
+        await self._move(name, action, changes)
+
+    async def _take_approve(self, action: m.RegistrationAction) -> None:
+        registration = self._registration
+        cr = m.Company(registration.cr_duns, registration.cr_name)
+        provider, tdsps = self._service_provider(), self._tdsps()
+        await self._attention.run(
+            m.RECORD_TEST_PAIRINGS,
+            m.TestPairings(registration.flight, registration.item_id, cr, provider, tdsps),
+            **attention.STEP_OPTIONS,
+        )
+        request = m.SpecificationsRequest(
+            registration.flight, registration.item_id, cr, provider, tdsps, self._pairing_kinds()
+        )
+        specifications_item_id: int = await self._attention.run(
+            m.OPEN_SPECIFICATIONS_REQUEST, request, result_type=int, **TESTBED_ACTIVITY
+        )
+        self._fields["testing_specifications_item_id"] = str(specifications_item_id)
+        await self._move(m.APPROVE, action, {"testing_specifications_item_id": str(specifications_item_id)})
 
     def _service_provider(self) -> m.Company:
         duns = self._fields.get(m.SERVICE_PROVIDER, "")
@@ -201,44 +138,3 @@ class FlightRegistrationWorkflow(attention.Attended):
         duns = [d for d in self._fields.get("tdsps", "").split(",") if d]
         names = self._fields.get("tdsp_names", "").split("; ")
         return [m.Company(d, names[i] if i < len(names) else d) for i, d in enumerate(duns)]
-
-    async def _move(
-        self, to_state: str, action: m.RegistrationAction, label: str, changes: dict[str, str] | None = None
-    ) -> None:
-        from_state, self._state = self._state, to_state
-        self._seq += 1
-        self._upsert_search_attributes()
-        flight, cr_duns = self._registration.flight, self._registration.cr_duns
-        step = ItemTransition(
-            workflow_id=registration_workflow_id(flight, cr_duns),
-            item_id=self._registration.item_id,
-            seq=self._seq,
-            item_type=m.ITEM_TYPE,
-            title=f"Flight {flight} Registration - {self._registration.cr_name}",
-            company_duns=cr_duns,
-            state=to_state,
-            responsible_party=RESPONSIBLE[to_state],
-            instructions=INSTRUCTIONS[to_state],
-            fields={**self._fields, "flight": flight, "cr_duns": cr_duns, "cr_name": self._registration.cr_name},
-            closed=to_state == m.CANCELLED,
-            actor=action.actor,
-            action=label,
-            from_state=from_state,
-            to_state=to_state,
-            changes=changes or {},
-            comment=action.comment,
-        )
-        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
-
-    def _upsert_search_attributes(self) -> None:
-        workflow.upsert_search_attributes(
-            [
-                sa.ITEM_ID.value_set(str(self._registration.item_id)),
-                sa.ITEM_TYPE.value_set(m.ITEM_TYPE),
-                sa.FLIGHT.value_set(self._registration.flight),
-                sa.CR_DUNS.value_set(self._registration.cr_duns),
-                sa.COMPANY_DUNS.value_set(self._registration.cr_duns),
-                sa.ITEM_STATE.value_set(self._state),
-                sa.RESPONSIBLE_PARTY.value_set(RESPONSIBLE[self._state] or "-"),
-            ]
-        )

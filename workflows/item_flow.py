@@ -1,0 +1,138 @@
+"""The one base every item workflow runs its table on (workflows.table.Flow): one validator, one move, one record of
+each step, the search attributes, one action at a time.
+
+A step is recorded by a regular activity, never a local one: Temporal schedules it in the same workflow task that
+changed the state, so the projection and the history row are written only for a transition Temporal has recorded,
+and a worker that dies mid-action leaves nothing that did not happen (the action is then the workflow's to decide
+again). Writes are keyed by the step's sequence number, so a retried activity writes the step once."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic
+
+from temporalio import workflow
+from temporalio.common import RawValue, SearchAttributeUpdate
+
+from workflows import attention
+from workflows import search_attributes as sa
+from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.table import Facts, Flow
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """Where a flow's steps are written: the owning service's activities, on its task queue."""
+
+    attention: attention.Owner
+    record_transition: str
+    task_queue: str | None = None  # None: the workflow's own queue, whose worker hosts the service's activities
+
+
+class ItemFlow(attention.Attended, Generic[Facts]):
+    """Subclasses set FLOW, RECORDER and ACTION_INPUT, call `_begin` in their `__init__`, and say what the table's
+    rules read (`_facts`) and how the item reads (`_title`, `_company_duns`, `_projected_fields`). An action with
+    more to do than move (open another item, merge fields) is a method `_take_<name>`."""
+
+    FLOW: ClassVar[Flow]
+    RECORDER: ClassVar[Recorder]
+    ACTION_INPUT: ClassVar[type]  # the dataclass every action of the flow takes (actor, fields, comment)
+
+    def _begin(self, item_id: int, state: str = "", fields: dict[str, str] | None = None) -> None:
+        self._item_id = item_id
+        self._state = state
+        self._fields: dict[str, str] = dict(fields or {})
+        self._seq = 0
+        self._attention = attention.Attention(self.RECORDER.attention, item_id, self.FLOW.item_type)
+        self._one_at_a_time = OneActionAtATime(self.FLOW.item_word)
+
+    # What each flow says about its items.
+
+    def _facts(self) -> Facts:
+        raise NotImplementedError
+
+    def _title(self) -> str:
+        raise NotImplementedError
+
+    def _company_duns(self) -> str:
+        raise NotImplementedError
+
+    def _projected_fields(self) -> dict[str, str]:
+        return dict(self._fields)
+
+    def _search_attributes(self) -> list[SearchAttributeUpdate]:
+        """The flow's own attributes besides the item's ID, type, company, state and responsible party."""
+        return []
+
+    # Every action of the table is one dynamic update, named as in the table.
+
+    @workflow.update(dynamic=True)
+    async def act(self, name: str, args: Sequence[RawValue]) -> Any:
+        given = self._given(args)
+        with self._one_at_a_time.acting(self.FLOW.action(name).label):
+            take = getattr(self, f"_take_{name}", None)
+            if take is not None:
+                await take(given)
+            else:
+                await self._move(name, given)
+        return self.status()
+
+    @act.validator
+    def validate_act(self, name: str, args: Sequence[RawValue]) -> None:
+        self._check(name, self._given(args))
+
+    def status(self) -> Any:
+        raise NotImplementedError
+
+    def _given(self, args: Sequence[RawValue]) -> Any:
+        if len(args) != 1:
+            raise ValueError("an action takes one input: who acts, the fields and the comment")
+        return workflow.payload_converter().from_payload(args[0].payload, self.ACTION_INPUT)
+
+    def _check(self, name: str, given: Any) -> None:
+        self._attention.admit(given)
+        self._one_at_a_time.check()
+        principal = principal_of(given.actor)
+        refuse(self.FLOW.refusal(name, self._state, principal, self._facts(), workflow.now(), given.comment))
+
+    async def _move(self, name: str, given: Any, changes: dict[str, str] | None = None) -> None:
+        """Takes table action `name`: to the state it leads to, recorded with who, the changes and the comment."""
+        action = self.FLOW.action(name)
+        await self._record_move(action.leads_to, given.actor, action.label, changes or {}, given.comment)
+
+    async def _record_move(self, to_state: str, actor, label: str, changes: dict[str, str], comment: str) -> None:
+        """The state changes before the step is recorded, so an action arriving meanwhile sees it."""
+        from_state, self._state = self._state, to_state
+        self._seq += 1
+        state = self.FLOW.states[to_state]
+        workflow.upsert_search_attributes(
+            [
+                sa.ITEM_ID.value_set(str(self._item_id)),
+                sa.ITEM_TYPE.value_set(self.FLOW.item_type),
+                sa.COMPANY_DUNS.value_set(self._company_duns()),
+                sa.ITEM_STATE.value_set(to_state),
+                sa.RESPONSIBLE_PARTY.value_set(state.responsible or "-"),
+                *self._search_attributes(),
+            ]
+        )
+        step = ItemTransition(
+            workflow_id=workflow.info().workflow_id,
+            item_id=self._item_id,
+            seq=self._seq,
+            item_type=self.FLOW.item_type,
+            title=self._title(),
+            company_duns=self._company_duns(),
+            state=to_state,
+            responsible_party=state.responsible,
+            instructions=state.instructions,
+            fields=self._projected_fields(),
+            closed=state.closed,
+            actor=actor,
+            action=label,
+            from_state=from_state,
+            to_state=to_state,
+            changes=changes,
+            comment=comment,
+        )
+        await self._attention.run(
+            self.RECORDER.record_transition, step, task_queue=self.RECORDER.task_queue, **attention.STEP_OPTIONS
+        )

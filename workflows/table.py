@@ -1,0 +1,100 @@
+"""A flow as one table: its states (who answers for the item in each, and what to do now) and its actions (the states
+each starts from, the state it leads to, who may take it, what it needs). The workflow's validators, the buttons a
+page offers, the servicer's answer and the flow's state diagram are all read from it."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from flightrak.tokens import Principal
+from workflows.items import Refusal, conflict, forbidden, invalid
+
+Facts = TypeVar("Facts")  # what a flow's rules read about one item: its CR, its flight's deadline, ...
+NEW = ""  # the state of an item that does not exist yet (its first action creates it)
+
+
+@dataclass(frozen=True)
+class State:
+    responsible: str  # the party that acts next ("CR", "ERCOT", ...); empty once closed
+    instructions: str
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Action(Generic[Facts]):
+    label: str  # the button's words, and the action's name in history
+    starts_from: tuple[str, ...]
+    leads_to: str
+    may_take: Callable[[Principal, Facts], bool]
+    not_yours: str  # why a caller who may not take it is refused
+    needs_comment: str = ""  # when set, the action needs a comment, and this says what it should tell
+    fields: tuple[str, ...] = ()  # what its form asks for
+    button: bool = True  # False: taken by a form of its own (a registration's first OK), not offered on the item
+
+
+Guard = Callable[[str, Facts, datetime], Refusal | None]
+
+
+def no_guard(action: str, facts: object, now: datetime) -> Refusal | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Flow(Generic[Facts]):
+    item_type: str
+    item_word: str  # "registration": how refusals name the item
+    states: Mapping[str, State]
+    actions: Mapping[str, Action[Facts]]
+    # What the table cannot say: a deadline, the state of another item. Asked after who and from which state.
+    guard: Guard = no_guard
+
+    def action(self, name: str) -> Action[Facts]:
+        return self.actions[name]
+
+    def refusal(
+        self, name: str, state: str, principal: Principal, facts: Facts, now: datetime, comment: str = ""
+    ) -> Refusal | None:
+        """Why `principal` may not take action `name` in `state` now, or None when they may."""
+        action = self.actions.get(name)
+        if action is None:
+            return invalid("action", f"'{name}' is not a {self.item_word} action")
+        if not action.may_take(principal, facts):
+            return forbidden(action.not_yours)
+        if state not in action.starts_from:
+            return conflict(f"{action.label} is not possible in state {state or 'New'}")
+        refused = self.guard(name, facts, now)
+        if refused is not None:
+            return refused
+        if action.needs_comment and not comment.strip():
+            return invalid("comment", action.needs_comment)
+        return None
+
+    def offered(self, state: str, principal: Principal, facts: Facts, now: datetime) -> list[dict]:
+        """The item's buttons: an action that needs a comment is offered, and refused only if the comment is
+        missing."""
+        return [
+            {
+                "name": name,
+                "label": action.label,
+                "requires_comment": bool(action.needs_comment),
+                "fields": list(action.fields),
+            }
+            for name, action in self.actions.items()
+            if action.button and self.refusal(name, state, principal, facts, now, comment="-") is None
+        ]
+
+    def responsible(self, state: str) -> str:
+        return self.states[state].responsible
+
+    def diagram(self) -> str:
+        """The flow as a Mermaid state diagram, for the docs (checked against the table in CI)."""
+        ids = {name: f"s{number}" for number, name in enumerate(self.states)}
+        lines = ["stateDiagram-v2"]
+        lines += [f'    state "{name}" as {ids[name]}' for name in self.states]
+        for action in self.actions.values():
+            for start in action.starts_from:
+                source = "[*]" if start == NEW else ids[start]
+                lines.append(f"    {source} --> {ids[action.leads_to]}: {action.label}")
+        lines += [f"    {ids[name]} --> [*]" for name, state in self.states.items() if state.closed]
+        return "\n".join(lines) + "\n"
