@@ -41,6 +41,7 @@ from workflows.registration.ids import registration_workflow_id
 from workflows.registration.workflows import FlightRegistrationWorkflow
 from workflows.scripts import models as scripts
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+from workflows.specifications import models as specifications
 
 ERCOT = "183529049"
 LONESTAR = "079348512"
@@ -80,6 +81,7 @@ class FakeRegistrationActivities:
         self.transitions: list[ItemTransition] = []
         self.pairings: list[registrations.TestPairings] = []
         self.specification_requests: list[registrations.SpecificationsRequest] = []
+        self.cancelled_registrations: list[specifications.CancelledRegistration] = []
         # Set by a test to hold the testbed's answer, so it can act while an approval is under way.
         self.testbed_answers = asyncio.Event()
         self.testbed_answers.set()
@@ -114,6 +116,10 @@ class FakeRegistrationActivities:
         await self.testbed_answers.wait()
         return FIRST_SPECIFICATIONS_ITEM_ID + len(self.specification_requests) - 1
 
+    @activity.defn(name=specifications.CLOSE_FOR_CANCELLED_REGISTRATION)
+    async def close_for_cancelled_registration(self, cancelled: specifications.CancelledRegistration) -> None:
+        self.cancelled_registrations.append(cancelled)
+
     @activity.defn(name=flights.TEST_BEDS_MISSING)
     async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
         return self.test_beds.get(flight, flights.TestBedsMissing(1, []))
@@ -141,6 +147,9 @@ class FakeRegistrationActivities:
 
     def requests_of(self, item_id: int) -> list[registrations.SpecificationsRequest]:
         return [r for r in self.specification_requests if r.registration_item_id == item_id]
+
+    def cancellations_of(self, item_id: int) -> list[specifications.CancelledRegistration]:
+        return [c for c in self.cancelled_registrations if c.registration_item_id == item_id]
 
 
 async def start_clock_server() -> WorkflowEnvironment:
@@ -175,6 +184,7 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
             task_queue=registrations.TESTBED_TASK_QUEUE,
             activities=[
                 fakes.open_testing_specifications_request,
+                fakes.close_for_cancelled_registration,
                 fakes.test_beds_missing,
                 fakes.flight_pairings,
             ],

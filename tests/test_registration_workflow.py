@@ -268,6 +268,11 @@ async def test_the_cr_cancels_its_registration_before_testing(dev_env: WorkflowE
     cancelled = fakes.steps(registration.item_id)[-1]
     assert (cancelled.actor, cancelled.closed, cancelled.comment) == (LONESTAR_AR, True, "Testing next flight")
     assert len(fakes.requests_of(registration.item_id)) == int(approved)
+    # Only an approved registration opened anything for the testbed to close.
+    tdsps = REGISTRATION_FIELDS["tdsps"].split(",")
+    closing = [(registration.flight, LONESTAR, tdsps, LONESTAR_AR.name)] if approved else []
+    told = [(c.flight, c.cr_duns, c.tdsp_duns, c.cancelled_by) for c in fakes.cancellations_of(registration.item_id)]
+    assert told == closing
 
 
 @pytest.mark.parametrize("flight_state", [flights.CONNECTIVITY_TESTING, flights.BUSINESS_TESTING, flights.COMPLETE])

@@ -14,6 +14,7 @@ from workflows.flight.models import FLIGHT_CHANGED, REGISTERED
 from workflows.item_flow import ItemFlow, Recorder
 from workflows.registration import models as m
 from workflows.registration.rules import FLOW, Registration
+from workflows.specifications import models as specifications
 
 TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
 # A registration starts with its first OK (update-with-start); if that OK was refused, the workflow
@@ -118,6 +119,29 @@ class FlightRegistrationWorkflow(ItemFlow[Registration]):
         )
         self._fields["testing_specifications_item_id"] = str(specifications_item_id)
         await self._move(m.APPROVE, action, {"testing_specifications_item_id": str(specifications_item_id)})
+
+    async def _take_withdraw(self, action: m.RegistrationAction) -> None:
+        await self._leave(m.WITHDRAW, action)
+
+    async def _take_cancel(self, action: m.RegistrationAction) -> None:
+        await self._leave(m.CANCEL, action)
+
+    async def _leave(self, name: str, action: m.RegistrationAction) -> None:
+        """Withdraw or Cancel; once approved, what the approval opened (the CR's specifications request, its pairings,
+        its TDSP partners' test-bed rows for it) is closed too, each with a history row saying why."""
+        await self._move(name, action)
+        if "testing_specifications_item_id" not in self._fields:
+            return
+        registration = self._registration
+        cancelled = specifications.CancelledRegistration(
+            registration.flight,
+            registration.item_id,
+            registration.cr_duns,
+            registration.cr_name,
+            [tdsp.duns for tdsp in self._tdsps()],
+            action.actor.name,
+        )
+        await self._attention.run(specifications.CLOSE_FOR_CANCELLED_REGISTRATION, cancelled, **TESTBED_ACTIVITY)
 
     def _service_provider(self) -> m.Company:
         duns = self._fields.get(m.SERVICE_PROVIDER, "")
