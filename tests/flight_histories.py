@@ -236,7 +236,9 @@ async def create_flight(
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )
-    return await client.execute_update_with_start_workflow(FlightWorkflow.create, actor, start_workflow_operation=start)
+    return await client.execute_update_with_start_workflow(
+        flights.CREATE, flights.FlightAction(actor), start_workflow_operation=start, result_type=flights.FlightStatus
+    )
 
 
 def flight_handle(client: Client, flight: flights.FlightInput) -> Flight:
@@ -244,12 +246,12 @@ def flight_handle(client: Client, flight: flights.FlightInput) -> Flight:
 
 
 async def change_dates(handle: Flight, closes_at: datetime, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
-    change = flights.DatesChange(actor, flight_dates(closes_at), "Moved at the TDSPs' request")
-    return await handle.execute_update(FlightWorkflow.change_dates, change)
+    change = flights.FlightAction(actor, flight_dates(closes_at).as_fields(), "Moved at the TDSPs' request")
+    return await handle.execute_update(flights.CHANGE_DATES, change, result_type=flights.FlightStatus)
 
 
 async def advance(handle: Flight, action: str, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
-    return await handle.execute_update(FlightWorkflow.advance, flights.PhaseChange(actor, action))
+    return await handle.execute_update(action, flights.FlightAction(actor), result_type=flights.FlightStatus)
 
 
 async def flight_state(handle: Flight) -> str:
@@ -270,7 +272,7 @@ def until(closes_at: datetime) -> timedelta:
 
 
 async def run_all_phases(handle: Flight) -> None:
-    for action in flights.PHASES:
+    for action in (flights.OPEN_CONNECTIVITY_TESTING, flights.OPEN_BUSINESS_TESTING, flights.COMPLETE_FLIGHT):
         await advance(handle, action)
 
 

@@ -15,7 +15,7 @@ from temporalio.common import RawValue, SearchAttributeUpdate
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.items import ItemTransition, OneActionAtATime, Refusal, principal_of, refuse
 from workflows.table import Facts, Flow
 
 
@@ -91,8 +91,16 @@ class ItemFlow(attention.Attended, Generic[Facts]):
     def _check(self, name: str, given: Any) -> None:
         self._attention.admit(given)
         self._one_at_a_time.check()
+        refuse(self._refusal(name, given))
+
+    def _refusal(self, name: str, given: Any) -> Refusal | None:
+        """The table's answer for this item now, then the action's own input (a flow's `_input_refusal`)."""
         principal = principal_of(given.actor)
-        refuse(self.FLOW.refusal(name, self._state, principal, self._facts(), workflow.now(), given.comment))
+        refused = self.FLOW.refusal(name, self._state, principal, self._facts(), workflow.now(), given.comment)
+        return refused or self._input_refusal(name, given)
+
+    def _input_refusal(self, name: str, given: Any) -> Refusal | None:
+        return None
 
     async def _move(self, name: str, given: Any, changes: dict[str, str] | None = None) -> None:
         """Takes table action `name`: to the state it leads to, recorded with who, the changes and the comment."""

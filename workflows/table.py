@@ -70,6 +70,13 @@ class Flow(Generic[Facts]):
             return invalid("comment", action.needs_comment)
         return None
 
+    def not_theirs(self, name: str, principal: Principal, facts: Facts) -> Refusal | None:
+        """Only the table's who: what a service asks before checking an action's form against what only the taker's
+        company holds (its users, its dates), so a caller who may not take it hears that, not that the form is
+        wrong. The workflow's validator still decides the whole rule."""
+        action = self.actions[name]
+        return None if action.may_take(principal, facts) else forbidden(action.not_yours)
+
     def offered(self, state: str, principal: Principal, facts: Facts, now: datetime) -> list[dict]:
         """The item's buttons: an action that needs a comment is offered, and refused only if the comment is
         missing."""

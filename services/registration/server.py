@@ -24,7 +24,7 @@ from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
-from workflows.items import actor_of, forbidden
+from workflows.items import actor_of
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
 from workflows.registration.ids import registration_workflow_id
@@ -60,11 +60,14 @@ def _already_registered(flight: models.Flight, existing: models.Registration) ->
 
 
 def _may_fill_the_form(action: str, principal: tokens.Principal, cr_duns: str, flight: models.Flight) -> None:
-    """The form is checked against the CR's own users and choices, so one who may not take the action is told that
-    (the table's who), not that the CR's fields are not theirs; the workflow decides the rest."""
-    taken = REGISTRATION_FLOW.action(action)
-    if not taken.may_take(principal, Registration(cr_duns, _flight_context(flight))):
-        raise errors.refused(forbidden(taken.not_yours))
+    """The form is checked against the CR's own users and choices: one who may not take the action hears that."""
+    refused = REGISTRATION_FLOW.not_theirs(action, principal, Registration(cr_duns, _flight_context(flight)))
+    if refused is not None:
+        raise errors.refused(refused)
+
+
+def _flight_facts(flight: models.Flight) -> flight_rules.Flight:
+    return flight_rules.Flight(flight.registration_closes_at)
 
 
 def _flight_context(flight: models.Flight) -> registrations.FlightContext:
@@ -93,7 +96,7 @@ class RegistrationServicer(
     async def CreateFlight(self, request: pb.CreateFlightRequest, context) -> pb.Flight:
         principal = caller()
         if not authz.may_run_flights(principal):
-            raise errors.PermissionDenied("only an ERCOT admin creates flights")
+            raise errors.PermissionDenied("only an ERCOT admin runs flights")
         designation = request.designation.strip()
         raw = {
             "signup_deadline": request.signup_deadline,
@@ -121,7 +124,7 @@ class RegistrationServicer(
         try:
             await run_update(
                 self._temporal.execute_update_with_start_workflow(
-                    FlightWorkflow.create, actor_of(principal), start_workflow_operation=start
+                    flights.CREATE, flights.FlightAction(actor_of(principal)), start_workflow_operation=start
                 )
             )
         except WorkflowAlreadyStartedError:
@@ -252,11 +255,11 @@ class RegistrationServicer(
         return await self._item(request.item_id, principal)
 
     def _flight_action(self, flight: models.Flight, request: items_pb2.ActOnItemRequest, principal):
-        problem = flight_rules.refusal(request.action, flight.state, principal, flight.registration_closes_at, _now())
-        if problem is not None:
-            raise errors.refused(problem)
         handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
         if request.action == flights.CHANGE_DATES:
+            refused = flight_rules.FLOW.not_theirs(request.action, principal, _flight_facts(flight))
+            if refused is not None:
+                raise errors.refused(refused)
             current = {
                 "signup_deadline_time": flight.registration_closes_at.astimezone(domain.CENTRAL).time().isoformat(),
                 "signup_deadline": flight.signup_deadline.isoformat(),
@@ -267,10 +270,9 @@ class RegistrationServicer(
             dates, problems = domain.flight_dates({**current, **given}, _now())
             if problems:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
-            change = flights.DatesChange(actor_of(principal), dates, request.comment)
-            return handle.execute_update(FlightWorkflow.change_dates, change)
-        change = flights.PhaseChange(actor_of(principal), request.action, request.comment)
-        return handle.execute_update(FlightWorkflow.advance, change)
+            change = flights.FlightAction(actor_of(principal), dates.as_fields(), request.comment)
+            return handle.execute_update(flights.CHANGE_DATES, change)
+        return handle.execute_update(request.action, flights.FlightAction(actor_of(principal), comment=request.comment))
 
     async def _registration_action(
         self, item, flight, existing_cr: bool, request: items_pb2.ActOnItemRequest, principal
@@ -299,7 +301,7 @@ class RegistrationServicer(
             history = await projections.history(session, models.ItemHistory, item_id)
             if item.item_type == flights.ITEM_TYPE:
                 flight = await store.flight(session, item.fields["designation"])
-                actions = flight_rules.actions_for(flight.state, principal, flight.registration_closes_at, _now())
+                actions = flight_rules.FLOW.offered(flight.state, principal, _flight_facts(flight), _now())
                 return projections.item_proto(item, history, actions)
             flight = await store.flight(session, item.fields["flight"])
         registration = Registration(item.company_duns, _flight_context(flight))

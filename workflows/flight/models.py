@@ -1,6 +1,6 @@
 """States, actions and inputs of a flight; shared by its workflow and the registration service."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workflows.items import Actor
 
@@ -18,16 +18,10 @@ TESTING_STATES = (CONNECTIVITY_TESTING, BUSINESS_TESTING, COMPLETE)
 
 CREATE = "create"
 CHANGE_DATES = "change_dates"
+CLOSE_REGISTRATION = "close_registration"
 OPEN_CONNECTIVITY_TESTING = "open_connectivity_testing"
 OPEN_BUSINESS_TESTING = "open_business_testing"
 COMPLETE_FLIGHT = "complete_flight"
-ADVANCE = "advance"  # the update that carries any of the phase actions
-# Each phase action: the state it starts from, the state it leads to, its button label.
-PHASES = {
-    OPEN_CONNECTIVITY_TESTING: (CLOSED, CONNECTIVITY_TESTING, "Open Connectivity Testing"),
-    OPEN_BUSINESS_TESTING: (CONNECTIVITY_TESTING, BUSINESS_TESTING, "Open Business Testing"),
-    COMPLETE_FLIGHT: (BUSINESS_TESTING, COMPLETE, "Complete Flight"),
-}
 FIELD_LABELS = {
     "designation": "Flight Designation",
     "signup_deadline": "Flight Signup Deadline",
@@ -71,6 +65,12 @@ class FlightDates:
     day1_of_testing: str
     end_date: str
 
+    @classmethod
+    def of(cls, fields: dict[str, str]) -> "FlightDates":
+        return cls(
+            fields["signup_deadline"], fields["registration_closes_at"], fields["day1_of_testing"], fields["end_date"]
+        )
+
     def as_fields(self) -> dict[str, str]:
         return {
             "signup_deadline": self.signup_deadline,
@@ -89,16 +89,11 @@ class FlightInput:
 
 
 @dataclass
-class DatesChange:
-    actor: Actor
-    dates: FlightDates
-    comment: str = ""
+class FlightAction:
+    """Every action on a flight: who acts, the new dates (Change Dates: FlightDates.as_fields()), the comment."""
 
-
-@dataclass
-class PhaseChange:
     actor: Actor
-    action: str  # one of PHASES
+    fields: dict[str, str] = field(default_factory=dict)
     comment: str = ""
 
 

@@ -1,27 +1,70 @@
-"""Which flight actions a person may take now: one rule for the workflow's validators and the buttons."""
+"""A flight, as one table: Open for Registration until its signup deadline (the flight's own timer closes it), then
+ERCOT opens connectivity testing, business testing, and completes it. The workflow, the buttons and the docs' diagram
+read it."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight import models as m
-from workflows.items import Refusal, conflict, forbidden, invalid
+from workflows.items import Refusal, conflict
+from workflows.table import NEW, Action, Flow, State
 
 
-def refusal(action: str, state: str, actor: Principal, closes_at: datetime, now: datetime) -> Refusal | None:
-    """Why `action` is not possible, or None when it is."""
-    if not authz.may_run_flights(actor):
-        return forbidden("only an ERCOT admin runs flights")
-    if action == m.CHANGE_DATES:
-        if state != m.OPEN or now >= closes_at:
-            return conflict(f"the signup deadline has passed ({closes_at.isoformat()}); the flight's dates are fixed")
-        return None
-    if action not in m.PHASES:
-        return invalid("action", f"'{action}' is not a flight action")
-    start, _, label = m.PHASES[action]
-    if state != start:
-        return conflict(f"{label} is possible only in state {start}; the flight is {state}")
+@dataclass(frozen=True)
+class Flight:
+    """What the rules read: when registration closes."""
+
+    registration_closes_at: datetime
+
+
+def _ercot_admin(principal: Principal, flight: Flight) -> bool:
+    return authz.may_run_flights(principal)
+
+
+def _nobody(principal: Principal, flight: Flight) -> bool:
+    return False
+
+
+def _ercot(label: str, starts_from: str, leads_to: str, **more) -> Action[Flight]:
+    return Action(label, (starts_from,), leads_to, _ercot_admin, "only an ERCOT admin runs flights", **more)
+
+
+def _dates_still_open(action: str, flight: Flight, now: datetime) -> Refusal | None:
+    if action == m.CHANGE_DATES and now >= flight.registration_closes_at:
+        closes_at = flight.registration_closes_at.isoformat()
+        return conflict(f"the signup deadline has passed ({closes_at}); the flight's dates are fixed")
     return None
+
+
+FLOW = Flow[Flight](
+    item_type=m.ITEM_TYPE,
+    item_word="flight",
+    states={
+        m.OPEN: State(
+            "ERCOT", "Open for registration: an AR or BAR of a CR registers from this flight until the signup deadline."
+        ),
+        m.CLOSED: State(
+            "ERCOT", "Registration is closed. ERCOT opens connectivity testing once every TDSP test bed is approved."
+        ),
+        m.CONNECTIVITY_TESTING: State("ERCOT", "Connectivity testing is under way."),
+        m.BUSINESS_TESTING: State("ERCOT", "Business testing is under way."),
+        m.COMPLETE: State("", "The flight is complete.", closed=True),
+    },
+    actions={
+        m.CREATE: _ercot("Create Flight", NEW, m.OPEN, fields=m.DATE_FIELDS, button=False),
+        m.CHANGE_DATES: _ercot("Change Dates", m.OPEN, m.OPEN, fields=m.DATE_FIELDS),
+        # Taken by the flight's own timer at the signup deadline, never by a person.
+        m.CLOSE_REGISTRATION: Action(
+            "Registration Closed", (m.OPEN,), m.CLOSED, _nobody, "the signup deadline closes registration", button=False
+        ),
+        m.OPEN_CONNECTIVITY_TESTING: _ercot("Open Connectivity Testing", m.CLOSED, m.CONNECTIVITY_TESTING),
+        m.OPEN_BUSINESS_TESTING: _ercot("Open Business Testing", m.CONNECTIVITY_TESTING, m.BUSINESS_TESTING),
+        m.COMPLETE_FLIGHT: _ercot("Complete Flight", m.BUSINESS_TESTING, m.COMPLETE),
+    },
+    guard=_dates_still_open,
+)
 
 
 def test_beds_refusal(readiness: m.TestBedsMissing) -> Refusal | None:
@@ -43,13 +86,3 @@ def pack_refusal(pack_version: int) -> Refusal | None:
     if pack_version == 0:
         return conflict("publish the flight's script pack first: connectivity testing opens its script issues")
     return None
-
-
-def actions_for(state: str, actor: Principal, closes_at: datetime, now: datetime) -> list[dict]:
-    offered = []
-    if refusal(m.CHANGE_DATES, state, actor, closes_at, now) is None:
-        offered.append({"name": m.CHANGE_DATES, "label": "Change Dates", "fields": list(m.DATE_FIELDS)})
-    for action, (_, _, label) in m.PHASES.items():
-        if refusal(action, state, actor, closes_at, now) is None:
-            offered.append({"name": action, "label": label})
-    return offered

@@ -1,5 +1,6 @@
-"""One workflow per flight: registration closes at the signup deadline by a durable timer, with
-nobody present; ERCOT then opens connectivity testing, business testing, and completes it."""
+"""One workflow per flight, running the flight's table (rules.FLOW): registration closes at the signup deadline by a
+durable timer, with nobody present; ERCOT then opens connectivity testing, business testing, and completes it.
+Connectivity testing opens the flight's script issues, Day 1 of testing its business ones."""
 
 import asyncio
 from contextlib import suppress
@@ -9,29 +10,15 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError
 
-from flightrak import authz
 from flightrak.market_time import CENTRAL
 from workflows import attention
 from workflows import search_attributes as sa
 from workflows.flight import models as m
 from workflows.flight import rules
-from workflows.flight.ids import flight_workflow_id
-from workflows.items import (
-    SYSTEM_ACTOR,
-    Actor,
-    ItemTransition,
-    conflict,
-    deadline_words,
-    forbidden,
-    invalid,
-    principal_of,
-    refuse,
-)
+from workflows.flight.rules import FLOW, Flight
+from workflows.item_flow import ItemFlow, Recorder
+from workflows.items import SYSTEM_ACTOR, Refusal, deadline_words, invalid, refuse
 from workflows.scripts import models as scripts
-
-# A step is recorded by a regular activity on this queue (this worker hosts the registration service's activities):
-# it runs only once the workflow task that took the step is durable (see workflows.item_flow).
-RECORD_OPTIONS = attention.STEP_OPTIONS
 
 # Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer, so a failure
 # refuses ERCOT's action (nothing jams) rather than waiting for the operators.
@@ -53,25 +40,19 @@ BUSINESS_OPENS_AT = time(8, 0)
 # A flight starts with its create update (update-with-start); a refused create leaves nothing to run.
 CREATED_WITHIN = timedelta(minutes=10)
 
-INSTRUCTIONS = {
-    m.OPEN: "Open for registration: an AR or BAR of a CR registers from this flight until the signup deadline.",
-    m.CLOSED: "Registration is closed. ERCOT opens connectivity testing once every TDSP test bed is approved.",
-    m.CONNECTIVITY_TESTING: "Connectivity testing is under way.",
-    m.BUSINESS_TESTING: "Business testing is under way.",
-    m.COMPLETE: "The flight is complete.",
-}
-
 
 @workflow.defn(name="Flight")
-class FlightWorkflow(attention.Attended):
+class FlightWorkflow(ItemFlow[Flight]):
+    FLOW = FLOW
+    RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
+    ACTION_INPUT = m.FlightAction
+
     @workflow.init
     def __init__(self, flight: m.FlightInput) -> None:
         self._flight = flight
-        self._attention = attention.Attention(attention.REGISTRATION, flight.item_id, m.ITEM_TYPE)
         self._dates = flight.dates
-        self._state = ""
-        self._seq = 0
         self._registrations: list[str] = []  # the workflow IDs of the registrations told of every change
+        self._begin(flight.item_id)
 
     @workflow.run
     async def run(self, flight: m.FlightInput) -> m.FlightStatus:
@@ -89,13 +70,8 @@ class FlightWorkflow(attention.Attended):
                         lambda waiting_for=closes_at: self._closes_at() != waiting_for, timeout=remaining
                     )
                 continue
-            await self._move(
-                m.CLOSED,
-                SYSTEM_ACTOR,
-                "Registration Closed",
-                {},
-                f"The signup deadline passed: registration closed at {deadline_words(self._closes_at())}.",
-            )
+            closed = f"The signup deadline passed: registration closed at {deadline_words(closes_at)}."
+            await self._move(m.CLOSE_REGISTRATION, m.FlightAction(SYSTEM_ACTOR, comment=closed))
         await workflow.wait_condition(lambda: self._state in m.TESTING_STATES)
         if self._state != m.COMPLETE:
             await self._open_script_issues()
@@ -126,9 +102,8 @@ class FlightWorkflow(attention.Attended):
                     return
             request = scripts.OpenScriptIssues(flight, kind, pairings, ends_at, self._flight.ercot_duns)
             opened = await self._attention.run(m.OPEN_SCRIPT_ISSUES, request, result_type=int, **SCRIPTS_OPTIONS)
-            await self._move(
-                self._state, SYSTEM_ACTOR, f"{kind.title()} Scripts Opened", {}, f"{opened} script issues opened."
-            )
+            label, comment = f"{kind.title()} Scripts Opened", f"{opened} script issues opened."
+            await self._record_move(self._state, SYSTEM_ACTOR, label, {}, comment)
 
     @workflow.signal(name=m.REGISTERED)
     async def registered(self, registration_workflow_id: str) -> None:
@@ -147,105 +122,57 @@ class FlightWorkflow(attention.Attended):
     def status(self) -> m.FlightStatus:
         return m.FlightStatus(self._flight.item_id, self._flight.designation, self._state, self._dates)
 
-    @workflow.update(name=m.CREATE)
-    async def create(self, actor: Actor) -> m.FlightStatus:
-        """Started with the workflow, so the caller gets the flight back once its item is recorded."""
-        await self._move(m.OPEN, actor, "Create Flight", self._dates.as_fields())
-        return self.status()
+    # The table's rules read these.
 
-    @create.validator
-    def validate_create(self, actor: Actor) -> None:
-        self._attention.admit(actor)
-        if not authz.may_run_flights(principal_of(actor)):
-            refuse(forbidden("only an ERCOT admin creates flights"))
-        if self._state:
-            refuse(conflict(f"flight {self._flight.designation} already exists"))
+    def _facts(self) -> Flight:
+        return Flight(self._closes_at())
 
-    @workflow.update(name=m.CHANGE_DATES)
-    async def change_dates(self, change: m.DatesChange) -> m.FlightStatus:
-        before = self._dates.as_fields()
-        self._dates = change.dates
-        changes = {k: f"{before[k]} -> {v}" for k, v in change.dates.as_fields().items() if before[k] != v}
-        await self._move(m.OPEN, change.actor, "Change Dates", changes, change.comment)
-        return self.status()
+    def _title(self) -> str:
+        return f"Flight {self._flight.designation}"
 
-    @change_dates.validator
-    def validate_change_dates(self, change: m.DatesChange) -> None:
-        self._attention.admit(change)
-        self._check(m.CHANGE_DATES, change.actor)
-        if datetime.fromisoformat(change.dates.registration_closes_at) <= workflow.now():
-            refuse(invalid("signup_deadline", "the new signup deadline must be in the future"))
+    def _company_duns(self) -> str:
+        return self._flight.ercot_duns
 
-    @workflow.update(name=m.ADVANCE)
-    async def advance(self, change: m.PhaseChange) -> m.FlightStatus:
-        _, to_state, label = m.PHASES[change.action]
-        if change.action == m.OPEN_CONNECTIVITY_TESTING:
-            # Connectivity testing waits for every TDSP's test bed to be approved and a script pack published.
-            readiness = await workflow.execute_activity(
-                m.TEST_BEDS_MISSING, self._flight.designation, result_type=m.TestBedsMissing, **TESTBED_OPTIONS
-            )
-            # Asked and answered while another action may have moved the flight: checked again, then refused
-            # as an update's failure (the flight goes on as it was).
-            problem = rules.test_beds_refusal(readiness)
-            if problem is None:
-                version = await workflow.execute_activity(
-                    m.PACK_VERSION, self._flight.designation, result_type=int, **(TESTBED_OPTIONS | SCRIPTS_QUEUE)
-                )
-                problem = rules.pack_refusal(version)
-            problem = problem or self._refusal(change.action, change.actor)
-            refuse(problem)
-        await self._move(to_state, change.actor, label, {}, change.comment)
-        return self.status()
+    def _projected_fields(self) -> dict[str, str]:
+        return {"designation": self._flight.designation, **self._dates.as_fields()}
 
-    @advance.validator
-    def validate_advance(self, change: m.PhaseChange) -> None:
-        self._attention.admit(change)
-        self._check(change.action, change.actor)
-
-    def _check(self, action: str, actor: Actor) -> None:
-        problem = self._refusal(action, actor)
-        refuse(problem)
-
-    def _refusal(self, action: str, actor: Actor) -> str | None:
-        return rules.refusal(action, self._state, principal_of(actor), self._closes_at(), workflow.now())
+    def _search_attributes(self) -> list:
+        return [sa.FLIGHT.value_set(self._flight.designation)]
 
     def _closes_at(self) -> datetime:
         return datetime.fromisoformat(self._dates.registration_closes_at)
 
-    async def _move(self, to_state: str, actor: Actor, label: str, changes: dict[str, str], comment: str = "") -> None:
-        # The state changes before the step is recorded, so a second action in the same instant sees it.
-        from_state, self._state = self._state, to_state
-        self._seq += 1
-        self._upsert_search_attributes()
-        step = ItemTransition(
-            workflow_id=flight_workflow_id(self._flight.designation),
-            item_id=self._flight.item_id,
-            seq=self._seq,
-            item_type=m.ITEM_TYPE,
-            title=f"Flight {self._flight.designation}",
-            company_duns=self._flight.ercot_duns,
-            state=to_state,
-            responsible_party="" if to_state == m.COMPLETE else "ERCOT",
-            instructions=INSTRUCTIONS[to_state],
-            fields={"designation": self._flight.designation, **self._dates.as_fields()},
-            closed=to_state == m.COMPLETE,
-            actor=actor,
-            action=label,
-            from_state=from_state,
-            to_state=to_state,
-            changes=changes,
-            comment=comment,
-        )
-        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
+    def _input_refusal(self, name: str, given: m.FlightAction) -> Refusal | None:
+        if name == m.CHANGE_DATES and datetime.fromisoformat(given.fields["registration_closes_at"]) <= workflow.now():
+            return invalid("signup_deadline", "the new signup deadline must be in the future")
+        return None
+
+    async def _record_move(self, to_state: str, actor, label: str, changes: dict[str, str], comment: str) -> None:
+        """Every registration of the flight hears of each step: its state and deadline are theirs to decide on."""
+        await super()._record_move(to_state, actor, label, changes, comment)
         await asyncio.gather(*(self._tell(registration) for registration in self._registrations))
 
-    def _upsert_search_attributes(self) -> None:
-        workflow.upsert_search_attributes(
-            [
-                sa.ITEM_ID.value_set(str(self._flight.item_id)),
-                sa.ITEM_TYPE.value_set(m.ITEM_TYPE),
-                sa.FLIGHT.value_set(self._flight.designation),
-                sa.ITEM_STATE.value_set(self._state),
-                sa.RESPONSIBLE_PARTY.value_set("ERCOT"),
-            ]
+    # Actions that do more than move.
+
+    async def _take_create(self, action: m.FlightAction) -> None:
+        await self._move(m.CREATE, action, self._dates.as_fields())
+
+    async def _take_change_dates(self, action: m.FlightAction) -> None:
+        before, self._dates = self._dates.as_fields(), m.FlightDates.of(action.fields)
+        changes = {k: f"{before[k]} -> {v}" for k, v in self._dates.as_fields().items() if before[k] != v}
+        await self._move(m.CHANGE_DATES, action, changes)
+
+    async def _take_open_connectivity_testing(self, action: m.FlightAction) -> None:
+        """Asked and answered while another action may have moved the flight: checked again, then refused as the
+        update's failure (the flight goes on as it was)."""
+        readiness = await workflow.execute_activity(
+            m.TEST_BEDS_MISSING, self._flight.designation, result_type=m.TestBedsMissing, **TESTBED_OPTIONS
         )
+        problem = rules.test_beds_refusal(readiness)
+        if problem is None:
+            version = await workflow.execute_activity(
+                m.PACK_VERSION, self._flight.designation, result_type=int, **(TESTBED_OPTIONS | SCRIPTS_QUEUE)
+            )
+            problem = rules.pack_refusal(version)
+        refuse(problem or self._refusal(m.OPEN_CONNECTIVITY_TESTING, action))
+        await self._move(m.OPEN_CONNECTIVITY_TESTING, action)
