@@ -42,6 +42,7 @@ case "${1:-}" in
     install_chromium
     shift
     .venv/bin/python -m flightrak.protogen_check
+    .venv/bin/python -m flightrak.flow_diagrams --check
     .venv/bin/ruff check .
     .venv/bin/lint-imports
     exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,44 @@
+"""docs/flows.md: each flow's table drawn as a Mermaid state diagram, for ERCOT's staff to read. Written from the
+tables themselves (`python -m flightrak.flow_diagrams`); `--check` fails when the committed page has drifted."""
+
+import sys
+from pathlib import Path
+
+from workflows.flight.rules import FLOW as FLIGHT
+from workflows.registration.rules import FLOW as REGISTRATION
+from workflows.table import Flow
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
+FLOWS: list[Flow] = [FLIGHT, REGISTRATION]
+
+
+def _section(flow: Flow) -> str:
+    rows = "\n".join(
+        f"| {action.label} | {', '.join(s or 'New' for s in action.starts_from)} | {action.leads_to} | "
+        f"{action.not_yours.removeprefix('only ')} | {'yes' if action.needs_comment else ''} |"
+        for action in flow.actions.values()
+    )
+    return (
+        f"## {flow.item_type}\n\n```mermaid\n{flow.diagram()}```\n\n"
+        "| Action | From | To | Who may take it | Needs a comment |\n|---|---|---|---|---|\n"
+        f"{rows}\n"
+    )
+
+
+def render() -> str:
+    intro = (
+        "# FlighTrak's flows\n\n"
+        "Written by `python -m flightrak.flow_diagrams` from each flow's table (`workflows/<flow>/rules.py`), which\n"
+        "the workflow, the item's buttons and the service all read; CI fails when this page and the tables differ.\n\n"
+    )
+    return intro + "\n".join(_section(flow) for flow in FLOWS)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--check"]:
+        if not PAGE.exists() or PAGE.read_text() != render():
+            sys.exit("docs/flows.md is out of date; run `python -m flightrak.flow_diagrams`")
+        print("docs/flows.md matches the flows' tables")
+    else:
+        PAGE.write_text(render())
+        print(f"wrote {PAGE}")
