@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
 
 from flightrak import boundary, errors, logs, roles, telemetry, tokens
 from flightrak.sessions import SessionCheck
@@ -67,9 +68,10 @@ def _token_from(metadata) -> str | None:
 
 INCIDENT_METADATA = "x-flightrak-incident"
 RETRY_AFTER_METADATA = "x-flightrak-retry-after"
-# gRPC carries a status's message and our field errors in trailers, which peers refuse past 16 KB in all.
+# gRPC carries a status's message, twice, and its details (base64, a third larger) in trailers: bounded so that
+# they fit in the room METADATA_SIZE_OPTIONS gives, with every field of a large file's refusal still named.
 MAX_MESSAGE_CHARS = 2_000
-MAX_FIELDS_CHARS = 8_000
+MAX_FIELDS_CHARS = 6_000
 
 
 def request_problems(message, path: str = "") -> dict[str, str]:
@@ -135,6 +137,32 @@ def _bounded(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _bounded_fields(fields: dict[str, str]) -> dict[str, str]:
+    """Every field named, its problem shortened when all of them would not fit in the trailers."""
+    if sum(len(name) + len(problem) for name, problem in fields.items()) <= MAX_FIELDS_CHARS:
+        return fields
+    kept: dict[str, str] = {}
+    room = MAX_FIELDS_CHARS
+    for name, problem in fields.items():
+        entry = (_bounded(name, 200), _bounded(problem, 200))
+        room -= len(entry[0]) + len(entry[1])
+        if room < 0:
+            break
+        kept[entry[0]] = entry[1]
+    return kept
+
+
+async def _refuse(context: grpc.aio.ServicerContext, error: errors.DomainError) -> None:
+    """Ends the RPC with the error's status; its standard details (grpc-status-details-bin) carry the code and each
+    field, and say that these words are FlighTrak's own."""
+    message = _bounded(error.message, MAX_MESSAGE_CHARS)
+    status = rpc_status.to_status(errors.rich_status(error, message, _bounded_fields(error.fields)))
+    trailers = status.trailing_metadata
+    if isinstance(error, errors.Unavailable):
+        trailers += ((RETRY_AFTER_METADATA, "5"),)
+    await context.abort(status.code, status.details, trailers)
+
+
 class CallerInterceptor(grpc.aio.ServerInterceptor):
     """On every RPC: the caller's token and session, the request's text, and one mapping of errors to statuses:
     a refusal keeps its words, a dependency that is down says so, and anything unexpected becomes INTERNAL with an
@@ -175,23 +203,13 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                 request = _checked(request) if unary else _checked_stream(request)
                 return await behaviour(request, context)
             except errors.DomainError as error:
-                trailers = []
-                if error.fields:
-                    fields = errors.encode_fields(error.fields)
-                    if len(fields) > MAX_FIELDS_CHARS:
-                        fields = errors.encode_fields({name: _bounded(p, 200) for name, p in error.fields.items()})
-                    trailers.append((errors.FIELD_ERRORS_METADATA, _bounded(fields, MAX_FIELDS_CHARS)))
-                if isinstance(error, errors.Unavailable):
-                    trailers.append((RETRY_AFTER_METADATA, "5"))
-                context.set_trailing_metadata(tuple(trailers))
-                await context.abort(error.status, _bounded(error.message, MAX_MESSAGE_CHARS))
+                await _refuse(context, error)
             except (asyncio.CancelledError, grpc.aio.AbortError):
                 raise
             except Exception as error:
                 if words := _dependency_down(error):
                     log.warning("%s: %s (%s)", method, words, logs.redact(f"{type(error).__name__}: {error}"))
-                    context.set_trailing_metadata(((RETRY_AFTER_METADATA, "5"),))
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, words)
+                    await _refuse(context, errors.Unavailable(words))
                 incident = logs.new_incident()
                 log.error("incident %s in %s", incident, method, exc_info=error)
                 context.set_trailing_metadata(((INCIDENT_METADATA, incident),))
@@ -234,6 +252,9 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MESSAGE_SIZE_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    # Past 8 KB of headers or trailers gRPC refuses some calls at random, and a refusal's details can reach 14 KB.
+    ("grpc.max_metadata_size", 32 * 1024),
+    ("grpc.absolute_max_metadata_size", 64 * 1024),
 ]
 
 

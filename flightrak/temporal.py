@@ -2,15 +2,16 @@
 
 import shutil
 import sys
+from contextlib import suppress
 from pathlib import Path
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from flightrak import errors, telemetry
 from flightrak.settings import Settings
-from workflows.items import Refusal
+from workflows.items import ITEM_CLOSED, KINDS, REFUSAL_QUERY, Asked, Refusal, conflict
 
 
 async def connect(settings: Settings) -> Client:
@@ -21,22 +22,54 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-async def run_update(pending, gone: str = "this item's workflow is no longer running"):
+GONE = "this item's workflow is no longer running"
+CLOSED = "this item is closed; nothing more can be done on it"
+
+
+async def run_update(pending, gone: str = GONE):
     """Awaits a workflow update; a validator's refusal becomes a domain error the caller can read."""
     try:
         return await pending
     except WorkflowUpdateFailedError as error:
         cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type == "InvalidFields" and cause.details:
-            raise errors.InvalidFields(dict(cause.details[0])) from None
+        if isinstance(cause, ApplicationError) and cause.type in KINDS:
+            # workflows.items.refuse's details: the fields, then the code (an activity's refusal may omit it).
+            fields = dict(cause.details[0]) if cause.details else {}
+            code = str(cause.details[1]) if len(cause.details) > 1 else ""
+            raise errors.refused_as(cause.type, cause.message, fields, code) from None
         message = str(getattr(cause, "message", cause) or error)
-        raise errors.refused(Refusal(getattr(cause, "type", None) or "", message)) from None
+        raise errors.FailedPrecondition(message) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise errors.NotFound(gone) from None
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise errors.Conflict(str(error)) from None
         raise
+
+
+async def forward(handle, update, given, gone: str = GONE, **options):
+    """Sends an item's action to its workflow, whose validator decides. A flow that has completed takes no update:
+    its item is closed (409); a workflow gone otherwise (terminated, never started) is not found."""
+    try:
+        return await run_update(handle.execute_update(update, given, **options), gone)
+    except errors.NotFound:
+        with suppress(RPCError):
+            if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+                raise errors.refused(conflict(CLOSED, ITEM_CLOSED)) from None
+        raise
+
+
+async def check_with_workflow(handle, action: str, actor, comment: str = "", gone: str = GONE) -> None:
+    """Before work that a refused action would waste or leave behind: raises what the workflow's own rule says of
+    `action` now, read from the workflow's state by a query; the update's validator decides again."""
+    try:
+        refusal = await handle.query(REFUSAL_QUERY, Asked(action, actor, comment), result_type=Refusal | None)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise errors.NotFound(gone) from None
+        raise
+    if refusal is not None:
+        raise errors.refused(refusal)
 
 
 def binary(name: str) -> str:

@@ -11,8 +11,9 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from grpc_status import rpc_status
 
-from flightrak import grpc_runtime, logs
+from flightrak import errors, grpc_runtime, logs
 from flightrak.settings import SERVICE_PORTS, Settings
 from services.gateway import api
 from services.gateway.app import create_app
@@ -135,12 +136,14 @@ def test_a_services_unexpected_error_passes_on_its_incident_never_its_details(ca
 
 
 def test_grpc_statuses_become_http_answers_in_plain_words():
-    down = api_error(failed(grpc.StatusCode.UNAVAILABLE, "the database is not answering right now; try again in a "
-                            "minute", **{grpc_runtime.RETRY_AFTER_METADATA: "30"}))
+    words = "the database is not answering right now; try again in a minute"
+    said = rpc_status.to_status(errors.rich_status(errors.Unavailable(words), words, {}))
+    trailers = grpc.aio.Metadata(*said.trailing_metadata, (grpc_runtime.RETRY_AFTER_METADATA, "30"))
+    down = api_error(grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), trailers, words))
     assert (down.status, down.headers) == (503, {"retry-after": "30"})
     assert down.message == "The database is not answering right now; try again in a minute."
 
-    # A service's words that still hold a channel's text (another service's address) are not passed on.
+    # Words without a FlighTrak service's status details are a channel's (they name addresses): not passed on.
     relayed = api_error(failed(grpc.StatusCode.UNAVAILABLE, "identity did not answer: failed to connect to all "
                                "addresses; ipv4:127.0.0.1:50051", **{grpc_runtime.RETRY_AFTER_METADATA: "5"}))
     assert relayed.status == 503 and "127.0.0.1" not in relayed.message and "not answering" in relayed.message

@@ -13,7 +13,17 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 
 from flightrak import authz, boundary
 from workflows import search_attributes as sa
-from workflows.items import Actor, check_text, principal_of
+from workflows.items import (
+    ACTION_UNDER_WAY,
+    NEEDS_ATTENTION,
+    Actor,
+    check_text,
+    conflict,
+    forbidden,
+    invalid,
+    principal_of,
+    refuse,
+)
 
 # About ten tries, backing off to a minute apart (~5 minutes): a restarted database or service is ridden out;
 # anything longer is for ERCOT's operators to see.
@@ -99,10 +109,11 @@ class Attention:
     def admit(self, given) -> None:
         """What every validator checks first: the flow is not waiting for ERCOT, and the input's text is clean."""
         if self._waiting:
-            raise ValueError(
+            message = (
                 f"this item needs attention from ERCOT's operators (a step failed at {self._since}); "
                 "try again once they have retried it"
             )
+            refuse(conflict(message, NEEDS_ATTENTION))
         check_text(given)
 
     async def run(self, activity: str, arg, *, local: bool = False, result_type=None, answers=(), **options):
@@ -144,13 +155,14 @@ class Attention:
 
     def check_decision(self, decision: OperatorDecision) -> None:
         if not authz.may_operate_flows(principal_of(decision.actor)):
-            raise ValueError("only ERCOT's staff retry or cancel a flow that needs attention")
+            refuse(forbidden("only ERCOT's staff retry or cancel a flow that needs attention"))
         if decision.decision not in (RETRY, CANCEL):
-            raise ValueError(f"the decision is {RETRY} or {CANCEL}")
+            refuse(invalid("decision", f"the decision is {RETRY} or {CANCEL}"))
         if not self._waiting:
-            raise ValueError("this item's flow is not waiting for ERCOT's operators")
+            refuse(conflict("this item's flow is not waiting for ERCOT's operators"))
         if self._deciding:
-            raise ValueError("another decision on this flow is still under way; try again in a moment")
+            under_way = "another decision on this flow is still under way; try again in a moment"
+            refuse(conflict(under_way, ACTION_UNDER_WAY))
 
     async def decide(self, decision: OperatorDecision) -> str:
         self._deciding = True

@@ -90,7 +90,8 @@ class OneActionAtATime:
 
     def check(self) -> None:
         if self._under_way:
-            raise ValueError(f"{self._under_way} is still under way on this {self._item_word}; try again in a moment")
+            message = f"{self._under_way} is still under way on this {self._item_word}; try again in a moment"
+            refuse(conflict(message, ACTION_UNDER_WAY))
 
 
 def check_text(given) -> None:
@@ -101,12 +102,20 @@ def check_text(given) -> None:
     }
     if problems:
         message = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
-        raise ApplicationError(message, problems, type="InvalidFields", non_retryable=True)
+        raise ApplicationError(message, problems, INVALID_TEXT, type=INVALID, non_retryable=True)
 
 
 # Why an action is not possible now, typed, so the workflow's validator, the service and the gateway all answer with
 # one status: not the caller's to take (403), not in this state or not now (409), or bad input naming its field (400).
 FORBIDDEN, CONFLICT, INVALID = "PermissionDenied", "FailedPrecondition", "InvalidFields"
+KINDS = (FORBIDDEN, CONFLICT, INVALID)
+# And the reason, for programs: it travels as the gRPC status's ErrorInfo reason and the API error's `reason`.
+NOT_PERMITTED, NOT_IN_THIS_STATE, INVALID_FIELD = "NOT_PERMITTED", "NOT_IN_THIS_STATE", "INVALID_FIELD"
+COMMENT_REQUIRED, UNKNOWN_ACTION, INVALID_TEXT = "COMMENT_REQUIRED", "UNKNOWN_ACTION", "INVALID_TEXT"
+ACTION_UNDER_WAY, NEEDS_ATTENTION, ITEM_CLOSED = "ACTION_UNDER_WAY", "NEEDS_ATTENTION", "ITEM_CLOSED"
+DEFAULT_CODES = {FORBIDDEN: NOT_PERMITTED, CONFLICT: NOT_IN_THIS_STATE, INVALID: INVALID_FIELD}
+# An action's comment and its name are the fields every flow refuses alike.
+FIELD_CODES = {"comment": COMMENT_REQUIRED, "action": UNKNOWN_ACTION}
 
 
 @dataclass(frozen=True)
@@ -114,26 +123,45 @@ class Refusal:
     kind: str
     message: str
     field: str = ""
+    code: str = ""
 
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def fields(self) -> dict[str, str]:
+        return {self.field: self.message} if self.field else {}
 
-def forbidden(message: str) -> Refusal:
-    return Refusal(FORBIDDEN, message)
+
+def forbidden(message: str, code: str = NOT_PERMITTED) -> Refusal:
+    return Refusal(FORBIDDEN, message, code=code)
 
 
-def conflict(message: str) -> Refusal:
-    return Refusal(CONFLICT, message)
+def conflict(message: str, code: str = NOT_IN_THIS_STATE) -> Refusal:
+    return Refusal(CONFLICT, message, code=code)
 
 
 def invalid(field_name: str, message: str) -> Refusal:
-    return Refusal(INVALID, message, field_name)
+    return Refusal(INVALID, message, field_name, FIELD_CODES.get(field_name, INVALID_FIELD))
+
+
+# A service about to do work that a refused action would waste or leave behind (check and keep an uploaded file,
+# reserve a notice number) first asks the workflow, by this query, what its rule says now; the update's validator
+# decides again when the update arrives.
+REFUSAL_QUERY = "refusal"
+
+
+@dataclass
+class Asked:
+    action: str
+    actor: Actor
+    comment: str = ""
 
 
 def refuse(refusal: Refusal | None) -> None:
-    """In a validator: raises the refusal as the ApplicationError its kind names; nothing when there is none."""
+    """In a validator: raises the refusal as the ApplicationError its kind names, its details the fields and the
+    code (read back by flightrak.temporal.run_update); nothing when there is none."""
     if refusal is None:
         return
-    details = [{refusal.field: refusal.message}] if refusal.kind == INVALID else []
-    raise ApplicationError(refusal.message, *details, type=refusal.kind, non_retryable=True)
+    code = refusal.code or DEFAULT_CODES[refusal.kind]
+    raise ApplicationError(refusal.message, refusal.fields, code, type=refusal.kind, non_retryable=True)

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 import grpc
+from google.rpc import status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
 
 from flightrak import boundary, errors, grpc_runtime, logs, projections
 from flightrak.identity.v1 import identity_pb2_grpc
@@ -42,8 +44,6 @@ ERROR_CODES = {
     504: "timeout",
 }
 RETRY_AFTER_SECONDS = 5
-# What a channel (not a service) says when it cannot reach its service: it names addresses, never the service.
-CHANNEL_TEXT = re.compile(r"failed to connect|resolving|ipv[46]:|\d+\.\d+\.\d+\.\d+|:\d{2,5}\b|socket|connection", re.I)
 # Which service listens on which port, for naming the one a channel could not reach.
 _SERVICES_AT_PORT: dict[str, set[str]] = {}
 
@@ -56,6 +56,7 @@ class ApiError(Exception):
         fields: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         incident: str | None = None,
+        reason: str = "",
     ):
         super().__init__(message)
         self.status = status
@@ -63,6 +64,7 @@ class ApiError(Exception):
         self.fields = fields or {}
         self.headers = headers or {}
         self.incident = incident
+        self.reason = reason
 
     @classmethod
     def unexpected(cls, incident: str) -> "ApiError":
@@ -77,6 +79,8 @@ class ApiError(Exception):
         code = ERROR_CODES.get(self.status, "error")
         fields = {_encodable(name): _encodable(problem) for name, problem in self.fields.items()}
         error = {"code": code, "message": _encodable(self.message), "fields": fields}
+        if self.reason:
+            error["reason"] = self.reason
         if self.incident:
             error["incident"] = self.incident
         return {"error": error}
@@ -145,10 +149,11 @@ def api_error(error: grpc.aio.AioRpcError) -> ApiError:
     """What the caller may be told of a failed RPC: a refusal in its own words, anything else in plain words."""
     code, details = error.code(), error.details() or ""
     trailers = dict(error.trailing_metadata() or ())
+    reason, fields = errors.reason_and_fields(rich_status(error))
     if code in REFUSALS:
-        return ApiError(REFUSALS[code], details or code.name, errors.decode_fields(error.trailing_metadata()))
+        return ApiError(REFUSALS[code], details or code.name, fields, reason=reason)
     if code == grpc.StatusCode.UNAVAILABLE:
-        return unavailable(details, trailers.get(grpc_runtime.RETRY_AFTER_METADATA))
+        return unavailable(details, trailers.get(grpc_runtime.RETRY_AFTER_METADATA), own_words=bool(reason))
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         # An action may still complete (its step retried, or waiting for ERCOT's operators): say so, not "again".
         return ApiError(
@@ -163,10 +168,19 @@ def api_error(error: grpc.aio.AioRpcError) -> ApiError:
     return ApiError.unexpected(incident)
 
 
-def unavailable(details: str, retry_after: str | None) -> ApiError:
-    """A service's own words for a dependency that is down; the service's name when its channel could not reach it."""
+def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
+    """The google.rpc.Status a FlighTrak service answered with (grpc-status-details-bin), if it sent one."""
+    try:
+        return rpc_status.from_call(error)
+    except ValueError:  # details that disagree with the status itself were not written by FlighTrak
+        return None
+
+
+def unavailable(details: str, retry_after: str | None, own_words: bool) -> ApiError:
+    """A service's own words (its status details say so) for a dependency that is down; the service's name when the
+    channel, not the service, answered: it could not reach it."""
     seconds = int(retry_after) if retry_after and boundary.is_number(retry_after) else RETRY_AFTER_SECONDS
-    if retry_after is not None and details and not CHANNEL_TEXT.search(details):
+    if own_words and details:
         return ApiError.unavailable(details[:1].upper() + details[1:].rstrip(".") + ".", seconds)
     ports = re.findall(r":(\d+)\b", details)
     services = _SERVICES_AT_PORT.get(ports[-1], set()) if ports else set()

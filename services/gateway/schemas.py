@@ -88,6 +88,12 @@ class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     code: str = Field(description="invalid_input, unauthenticated, forbidden, not_found, conflict, too_large, ...")
+    reason: str | None = Field(
+        None,
+        description="why a service refused, for programs: NOT_PERMITTED, NOT_IN_THIS_STATE, ITEM_CLOSED, "
+        "COMMENT_REQUIRED, UNKNOWN_ACTION, INVALID_FIELD, ACTION_UNDER_WAY, NEEDS_ATTENTION, ... (the reason of the "
+        "service's google.rpc.ErrorInfo)",
+    )
     message: str
     fields: dict[str, str] = Field(default_factory=dict, description="each bad field and what is wrong with it")
     incident: str | None = Field(None, description="an unexpected error's incident ID; the detail stays in the log")

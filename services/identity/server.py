@@ -19,13 +19,18 @@ from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
-from flightrak.temporal import run_update
+from flightrak.temporal import check_with_workflow, forward, run_update
 from services.identity import domain, models, store
-from workflows.items import actor_of
+from workflows.items import actor_of, invalid
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
 from workflows.user_admin.ids import user_request_workflow_id
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
+
+# The updates ActOnItem sends; the request's workflow decides whether it takes one now.
+USER_REQUEST_ACTIONS = frozenset({requests.OK, requests.COMMIT, requests.CANCEL})
+# The refusal's code when a user's email or employee ID is another user's already.
+ALREADY_USED = "ALREADY_USED"
 
 KIND_TO_PROTO = {kind: pb.CompanyKind.Value(f"COMPANY_KIND_{kind}") for kind in domain.COMPANY_KINDS}
 PROTO_TO_KIND = {value: kind for kind, value in KIND_TO_PROTO.items()}
@@ -519,10 +524,11 @@ class IdentityServicer(
         if kind == requests.DEACTIVATE:
             return {}
         fields, problems = domain.clean_user_fields(raw)
-        except_id = int(target_user_id) if kind == requests.UPDATE else None
-        problems = problems or await store.uniqueness_problems(session, fields, except_user_id=except_id)
         if problems:
             raise errors.InvalidFields(problems)
+        except_id = int(target_user_id) if kind == requests.UPDATE else None
+        if taken := await store.uniqueness_problems(session, fields, except_user_id=except_id):
+            raise errors.InvalidFields(taken, code=ALREADY_USED)
         return fields
 
     async def ListUserRequests(self, request: pb.ListUserRequestsRequest, context) -> items_pb2.ListItemsResponse:
@@ -541,26 +547,21 @@ class IdentityServicer(
         principal = caller()
         async with self._sessions() as session:
             item = await self._visible_item(session, request.item_id, principal)
-            if not authz.may_administer_users(principal, item.company_duns):
-                raise errors.PermissionDenied("only an MP Admin of this company, or ERCOT, may act on this request")
-            offered = {
-                a["name"]
-                for a in domain.user_request_actions(item.state, self._kind(item), principal, item.company_duns)
-            }
-            if request.action not in offered:
-                raise errors.FailedPrecondition(
-                    f"'{request.action}' is not an action of this item in state {item.state}",
-                    {"action": f"choose one of: {', '.join(sorted(offered)) or 'none'}"},
-                )
-            fields: dict[str, str] = {}
-            if request.action == requests.OK:
-                target_id = item.fields.get("target_user_id", "")
-                fields = await self._checked_fields(session, self._kind(item), dict(request.fields), target_id)
+        if request.action not in USER_REQUEST_ACTIONS:
+            raise errors.refused(invalid("action", f"'{request.action}' is not an action of a user-admin request"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        await run_update(
-            handle.execute_update(request.action, requests.ActionInput(actor_of(principal), fields, request.comment)),
-            gone="this request's workflow is no longer running",
-        )
+        actor, gone = actor_of(principal), "this request's workflow is no longer running"
+        fields: dict[str, str] = {}
+        if request.action == requests.OK:
+            target_id = item.fields.get("target_user_id", "")
+            try:
+                async with self._sessions() as session:
+                    fields = await self._checked_fields(session, self._kind(item), dict(request.fields), target_id)
+            except errors.InvalidFields as refused:
+                if refused.code == ALREADY_USED:  # told only to a caller the workflow lets act
+                    await check_with_workflow(handle, request.action, actor, gone=gone)
+                raise
+        await forward(handle, request.action, requests.ActionInput(actor, fields, request.comment), gone)
         return await self._item(request.item_id, principal)
 
     @staticmethod

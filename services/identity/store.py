@@ -243,12 +243,13 @@ async def invitation_by_token_hash(session: AsyncSession, token_hash: str) -> mo
     )
 
 
+UNIQUE_USER_FIELDS = {"users_email_key": "email", "users_employee_id_key": "employee_id"}
+
+
 def unique_violation_field(error: IntegrityError) -> str | None:
-    text = str(error.orig)
-    for field in ("email", "employee_id"):
-        if f"users_{field}_key" in text:
-            return field
-    return None
+    """The user field whose unique constraint refused the row, as the driver names the constraint."""
+    diagnostic = getattr(error.orig, "diag", None)
+    return UNIQUE_USER_FIELDS.get(getattr(diagnostic, "constraint_name", None) or "")
 
 
 async def ercot_duns(session: AsyncSession) -> str:

@@ -13,11 +13,11 @@ from flightrak.identity.v1 import identity_pb2 as identity
 from flightrak.items.v1 import items_pb2
 from flightrak.market_time import CENTRAL
 from flightrak.registration.v1 import registration_pb2 as pb
-from flightrak.temporal import run_update
+from flightrak.temporal import check_with_workflow, forward, run_update
 from services.registration import models, notices_store, store
 from services.registration import notices as rules
 from workflows import notices as notices_flow
-from workflows.items import actor_of
+from workflows.items import actor_of, invalid
 from workflows.notices import models as m
 from workflows.notices import rules as notice_rules
 from workflows.notices.ids import notice_workflow_id
@@ -25,6 +25,8 @@ from workflows.notices.workflows import MarketNoticeWorkflow
 
 REPORT = "market-notices"
 ERCOT_ONLY_CHANGES = frozenset({"addressed", "reminded", "mail_accepted", "mail_not_sent_unsubscribed"})
+# The actions ActOnItem takes (a notice is saved when it is created); the workflow decides whether it takes one now.
+NOTICE_BUTTONS = frozenset({m.EDIT, m.PUBLISH, m.REISSUE, m.DISCARD, m.ACKNOWLEDGE})
 REPORT_COLUMNS = [
     "Item ID",
     "Notice ID",
@@ -256,25 +258,21 @@ class NoticeRpcs:
             if not await notices_store.may_read(session, item.item_id, principal):
                 raise errors.NotFound(f"no item {item.item_id}")
             notice = await notices_store.notice(session, item.item_id)
-            everyone = await notices_store.recipients(session, item.item_id)
-        addressed = frozenset(r.company_duns for r in everyone)
-        acknowledged = frozenset(r.company_duns for r in everyone if r.acknowledged_at is not None)
-        needs_action = rules.action_required(notice.action_required)
-        problem = notice_rules.refusal(request.action, notice.state, principal, addressed, acknowledged, needs_action)
-        if problem is not None:
-            raise errors.refused(problem)
+        if request.action not in NOTICE_BUTTONS:
+            raise errors.refused(invalid("action", f"'{request.action}' is not an action of a market notice"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         actor = actor_of(principal)
         target = item.item_id
+        if request.action in (m.EDIT, m.PUBLISH, m.REISSUE):
+            # A draft is checked, a number reserved or a reissue opened only for an action the workflow takes now.
+            await check_with_workflow(handle, request.action, actor, request.comment)
         if request.action == m.EDIT:
             current = {name: str(item.fields.get(name, "")) for name in m.FORM_FIELDS}
             fields = await self._checked_notice({**current, **dict(request.fields)})
-            await run_update(
-                handle.execute_update(MarketNoticeWorkflow.edit, m.NoticeAction(actor, fields, request.comment))
-            )
+            await forward(handle, MarketNoticeWorkflow.edit, m.NoticeAction(actor, fields, request.comment))
         elif request.action == m.PUBLISH:
             publication = await self._publication(item, principal, request.comment)
-            await run_update(handle.execute_update(MarketNoticeWorkflow.publish, publication))
+            await forward(handle, MarketNoticeWorkflow.publish, publication)
             if publication.reissue_of_item_id:
                 await self._supersede(publication.reissue_of_item_id, publication.notice_id, item.item_id)
         elif request.action == m.REISSUE:
@@ -284,7 +282,7 @@ class NoticeRpcs:
             target = await self._start_notice(await self._checked_notice(fields), principal)
         else:
             update = {m.DISCARD: MarketNoticeWorkflow.discard, m.ACKNOWLEDGE: MarketNoticeWorkflow.acknowledge}
-            await run_update(handle.execute_update(update[request.action], m.NoticeAction(actor, {}, request.comment)))
+            await forward(handle, update[request.action], m.NoticeAction(actor, {}, request.comment))
         async with self._sessions() as session:
             return await self._notice_item(await projections.item(session, models.Item, target), principal)
 

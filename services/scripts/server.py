@@ -17,12 +17,20 @@ from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
-from flightrak.temporal import run_update
+from flightrak.temporal import forward
 from services.scripts import models, packs, reports, store, transactions, x12
 from services.scripts.test_beds import TestBeds
-from workflows.items import CONFLICT, actor_of
+from workflows.items import actor_of, invalid
 from workflows.scripts import models as m
 from workflows.scripts import rules
+
+# The updates ActOnItem sends, by item type; the workflow's validator decides whether it takes one now.
+BUTTONS = {
+    m.SCRIPT_ISSUE: frozenset(
+        {m.BEGIN_WORKING, m.STEP_ACTION, m.ESCALATE_TO_ERCOT, m.ESCALATE_TO_PARTNER, m.RESOLVE, m.MARK_FAILED}
+    ),
+    m.P2P_SUB_FLOW: frozenset(rules.P2P_STATES_BY_ACTION),
+}
 
 
 def version_proto(published: models.Pack) -> pb.PackVersion:
@@ -311,19 +319,6 @@ class ScriptsServicer(
                 raise errors.FailedPrecondition(
                     f"item {item.item_id} is a {item.item_type}; attach the transaction to its script issue {parent}"
                 )
-            fields = item.fields
-            problem = rules.attach_refusal(
-                situation_of(item),
-                fields.get("expects_type", ""),
-                fields.get("expects", ""),
-                principal,
-                kept.type,
-                comment,
-            )
-            if problem is not None and problem.kind != CONFLICT:
-                raise errors.refused(problem)
-            if problem is not None:
-                raise errors.FailedPrecondition(f"item {item.item_id} cannot take this transaction: {problem}")
             # A valid one claims the step it moves on, as a receipt does (store.claim_step): none takes it twice.
             step = transactions.current_step(item.fields)
             if kept.valid and not await store.claim_step(session, kept, item.item_id, step):
@@ -332,12 +327,13 @@ class ScriptsServicer(
                     f"step {step} of item {item.item_id} already has its transaction "
                     f"{transactions.key_of(holder.sender_duns, holder.reference)}, which moves it on"
                 )
+            # Kept as attached in this transaction; the workflow's refusal (its rule, its state) rolls it back.
             await store.attach(session, kept, item.item_id, principal.name, comment)
             handle = self._temporal.get_workflow_handle(item.workflow_id)
             attached = m.AttachedTransaction(actor_of(principal), receipt_of(kept), comment)
             # The update's ID is the transaction's: if the commit below fails after the workflow took it, the
             # same attach again gets the workflow's first answer instead of a refusal.
-            await run_update(handle.execute_update(m.ATTACH_TRANSACTION, attached, id=f"attach-{key}"))
+            await forward(handle, m.ATTACH_TRANSACTION, attached, id=f"attach-{key}")
             outcome = pb.TransactionOutcome(
                 matched_item_id=item.item_id,
                 matched_step=step if kept.valid else 0,
@@ -418,17 +414,10 @@ class ScriptsServicer(
         principal = caller()
         async with self._sessions() as session:
             item, issue = await self._visible(session, request.item_id, principal)
-        pairing = pairing_of(issue, item)
-        if item.item_type == m.P2P_SUB_FLOW:
-            problem = rules.p2p_refusal(
-                request.action, item.state, p2p_spec_of(item), principal, pairing, request.comment
-            )
-        else:
-            problem = rules.script_refusal(request.action, situation_of(item), principal, pairing, request.comment)
-        if problem is not None:
-            raise errors.refused(problem)
+        if request.action not in BUTTONS[item.item_type]:
+            raise errors.refused(invalid("action", f"'{request.action}' is not an action of a {item.item_type}"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        await run_update(handle.execute_update(request.action, m.ScriptAction(actor_of(principal), request.comment)))
+        await forward(handle, request.action, m.ScriptAction(actor_of(principal), request.comment))
         return await self._item(request.item_id, principal)
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:

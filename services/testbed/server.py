@@ -10,12 +10,12 @@ from temporalio.client import Client
 from flightrak import authz, errors, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
-from flightrak.temporal import run_update
+from flightrak.temporal import check_with_workflow, forward
 from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import catalog, models, specifications, store
 from services.testbed import test_bed_file as tbf
-from workflows.items import actor_of
+from workflows.items import actor_of, invalid
 from workflows.specifications import models as requests
 from workflows.specifications import rules
 
@@ -59,22 +59,18 @@ class TestbedServicer(
         principal = caller()
         async with self._sessions() as session:
             item, spec = await self._visible(session, request.item_id, principal)
-        problem = rules.refusal(
-            request.action,
-            spec.kind,
-            item.state,
-            principal,
-            spec.company_duns,
-            spec.sp_duns,
-            item.fields,
-            request.comment,
-        )
-        if problem is not None:
-            raise errors.refused(problem)
+        if request.action not in requests.LABELS:
+            raise errors.refused(invalid("action", f"'{request.action}' is not an action of this request"))
         if request.action == requests.ATTACH_TEST_BED:
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
             )
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        checks_test_bed = request.action == requests.SUBMIT_TEST_BED or (
+            request.action == requests.APPROVE and item.state == requests.TEST_BED_REVIEW
+        )
+        if checks_test_bed:  # the test bed is looked at only for an action the workflow would take now
+            await check_with_workflow(handle, request.action, actor_of(principal), request.comment)
         if request.action == requests.SUBMIT_TEST_BED:
             await self._covers_newest_scripts(spec, int(item.fields["test_bed_id"]))
         if request.action == requests.SUBMIT_TEST_BED or (
@@ -86,9 +82,8 @@ class TestbedServicer(
             fields, problems = specifications.clean_specifications(dict(request.fields), datetime.now(UTC))
             if problems:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, specifications.FIELD_LABELS))
-        handle = self._temporal.get_workflow_handle(item.workflow_id)
         action = requests.SpecificationsAction(actor_of(principal), fields, request.comment)
-        await run_update(handle.execute_update(request.action, action))
+        await forward(handle, request.action, action)
         return await self._item(request.item_id, principal)
 
     async def _covers_newest_scripts(self, spec: models.SpecificationsRequest, test_bed_id: int) -> None:
@@ -148,11 +143,8 @@ class TestbedServicer(
             version = await store.held_version(session, spec.flight, spec.company_duns)
             pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns, version)
             expected = tbf.expected_of(pairings)
-        problem = rules.refusal(
-            requests.ATTACH_TEST_BED, spec.kind, item.state, principal, spec.company_duns, spec.sp_duns, item.fields
-        )
-        if problem is not None:
-            raise errors.refused(problem)
+        handle = self._temporal.get_workflow_handle(item.workflow_id)
+        await check_with_workflow(handle, requests.ATTACH_TEST_BED, actor_of(principal))
         # Checked and written at once; a file with any problem is rolled back whole.
         steps = tbf.check_in_steps(request.content, catalog.esi_id_digits(spec.company_duns), expected)
         file_name = shown_file_name(request.file_name)
@@ -175,10 +167,9 @@ class TestbedServicer(
             "test_bed_file": file_name,
             "test_bed_rows": str(test_bed.row_count),
         }
-        handle = self._temporal.get_workflow_handle(item.workflow_id)
         action = requests.SpecificationsAction(actor_of(principal), fields)
         try:
-            await run_update(handle.execute_update(requests.ATTACH_TEST_BED, action))
+            await forward(handle, requests.ATTACH_TEST_BED, action)
         except Exception:
             # Refused after all (another action came first): nothing of this file is kept.
             async with self._sessions.begin() as session:

@@ -9,7 +9,17 @@ from temporalio.common import RetryPolicy
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.items import (
+    REFUSAL_QUERY,
+    SYSTEM_ACTOR,
+    Asked,
+    ItemTransition,
+    OneActionAtATime,
+    Refusal,
+    conflict,
+    principal_of,
+    refuse,
+)
 from workflows.notices import models as m
 from workflows.notices import rules
 from workflows.notices.ids import notice_workflow_id
@@ -142,19 +152,21 @@ class MarketNoticeWorkflow(attention.Attended):
             return []
         return [a.duns for a in self._addressees if a.duns not in self._acknowledged]
 
-    def _check(self, action: str, given) -> None:
-        self._attention.admit(given)
-        self._one_at_a_time.check()
-        actor = given.actor
-        problem = rules.refusal(
-            action,
+    @workflow.query(name=REFUSAL_QUERY)
+    def refusal(self, asked: Asked) -> Refusal | None:
+        return rules.refusal(
+            asked.action,
             self._state,
-            principal_of(actor),
+            principal_of(asked.actor),
             frozenset(a.duns for a in self._addressees),
             frozenset(self._acknowledged),
             self._action_required(),
         )
-        refuse(problem)
+
+    def _check(self, action: str, given) -> None:
+        self._attention.admit(given)
+        self._one_at_a_time.check()
+        refuse(self.refusal(Asked(action, given.actor)))
 
     @workflow.update(name=m.SAVE)
     async def save(self, action: m.NoticeAction) -> m.NoticeStatus:
@@ -219,7 +231,7 @@ class MarketNoticeWorkflow(attention.Attended):
     def validate_publish(self, publication: m.Publication) -> None:
         self._check(m.PUBLISH, publication)
         if not publication.addressees:
-            raise ValueError("the notice's audience names no active company")
+            refuse(conflict("the notice's audience names no active company"))
 
     @workflow.update(name=m.ACKNOWLEDGE)
     async def acknowledge(self, action: m.NoticeAction) -> m.NoticeStatus:

@@ -15,7 +15,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflow
 
 from workflows import attention, list_mail
 from workflows import search_attributes as sa
-from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, conflict, principal_of, refuse
 from workflows.scripts import models as m
 from workflows.scripts import rules
 from workflows.scripts.ids import p2p_workflow_id
@@ -190,7 +190,7 @@ class ScriptIssueWorkflow(attention.Attended):
         self._attention.admit(attached)
         self._one_at_a_time.check()
         if attached.receipt.transaction_id in self._seen_receipts:
-            raise ValueError("this script issue has this transaction already")
+            refuse(conflict("this script issue has this transaction already"))
         spec = self._current()
         expected = spec.transaction if spec is not None and self._state == spec.state else None
         problem = rules.attach_refusal(

@@ -7,7 +7,16 @@ from temporalio import workflow
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import SYSTEM_ACTOR, ItemTransition, OneActionAtATime, principal_of, refuse
+from workflows.items import (
+    REFUSAL_QUERY,
+    SYSTEM_ACTOR,
+    Asked,
+    ItemTransition,
+    OneActionAtATime,
+    Refusal,
+    principal_of,
+    refuse,
+)
 from workflows.specifications import models as m
 from workflows.specifications import rules
 from workflows.specifications.ids import specifications_workflow_id
@@ -128,20 +137,23 @@ class TestingSpecificationsWorkflow(attention.Attended):
     def validate_registration_cancelled(self, step: m.RegistrationCancelledStep) -> None:
         self._attention.admit(step)
 
-    def _check(self, action: str, given: m.SpecificationsAction) -> None:
-        self._attention.admit(given)
-        self._one_at_a_time.check()
-        problem = rules.refusal(
-            action,
+    @workflow.query(name=REFUSAL_QUERY)
+    def refusal(self, asked: Asked) -> Refusal | None:
+        return rules.refusal(
+            asked.action,
             self._request.kind,
             self._state,
-            principal_of(given.actor),
+            principal_of(asked.actor),
             self._request.company_duns,
             self._request.service_provider_duns,
             self._fields,
-            given.comment,
+            asked.comment,
         )
-        refuse(problem)
+
+    def _check(self, action: str, given: m.SpecificationsAction) -> None:
+        self._attention.admit(given)
+        self._one_at_a_time.check()
+        refuse(self.refusal(Asked(action, given.actor, given.comment)))
 
     def _changes(self, given: dict[str, str]) -> dict[str, str]:
         before, self._fields = self._fields, {**self._fields, **given}

@@ -9,7 +9,7 @@ from flightrak import authz
 from flightrak.tokens import Principal
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import SYSTEM_ACTOR, conflict, forbidden, invalid, refuse
+from workflows.items import REFUSAL_QUERY, SYSTEM_ACTOR, Asked, Refusal, conflict, forbidden, invalid, refuse
 from workflows.user_admin import models as m
 from workflows.user_admin.ids import user_request_workflow_id
 
@@ -83,9 +83,7 @@ class UserAdminRequestWorkflow(attention.Attended):
 
     @ok.validator
     def validate_ok(self, action: m.ActionInput) -> None:
-        self._check_actor(action)
-        if self._state not in (m.NEW, m.PENDING_COMMIT):
-            refuse(conflict(f"OK is not possible in state {self._state}"))
+        self._check(m.OK, action)
         if self._request.kind == m.DEACTIVATE and action.fields:
             refuse(invalid("fields", "a Delete User request changes no fields"))
 
@@ -111,9 +109,7 @@ class UserAdminRequestWorkflow(attention.Attended):
 
     @commit.validator
     def validate_commit(self, action: m.ActionInput) -> None:
-        self._check_actor(action)
-        if self._state != m.PENDING_COMMIT:
-            refuse(conflict(f"Commit is not possible in state {self._state}"))
+        self._check(m.COMMIT, action)
 
     @workflow.update(name=m.CANCEL)
     async def cancel(self, action: m.ActionInput) -> m.RequestStatus:
@@ -122,14 +118,23 @@ class UserAdminRequestWorkflow(attention.Attended):
 
     @cancel.validator
     def validate_cancel(self, action: m.ActionInput) -> None:
-        self._check_actor(action)
-        if self._state in m.CLOSED_STATES:
-            refuse(conflict(f"the request is already {self._state}"))
+        self._check(m.CANCEL, action)
 
-    def _check_actor(self, action: m.ActionInput) -> None:
-        self._attention.admit(action)
-        if not authz.may_administer_users(_principal(action.actor), self._request.company_duns):
-            refuse(forbidden("only an MP Admin of this company, or ERCOT, may act on this request"))
+    @workflow.query(name=REFUSAL_QUERY)
+    def refusal(self, asked: Asked) -> Refusal | None:
+        if not authz.may_administer_users(_principal(asked.actor), self._request.company_duns):
+            return forbidden("only an MP Admin of this company, or ERCOT, may act on this request")
+        if asked.action == m.OK and self._state not in (m.NEW, m.PENDING_COMMIT):
+            return conflict(f"OK is not possible in state {self._state}")
+        if asked.action == m.COMMIT and self._state != m.PENDING_COMMIT:
+            return conflict(f"Commit is not possible in state {self._state}")
+        if asked.action == m.CANCEL and self._state in m.CLOSED_STATES:
+            return conflict(f"the request is already {self._state}")
+        return None
+
+    def _check(self, action: str, given: m.ActionInput) -> None:
+        self._attention.admit(given)
+        refuse(self.refusal(Asked(action, given.actor)))
 
     async def _move(self, to_state: str, action: m.ActionInput, label: str, changes: dict[str, str]) -> None:
         # The state changes before the step is recorded, so an action arriving meanwhile sees it.
