@@ -24,6 +24,8 @@ OPEN = "resolved_at IS NULL"
 
 
 class NeedsAttentionColumns:
+    __tablename__ = TABLE
+
     id: Mapped[int] = mapped_column(BigInteger, sa.Identity(), primary_key=True)
     item_id: Mapped[int] = mapped_column(BigInteger)
     workflow_id: Mapped[str] = mapped_column(String(200))

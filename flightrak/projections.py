@@ -9,7 +9,20 @@ from datetime import datetime
 from functools import cache
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, bindparam, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Sequence,
+    String,
+    Text,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -26,6 +39,8 @@ ITEM_ID_OWNERS = {1: "identity", 2: "registration", 3: "testbed", 4: "scripts"}
 
 class ItemColumns:
     """The projection of one item; its workflow is the truth."""
+
+    __tablename__ = "items"
 
     item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     workflow_id: Mapped[str] = mapped_column(String(200), index=True)
@@ -45,6 +60,8 @@ class ItemColumns:
 class ItemHistoryColumns:
     """Append-only: who did what, when, from which state to which."""
 
+    __tablename__ = "item_history"
+
     @declared_attr
     def item_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("items.item_id"), primary_key=True)
@@ -62,6 +79,12 @@ class ItemHistoryColumns:
 
 def owner_of(item_id: int) -> str | None:
     return ITEM_ID_OWNERS.get(item_id % ITEM_ID_STRIDE)
+
+
+def item_id_sequence(schema: str) -> Sequence:
+    """The owning service's Item IDs: from 1000 up, each its residue mod ITEM_ID_STRIDE."""
+    residue = next(residue for residue, owner in ITEM_ID_OWNERS.items() if owner == schema)
+    return Sequence("item_id_seq", start=1000 + residue, increment=ITEM_ID_STRIDE, schema=schema)
 
 
 PROJECTION_COLUMNS = (

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flightrak import needs_attention, roles
+from flightrak import roles
 from flightrak.activity_failures import classified
+from flightrak.item_steps import ItemSteps
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.identity import domain, models, store
 from services.identity.list_mail import ListMailMessage
@@ -22,9 +23,10 @@ def _invalid(problems: dict[str, str]) -> ApplicationError:
     return ApplicationError(message, problems, type="InvalidFields", non_retryable=True)
 
 
-class IdentityActivities:
-    def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer | None = None):
-        self._sessions = sessions
+class IdentityActivities(ItemSteps):
+    def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer):
+        transition = requests.RECORD_ITEM_TRANSITION
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.IDENTITY)
         self._mailer = mailer
 
     @activity.defn(name=list_mail.MAIL_DISTRIBUTION_LISTS)
@@ -47,18 +49,6 @@ class IdentityActivities:
             activity.heartbeat(taken + interrupted.accepted)
             raise ApplicationError(f"mail {mail.mail_id} delayed: {interrupted.error}") from None
         return list_mail.ListMailResult(taken + accepted, rejected)
-
-    @activity.defn(name=requests.RECORD_ITEM_TRANSITION)
-    @classified
-    async def record_item_transition(self, step: requests.ItemTransition) -> None:
-        async with self._sessions.begin() as session:
-            await store.record_transition(session, step)
-
-    @activity.defn(name=attention.IDENTITY.record_attention)
-    @classified
-    async def record_attention(self, entry: attention.AttentionRecord) -> None:
-        async with self._sessions.begin() as session:
-            await needs_attention.record(session, models.NeedsAttention, entry)
 
     @activity.defn(name=requests.APPLY_USER_CHANGE)
     @classified

@@ -2,29 +2,13 @@
 
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    Sequence,
-    String,
-    Text,
-    func,
-    text,
-)
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
+from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "identity"
-
-# Identity's Item IDs are 1 mod 8 (see flightrak/projections.py).
-item_id_seq = Sequence("item_id_seq", start=1001, increment=ITEM_ID_STRIDE, schema=SCHEMA)
 
 
 class Base(DeclarativeBase):
@@ -138,13 +122,14 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-class Item(ItemColumns, Base):
-    __tablename__ = "items"
+# The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).
+item_id_seq = item_id_sequence(SCHEMA)
 
 
-class ItemHistory(ItemHistoryColumns, Base):
-    __tablename__ = "item_history"
+class Item(ItemColumns, Base): ...
 
 
-class NeedsAttention(NeedsAttentionColumns, Base):
-    __tablename__ = "needs_attention"
+class ItemHistory(ItemHistoryColumns, Base): ...
+
+
+class NeedsAttention(NeedsAttentionColumns, Base): ...

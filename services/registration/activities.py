@@ -6,14 +6,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flightrak import needs_attention
 from flightrak.activity_failures import classified
+from flightrak.item_steps import ItemSteps
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.registration import models, notices_store, store
 from services.registration import notices as notice_rules
 from services.registration.notices_mail import MailedNotice, NoticeMail
 from workflows import attention
-from workflows.items import ItemTransition
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
 
@@ -21,27 +20,16 @@ from workflows.registration import models as registrations
 MAIL_BATCH = 100
 
 
-class RegistrationActivities:
+class RegistrationActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker):
-        self._sessions = sessions
-
-    @activity.defn(name=registrations.RECORD_ITEM_TRANSITION)
-    @classified
-    async def record_item_transition(self, step: ItemTransition) -> None:
-        async with self._sessions.begin() as session:
-            await store.record_transition(session, step)
+        transition = registrations.RECORD_ITEM_TRANSITION
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.REGISTRATION)
 
     @activity.defn(name=registrations.RECORD_TEST_PAIRINGS)
     @classified
     async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:
         async with self._sessions.begin() as session:
             await store.record_test_pairings(session, pairings)
-
-    @activity.defn(name=attention.REGISTRATION.record_attention)
-    @classified
-    async def record_attention(self, entry: attention.AttentionRecord) -> None:
-        async with self._sessions.begin() as session:
-            await needs_attention.record(session, models.NeedsAttention, entry)
 
     def all(self) -> list:
         return [self.record_item_transition, self.record_test_pairings, self.record_attention]

@@ -3,42 +3,18 @@ notices."""
 
 from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    Sequence,
-    String,
-    Text,
-    func,
-    text,
-)
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
+from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "registration"
-
-# Registration's Item IDs are 2 mod 8 (see flightrak/projections.py).
-item_id_seq = Sequence("item_id_seq", start=1002, increment=ITEM_ID_STRIDE, schema=SCHEMA)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
-
-
-class Item(ItemColumns, Base):
-    __tablename__ = "items"
-
-
-class ItemHistory(ItemHistoryColumns, Base):
-    __tablename__ = "item_history"
 
 
 class Flight(Base):
@@ -186,5 +162,14 @@ class NoticeSubscription(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class NeedsAttention(NeedsAttentionColumns, Base):
-    __tablename__ = "needs_attention"
+# The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).
+item_id_seq = item_id_sequence(SCHEMA)
+
+
+class Item(ItemColumns, Base): ...
+
+
+class ItemHistory(ItemHistoryColumns, Base): ...
+
+
+class NeedsAttention(NeedsAttentionColumns, Base): ...

@@ -9,13 +9,12 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from flightrak import needs_attention
 from flightrak.activity_failures import classified
+from flightrak.item_steps import ItemSteps
 from services.scripts import issues, models, packs, store
 from workflows import attention
 from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
-from workflows.items import ItemTransition
 from workflows.scripts import models as m
 from workflows.scripts.ids import script_issue_workflow_id
 from workflows.scripts.workflows import ScriptIssueWorkflow
@@ -23,9 +22,10 @@ from workflows.scripts.workflows import ScriptIssueWorkflow
 STARTS_AT_ONCE = 50  # workflow starts in flight together while opening a flight's issues
 
 
-class ScriptsActivities:
+class ScriptsActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client, reminder_business_hours: float):
-        self._sessions = sessions
+        transition = m.RECORD_ITEM_TRANSITION
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.SCRIPTS)
         self._temporal = temporal
         self._reminder_business_hours = reminder_business_hours
 
@@ -112,18 +112,6 @@ class ScriptsActivities:
             task_queue=scripts_flow.TASK_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-
-    @activity.defn(name=m.RECORD_ITEM_TRANSITION)
-    @classified
-    async def record_item_transition(self, step: ItemTransition) -> None:
-        async with self._sessions.begin() as session:
-            await store.record_transition(session, step)
-
-    @activity.defn(name=attention.SCRIPTS.record_attention)
-    @classified
-    async def record_attention(self, entry: attention.AttentionRecord) -> None:
-        async with self._sessions.begin() as session:
-            await needs_attention.record(session, models.NeedsAttention, entry)
 
     @activity.defn(name=m.OPEN_P2P_ITEM)
     @classified

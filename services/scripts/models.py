@@ -12,7 +12,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -23,33 +22,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
+from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "scripts"
-
-# Scripts' Item IDs are 4 mod 8 (see flightrak/projections.py).
-item_id_seq = Sequence("item_id_seq", start=1004, increment=ITEM_ID_STRIDE, schema=SCHEMA)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
-
-
-class Item(ItemColumns, Base):
-    __tablename__ = "items"
-    # The task reports ask for open items by whose task they are, newest first (store.report_statement).
-    __table_args__ = (
-        Index(
-            "ix_scripts_items_open_by_party",
-            "responsible_party",
-            "item_id",
-            postgresql_where=text("NOT closed"),
-        ),
-    )
-
-
-class ItemHistory(ItemHistoryColumns, Base):
-    __tablename__ = "item_history"
 
 
 class Pack(Base):
@@ -163,5 +142,23 @@ class RefusedTransaction(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class NeedsAttention(NeedsAttentionColumns, Base):
-    __tablename__ = "needs_attention"
+# The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).
+item_id_seq = item_id_sequence(SCHEMA)
+
+
+class Item(ItemColumns, Base):
+    # The task reports ask for open items by whose task they are, newest first (store.report_statement).
+    __table_args__ = (
+        Index(
+            "ix_scripts_items_open_by_party",
+            "responsible_party",
+            "item_id",
+            postgresql_where=text("NOT closed"),
+        ),
+    )
+
+
+class ItemHistory(ItemHistoryColumns, Base): ...
+
+
+class NeedsAttention(NeedsAttentionColumns, Base): ...

@@ -5,13 +5,12 @@ from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from flightrak import needs_attention
 from flightrak.activity_failures import classified
+from flightrak.item_steps import ItemSteps
 from services.testbed import catalog, models, store
 from workflows import attention
 from workflows import specifications as specifications_flow
 from workflows.flight import models as flights
-from workflows.items import ItemTransition
 from workflows.registration import models as registrations
 from workflows.scripts import models as scripts
 from workflows.specifications import models as specifications
@@ -19,9 +18,10 @@ from workflows.specifications.ids import specifications_workflow_id
 from workflows.specifications.workflows import TestingSpecificationsWorkflow
 
 
-class TestbedActivities:
+class TestbedActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client):
-        self._sessions = sessions
+        transition = specifications.RECORD_ITEM_TRANSITION
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.TESTBED)
         self._temporal = temporal
 
     @activity.defn(name=registrations.OPEN_SPECIFICATIONS_REQUEST)
@@ -147,15 +147,3 @@ class TestbedActivities:
             )
             for p in found
         ]
-
-    @activity.defn(name=specifications.RECORD_ITEM_TRANSITION)
-    @classified
-    async def record_item_transition(self, step: ItemTransition) -> None:
-        async with self._sessions.begin() as session:
-            await store.record_transition(session, step)
-
-    @activity.defn(name=attention.TESTBED.record_attention)
-    @classified
-    async def record_attention(self, entry: attention.AttentionRecord) -> None:
-        async with self._sessions.begin() as session:
-            await needs_attention.record(session, models.NeedsAttention, entry)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Identity,
     Integer,
     MetaData,
-    Sequence,
     SmallInteger,
     String,
     Text,
@@ -21,24 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ITEM_ID_STRIDE, ItemColumns, ItemHistoryColumns
+from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "testbed"
-
-# Testbed's Item IDs are 3 mod 8 (see flightrak/projections.py).
-item_id_seq = Sequence("item_id_seq", start=1003, increment=ITEM_ID_STRIDE, schema=SCHEMA)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
-
-
-class Item(ItemColumns, Base):
-    __tablename__ = "items"
-
-
-class ItemHistory(ItemHistoryColumns, Base):
-    __tablename__ = "item_history"
 
 
 class SpecificationsRequest(Base):
@@ -138,5 +126,14 @@ class TestBedRow(Base):
     cycle: Mapped[str] = mapped_column(String(2))
 
 
-class NeedsAttention(NeedsAttentionColumns, Base):
-    __tablename__ = "needs_attention"
+# The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).
+item_id_seq = item_id_sequence(SCHEMA)
+
+
+class Item(ItemColumns, Base): ...
+
+
+class ItemHistory(ItemHistoryColumns, Base): ...
+
+
+class NeedsAttention(NeedsAttentionColumns, Base): ...
