@@ -25,79 +25,32 @@ class SetLayout:
     carries_reasons: bool
 
 
-def _bgn(set_id: str, functional_id: str, *, action: Place | None, service: Place | None, esi: bool) -> SetLayout:
+def _place(element: str) -> Place | None:
+    """'BGN02' is element 2 of BGN; '' is nowhere."""
+    return Place(element[:-2], int(element[-2:])) if element else None
+
+
+def _layout(set_id: str, functional_id: str, header: str, *elements: str, esi_id: bool = True) -> SetLayout:
+    purpose, reference, answers, date, action, service = (_place(element) for element in elements)
     return SetLayout(
-        set_id=set_id,
-        functional_id=functional_id,
-        header="BGN",
-        purpose=Place("BGN", 1),
-        reference=Place("BGN", 2),
-        answers=Place("BGN", 6),
-        date=Place("BGN", 3),
-        action=action,
-        service=service,
-        carries_esi_id=esi,
-        carries_reasons=True,
+        set_id, functional_id, header, purpose, reference, answers, date, action, service, esi_id, carries_reasons=True
     )
 
 
+# Where each set keeps its purpose, reference, the reference it answers, date, action and service ("": it has none).
 LAYOUTS: dict[str, SetLayout] = {
-    "814": _bgn("814", "GE", action=Place("ASI", 1), service=Place("LIN", 5), esi=True),
-    # GS01 for the 650 is not confirmed from a Texas guide
-    "650": _bgn("650", "MJ", action=None, service=None, esi=True),
-    "824": _bgn("824", "AG", action=None, service=None, esi=True),
-    "867": SetLayout(
-        set_id="867",
-        functional_id="PT",
-        header="BPT",
-        purpose=Place("BPT", 1),
-        reference=Place("BPT", 2),
-        answers=None,
-        date=Place("BPT", 3),
-        action=None,
-        service=Place("BPT", 4),
-        carries_esi_id=True,
-        carries_reasons=True,
-    ),
-    "810": SetLayout(
-        set_id="810",
-        functional_id="IN",
-        header="BIG",
-        purpose=Place("BIG", 8),
-        reference=Place("BIG", 2),
-        answers=None,
-        date=Place("BIG", 1),
-        action=None,
-        service=Place("BIG", 7),
-        carries_esi_id=True,
-        carries_reasons=True,
-    ),
-    "820": SetLayout(
-        set_id="820",
-        functional_id="RA",
-        header="BPR",
-        purpose=Place("BPR", 1),
-        reference=Place("TRN", 2),
-        answers=None,
-        date=Place("BPR", 16),
-        action=None,
-        service=None,
-        carries_esi_id=True,
-        carries_reasons=True,
-    ),
-    # a 997 answers a functional group (AK101 its kind, AK102 its number, AK202 a set's) with AK901; it has no
-    # reference or date of its own: acknowledgements.py reads and writes its reference and AK segments
-    "997": SetLayout(
-        set_id="997",
-        functional_id="FA",
-        header="AK1",
-        purpose=None,
-        reference=None,
-        answers=Place("AK1", 2),
-        date=None,
-        action=Place("AK9", 1),
-        service=Place("AK1", 1),
-        carries_esi_id=False,
-        carries_reasons=True,
-    ),
+    layout.set_id: layout
+    for layout in (
+        #       set    GS01  header  purpose  reference answers  date     action   service
+        _layout("814", "GE", "BGN", "BGN01", "BGN02", "BGN06", "BGN03", "ASI01", "LIN05"),
+        # GS01 for the 650 is not confirmed from a Texas guide
+        _layout("650", "MJ", "BGN", "BGN01", "BGN02", "BGN06", "BGN03", "", ""),
+        _layout("824", "AG", "BGN", "BGN01", "BGN02", "BGN06", "BGN03", "", ""),
+        _layout("867", "PT", "BPT", "BPT01", "BPT02", "", "BPT03", "", "BPT04"),
+        _layout("810", "IN", "BIG", "BIG08", "BIG02", "", "BIG01", "", "BIG07"),
+        _layout("820", "RA", "BPR", "BPR01", "TRN02", "", "BPR16", "", ""),
+        # a 997 answers a functional group (AK101 its kind, AK102 its number, AK202 a set's) with AK901; it has no
+        # reference or date of its own: acknowledgements.py reads and writes its reference and AK segments
+        _layout("997", "FA", "AK1", "", "", "AK102", "", "AK901", "AK101", esi_id=False),
+    )
 }
