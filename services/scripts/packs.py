@@ -478,7 +478,6 @@ class _Reader:
 
     def pack(self, tree: object) -> ScriptPack | None:
         where = "pack"
-        before = len(self.problems)
         fields = self.mapping(
             tree,
             where,
@@ -490,7 +489,7 @@ class _Reader:
             },
             required=("title", "scripts"),
         )
-        if fields is None or len(self.problems) > before:
+        if fields is None:
             return None
         return ScriptPack(scripts=fields["scripts"], title=fields["title"], example=fields.get("example", False))
 
@@ -505,7 +504,6 @@ class _Reader:
     def script(self, value: object, number: int, numbers: dict[str, int]) -> Script | None:
         script_id = _peek(value, "script_id")
         where = f"script {script_id if _SCRIPT_ID.fullmatch(script_id) else number}"
-        before = len(self.problems)
         fields = self.mapping(
             value,
             where,
@@ -523,7 +521,7 @@ class _Reader:
             },
             required=("script_id", "title", "kind", "scenario", "begins", "steps"),
         )
-        if fields is None or len(self.problems) > before:
+        if fields is None:
             return None
         premises = fields.get("premises", _default_premises(fields["kind"]))
         names = premises if isinstance(premises, tuple) else ()
@@ -606,7 +604,6 @@ class _Reader:
     def step(self, value: object, script_where: str, number: int, numbers: dict[str, int]) -> Step | None:
         state = _peek(value, "state")
         where = f"{script_where}, step {number}" + (f" ({state})" if state else "")
-        before = len(self.problems)
         fields = self.mapping(
             value,
             where,
@@ -622,7 +619,7 @@ class _Reader:
             required=("state", "responsible", "instructions"),
             ends=_ENDS,
         )
-        if fields is None or len(self.problems) > before:
+        if fields is None:
             return None
         ends_by = next(fields[name] for name in _ENDS if name in fields)
         return Step(fields["state"], fields["responsible"], fields["instructions"], ends_by)
@@ -653,7 +650,6 @@ class _Reader:
         return Action(label)
 
     def transaction(self, value: object, where: str) -> Transaction | None:
-        before = len(self.problems)
         fields = self.mapping(
             value,
             where,
@@ -665,7 +661,7 @@ class _Reader:
             },
             required=("type", "sender", "receiver"),
         )
-        if fields is None or len(self.problems) > before:
+        if fields is None:
             return None
         sender, receiver = fields["sender"], fields["receiver"]
         if sender == receiver:
@@ -684,7 +680,6 @@ class _Reader:
         return transaction_type
 
     def p2p(self, value: object, where: str) -> P2P | None:
-        before = len(self.problems)
         fields = self.mapping(
             value,
             where,
@@ -698,7 +693,7 @@ class _Reader:
             },
             required=("title", "submitter", "receiver", "submitter_instructions", "receiver_instructions"),
         )
-        if fields is None or len(self.problems) > before:
+        if fields is None:
             return None
         if fields["submitter"] == fields["receiver"]:
             self.add(where, f"p2p submitter and receiver must be different parties, not both {fields['receiver']}")
@@ -716,9 +711,10 @@ class _Reader:
         required: tuple[str, ...] = (),
         ends: tuple[str, ...] = (),
     ) -> dict[str, object] | None:
-        """Each known key's value read, in document order. Missing keys are named first (they concern the
-        whole mapping), then unknown and repeated keys where they stand. `ends`: a step's keys, of which it
-        has exactly one."""
+        """Each known key's value read, in document order; None when the mapping or a value has a problem. Missing
+        keys are named first (they concern the whole mapping), then unknown and repeated keys where they stand.
+        `ends`: a step's keys, of which it has exactly one."""
+        before = len(self.problems)
         inside = f" in {name}" if name else ""
         if not isinstance(value, _Mapping):
             subject = f"{name} must" if name else "must"
@@ -749,7 +745,7 @@ class _Reader:
                 fields[key] = readers[key](item)
             if key is not None:
                 seen.add(key)
-        return fields
+        return None if len(self.problems) > before else fields
 
     def sequence(self, value: object, where: str, name: str, item: str, holder: str, limit: int) -> list[object] | None:
         """The list's items, at most `limit` of them: the rest are not read, so a short text that repeats large
