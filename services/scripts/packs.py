@@ -268,19 +268,25 @@ def _step_document(step: Step) -> dict:
 
 
 def _script_from(document: dict) -> Script:
-    premises = document.get("premises", _default_premises(document["kind"]))
-    named = isinstance(premises, list)
+    return _script(document | {"steps": [_step_from(step) for step in document["steps"]]})
+
+
+def _script(fields: dict) -> Script:
+    """A script from its keys as a pack writes them, read (by `_Reader`) or stored (canonical JSON); `premises` is a
+    count or the premises' names."""
+    premises = fields.get("premises", _default_premises(fields["kind"]))
+    names = tuple(premises) if isinstance(premises, list | tuple) else ()
     return Script(
-        script_id=document["script_id"],
-        title=document["title"],
-        kind=document["kind"],
-        scenario=document["scenario"],
-        begins=document["begins"],
-        runs_for=tuple(document["runs_for"]),
-        tdsp_types=tuple(document["tdsp_types"]),
-        steps=tuple(_step_from(step) for step in document["steps"]),
-        premises=len(premises) if named else premises,
-        premise_names=tuple(premises) if named else (),
+        script_id=fields["script_id"],
+        title=fields["title"],
+        kind=fields["kind"],
+        scenario=fields["scenario"],
+        begins=fields["begins"],
+        runs_for=tuple(fields.get("runs_for", PAIRING_KINDS)),
+        tdsp_types=tuple(fields.get("tdsp_types", TDSP_TYPES)),
+        steps=tuple(fields["steps"]),
+        premises=len(names) if isinstance(premises, list | tuple) else premises,
+        premise_names=names,
     )
 
 
@@ -523,25 +529,11 @@ class _Reader:
         )
         if fields is None:
             return None
-        premises = fields.get("premises", _default_premises(fields["kind"]))
-        names = premises if isinstance(premises, tuple) else ()
-        if names:
-            premises = len(names)
-        if premises and fields["kind"] != "business":
-            self.add(where, f"premises: a {fields['kind']} script exchanges no premise data; leave premises out")
+        script = _script(fields)
+        if script.premises and script.kind != "business":
+            self.add(where, f"premises: a {script.kind} script exchanges no premise data; leave premises out")
             return None
-        return Script(
-            script_id=fields["script_id"],
-            title=fields["title"],
-            kind=fields["kind"],
-            scenario=fields["scenario"],
-            begins=fields["begins"],
-            runs_for=fields.get("runs_for", PAIRING_KINDS),
-            tdsp_types=fields.get("tdsp_types", TDSP_TYPES),
-            steps=fields["steps"],
-            premises=premises,
-            premise_names=names,
-        )
+        return script
 
     def premises(self, value: object, where: str) -> int | tuple[str, ...] | None:
         """A count, or the premises' names (a tuple)."""
