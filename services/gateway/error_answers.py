@@ -96,17 +96,27 @@ async def invalid_request(request: Request, error: RequestValidationError) -> Re
     return answer(request, ApiError(400, "the request is not valid", fields))
 
 
-class UnexpectedErrors:
-    """Whatever no handler took answers 500 with an incident ID, logged once with its detail; nothing goes on to the
-    server, which would log the traceback again unredacted and answer its own 500."""
+class HttpMiddleware:
+    """A pure ASGI middleware that sees HTTP requests only: the rest (the app's lifespan) passes it by."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class UnexpectedErrors(HttpMiddleware):
+    """Whatever no handler took answers 500 with an incident ID, logged once with its detail; nothing goes on to the
+    server, which would log the traceback again unredacted and answer its own 500."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def sending(message: Message) -> None:
@@ -133,18 +143,11 @@ class UnexpectedErrors:
             await response(scope, receive, send)
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Every response: a Content-Security-Policy without inline script or style, no framing, no sniffing, and the
     referrer kept on FlighTrak; a page that sets its own (no-referrer where it holds a secret) keeps it."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -156,9 +159,11 @@ class SecurityHeaders:
 
 
 def register(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, refused)
-    app.add_exception_handler(HTTPException, routing_refused)
-    app.add_exception_handler(RequestValidationError, invalid_request)
+    # FastAPI's decorator takes a handler of the exception it names (Starlette's add_exception_handler is typed for
+    # handlers of any Exception)
+    app.exception_handler(ApiError)(refused)
+    app.exception_handler(HTTPException)(routing_refused)
+    app.exception_handler(RequestValidationError)(invalid_request)
     app.add_middleware(UnexpectedErrors)
     # Added last, so outermost: the incident's answer carries the headers too.
     app.add_middleware(SecurityHeaders)
