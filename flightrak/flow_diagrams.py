@@ -7,9 +7,10 @@ from pathlib import Path
 from workflows.flight.rules import FLOW as FLIGHT
 from workflows.registration.rules import FLOW as REGISTRATION
 from workflows.table import Flow
+from workflows.user_admin.rules import FLOW as USER_ADMIN
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
-FLOWS: list[Flow] = [FLIGHT, REGISTRATION]
+FLOWS: list[Flow] = [FLIGHT, REGISTRATION, USER_ADMIN]
 
 
 def _section(flow: Flow) -> str:

@@ -113,15 +113,15 @@ async def start(client: Client, task_queue: str, request: m.UserRequestInput) ->
 
 
 async def ok(handle: UserRequest, fields: dict[str, str] | None = None, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update(UserAdminRequestWorkflow.ok, m.ActionInput(actor, fields or {}))
+    await handle.execute_update("ok", m.ActionInput(actor, fields or {}))
 
 
 async def commit(handle: UserRequest, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update(UserAdminRequestWorkflow.commit, m.ActionInput(actor))
+    await handle.execute_update("commit", m.ActionInput(actor))
 
 
 async def cancel(handle: UserRequest, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update(UserAdminRequestWorkflow.cancel, m.ActionInput(actor, comment="Entered twice"))
+    await handle.execute_update("cancel", m.ActionInput(actor, comment="Entered twice"))
 
 
 async def add_ok_commit(handle: UserRequest) -> None:

@@ -32,12 +32,10 @@ from tests.record_histories import (
 from workflows.items import SYSTEM_ACTOR
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 from workflows.user_admin import models as m
-from workflows.user_admin.workflows import (
-    EXPIRED,
-    EXPIRED_COMMENT,
-    IDLE_EXPIRY,
-    UserAdminRequestWorkflow,
-)
+from workflows.user_admin.rules import FLOW
+from workflows.user_admin.workflows import EXPIRED_COMMENT, IDLE_EXPIRY, UserAdminRequestWorkflow
+
+EXPIRED = FLOW.action(m.EXPIRE).label
 
 BLUEBONNET_ADMIN = m.Actor(user_id="5", name="Bo Ramirez", duns="116724480", roles=["mp_admin", "user"])
 

@@ -15,8 +15,8 @@ from temporalio.common import RawValue, SearchAttributeUpdate
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import ItemTransition, OneActionAtATime, Refusal, principal_of, refuse
-from workflows.table import Facts, Flow
+from workflows.items import REFUSAL_QUERY, Actor, Asked, ItemTransition, OneActionAtATime, Refusal, principal_of, refuse
+from workflows.table import Facts, Flow, State
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,12 @@ class Recorder:
 
 
 class ItemFlow(attention.Attended, Generic[Facts]):
-    """Subclasses set FLOW, RECORDER and ACTION_INPUT, call `_begin` in their `__init__`, and say what the table's
-    rules read (`_facts`) and how the item reads (`_title`, `_company_duns`, `_projected_fields`). An action with
-    more to do than move (open another item, merge fields) is a method `_take_<name>`."""
+    """Subclasses set FLOW (or say by `_table` which table an item runs), RECORDER and ACTION_INPUT, call `_begin` in
+    their `__init__`, and say what the table's rules read (`_facts`) and how the item reads (`_title`, `_company_duns`,
+    `_projected_fields`). An action with more to do than move (open another item, merge fields) is a method
+    `_take_<name>`."""
 
-    FLOW: ClassVar[Flow]
+    FLOW: ClassVar[Flow[Any]]
     RECORDER: ClassVar[Recorder]
     ACTION_INPUT: ClassVar[type]  # the dataclass every action of the flow takes (actor, fields, comment)
 
@@ -42,10 +43,15 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         self._state = state
         self._fields: dict[str, str] = dict(fields or {})
         self._seq = 0
-        self._attention = attention.Attention(self.RECORDER.attention, item_id, self.FLOW.item_type)
-        self._one_at_a_time = OneActionAtATime(self.FLOW.item_word)
+        self._flow = self._table()
+        self._attention = attention.Attention(self.RECORDER.attention, item_id, self._flow.item_type)
+        self._one_at_a_time = OneActionAtATime(self._flow.item_word)
 
     # What each flow says about its items.
+
+    def _table(self) -> Flow[Any]:
+        """The table this item runs: the flow's, or its kind's where the kinds of its items differ in actions."""
+        return self.FLOW
 
     def _facts(self) -> Facts:
         raise NotImplementedError
@@ -59,16 +65,47 @@ class ItemFlow(attention.Attended, Generic[Facts]):
     def _projected_fields(self) -> dict[str, str]:
         return dict(self._fields)
 
-    def _search_attributes(self) -> list[SearchAttributeUpdate]:
+    def _keep_fields(self, given: dict[str, str]) -> dict[str, str]:
+        """Keeps the fields an action brings; answers what changed, as its history row shows it ("old -> new")."""
+        before, self._fields = self._fields, {**self._fields, **given}
+        return {
+            name: f"{before[name]} -> {value}" if before.get(name) else value
+            for name, value in self._fields.items()
+            if before.get(name) != value
+        }
+
+    def _search_attributes(self) -> list[SearchAttributeUpdate[Any]]:
         """The flow's own attributes besides the item's ID, type, company, state and responsible party."""
         return []
+
+    def _standing(self, state: str) -> State:
+        """Who answers for the item in `state`, and what to do: the table's, unless the flow decides it now (a
+        published notice waits on the companies that have not acknowledged; a script's step, on its sender)."""
+        return self._flow.states[self._flow.kind_of(state)]
+
+    def _upsert_search_attributes(self, state: State) -> None:
+        """Each move sets them; a flow whose service recorded its first state sets them as it starts."""
+        workflow.upsert_search_attributes(
+            [
+                sa.ITEM_ID.value_set(str(self._item_id)),
+                sa.ITEM_TYPE.value_set(self._flow.item_type),
+                sa.COMPANY_DUNS.value_set(self._company_duns()),
+                sa.ITEM_STATE.value_set(self._state),
+                sa.RESPONSIBLE_PARTY.value_set(state.responsible or "-"),
+                *self._search_attributes(),
+            ]
+        )
+
+    def _recorded(self, step: ItemTransition) -> Any:
+        """What the record activity takes: the step, or the step and what it adds to the flow's own tables."""
+        return step
 
     # Every action of the table is one dynamic update, named as in the table.
 
     @workflow.update(dynamic=True)
     async def act(self, name: str, args: Sequence[RawValue]) -> Any:
         given = self._given(args)
-        with self._one_at_a_time.acting(self.FLOW.action(name).label):
+        with self._one_at_a_time.acting(self._flow.action(name).label):
             take = getattr(self, f"_take_{name}", None)
             if take is not None:
                 await take(given)
@@ -83,6 +120,12 @@ class ItemFlow(attention.Attended, Generic[Facts]):
     def status(self) -> Any:
         raise NotImplementedError
 
+    @workflow.query(name=REFUSAL_QUERY)
+    def refusal(self, asked: Asked) -> Refusal | None:
+        """What the table says of an action now, for a service about to do work a refused action would waste."""
+        principal = principal_of(asked.actor)
+        return self._flow.refusal(asked.action, self._state, principal, self._facts(), workflow.now(), asked.comment)
+
     def _given(self, args: Sequence[RawValue]) -> Any:
         if len(args) != 1:
             raise ValueError("an action takes one input: who acts, the fields and the comment")
@@ -95,38 +138,30 @@ class ItemFlow(attention.Attended, Generic[Facts]):
 
     def _refusal(self, name: str, given: Any) -> Refusal | None:
         """The table's answer for this item now, then the action's own input (a flow's `_input_refusal`)."""
-        principal = principal_of(given.actor)
-        refused = self.FLOW.refusal(name, self._state, principal, self._facts(), workflow.now(), given.comment)
-        return refused or self._input_refusal(name, given)
+        return self.refusal(Asked(name, given.actor, given.comment)) or self._input_refusal(name, given)
 
     def _input_refusal(self, name: str, given: Any) -> Refusal | None:
         return None
 
     async def _move(self, name: str, given: Any, changes: dict[str, str] | None = None) -> None:
         """Takes table action `name`: to the state it leads to, recorded with who, the changes and the comment."""
-        action = self.FLOW.action(name)
-        await self._record_move(action.leads_to, given.actor, action.label, changes or {}, given.comment)
+        action = self._flow.action(name)
+        to_state = action.to(self._flow.kind_of(self._state))
+        await self._record_move(to_state, given.actor, action.label, changes or {}, given.comment)
 
-    async def _record_move(self, to_state: str, actor, label: str, changes: dict[str, str], comment: str) -> None:
+    async def _record_move(
+        self, to_state: str, actor: Actor, label: str, changes: dict[str, str], comment: str
+    ) -> None:
         """The state changes before the step is recorded, so an action arriving meanwhile sees it."""
         from_state, self._state = self._state, to_state
         self._seq += 1
-        state = self.FLOW.states[to_state]
-        workflow.upsert_search_attributes(
-            [
-                sa.ITEM_ID.value_set(str(self._item_id)),
-                sa.ITEM_TYPE.value_set(self.FLOW.item_type),
-                sa.COMPANY_DUNS.value_set(self._company_duns()),
-                sa.ITEM_STATE.value_set(to_state),
-                sa.RESPONSIBLE_PARTY.value_set(state.responsible or "-"),
-                *self._search_attributes(),
-            ]
-        )
+        state = self._standing(to_state)
+        self._upsert_search_attributes(state)
         step = ItemTransition(
             workflow_id=workflow.info().workflow_id,
             item_id=self._item_id,
             seq=self._seq,
-            item_type=self.FLOW.item_type,
+            item_type=self._flow.item_type,
             title=self._title(),
             company_duns=self._company_duns(),
             state=to_state,
@@ -142,5 +177,8 @@ class ItemFlow(attention.Attended, Generic[Facts]):
             comment=comment,
         )
         await self._attention.run(
-            self.RECORDER.record_transition, step, task_queue=self.RECORDER.task_queue, **attention.STEP_OPTIONS
+            self.RECORDER.record_transition,
+            self._recorded(step),
+            task_queue=self.RECORDER.task_queue,
+            **attention.STEP_OPTIONS,
         )

@@ -5,7 +5,7 @@ page offers, the servicer's answer and the flow's state diagram are all read fro
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict, forbidden, invalid
@@ -25,18 +25,53 @@ class State:
 class Action(Generic[Facts]):
     label: str  # the button's words, and the action's name in history
     starts_from: tuple[str, ...]
-    leads_to: str
+    leads_to: str | Mapping[str, str]  # the state it leads to; or, by the state it starts from, where it leads
     may_take: Callable[[Principal, Facts], bool]
-    not_yours: str  # why a caller who may not take it is refused
+    not_yours: str  # why a caller who may not take it is refused; may name a field of the facts: "the {begins}"
     needs_comment: str = ""  # when set, the action needs a comment, and this says what it should tell
     fields: tuple[str, ...] = ()  # what its form asks for
     button: bool = True  # False: taken by a form of its own (a registration's first OK), not offered on the item
+
+    def to(self, start: str) -> str:
+        """The state it leads to from `start`."""
+        return self.leads_to if isinstance(self.leads_to, str) else self.leads_to[start]
+
+    def refused(self, facts: Facts) -> Refusal:
+        return forbidden(self.not_yours.format(**vars(facts)) if "{" in self.not_yours else self.not_yours)
+
+
+class ActionOptions(TypedDict, total=False):
+    """What a flow's shorthand for its actions (`_ercot(label, ...)`) passes on to Action."""
+
+    needs_comment: str
+    fields: tuple[str, ...]
+    button: bool
+
+
+class Offer(TypedDict):
+    """One button of an item's page."""
+
+    name: str
+    label: str
+    requires_comment: bool
+    fields: list[str]
 
 
 Guard = Callable[[str, Facts, datetime], Refusal | None]
 
 
 def no_guard(action: str, facts: object, now: datetime) -> Refusal | None:
+    return None
+
+
+def same_state(state: str) -> str:
+    return state
+
+
+TakerGuard = Callable[[str, Principal, Facts], Refusal | None]
+
+
+def no_taker_guard(action: str, principal: Principal, facts: object) -> Refusal | None:
     return None
 
 
@@ -47,7 +82,14 @@ class Flow(Generic[Facts]):
     states: Mapping[str, State]
     actions: Mapping[str, Action[Facts]]
     # What the table cannot say: a deadline, the state of another item. Asked after who and from which state.
-    guard: Guard = no_guard
+    guard: Guard[Facts] = no_guard
+    # A flow whose states are partly drawn at run time (a script's steps, from its pack) knows those by kind: the
+    # table's row for the state an item is in.
+    kind_of: Callable[[str], str] = same_state
+    # What it cannot say of the one taking it: whether their company may, or already did (a notice's acknowledgement).
+    taker_guard: TakerGuard[Facts] = no_taker_guard
+    # Where an item type's kinds differ in actions, each kind runs a table of its own: this one's kind ("CR", "TDSP").
+    item_kind: str = ""
 
     def action(self, name: str) -> Action[Facts]:
         return self.actions[name]
@@ -60,10 +102,10 @@ class Flow(Generic[Facts]):
         if action is None:
             return invalid("action", f"'{name}' is not a {self.item_word} action")
         if not action.may_take(principal, facts):
-            return forbidden(action.not_yours)
-        if state not in action.starts_from:
+            return action.refused(facts)
+        if self.kind_of(state) not in action.starts_from:
             return conflict(f"{action.label} is not possible in state {state or 'New'}")
-        refused = self.guard(name, facts, now)
+        refused = self.guard(name, facts, now) or self.taker_guard(name, principal, facts)
         if refused is not None:
             return refused
         if action.needs_comment and not comment.strip():
@@ -75,9 +117,9 @@ class Flow(Generic[Facts]):
         company holds (its users, its dates), so a caller who may not take it hears that, not that the form is
         wrong. The workflow's validator still decides the whole rule."""
         action = self.actions[name]
-        return None if action.may_take(principal, facts) else forbidden(action.not_yours)
+        return None if action.may_take(principal, facts) else action.refused(facts)
 
-    def offered(self, state: str, principal: Principal, facts: Facts, now: datetime) -> list[dict]:
+    def offered(self, state: str, principal: Principal, facts: Facts, now: datetime) -> list[Offer]:
         """The item's buttons: an action that needs a comment is offered, and refused only if the comment is
         missing."""
         return [
@@ -92,7 +134,7 @@ class Flow(Generic[Facts]):
         ]
 
     def responsible(self, state: str) -> str:
-        return self.states[state].responsible
+        return self.states[self.kind_of(state)].responsible
 
     def diagram(self) -> str:
         """The flow as a Mermaid state diagram, for the docs (checked against the table in CI)."""
@@ -102,6 +144,6 @@ class Flow(Generic[Facts]):
         for action in self.actions.values():
             for start in action.starts_from:
                 source = "[*]" if start == NEW else ids[start]
-                lines.append(f"    {source} --> {ids[action.leads_to]}: {action.label}")
+                lines.append(f"    {source} --> {ids[action.to(start)]}: {action.label}")
         lines += [f"    {ids[name]} --> [*]" for name, state in self.states.items() if state.closed]
         return "\n".join(lines) + "\n"

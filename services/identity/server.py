@@ -501,9 +501,10 @@ class IdentityServicer(
         )
         await run_update(
             self._temporal.execute_update_with_start_workflow(
-                UserAdminRequestWorkflow.ok,
+                requests.OK,
                 requests.ActionInput(actor_of(principal), fields),
                 start_workflow_operation=start,
+                result_type=requests.RequestStatus,
             )
         )
         return await self._item(item_id, principal)

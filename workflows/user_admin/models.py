@@ -21,6 +21,7 @@ CLOSED_STATES = frozenset({COMPLETED, CANCELLED})
 OK = "ok"
 COMMIT = "commit"
 CANCEL = "cancel"
+EXPIRE = "expire"
 
 USER_FIELDS = ("first_name", "last_name", "employee_id", "email", "phone")
 
