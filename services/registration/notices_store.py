@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from flightrak import authz, errors, projections, visibility
 from flightrak.tokens import Principal
@@ -294,15 +295,16 @@ async def mail_summary(session: AsyncSession, item_id: int) -> dict[str, int | s
     return summary
 
 
+def _round_mail(item_id: int, round_: str, *narrowed: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The mail of one round of a notice (one row a list), `narrowed` further."""
+    return and_(models.NoticeMail.item_id == item_id, models.NoticeMail.round == round_, *narrowed)
+
+
 async def queued_mail(session: AsyncSession, item_id: int, round_: str) -> list[models.NoticeMail]:
     return list(
         await session.scalars(
             select(models.NoticeMail)
-            .where(
-                models.NoticeMail.item_id == item_id,
-                models.NoticeMail.round == round_,
-                models.NoticeMail.status == "queued",
-            )
+            .where(_round_mail(item_id, round_, models.NoticeMail.status == "queued"))
             .order_by(models.NoticeMail.list_email)
         )
     )
@@ -319,11 +321,7 @@ async def mail_count(session: AsyncSession, item_id: int, round_: str, status: s
 async def mark_sent(session: AsyncSession, item_id: int, round_: str, emails: list[str]) -> None:
     await session.execute(
         update(models.NoticeMail)
-        .where(
-            models.NoticeMail.item_id == item_id,
-            models.NoticeMail.round == round_,
-            models.NoticeMail.list_email.in_(emails),
-        )
+        .where(_round_mail(item_id, round_, models.NoticeMail.list_email.in_(emails)))
         .values(status="sent", sent_at=datetime.now(UTC), attempts=models.NoticeMail.attempts + 1, last_error="")
     )
 
@@ -331,11 +329,7 @@ async def mark_sent(session: AsyncSession, item_id: int, round_: str, emails: li
 async def mark_failed(session: AsyncSession, item_id: int, round_: str, emails: list[str], error: str) -> None:
     await session.execute(
         update(models.NoticeMail)
-        .where(
-            models.NoticeMail.item_id == item_id,
-            models.NoticeMail.round == round_,
-            models.NoticeMail.list_email.in_(emails),
-        )
+        .where(_round_mail(item_id, round_, models.NoticeMail.list_email.in_(emails)))
         .values(attempts=models.NoticeMail.attempts + 1, last_error=error[:500])
     )
 
@@ -377,10 +371,6 @@ async def mark_rejected(session: AsyncSession, item_id: int, round_: str, reject
     for email, reason in rejected.items():
         await session.execute(
             update(models.NoticeMail)
-            .where(
-                models.NoticeMail.item_id == item_id,
-                models.NoticeMail.round == round_,
-                models.NoticeMail.list_email == email,
-            )
+            .where(_round_mail(item_id, round_, models.NoticeMail.list_email == email))
             .values(status="rejected", attempts=models.NoticeMail.attempts + 1, last_error=reason[:500])
         )
