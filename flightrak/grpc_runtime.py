@@ -198,7 +198,11 @@ class CallerInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort(grpc.StatusCode.PERMISSION_DENIED, SYSTEM_REFUSED)
             reset, reset_token = current_caller.set(principal), current_token.set(token)
             try:
-                if principal is not None and (refusal := await self._sessions.refusal(principal, token)):
+                if (
+                    principal is not None
+                    and token is not None
+                    and (refusal := await self._sessions.refusal(principal, token))
+                ):
                     raise errors.Unauthenticated(refusal)
                 request = _checked(request) if unary else _checked_stream(request)
                 return await behaviour(request, context)

@@ -37,16 +37,18 @@ class SmtpMailer:
         self.sender = sender
         self.public_url = public_url
         self._parts = parts
+        self._host: str = parts.hostname
         self._timeout = timeout
 
     def connect(self) -> smtplib.SMTP:
         parts = self._parts
+        connection: smtplib.SMTP
         if parts.scheme == "smtps":
             connection = smtplib.SMTP_SSL(
-                parts.hostname, parts.port or 465, timeout=self._timeout, context=ssl.create_default_context()
+                self._host, parts.port or 465, timeout=self._timeout, context=ssl.create_default_context()
             )
         else:
-            connection = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=self._timeout)
+            connection = smtplib.SMTP(self._host, parts.port or 25, timeout=self._timeout)
             if parts.username:
                 connection.ehlo()
                 if connection.has_extn("starttls"):
@@ -85,7 +87,7 @@ class SmtpMailer:
                 except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as refused:
                     if refused.smtp_code < 500:
                         raise MailInterrupted(accepted, rejected, str(refused)) from refused
-                    rejected[list_email] = f"{refused.smtp_code} {refused.smtp_error.decode(errors='replace')}"
+                    rejected[list_email] = f"{refused.smtp_code} {_words(refused.smtp_error)}"
         except (OSError, smtplib.SMTPException) as error:
             raise MailInterrupted(accepted, rejected, f"the SMTP server stopped answering: {error}") from error
         finally:
@@ -99,3 +101,8 @@ class SmtpMailer:
         from email.utils import parseaddr
 
         return parseaddr(self.sender)[1]
+
+
+def _words(reply: bytes | str) -> str:
+    """An SMTP server's reply text (smtplib passes on the bytes it read)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply

@@ -3,12 +3,14 @@ per time an item's step failed for good, until ERCOT's operators retried or canc
 table in its own schema from `NeedsAttentionColumns`; the SQL, its migration and the ItemService RPCs live here once.
 """
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import BigInteger, DateTime, Index, String, Text, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -170,6 +172,9 @@ class AttendedItems:
 
     _attention_model: type
     _item_model: type
+    _sessions: async_sessionmaker[AsyncSession]
+    _temporal: Client
+    GetItem: Callable[[pb.GetItemRequest, Any], Awaitable[pb.Item]]
 
     async def ListNeedingAttention(self, request, context) -> pb.NeedingAttention:
         return await listing(

@@ -20,7 +20,13 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 _markdown.disable("image")
 _SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
 _default_validate = _markdown.validateLink
-_markdown.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip())) and _default_validate(url)
+
+
+def _safe_link(url: str) -> bool:
+    return bool(_SAFE_LINK.match(url.strip())) and _default_validate(url)
+
+
+_markdown.validateLink = _safe_link  # type: ignore[method-assign]  # markdown-it-py's documented way to vet links
 
 _FIXED_GAP = re.compile(r" {2,}")
 PLAIN_CELL_WIDTH = 38

@@ -4,9 +4,10 @@ Each service declares the two tables in its own schema from these mixins; the SQ
 reads them, and their proto form, are the same everywhere, so they live here once.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import (
@@ -207,7 +208,7 @@ def timestamp(moment: datetime | None) -> Timestamp | None:
 def item_proto(
     row,
     history_rows: Iterable = (),
-    actions: Iterable[dict] = (),
+    actions: Iterable[Mapping[str, Any]] = (),
     fields: dict | None = None,
     changes_of=lambda entry: entry.changes,
 ) -> pb.Item:

@@ -17,6 +17,8 @@ async def start(service: str, settings: Settings, port: int | None = None):
     # The identity service keeps the sessions; every other service asks it.
     own_check = getattr(module, "session_check", None)
     check = own_check(sessions) if own_check else asking_identity(grpc_runtime.channel(settings.identity_address))
+    if not settings.token_secret:  # `flightrak run` sets it for the services it starts
+        raise SystemExit(f"flightrak-{service}: FLIGHTRAK_TOKEN_SECRET is not set")
     server = grpc_runtime.create_server(settings.token_secret, check)
     full_name = await module.register(server, settings, sessions)
     address = f"{settings.listen_host}:{port or SERVICE_PORTS[service]}"

@@ -7,14 +7,18 @@ gateway's, and the tracing headers made every signal and activity carry one more
 """
 
 import os
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, Sampler, SamplingResult
 
-_provider: TracerProvider | None = None
+if TYPE_CHECKING:  # temporalio's contrib is imported only once tracing is set up
+    from temporalio.contrib.opentelemetry import ReplaySafeTracerProvider
+
+_provider: "ReplaySafeTracerProvider | None" = None
 
 
 class RecordedWhenExported(Sampler):
@@ -36,7 +40,7 @@ class RecordedWhenExported(Sampler):
 _sampler = RecordedWhenExported()
 
 
-def setup(service_name: str, extra_processor: SpanProcessor | None = None) -> TracerProvider:
+def setup(service_name: str, extra_processor: SpanProcessor | None = None) -> "ReplaySafeTracerProvider":
     """Installs the process's tracer provider once; later calls only add a processor."""
     global _provider
     if _provider is None:

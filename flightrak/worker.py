@@ -28,7 +28,7 @@ from workflows.specifications.workflows import TestingSpecificationsWorkflow
 from workflows.user_admin.models import ACTIVITY_TASK_QUEUE as IDENTITY_TASK_QUEUE
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
 
-WORKFLOWS = {
+WORKFLOWS: dict[str, list[type]] = {
     user_admin.TASK_QUEUE: [UserAdminRequestWorkflow],
     flight.TASK_QUEUE: [FlightWorkflow],
     registration.TASK_QUEUE: [FlightRegistrationWorkflow],

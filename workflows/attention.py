@@ -6,6 +6,7 @@ retry budget, Cancel ends the flow. Every item workflow inherits `Attended`, whi
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -34,7 +35,7 @@ BOUNDED_RETRY = RetryPolicy(
     maximum_attempts=10,
 )
 # A step's own write in the owning service.
-STEP_OPTIONS = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": BOUNDED_RETRY}
+STEP_OPTIONS: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": BOUNDED_RETRY}
 
 DECIDE = "decide_needs_attention"
 RETRY = "Retry"
@@ -77,7 +78,7 @@ class Owner:
 
 def failure_of(error: FailureError) -> FailureError:
     """What the activity raised: a remote activity's failure comes wrapped in an ActivityError, a local one's not."""
-    return error.cause if isinstance(error, ActivityError) and error.cause is not None else error
+    return error.cause if isinstance(error, ActivityError) and isinstance(error.cause, FailureError) else error
 
 
 def error_words(error: FailureError) -> str:
@@ -181,6 +182,7 @@ class Attention:
         await workflow.wait_condition(lambda: self._decisions != seen)
         self._waiting -= 1
         self._deciding = False
+        assert self._decision is not None  # decide() sets it before it counts the decision
         return self._decision
 
     async def _resolve(self, how: str, by: Actor) -> None:
@@ -193,14 +195,13 @@ class Attention:
 
     async def _record(self, record: AttentionRecord) -> None:
         """Best effort: when even this fails (the service's database is gone), the search attribute still shows it."""
-        options = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": BOUNDED_RETRY}
         try:
             if self._owner.task_queue:
                 await workflow.execute_activity(
-                    self._owner.record_attention, record, task_queue=self._owner.task_queue, **options
+                    self._owner.record_attention, record, task_queue=self._owner.task_queue, **STEP_OPTIONS
                 )
             else:
-                await workflow.execute_local_activity(self._owner.record_attention, record, **options)
+                await workflow.execute_local_activity(self._owner.record_attention, record, **STEP_OPTIONS)
         except FailureError as error:
             workflow.logger.warning("item %s: attention not recorded: %s", self._item_id, error_words(error))
 

@@ -4,6 +4,7 @@ the item. Its own task queue, so an SMTP outage holds up only mail."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from temporalio.common import RetryPolicy
 
@@ -12,7 +13,7 @@ LIST_MAIL_TASK_QUEUE = "flightrak-list-mail"
 
 # An SMTP outage delays mail and loses none: retried, backing off to once a minute, for up to two days; an outage
 # longer than that is for ERCOT's operators to see (workflows/attention.py).
-LIST_MAIL_OPTIONS = {
+LIST_MAIL_OPTIONS: dict[str, Any] = {
     "task_queue": LIST_MAIL_TASK_QUEUE,
     "start_to_close_timeout": timedelta(minutes=2),
     "schedule_to_close_timeout": timedelta(days=2),

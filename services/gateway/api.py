@@ -131,7 +131,7 @@ def register(app) -> None:
         request = pb.CreateCompanyRequest(
             name=body.name,
             duns=body.duns,
-            kind=pb.CompanyKind.Value(f"COMPANY_KIND_{body.kind}"),
+            kind=f"COMPANY_KIND_{body.kind}",
             parent_duns=body.parent_duns,
             first_admin=pb.NewUser(**body.first_admin.model_dump()),
             distribution_lists=[pb.DistributionList(**dl.model_dump()) for dl in body.distribution_lists],

@@ -128,7 +128,9 @@ class Backends:
     async def health(self) -> dict[str, str]:
         async def check(name: str, channel: grpc.aio.Channel) -> tuple[str, str]:
             try:
-                reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+                stub = health_pb2_grpc.HealthStub(channel)
+                # types-grpcio-health-checking's HealthStub declares none of the stub's methods
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=2)  # type: ignore[attr-defined]
                 return name, health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
             except grpc.aio.AioRpcError as error:
                 return name, error.code().name
@@ -171,7 +173,8 @@ def api_error(error: grpc.aio.AioRpcError) -> ApiError:
 def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
     """The google.rpc.Status a FlighTrak service answered with (grpc-status-details-bin), if it sent one."""
     try:
-        return rpc_status.from_call(error)
+        # An AioRpcError answers code(), details() and trailing_metadata() at once, as the grpc.Call it takes
+        return rpc_status.from_call(error)  # type: ignore[arg-type]
     except ValueError:  # details that disagree with the status itself were not written by FlighTrak
         return None
 

@@ -113,7 +113,7 @@ def register(app) -> None:
         return await views.render(app, request, caller, "flight_form.html", status, values=values, error=error)
 
     @app.post("/flights/new", include_in_schema=False)
-    async def create_flight_page(request: Request, caller: MaybeCaller) -> Response:
+    async def create_flight_page(request: Request, caller: views.PageCaller) -> Response:
         form = await views.read_form(app, request, caller)
         values = {name: form.get(name, "") for name in FLIGHT_FIELDS}
         try:
@@ -171,7 +171,7 @@ def register(app) -> None:
         )
 
     @app.post("/flights/{designation}/register", include_in_schema=False)
-    async def register_submit(request: Request, designation: str, caller: MaybeCaller) -> Response:
+    async def register_submit(request: Request, designation: str, caller: views.PageCaller) -> Response:
         posted = await views.read_form(app, request, caller)
         fields = {name: posted.get(name, "") for name in REGISTRATION_FIELDS}
         try:

@@ -139,7 +139,7 @@ def register(app) -> None:
         return fields
 
     @app.post("/notices/new", include_in_schema=False)
-    async def create_notice_page(request: Request, caller: MaybeCaller) -> Response:
+    async def create_notice_page(request: Request, caller: views.PageCaller) -> Response:
         form = await views.read_form(app, request, caller)
         fields = posted_fields(form)
         try:
@@ -177,7 +177,7 @@ def register(app) -> None:
         )
 
     @app.post("/notices/subscriptions", include_in_schema=False)
-    async def set_subscription_page(request: Request, caller: MaybeCaller) -> Response:
+    async def set_subscription_page(request: Request, caller: views.PageCaller) -> Response:
         form = await views.read_form(app, request, caller)
         subscribed = form.get("subscribed", "") == "yes"
         asked = pb.SetNoticeSubscriptionRequest(
@@ -211,7 +211,7 @@ def register(app) -> None:
         )
 
     @app.post("/notices/{item_id}/actions", include_in_schema=False)
-    async def notice_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+    async def notice_action(request: Request, item_id: int, caller: views.PageCaller) -> Response:
         form = await views.read_form(app, request, caller)
         action, comment = form.get("action", ""), form.get("comment", "")
         fields = posted_fields(form) if action == m.EDIT else {}

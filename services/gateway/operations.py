@@ -70,7 +70,7 @@ def register(app) -> None:
         return await operations_page(request, caller)
 
     @pages.post("/operations/{item_id}/{decision}", response_class=HTMLResponse)
-    async def decide_from_page(request: Request, item_id: int, decision: str, caller: MaybeCaller) -> Response:
+    async def decide_from_page(request: Request, item_id: int, decision: str, caller: views.PageCaller) -> Response:
         await views.read_form(app, request, caller)
         if decision not in ("retry", "cancel"):
             raise ApiError(404, f"no decision {decision}")

@@ -281,7 +281,7 @@ def register(app) -> None:
         )
 
     @router.post("/companies/{duns}/users/{user_id}/invitation")
-    async def invite_user(request: Request, duns: str, user_id: str, caller: MaybeCaller) -> Response:
+    async def invite_user(request: Request, duns: str, user_id: str, caller: views.PageCaller) -> Response:
         await form_of(request, caller)
         try:
             invitation = await api.issue_invitation(app.state.backends, user_id, caller.token)
@@ -299,7 +299,7 @@ def register(app) -> None:
         return response
 
     @router.post("/companies/{duns}/distribution-lists")
-    async def add_distribution_list(request: Request, duns: str, caller: MaybeCaller) -> Response:
+    async def add_distribution_list(request: Request, duns: str, caller: views.PageCaller) -> Response:
         form = await form_of(request, caller)
         values = {"name": form.get("name", ""), "email": form.get("email", "")}
         try:
@@ -315,7 +315,7 @@ def register(app) -> None:
         return RedirectResponse(f"/companies/{duns}/users#distribution-lists", status_code=303)
 
     @router.post("/companies/{duns}/distribution-lists/remove")
-    async def remove_distribution_list(request: Request, duns: str, caller: MaybeCaller) -> Response:
+    async def remove_distribution_list(request: Request, duns: str, caller: views.PageCaller) -> Response:
         form = await form_of(request, caller)
         await call(
             app.state.backends.identity.RemoveDistributionList,
@@ -348,7 +348,7 @@ def register(app) -> None:
         )
 
     @router.post("/user-requests/new")
-    async def submit_user_request(request: Request, caller: MaybeCaller) -> Response:
+    async def submit_user_request(request: Request, caller: views.PageCaller) -> Response:
         form = await form_of(request, caller)
         kind, duns = form.pop("kind", "add"), form.pop("company_duns", "") or caller.principal.duns
         target_user_id = form.pop("target_user_id", "")
@@ -466,7 +466,7 @@ def register(app) -> None:
         return RedirectResponse(f"/items/{flight.item_id}", status_code=303)
 
     @router.post("/items/{item_id}/actions")
-    async def item_action(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+    async def item_action(request: Request, item_id: int, caller: views.PageCaller) -> Response:
         form = await form_of(request, caller)
         action, comment = form.pop("action", ""), form.pop("comment", "")
         form.pop("do", None)

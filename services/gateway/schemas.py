@@ -6,7 +6,7 @@ protobuf message (`as_json`) get their models from the message's descriptor, so 
 construction."""
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -42,15 +42,17 @@ _WELL_KNOWN = {"google.protobuf.Timestamp": str, "google.protobuf.Duration": str
 def _value_type(field: FieldDescriptor) -> Any:
     if field.type != FieldDescriptor.TYPE_MESSAGE:
         return _SCALARS[field.type]
-    return _WELL_KNOWN.get(field.message_type.full_name) or proto_model(field.message_type)
+    message = field.message_type
+    assert message is not None  # a message field's type
+    return _WELL_KNOWN.get(message.full_name) or proto_model(message)
 
 
 def _field(field: FieldDescriptor) -> tuple[Any, Any]:
     """A protobuf field as `as_json` writes it: maps and lists always, scalars always, a message only when set."""
     if field.message_type is not None and field.message_type.GetOptions().map_entry:
-        return dict[str, _value_type(field.message_type.fields_by_name["value"])], ...
+        return dict[str, _value_type(field.message_type.fields_by_name["value"])], ...  # type: ignore[misc]  # built at run time
     if field.is_repeated:
-        return list[_value_type(field)], ...
+        return list[_value_type(field)], ...  # type: ignore[misc]  # built at run time
     if field.has_presence:
         return _value_type(field) | None, None
     return _value_type(field), ...
@@ -59,23 +61,39 @@ def _field(field: FieldDescriptor) -> tuple[Any, Any]:
 @cache
 def proto_model(descriptor: Descriptor) -> type[BaseModel]:
     """The pydantic model of a protobuf message's JSON (MessageToDict, field names as in the .proto)."""
-    fields = {field.name: _field(field) for field in descriptor.fields}
+    fields: dict[str, Any] = {field.name: _field(field) for field in descriptor.fields}
     return create_model(descriptor.name, __doc__=f"`{descriptor.full_name}` as JSON", **fields)
 
 
-Item = proto_model(items_pb2.Item.DESCRIPTOR)
-User = proto_model(identity_pb2.User.DESCRIPTOR)
-Company = proto_model(identity_pb2.Company.DESCRIPTOR)
-DistributionList = proto_model(identity_pb2.DistributionList.DESCRIPTOR)
-TransactionSystem = proto_model(identity_pb2.TransactionSystem.DESCRIPTOR)
-Flight = proto_model(registration_pb2.Flight.DESCRIPTOR)
-RegistrationForm = proto_model(registration_pb2.RegistrationForm.DESCRIPTOR)
-Notice = proto_model(registration_pb2.Notice.DESCRIPTOR)
-NoticeSubscription = proto_model(registration_pb2.NoticeSubscription.DESCRIPTOR)
-NoticeSubscriptions = proto_model(registration_pb2.ListNoticeSubscriptionsResponse.DESCRIPTOR)
-PackVersion = proto_model(scripts_pb2.PackVersion.DESCRIPTOR)
-Attention = proto_model(items_pb2.Attention.DESCRIPTOR)
-NeedingAttention = proto_model(items_pb2.NeedingAttention.DESCRIPTOR)
+# Built from the messages at run time; to the type checker, pydantic models whose fields it cannot see.
+if TYPE_CHECKING:
+    Item: TypeAlias = BaseModel
+    User: TypeAlias = BaseModel
+    Company: TypeAlias = BaseModel
+    DistributionList: TypeAlias = BaseModel
+    TransactionSystem: TypeAlias = BaseModel
+    Flight: TypeAlias = BaseModel
+    RegistrationForm: TypeAlias = BaseModel
+    Notice: TypeAlias = BaseModel
+    NoticeSubscription: TypeAlias = BaseModel
+    NoticeSubscriptions: TypeAlias = BaseModel
+    PackVersion: TypeAlias = BaseModel
+    Attention: TypeAlias = BaseModel
+    NeedingAttention: TypeAlias = BaseModel
+else:
+    Item = proto_model(items_pb2.Item.DESCRIPTOR)
+    User = proto_model(identity_pb2.User.DESCRIPTOR)
+    Company = proto_model(identity_pb2.Company.DESCRIPTOR)
+    DistributionList = proto_model(identity_pb2.DistributionList.DESCRIPTOR)
+    TransactionSystem = proto_model(identity_pb2.TransactionSystem.DESCRIPTOR)
+    Flight = proto_model(registration_pb2.Flight.DESCRIPTOR)
+    RegistrationForm = proto_model(registration_pb2.RegistrationForm.DESCRIPTOR)
+    Notice = proto_model(registration_pb2.Notice.DESCRIPTOR)
+    NoticeSubscription = proto_model(registration_pb2.NoticeSubscription.DESCRIPTOR)
+    NoticeSubscriptions = proto_model(registration_pb2.ListNoticeSubscriptionsResponse.DESCRIPTOR)
+    PackVersion = proto_model(scripts_pb2.PackVersion.DESCRIPTOR)
+    Attention = proto_model(items_pb2.Attention.DESCRIPTOR)
+    NeedingAttention = proto_model(items_pb2.NeedingAttention.DESCRIPTOR)
 
 
 class Problem(BaseModel):
@@ -105,12 +123,12 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
-def error(description: str) -> dict:
+def error(description: str) -> dict[str, Any]:
     return {"model": Error, "description": description}
 
 
 # The errors every operation may answer; a route adds its own (413, 422) beside them.
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: error("bad input: each bad field named in `fields`"),
     401: error("not signed in, or the session ended"),
     403: error("the caller may not do this"),

@@ -1,7 +1,7 @@
 """Test beds (guide §6.3): a TDSP uploads its file (Attach and Validate) and downloads its template; ERCOT
 downloads what was attached. The size is checked before the body is read; nothing of a bad file is kept."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -64,7 +64,7 @@ async def read_upload(request: Request, file_name: str = "") -> Upload:
     if not multipart:
         return Upload(file_name or "test-bed.csv", body)
 
-    async def replay() -> AsyncIterator[bytes]:
+    async def replay() -> AsyncGenerator[bytes, None]:
         yield body
 
     try:
@@ -83,6 +83,7 @@ async def read_upload(request: Request, file_name: str = "") -> Upload:
 
 def _too_big(size: int) -> ApiError:
     problem = too_big(max(size, MAX_BYTES + 1), MAX_BYTES)
+    assert problem is not None  # over the limit, by the max
     return ApiError(413, f"nothing was kept: {problem}", {"file": problem})
 
 

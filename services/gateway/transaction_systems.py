@@ -120,7 +120,7 @@ def register(app) -> None:
         return await systems_page(request, caller)
 
     @pages.post("/transaction-systems", response_class=HTMLResponse)
-    async def register_from_page(request: Request, caller: MaybeCaller) -> Response:
+    async def register_from_page(request: Request, caller: views.PageCaller) -> Response:
         form = await views.read_form(app, request, caller)
         message = pb.RegisterTransactionSystemRequest(system_id=form.get("system_id", ""), name=form.get("name", ""))
         try:

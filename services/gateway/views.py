@@ -2,8 +2,9 @@
 
 import time
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
@@ -11,7 +12,7 @@ from flightrak import authz, roles
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
 from services.gateway import rate_limits
-from services.gateway.auth import SESSION_COOKIE, Caller, csrf_token, csrf_valid
+from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_token, csrf_valid
 from services.gateway.backends import ApiError, call
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -31,6 +32,14 @@ def signed_in(caller: Caller | None) -> Caller:
     if caller is None:
         raise SignInRequired()
     return caller
+
+
+async def page_caller(caller: MaybeCaller) -> Caller:
+    """A page's form, posted: only by a signed-in caller; anyone else is sent to sign in."""
+    return signed_in(caller)
+
+
+PageCaller = Annotated[Caller, Depends(page_caller)]
 
 
 def set_session(app, response: Response, token: str) -> None:

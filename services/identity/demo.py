@@ -100,6 +100,7 @@ async def load(sessions: async_sessionmaker, password: str) -> None:
                 user.password_hash = password_hash
         # The demo's transaction-processing system, registered by ERCOT's admin, its key derived from the password.
         ercot_admin = await store.user_by_email(session, "admin@ercot.example")
+        assert ercot_admin is not None  # made above with the demo's users
         await store.ensure_demo_transaction_system(session, password, ercot_admin.id, password_hasher)
 
 

@@ -93,7 +93,9 @@ def clean_distribution_lists(
     lists: list[tuple[str, str]], first_admin_email: str
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """A new company's lists, each as clean_distribution_list; problems named distribution_lists[i].field."""
-    cleaned, problems, seen = [], {}, {first_admin_email}
+    cleaned: list[dict[str, str]] = []
+    problems: dict[str, str] = {}
+    seen = {first_admin_email}
     for index, (name, email) in enumerate(lists):
         fields, found = clean_distribution_list(name, email)
         if not found and fields["email"] in seen:

@@ -2,6 +2,7 @@
 
 import contextlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -32,8 +33,8 @@ USER_REQUEST_ACTIONS = frozenset({requests.OK, requests.COMMIT, requests.CANCEL}
 # The refusal's code when a user's email or employee ID is another user's already.
 ALREADY_USED = "ALREADY_USED"
 
-KIND_TO_PROTO = {kind: pb.CompanyKind.Value(f"COMPANY_KIND_{kind}") for kind in domain.COMPANY_KINDS}
-PROTO_TO_KIND = {value: kind for kind, value in KIND_TO_PROTO.items()}
+KIND_TO_PROTO = {kind: f"COMPANY_KIND_{kind}" for kind in domain.COMPANY_KINDS}  # a message takes its enum's names
+PROTO_TO_KIND = {pb.CompanyKind.Value(name): kind for kind, name in KIND_TO_PROTO.items()}
 INCORRECT_SIGN_IN = "the email address or password is incorrect"
 INCORRECT_SYSTEM_SIGN_IN = "the system ID or key is incorrect, or the system is deactivated"
 
@@ -56,7 +57,7 @@ def _list_proto(listed: models.DistributionList) -> pb.DistributionList:
     return pb.DistributionList(name=listed.name, email=listed.email)
 
 
-def _company_proto(company: models.Company, lists: list[models.DistributionList] = ()) -> pb.Company:
+def _company_proto(company: models.Company, lists: Sequence[models.DistributionList] = ()) -> pb.Company:
     return pb.Company(
         duns=company.duns,
         name=company.name,
@@ -107,7 +108,10 @@ class IdentityServicer(
     _attention_model, _item_model = models.NeedsAttention, models.Item
 
     def __init__(self, settings: Settings, sessions: async_sessionmaker, temporal: Client):
+        if not settings.token_secret:
+            raise ValueError("the identity service signs the tokens: FLIGHTRAK_TOKEN_SECRET must be set")
         self._settings = settings
+        self._token_secret = settings.token_secret
         self._sessions = sessions
         self._temporal = temporal
 
@@ -160,7 +164,7 @@ class IdentityServicer(
             str(user.id), user.company_duns, frozenset(held), f"{user.first_name} {user.last_name}", company.kind,
             session_id=session_id,
         )
-        token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
+        token, expires = tokens.issue(principal, self._token_secret, self._settings.token_ttl_seconds)
         return pb.SignInResponse(
             token=token,
             expires_at=projections.timestamp(datetime.fromtimestamp(expires, UTC)),
@@ -208,7 +212,7 @@ class IdentityServicer(
                 refusal = INCORRECT_SYSTEM_SIGN_IN if locked.allowed else locked.reason
         if refusal is not None:  # raised after the block, so the failure count is committed
             raise errors.Unauthenticated(refusal)
-        token, expires = tokens.issue(principal, self._settings.token_secret, self._settings.token_ttl_seconds)
+        token, expires = tokens.issue(principal, self._token_secret, self._settings.token_ttl_seconds)
         return pb.SystemSignInResponse(
             token=token, expires_at=projections.timestamp(datetime.fromtimestamp(expires, UTC))
         )
@@ -416,7 +420,7 @@ class IdentityServicer(
             invitation = await store.invitation_by_token_hash(session, domain.invitation_token_hash(request.token))
             user = await store.user(session, str(invitation.user_id), for_update=True) if invitation else None
             problems |= domain.invitation_problems(invitation, user is not None and user.active, now)
-            if problems:
+            if problems or invitation is None or user is None:  # invitation_problems names a missing one
                 raise errors.InvalidFields(problems)
             user.password_hash = password_hasher.hash(request.password)
             user.failed_sign_ins, user.locked_until = 0, None

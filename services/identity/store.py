@@ -4,7 +4,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -115,7 +115,7 @@ async def roles_of(session: AsyncSession, user_ids: list[int]) -> dict[int, list
 
 
 async def set_roles(session: AsyncSession, user_id: int, roles: list[str]) -> None:
-    await session.execute(models.UserRole.__table__.delete().where(models.UserRole.user_id == user_id))
+    await session.execute(delete(models.UserRole).where(models.UserRole.user_id == user_id))
     if roles:
         await session.execute(insert(models.UserRole), [{"user_id": user_id, "role": r} for r in sorted(set(roles))])
 
@@ -140,7 +140,7 @@ async def uniqueness_problems(
 
 
 async def next_item_id(session: AsyncSession) -> int:
-    return await session.scalar(select(models.item_id_seq.next_value()))
+    return (await session.execute(select(models.item_id_seq.next_value()))).scalar_one()
 
 
 def readable(principal: Principal):

@@ -34,7 +34,7 @@ class Directory:
             return await method(request, metadata=grpc_runtime.caller_metadata(), timeout=10)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
-                raise errors.NotFound(error.details()) from None
+                raise errors.NotFound(error.details() or "not found") from None
             log.warning("identity did not answer: %s %s", error.code().name, error.details())
             raise errors.Unavailable("the identity service is not answering right now; try again in a minute") from None
 

@@ -78,7 +78,7 @@ def flight_dates(raw: dict[str, str], now: datetime) -> tuple[FlightDates | None
         problems["day1_of_testing"] = "must be after the signup deadline"
     if day1 and end and end <= day1:
         problems["end_date"] = "must be after Day 1 of testing"
-    if problems:
+    if problems or deadline is None or day1 is None or end is None:  # a missing date is among the problems
         return None, problems
     closes_at = registration_closes_at(deadline, closing_time)
     return FlightDates(deadline.isoformat(), closes_at.isoformat(), day1.isoformat(), end.isoformat()), {}

@@ -141,10 +141,9 @@ class NoticeMail:
         mail["Message-ID"] = f"<notice-{self.notice.item_id}-{self.round}-{digest}@flightrak>"
         mail["List-Unsubscribe"] = f"<{unsubscribe}>"
         mail["X-FlighTrak-Notice"] = self.notice.notice_id
-        options = {"cte": cte} if cte else {}
-        mail.set_content(self._plain + footer, **options)
+        mail.set_content(self._plain + footer, cte=cte or None)
         body = f"<!doctype html><html><body>{self._html}{footer_html}</body></html>"
-        mail.add_alternative(body, subtype="html", **options)
+        mail.add_alternative(body, subtype="html", cte=cte or None)
         return mail
 
     def raw(self, list_email: str, company_name: str) -> bytes:

@@ -1,8 +1,9 @@
 """Reads and writes of the market notice tables (the registration service's schema)."""
 
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, true, update
+from sqlalchemy import CursorResult, and_, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -192,7 +193,7 @@ async def listed(session: AsyncSession, principal: Principal, flight: str = "") 
     )
     if flight:
         statement = statement.where(models.Notice.flight == flight)
-    return list((await session.execute(statement)).all())
+    return list((await session.execute(statement)).tuples().all())
 
 
 async def recipients(session: AsyncSession, item_id: int, duns: str | None = None) -> list[models.NoticeRecipient]:
@@ -258,9 +259,8 @@ async def reserve_number(session: AsyncSession, item_id: int, notice_date: date,
         statement = projections.upsert(
             models.NoticeNumber.__table__, ["notice_id", "stem", "suffix", "item_id"], ["notice_id"], {}
         )
-        taken = await session.execute(
-            statement, {"notice_id": candidate, "stem": stem, "suffix": suffix, "item_id": item_id}
-        )
+        values = {"notice_id": candidate, "stem": stem, "suffix": suffix, "item_id": item_id}
+        taken = cast("CursorResult[Any]", await session.execute(statement, values))  # an INSERT's result
         if taken.rowcount:
             await session.commit()
             return candidate
@@ -311,11 +311,9 @@ async def queued_mail(session: AsyncSession, item_id: int, round_: str) -> list[
 
 
 async def mail_count(session: AsyncSession, item_id: int, round_: str, status: str) -> int:
-    return await session.scalar(
-        select(func.count()).where(
-            models.NoticeMail.item_id == item_id, models.NoticeMail.round == round_, models.NoticeMail.status == status
-        )
-    )
+    mail = models.NoticeMail
+    counted = select(func.count()).where(mail.item_id == item_id, mail.round == round_, mail.status == status)
+    return (await session.execute(counted)).scalar_one()
 
 
 async def mark_sent(session: AsyncSession, item_id: int, round_: str, emails: list[str]) -> None:

@@ -56,6 +56,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -207,7 +208,7 @@ def parse_pack(text: str, media_type: str = "") -> ScriptPack:
         pack = reader.pack(tree)
     except _EnoughProblems:
         reader.problems.append(f"pack: only the first {MAX_PROBLEMS} problems are listed")
-    if reader.problems:
+    if reader.problems or pack is None:
         raise PackError(reader.problems)
     return pack
 
@@ -249,8 +250,12 @@ def _premises_document(script: Script) -> dict:
     return {} if script.premises == _default_premises(script.kind) else {"premises": script.premises}
 
 
-def _step_document(step: Step) -> dict:
-    document = {"state": step.state, "responsible": step.responsible, "instructions": step.instructions}
+def _step_document(step: Step) -> dict[str, object]:
+    document: dict[str, object] = {
+        "state": step.state,
+        "responsible": step.responsible,
+        "instructions": step.instructions,
+    }
     ends_by = step.ends_by
     if isinstance(ends_by, Action):
         document["action"] = ends_by.label
@@ -297,6 +302,7 @@ def _default_premises(kind: str) -> int:
 
 
 def _step_from(document: dict) -> Step:
+    ends_by: Action | Transaction | P2P
     if "action" in document:
         ends_by = Action(document["action"])
     elif "transaction" in document:
@@ -374,6 +380,7 @@ def _from_node(node: yaml.Node, loader: yaml.SafeLoader, converted: dict[int, ob
         converted[id(node)] = items
         items.extend(_from_node(item, loader, converted) for item in node.value)
     else:
+        assert isinstance(node, yaml.MappingNode)  # the only other kind of node
         mapping = _Mapping([])
         converted[id(node)] = mapping
         mapping.pairs.extend(
@@ -505,7 +512,8 @@ class _Reader:
             return None
         numbers: dict[str, int] = {}
         scripts = [self.script(item, number, numbers) for number, item in enumerate(items, start=1)]
-        return None if None in scripts else tuple(scripts)
+        read = tuple(script for script in scripts if script is not None)
+        return read if len(read) == len(scripts) else None
 
     def script(self, value: object, number: int, numbers: dict[str, int]) -> Script | None:
         script_id = _peek(value, "script_id")
@@ -541,7 +549,7 @@ class _Reader:
             return self.premise_names(value, where)
         scalar = _scalar(value)
         whole = scalar is not None and scalar.kind == "number" and boundary.is_number(scalar.text)
-        if not whole or int(scalar.text) > MAX_PREMISES:
+        if scalar is None or not whole or int(scalar.text) > MAX_PREMISES:
             self.add(
                 where,
                 f"premises must be a whole number from 0 to {MAX_PREMISES} or a list of the premises' names, "
@@ -591,7 +599,8 @@ class _Reader:
             return None
         numbers: dict[str, int] = {}
         steps = [self.step(item, where, number, numbers) for number, item in enumerate(items, start=1)]
-        return None if None in steps else tuple(steps)
+        read = tuple(step for step in steps if step is not None)
+        return read if len(read) == len(steps) else None
 
     def step(self, value: object, script_where: str, number: int, numbers: dict[str, int]) -> Step | None:
         state = _peek(value, "state")
@@ -702,7 +711,7 @@ class _Reader:
         readers: dict[str, Callable[[object], object]],
         required: tuple[str, ...] = (),
         ends: tuple[str, ...] = (),
-    ) -> dict[str, object] | None:
+    ) -> dict[str, Any] | None:
         """Each known key's value read, in document order; None when the mapping or a value has a problem. Missing
         keys are named first (they concern the whole mapping), then unknown and repeated keys where they stand.
         `ends`: a step's keys, of which it has exactly one."""
@@ -713,12 +722,12 @@ class _Reader:
             self.add(where, f"{subject} be a mapping of {', '.join(readers)}, not {_found(value)}")
             return None
         keys = [key for key, _ in value.pairs]
-        for key in required:
-            if key not in keys:
-                self.add(where, f"{name} {key} is required" if name else f"{key} is required")
+        for needed in required:
+            if needed not in keys:
+                self.add(where, f"{name} {needed} is required" if name else f"{needed} is required")
         if ends and not set(ends) & set(keys):
             self.add(where, f"must end by exactly one of {_spoken(ends)}; it has none")
-        fields: dict[str, object] = {}
+        fields: dict[str, Any] = {}  # each value as its key's reader returned it
         seen: set[str] = set()
         ending = ""
         for key, item in value.pairs:

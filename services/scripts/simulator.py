@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +25,11 @@ import httpx
 from services.scripts import x12
 from services.scripts.x12.transaction_sets import LAYOUTS
 from workflows.scripts import models as m
+
+if TYPE_CHECKING:  # the gRPC client is imported only when a run reports over gRPC
+    import grpc
+
+    from flightrak.scripts.v1.scripts_pb2_grpc import ScriptsServiceStub
 
 VALID, FAILED, DUPLICATE, UNMATCHED = "valid", "failed", "duplicate", "unmatched"
 # REF~7G codes ERCOT's systems give a transaction they reject (Texas SET reject reasons)
@@ -130,8 +136,8 @@ class Summary:
     rounds: int = 0
     seconds: float = 0.0
 
-    def counts(self) -> Counter:
-        counted = Counter()
+    def counts(self) -> Counter[str]:
+        counted: Counter[str] = Counter()
         for sent in self.sent:
             counted[sent.planned.kind] += 1
             counted["matched"] += bool(sent.matched_item_id) and not sent.duplicate
@@ -182,7 +188,7 @@ async def waiting_steps(
     Flight Progress report lists them with their premises, and each item says what its step expects."""
     rows, token = [], ""
     while True:
-        params = {
+        params: dict[str, str | int] = {
             "page_size": 5000,
             **({"flight": flight} if flight else {}),
             **({"page_token": token} if token else {}),
@@ -322,8 +328,8 @@ class Reporter:
         self._http = http
         self._system = system
         self._grpc_address = grpc_address
-        self._channel = None
-        self._stub = None
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: ScriptsServiceStub | None = None
 
     async def __aenter__(self) -> "Reporter":
         if self._grpc_address:
@@ -341,7 +347,7 @@ class Reporter:
     async def report(self, planned: Planned) -> Sent:
         sent = Sent(planned, time.perf_counter())
         try:
-            outcome = await (self._over_grpc(planned) if self._stub else self._over_http(planned))
+            outcome = await (self._over_grpc(self._stub, planned) if self._stub else self._over_http(planned))
         except Exception as error:  # a refused or lost report is printed; the run goes on
             sent.error = str(error)[:300]
         else:
@@ -360,11 +366,11 @@ class Reporter:
         [outcome] = reply.json()["transactions"]
         return outcome
 
-    async def _over_grpc(self, planned: Planned) -> dict:
+    async def _over_grpc(self, stub: "ScriptsServiceStub", planned: Planned) -> dict:
         from flightrak.scripts.v1 import scripts_pb2 as pb
 
         metadata = (("authorization", self._system["authorization"]),)
-        read = await self._stub.ReportInterchange(
+        read = await stub.ReportInterchange(
             pb.Interchange(content=planned.interchange.encode()), metadata=metadata, timeout=60
         )
         [outcome] = read.transactions

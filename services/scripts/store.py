@@ -1,9 +1,26 @@
 """Reads and writes of the scripts tables; the only module that speaks SQL for this service."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, case, false, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Row,
+    Text,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,11 +50,8 @@ async def pack(session: AsyncSession, flight: str, version: int) -> models.Pack:
 async def add_pack_version(session: AsyncSession, **values) -> models.Pack:
     """The next version of the flight's pack. Two publishers at once: the second's insert conflicts on
     (flight, version) and its transaction fails, so no version is ever overwritten."""
-    version = 1 + (
-        await session.scalar(
-            select(func.coalesce(func.max(models.Pack.version), 0)).where(models.Pack.flight == values["flight"])
-        )
-    )
+    newest = select(func.coalesce(func.max(models.Pack.version), 0)).where(models.Pack.flight == values["flight"])
+    version = 1 + (await session.execute(newest)).scalar_one()
     published = models.Pack(version=version, **values)
     session.add(published)
     await session.flush()
@@ -112,7 +126,7 @@ async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int
         .on_conflict_do_nothing(index_elements=["parent_item_id", "step"], index_where=issue.parent_item_id.isnot(None))
         .returning(issue.item_id)
     )
-    return added if added is not None else await session.scalar(mine)
+    return added if added is not None else (await session.execute(mine)).scalar_one()
 
 
 def readable(principal: Principal):
@@ -168,6 +182,8 @@ def report_statement(report: str, principal: Principal, flight: str = "", item_i
     mine_as_cr = or_(*(party == duns for party in authz.cr_side(issue.cr_duns, issue.sp_duns)))
     mine_as_tdsp = issue.tdsp_duns == duns
     party = item.responsible_party
+    my_task: ColumnElement[bool]
+    partner_task: ColumnElement[bool]
     if is_ercot:  # ERCOT is no pairing's CR or TDSP: its tasks are ERCOT's, and it is nobody's testing partner
         my_task, partner_task = party == m.ERCOT, false()
     else:
@@ -228,7 +244,7 @@ async def current_flight(session: AsyncSession, principal: Principal) -> str:
     return await session.scalar(statement) or ""
 
 
-async def rows(session: AsyncSession, statement) -> list:
+async def rows(session: AsyncSession, statement) -> list[Row[Any]]:
     return list((await session.execute(statement)).all())
 
 
@@ -265,10 +281,10 @@ async def record_transaction(session: AsyncSession, **values):
 
 async def set_match(session: AsyncSession, kept, matched_item_id: int | None, unmatched_reason: str = "") -> None:
     """The script issue a kept transaction went to, or why it went to none."""
-    table = models.Transaction.__table__
+    table = models.Transaction
     await session.execute(
         update(table)
-        .where(table.c.sender_duns == kept.sender_duns, table.c.reference == kept.reference)
+        .where(table.sender_duns == kept.sender_duns, table.reference == kept.reference)
         .values(matched_item_id=matched_item_id, unmatched_reason=unmatched_reason)
     )
 
@@ -319,8 +335,9 @@ async def claim_step(session: AsyncSession, kept, item_id: int, step: int) -> bo
     return await session.scalar(statement) is not None
 
 
-async def step_claim(session: AsyncSession, item_id: int, step: int) -> models.StepClaim | None:
-    return await session.get(models.StepClaim, (item_id, step))
+async def step_claim(session: AsyncSession, item_id: int, step: int) -> models.StepClaim:
+    """The claim on a step that a transaction has claimed."""
+    return await session.get_one(models.StepClaim, (item_id, step))
 
 
 async def claimed_step_of(session: AsyncSession, sender_duns: str, reference: str) -> int:
@@ -355,7 +372,7 @@ async def steps_taken_alike(session: AsyncSession, kept, shown: int) -> tuple[li
 
 
 async def transaction(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
-    return await session.get(models.Transaction, (sender_duns, reference))
+    return await session.get_one(models.Transaction, (sender_duns, reference))
 
 
 async def transaction_to_attach(session: AsyncSession, sender_duns: str, reference: str) -> models.Transaction:
@@ -430,7 +447,7 @@ async def refused_transactions(session: AsyncSession, rows: int, after: int = 0)
 
 
 async def waiting_for(
-    session: AsyncSession, transaction_type: str, item_id: int = 0, duns: set[str] = frozenset(), esi_id: str = ""
+    session: AsyncSession, transaction_type: str, item_id: int = 0, duns: Collection[str] = (), esi_id: str = ""
 ):
     """Open script issues whose current step expects a transaction of this type, longest waiting first; with
     `duns` (the transaction's sender and receiver), only those of a CR, SP or TDSP among them: chosen in SQL
@@ -454,7 +471,7 @@ def _waiting_for_statement(by_item: bool, by_duns: bool, by_premise: bool):
     if by_item:
         statement = statement.where(issue.item_id == bindparam("item_id"))
     if by_duns:
-        duns = bindparam("duns", expanding=True)
+        duns: BindParameter[str] = bindparam("duns", expanding=True)
         statement = statement.where(or_(issue.cr_duns.in_(duns), issue.sp_duns.in_(duns), issue.tdsp_duns.in_(duns)))
     if by_premise:
         no_premise = func.jsonb_array_length(issue.esi_ids) == 0

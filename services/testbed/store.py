@@ -4,7 +4,8 @@ from collections.abc import Generator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import replace
 
-from sqlalchemy import BigInteger, and_, case, delete, exists, func, select
+from psycopg import AsyncConnection, AsyncCopy
+from sqlalchemy import BigInteger, Table, and_, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -304,7 +305,7 @@ async def test_bed_behind(session: AsyncSession, flight: str, tdsp_duns: str, te
     """The newest version of the flight's test-bed scripts when it asks this TDSP's test bed for other rows
     than the version the test bed was checked against (a pack published since it was attached); None when
     the test bed covers the newest, which it then counts as checked against."""
-    test_bed = await session.get(models.TestBed, test_bed_id)
+    test_bed = await session.get_one(models.TestBed, test_bed_id)
     script = models.TestBedScript
     newest = await session.scalar(select(func.max(script.pack_version)).where(script.flight == flight))
     if newest is None or test_bed.pack_version == newest:
@@ -323,7 +324,7 @@ async def premises_missing(session: AsyncSession, flight: str, tdsp_duns: str, t
     """Each premise that a kept test bed's scripts need and it has no row for, under the version of the flight's
     test-bed scripts it was checked against ('CR 123456789, script MVO-MVI01: premise 2 (Move-in premise)'). A
     test bed checked since premises were counted has none; one kept before may."""
-    test_bed = await session.get(models.TestBed, test_bed_id)
+    test_bed = await session.get_one(models.TestBed, test_bed_id)
     rows = models.TestBedRow
     kept = select(rows.cr_duns, rows.script_id, rows.premise).where(rows.test_bed_id == test_bed_id)
     given = set((await session.execute(kept)).tuples().all())
@@ -357,7 +358,12 @@ ROW_COLUMNS = {
 
 
 async def check_and_add_test_bed(
-    session: AsyncSession, item_id: int, file_name: str, uploaded_by: str, steps: Generator, pack_version: int
+    session: AsyncSession,
+    item_id: int,
+    file_name: str,
+    uploaded_by: str,
+    steps: Generator[tbf.KeptRows, None, tbf.TestBedResult],
+    pack_version: int,
 ) -> tuple[tbf.TestBedResult, models.TestBed | None]:
     """Checks a test bed and writes it at once: each chunk of rows that passed goes to PostgreSQL (one COPY)
     as the next chunk is checked, so the database stores on its own core while this one checks. `steps` is
@@ -370,8 +376,9 @@ async def check_and_add_test_bed(
     session.add(test_bed)
     await session.flush()
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert isinstance(driver, AsyncConnection)  # psycopg's, open: the session has just flushed
     async with AsyncExitStack() as stack:  # the COPY opens with the first rows that pass
-        copy = None
+        copy: AsyncCopy | None = None
         while True:
             try:
                 kept = next(steps)
@@ -398,7 +405,9 @@ async def check_and_add_test_bed(
 
 def _copy_statement(columns) -> str:
     names = ", ".join(["test_bed_id", *(ROW_COLUMNS[c] for c in columns)])
-    return f"COPY {models.TestBedRow.__table__.fullname} ({names}) FROM STDIN"
+    table = models.TestBedRow.__table__
+    assert isinstance(table, Table)  # a mapped class's own table
+    return f"COPY {table.fullname} ({names}) FROM STDIN"
 
 
 def _copy_value(value: str) -> str:
@@ -480,7 +489,7 @@ async def scripts_test_bed(session: AsyncSession, principal: Principal, flight: 
         row[:8] for row in (await session.execute(statement)).all() if catalog.pairing_runs(*row[8:])
     ]  # each pairing's scripts: those it runs
     approved = {test_bed_id for *_, test_bed_id in found if test_bed_id is not None}
-    premises: dict[tuple, list[tuple]] = {}
+    premises: dict[tuple, list[list[str]]] = {}
     if approved:
         rows = models.TestBedRow.__table__
         kept = select(rows.c.test_bed_id, rows.c.cr_duns, rows.c.script_id, *(rows.c[c] for c in PREMISE_COLUMNS))
@@ -499,12 +508,12 @@ async def scripts_test_bed(session: AsyncSession, principal: Principal, flight: 
 async def tdsp_count(session: AsyncSession, flight: str) -> int:
     """TDSPs with a request in the flight that is not cancelled (each has a paired CR)."""
     request, item = models.SpecificationsRequest, models.Item
-    return await session.scalar(
+    return (await session.execute(
         select(func.count())
         .select_from(request)
         .join(item, item.item_id == request.item_id)
         .where(request.flight == flight, request.kind == specifications.TDSP, item.state != specifications.CANCELLED)
-    )
+    )).scalar_one()
 
 
 async def test_beds_missing(session: AsyncSession, flight: str) -> list[tuple[str, str]]:
@@ -549,8 +558,9 @@ async def drop_cr_rows(session: AsyncSession, test_bed_id: int, cr_duns: str) ->
     Safe to repeat."""
     rows = models.TestBedRow
     await session.execute(delete(rows).where(rows.test_bed_id == test_bed_id, rows.cr_duns == cr_duns))
-    test_bed = await session.get(models.TestBed, test_bed_id)
-    test_bed.row_count = await session.scalar(select(func.count()).where(rows.test_bed_id == test_bed_id))
+    test_bed = await session.get_one(models.TestBed, test_bed_id)
+    counted = select(func.count()).where(rows.test_bed_id == test_bed_id)
+    test_bed.row_count = (await session.execute(counted)).scalar_one()
     return test_bed.row_count
 
 

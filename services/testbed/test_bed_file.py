@@ -39,6 +39,7 @@ from typing import NamedTuple
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from flightrak.spreadsheets import FORMULA_STARTS, safe_cell
 from flightrak.uploads import TEST_BED_MAX_BYTES, too_big
@@ -245,11 +246,11 @@ def rows_csv(rows: Iterable[dict[str, str]]) -> bytes:
 
 def template_xlsx(pairings: Iterable[tuple]) -> bytes:
     """The template as a workbook: sheet "Test Bed", and sheet "Pairings" naming each CR."""
-    pairings = sorted(dict.fromkeys(map(_pairing, pairings)), key=lambda p: (p.cr_name.casefold(), p.cr_duns))
-    book = _workbook(template_rows(pairings))
+    ordered = sorted(dict.fromkeys(map(_pairing, pairings)), key=lambda p: (p.cr_name.casefold(), p.cr_duns))
+    book = _workbook(template_rows(ordered))
     names = book.create_sheet("Pairings")
     names.append([CR_DUNS, "CR Name", SCRIPT_ID])
-    for duns, name, script_id, _ in pairings:
+    for duns, name, script_id, _ in ordered:
         names.append([safe_cell(duns), safe_cell(name), safe_cell(script_id)])
     return _saved(book)
 
@@ -264,6 +265,7 @@ def _workbook(rows: list[dict[str, str]]) -> Workbook:
     leading zeros as typed."""
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook is one worksheet
     sheet.title = "Test Bed"
     sheet.append(list(TEMPLATE_COLUMNS))
     for row in rows:
@@ -630,7 +632,7 @@ class _Rows:
     def premise_fits(self, key: tuple[str, str, str]) -> bool:
         """Whether an expected pairing's script needs this premise (`expected` is given)."""
         duns, script_id, premise = key
-        needed = self.expected.get((duns, script_id))
+        needed = self.expected.get((duns, script_id)) if self.expected is not None else None
         return needed is not None and int(premise) <= len(needed)
 
     def check_row(self, row: int, cells: list[str]) -> None:
@@ -691,7 +693,7 @@ class _Rows:
         for (duns, script_id, premise), row in self.given.items():
             rows_of_pair.setdefault((duns, script_id), {})[int(premise)] = row
         for (duns, script_id), given in sorted(rows_of_pair.items(), key=lambda pair: min(pair[1].values())):
-            names = self.expected.get((duns, script_id), ())
+            names = self.expected.get((duns, script_id), ()) if self.expected is not None else ()
             for number, name in enumerate(names, start=1):
                 if number not in given:
                     named = f" ({name})" if name else ""

@@ -4,12 +4,13 @@ read it."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Unpack
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight import models as m
 from workflows.items import Refusal, conflict
-from workflows.table import NEW, Action, Flow, State
+from workflows.table import NEW, Action, ActionOptions, Flow, State
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def _nobody(principal: Principal, flight: Flight) -> bool:
     return False
 
 
-def _ercot(label: str, starts_from: str, leads_to: str, **more) -> Action[Flight]:
+def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Flight]:
     return Action(label, (starts_from,), leads_to, _ercot_admin, "only an ERCOT admin runs flights", **more)
 
 

@@ -5,6 +5,7 @@ Connectivity testing opens the flight's script issues, Day 1 of testing its busi
 import asyncio
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,14 +23,14 @@ from workflows.scripts import models as scripts
 
 # Asking the testbed service which test beds are missing: quick, and ERCOT is waiting on the answer, so a failure
 # refuses ERCOT's action (nothing jams) rather than waiting for the operators.
-TESTBED_OPTIONS = {
+TESTBED_OPTIONS: dict[str, Any] = {
     "task_queue": m.TESTBED_TASK_QUEUE,
     "start_to_close_timeout": timedelta(seconds=10),
     "schedule_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=5)),
 }
-SCRIPTS_QUEUE = {"task_queue": m.SCRIPTS_TASK_QUEUE}
-SCRIPTS_OPTIONS = {
+SCRIPTS_QUEUE: dict[str, Any] = {"task_queue": m.SCRIPTS_TASK_QUEUE}
+SCRIPTS_OPTIONS: dict[str, Any] = {
     "task_queue": m.SCRIPTS_TASK_QUEUE,
     "start_to_close_timeout": timedelta(minutes=15),
     "heartbeat_timeout": timedelta(minutes=1),
@@ -65,10 +66,11 @@ class FlightWorkflow(ItemFlow[Flight]):
             remaining = closes_at - workflow.now()
             if remaining > timedelta(0):
                 # Wakes early when ERCOT moves the deadline, then waits for the new one.
+                def moved(waiting_for: datetime = closes_at) -> bool:
+                    return self._closes_at() != waiting_for
+
                 with suppress(asyncio.TimeoutError):
-                    await workflow.wait_condition(
-                        lambda waiting_for=closes_at: self._closes_at() != waiting_for, timeout=remaining
-                    )
+                    await workflow.wait_condition(moved, timeout=remaining)
                 continue
             closed = f"The signup deadline passed: registration closed at {deadline_words(closes_at)}."
             await self._move(m.CLOSE_REGISTRATION, m.FlightAction(SYSTEM_ACTOR, comment=closed))

@@ -40,15 +40,20 @@ class Waiting:
                 return False
             due = self._ends_at
             reminder_at = None
-            if self._hours > 0:
-                reminder_at = add_business_hours(self._since, self._hours * (self._reminders + 1))
+            since = self._since  # set above, and again whenever the task moves on while we wait
+            if self._hours > 0 and since is not None:
+                reminder_at = add_business_hours(since, self._hours * (self._reminders + 1))
                 due = min(due, reminder_at)
             if due > now:
                 # A step's end does not cancel the timer and start another (two history events a step): the timer
                 # stays while it fires no later than the next due instant, and one that fires early only starts
                 # the next.
                 timer = self._timer_by(due, now)
-                await workflow.wait_condition(lambda timer=timer: condition() or timer.done())
+
+                def settled(timer: asyncio.Task[None] = timer) -> bool:
+                    return condition() or timer.done()
+
+                await workflow.wait_condition(settled)
                 if condition() or workflow.now() < due:  # done, or a timer kept from an earlier wait fired
                     continue
             if reminder_at is not None and reminder_at <= workflow.now() < self._ends_at:
@@ -64,7 +69,7 @@ class Waiting:
 
     def _timer_by(self, due: datetime, now: datetime) -> asyncio.Task:
         """A timer that fires by `due`: the running one when it does, else a new one."""
-        if self._timer is None or self._timer.done() or self._timer_due > due:
+        if self._timer is None or self._timer.done() or self._timer_due is None or self._timer_due > due:
             self.stop()
             self._timer = asyncio.ensure_future(workflow.sleep(due - now))
             self._timer_due = due

@@ -67,8 +67,8 @@ def read_interchange(raw: bytes | str, *, ercot_duns: str = ERCOT_DUNS) -> X12Re
     text = _decoded(raw).lstrip("\ufeff \t\r\n")
     envelope, isa_problems = _isa(text)
     if envelope is None:
-        refused = RefusedPart(INTERCHANGE, "", 1, 1, _keepable(text))
-        return X12Reading(None, refused=(refused,), problems=tuple(isa_problems))
+        unread = RefusedPart(INTERCHANGE, "", 1, 1, _keepable(text))
+        return X12Reading(None, refused=(unread,), problems=tuple(isa_problems))
     segments = _segments(text, envelope.separators)
     problems = list(isa_problems) + _unreadable_characters(segments)
     text = _keepable(text)
@@ -169,7 +169,7 @@ def _segments(text: str, separators: Separators) -> list[Segment]:
     declared = (separators.element, separators.component)
     breaks = "".join(char for char in _LINE_BREAKS if char not in declared)
     blanks = "".join(char for char in _LINE_BREAKS + " \t" if char not in declared)
-    segments = []
+    segments: list[Segment] = []
     for piece in text.split(separators.segment):
         piece = piece.lstrip(blanks).rstrip(breaks)
         if piece:

@@ -4,6 +4,8 @@ Revision ID: testbed_0003
 Revises: testbed_0002
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -51,7 +53,7 @@ def upgrade() -> None:
         schema="testbed",
     )
     op.create_index("ix_testbed_test_beds_item_id", "test_beds", ["item_id"], schema="testbed")
-    text = {"nullable": False, "server_default": ""}
+    text: dict[str, Any] = {"nullable": False, "server_default": ""}
     op.create_table(
         "test_bed_rows",
         sa.Column("test_bed_id", sa.BigInteger(), nullable=False),

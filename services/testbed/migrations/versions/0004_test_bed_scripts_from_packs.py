@@ -5,6 +5,8 @@ Revision ID: testbed_0004
 Revises: testbed_0003
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    every = {"nullable": False}
+    every: dict[str, Any] = {"nullable": False}
     op.add_column(
         "test_bed_scripts", sa.Column("pack_version", sa.Integer(), server_default="0", **every), schema="testbed"
     )
