@@ -3,7 +3,8 @@
 from contextlib import suppress
 from datetime import UTC, date, datetime
 
-from temporalio.client import WithStartWorkflowOperation
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
@@ -16,6 +17,7 @@ from flightrak.registration.v1 import registration_pb2 as pb
 from flightrak.temporal import check_with_workflow, forward, run_update
 from services.registration import models, notices_store, store
 from services.registration import notices as rules
+from services.registration.directory import Directory
 from workflows import notices as notices_flow
 from workflows.items import actor_of, invalid
 from workflows.notices import models as m
@@ -57,9 +59,9 @@ def _rfc3339(moment: datetime | None) -> str:
 class NoticeRpcs:
     """Mixed into the RegistrationServicer, whose sessions, Temporal client and directory it uses."""
 
-    _sessions = None
-    _temporal = None
-    _directory = None
+    _sessions: async_sessionmaker[AsyncSession]
+    _temporal: Client
+    _directory: Directory
     _notice_reminder_hours: float = 48
 
     async def _market(self) -> dict[str, rules.MarketCompany]:
@@ -398,7 +400,7 @@ class NoticeRpcs:
                 owner = company
         if owner is None:
             problems["list_email"] = "is not a current distribution list of your company"
-        if problems:
+        if problems or owner is None:
             raise errors.InvalidFields(problems)
         found = next(dl for dl in owner.distribution_lists if dl.email.lower() == email)
         async with self._sessions.begin() as session:

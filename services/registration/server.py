@@ -107,7 +107,7 @@ class RegistrationServicer(
         dates, problems = domain.flight_dates(raw, _now())
         if not domain.valid_designation(designation):
             problems = {"designation": "must be MMYY, the month and year of the flight (e.g. 0625)", **problems}
-        if problems:
+        if problems or dates is None:
             raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
         async with self._sessions() as session:
             if await session.get(models.Flight, designation):
@@ -268,7 +268,7 @@ class RegistrationServicer(
             }
             given = {name: value for name, value in request.fields.items() if value.strip()}
             dates, problems = domain.flight_dates({**current, **given}, _now())
-            if problems:
+            if problems or dates is None:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
             change = flights.FlightAction(actor_of(principal), dates.as_fields(), request.comment)
             return handle.execute_update(flights.CHANGE_DATES, change)

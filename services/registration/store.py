@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import authz, errors, projections
@@ -15,7 +15,7 @@ from workflows.registration import models as registrations
 
 
 async def next_item_id(session: AsyncSession) -> int:
-    return await session.scalar(select(models.item_id_seq.next_value()))
+    return (await session.execute(select(models.item_id_seq.next_value()))).scalar_one()
 
 
 async def flight(session: AsyncSession, designation: str) -> models.Flight:
@@ -139,8 +139,8 @@ async def _keep_registration(session: AsyncSession, step: ItemTransition) -> Non
     )
     if step.closed:
         # A cancelled registration's pairings end with it (the testbed service ends its own copy).
-        pairings = models.TestPairing.__table__
-        await session.execute(pairings.delete().where(pairings.c.registration_item_id == step.item_id))
+        pairing = models.TestPairing
+        await session.execute(delete(pairing).where(pairing.registration_item_id == step.item_id))
 
 
 async def record_test_pairings(session: AsyncSession, pairings: registrations.TestPairings) -> None:

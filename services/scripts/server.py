@@ -156,7 +156,7 @@ class ScriptsServicer(
 ):
     _attention_model, _item_model = models.NeedsAttention, models.Item
 
-    def __init__(self, sessions: async_sessionmaker, temporal: Client | None = None, test_beds: TestBeds | None = None):
+    def __init__(self, sessions: async_sessionmaker, temporal: Client, test_beds: TestBeds):
         self._sessions = sessions
         self._temporal = temporal
         self._test_beds = test_beds
@@ -262,7 +262,11 @@ class ScriptsServicer(
     async def _take(self, reported: transactions.Reported, principal: tokens.Principal, source: str):
         """Keeps one transaction (once per sender and reference) and signals the script issue it belongs to,
         in one database transaction: if the signal fails nothing is kept, and a retry does it all again."""
-        key = {"sender_duns": reported.sender_duns, "reference": reported.reference, "type": reported.type}
+        key: dict[str, Any] = {
+            "sender_duns": reported.sender_duns,
+            "reference": reported.reference,
+            "type": reported.type,
+        }
         async with self._sessions.begin() as session:
             kept = await store.record_transaction(
                 session,
@@ -432,20 +436,20 @@ class ScriptsServicer(
         if request.report == "unmatched-transactions":
             after = _transaction_page_start(request.page_token)
             async with self._sessions() as session:
-                page = await store.unmatched_transactions(session, principal, size + 1, after)
-            shown = projections.report(request.report, title, columns, reports.unmatched_rows(page[:size]))
-            if len(page) > size:
-                last = page[size - 1]
+                unmatched = await store.unmatched_transactions(session, principal, size + 1, after)
+            shown = projections.report(request.report, title, columns, reports.unmatched_rows(unmatched[:size]))
+            if len(unmatched) > size:
+                last = unmatched[size - 1]
                 shown.next_page_token = _transaction_page_token(last.received_at, last.sender_duns, last.reference)
             return shown
         if request.report == "refused-transactions":
             if not principal.is_ercot:
                 raise errors.PermissionDenied("refused X12 is ERCOT's to investigate")
             async with self._sessions() as session:
-                page = await store.refused_transactions(session, size + 1, page_start(request.page_token))
-            shown = projections.report(request.report, title, columns, reports.refused_rows(page[:size]))
-            if len(page) > size:
-                shown.next_page_token = page_token(page[size - 1].refused_id)
+                refused = await store.refused_transactions(session, size + 1, page_start(request.page_token))
+            shown = projections.report(request.report, title, columns, reports.refused_rows(refused[:size]))
+            if len(refused) > size:
+                shown.next_page_token = page_token(refused[size - 1].refused_id)
             return shown
         statement = store.report_statement(request.report, *found, after=page_start(request.page_token))
         async with self._sessions() as session:

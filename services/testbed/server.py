@@ -259,7 +259,7 @@ class TestbedServicer(
         placeholders: ESI ID ESIID1 (ESIID2 ... for scripts needing more premises), no zip, nothing else."""
         async with self._sessions() as session:
             found = await store.scripts_test_bed(session, principal, request.flight, request.item_id)
-        rows = []
+        rows: list[list[str]] = []
         esi_id_at = PREMISE_COLUMNS.index(tbf.ESI_ID)
         for item_id, flight, cr, tdsp, script_id, needed, premises in found:
             lead = [str(item_id or ""), flight, cr, tdsp, script_id]
