@@ -7,6 +7,7 @@ import hashlib
 import json
 from contextlib import aclosing
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
