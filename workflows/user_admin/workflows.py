@@ -35,10 +35,12 @@ class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
         self._upsert_search_attributes(self._standing(self._state))
         while self._state not in m.CLOSED_STATES:
             seq = self._seq
+
+            def acted(seq: int = seq) -> bool:
+                return self._state in m.CLOSED_STATES or self._seq != seq
+
             try:
-                await workflow.wait_condition(
-                    lambda seq=seq: self._state in m.CLOSED_STATES or self._seq != seq, timeout=IDLE_EXPIRY
-                )
+                await workflow.wait_condition(acted, timeout=IDLE_EXPIRY)
             except TimeoutError:
                 # An action still running when the clock runs out (a Commit retrying its activity) decides first.
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -91,6 +93,8 @@ class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
             )
         except ActivityError as error:  # the user's details conflict with another's: the Commit is refused
             cause = error.cause
+            if not isinstance(cause, ApplicationError):
+                raise
             raise ApplicationError(cause.message, *cause.details, type=INVALID) from None
         self._user_id = result.user_id
         await self._move(m.COMMIT, action, {"user_id": result.user_id})
