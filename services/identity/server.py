@@ -126,26 +126,33 @@ class IdentityServicer(
             if user is None or not user.active or not user.password_hash:
                 _verify_nothing(request.password)
                 raise errors.Unauthenticated(INCORRECT_SIGN_IN)
-            decision = domain.sign_in_allowed(user.locked_until, now)
-            if not decision.allowed:
-                raise errors.Unauthenticated(decision.reason)
-            refusal = None
-            try:
-                password_hasher.verify(user.password_hash, request.password)
-                user.failed_sign_ins, user.locked_until = 0, None
+            refusal = self._attempt(user, user.password_hash, request.password, now, INCORRECT_SIGN_IN)
+            if refusal is None:
                 session_id = await store.start_session(session, user_id=user.id)
-            except (VerifyMismatchError, InvalidHashError):
-                user.failed_sign_ins, user.locked_until = domain.after_failed_sign_in(
-                    user.failed_sign_ins,
-                    now,
-                    self._settings.sign_in_max_failures,
-                    timedelta(seconds=self._settings.sign_in_lockout_seconds),
-                )
-                locked = domain.sign_in_allowed(user.locked_until, now)
-                refusal = INCORRECT_SIGN_IN if locked.allowed else locked.reason
         if refusal is not None:  # raised after the block, so the failure count is committed
             raise errors.Unauthenticated(refusal)
         return await self._token_for(user.id, session_id)
+
+    def _attempt(self, account, secret_hash: str, given: str, now: datetime, incorrect: str) -> str | None:
+        """A user's or a system's attempt with its password or key: None when it matches (the failures forgotten),
+        else the refusal to raise once the failure is counted, `incorrect` unless it locked the account. An account
+        locked already is refused at once."""
+        decision = domain.sign_in_allowed(account.locked_until, now)
+        if not decision.allowed:
+            raise errors.Unauthenticated(decision.reason)
+        try:
+            password_hasher.verify(secret_hash, given)
+        except (VerifyMismatchError, InvalidHashError):
+            account.failed_sign_ins, account.locked_until = domain.after_failed_sign_in(
+                account.failed_sign_ins,
+                now,
+                self._settings.sign_in_max_failures,
+                timedelta(seconds=self._settings.sign_in_lockout_seconds),
+            )
+            locked = domain.sign_in_allowed(account.locked_until, now)
+            return incorrect if locked.allowed else locked.reason
+        account.failed_sign_ins, account.locked_until = 0, None
+        return None
 
     async def RefreshToken(self, request, context) -> pb.SignInResponse:
         principal = caller()
@@ -190,26 +197,13 @@ class IdentityServicer(
             if system is None or not system.active:
                 _verify_nothing(request.key)
                 raise errors.Unauthenticated(INCORRECT_SYSTEM_SIGN_IN)
-            decision = domain.sign_in_allowed(system.locked_until, now)
-            if not decision.allowed:
-                raise errors.Unauthenticated(decision.reason)
-            refusal = None
-            try:
-                password_hasher.verify(system.key_hash, request.key)
-                system.failed_sign_ins, system.locked_until, system.last_used_at = 0, None, now
+            refusal = self._attempt(system, system.key_hash, request.key, now, INCORRECT_SYSTEM_SIGN_IN)
+            if refusal is None:
+                system.last_used_at = now
                 session_id = await store.start_session(session, system_id=system.system_id)
                 principal = domain.system_principal(
                     system.system_id, system.name, await store.ercot_duns(session), session_id
                 )
-            except (VerifyMismatchError, InvalidHashError):
-                system.failed_sign_ins, system.locked_until = domain.after_failed_sign_in(
-                    system.failed_sign_ins,
-                    now,
-                    self._settings.sign_in_max_failures,
-                    timedelta(seconds=self._settings.sign_in_lockout_seconds),
-                )
-                locked = domain.sign_in_allowed(system.locked_until, now)
-                refusal = INCORRECT_SYSTEM_SIGN_IN if locked.allowed else locked.reason
         if refusal is not None:  # raised after the block, so the failure count is committed
             raise errors.Unauthenticated(refusal)
         token, expires = tokens.issue(principal, self._token_secret, self._settings.token_ttl_seconds)
