@@ -21,8 +21,10 @@ class Waiting:
         self._timer_due: datetime | None = None
 
     @property
-    def since(self) -> datetime | None:
-        """When the task came to the party it waits on."""
+    def since(self) -> datetime:
+        """When the task came to the party it waits on: known once a wait has started (reminders come only then)."""
+        if self._since is None:
+            raise RuntimeError("nothing is waited on yet")
         return self._since
 
     def restart(self) -> None:
