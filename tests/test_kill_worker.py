@@ -1,0 +1,372 @@
+"""A projection never outruns its workflow (issue 14, item 6): the worker is killed with -9 at random points of
+concurrent actions, a new one is started, the users retry what failed, and then every item's projection row and
+history rows are exactly what its workflow holds in Temporal: the workflow's state, one row per transition Temporal
+recorded (seq 1..n, none missing, none twice), and no row for a transition it does not hold.
+
+A flow is one FlowCase: how its items are made and which action each item takes next."""
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import grpc
+import pytest
+from sqlalchemy import select
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from flightrak import db, grpc_runtime, service_process
+from flightrak import temporal as temporal_connection
+from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
+from flightrak.items.v1 import items_pb2, items_pb2_grpc
+from flightrak.registration.v1 import registration_pb2, registration_pb2_grpc
+from services.registration import models as registration_tables
+from tests.conftest import DEMO_PASSWORD, RESTART_NAMESPACE, free_port
+from tests.registration_helpers import next_designation
+from workflows import flight as flight_flow
+from workflows.flight import models as flights
+from workflows.flight import rules as flight_rules
+from workflows.items import ItemTransition
+from workflows.registration import models as registrations
+from workflows.registration import rules as registration_rules
+from workflows.table import Flow
+
+ITEMS = 25  # items per flow, each taking one action per round
+INTERRUPTED = 50  # per flow: actions not yet answered when the worker was killed
+MAX_ROUNDS = 5
+KILL_WITHIN = 0.2  # seconds after the round's actions are sent
+SETTLED_WITHIN = 75.0  # a killed step's activity is retried after its start-to-close timeout (30 s)
+CALL_TIMEOUT = 20.0
+SEED = int(os.environ.get("FLIGHTRAK_KILL_SEED") or random.SystemRandom().randrange(2**32))
+
+Auth = list[tuple[str, str]]
+
+
+@dataclass
+class Running:
+    """The test's own services, in this process, and the worker it kills: a separate OS process."""
+
+    settings: object
+    worker: subprocess.Popen
+    client: Client
+    items: items_pb2_grpc.ItemServiceStub
+    registration: registration_pb2_grpc.RegistrationServiceStub
+    auth: dict[str, Auth]  # by who: "ercot" (admin), "reviewer", "ar"
+    sessions: object
+    identity: identity_pb2_grpc.IdentityServiceStub
+
+    def start_worker(self) -> None:
+        env = {
+            **os.environ,
+            "FLIGHTRAK_DATABASE_URL": self.settings.database_url,
+            "FLIGHTRAK_TEMPORAL_ADDRESS": self.settings.temporal_address,
+            "FLIGHTRAK_TEMPORAL_NAMESPACE": RESTART_NAMESPACE,
+        }
+        self.worker = subprocess.Popen([sys.executable, "-m", "flightrak.cli", "worker"], env=env)
+
+    async def worker_polling(self, task_queue: str) -> None:
+        """Until the worker this test started polls `task_queue` (a dead one's pollers are listed for a while)."""
+        me = f"{self.worker.pid}@{socket.gethostname()}"
+        request = DescribeTaskQueueRequest(
+            namespace=RESTART_NAMESPACE,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+        give_up = time.monotonic() + 60
+        while me not in {p.identity for p in (await self.client.workflow_service.describe_task_queue(request)).pollers}:
+            assert self.worker.poll() is None, f"the worker exited with {self.worker.returncode}"
+            assert time.monotonic() < give_up, f"the worker never polled {task_queue}"
+            await asyncio.sleep(0.2)
+
+    def kill_worker(self) -> None:
+        """SIGKILL to the worker this test started, and to no other process."""
+        os.kill(self.worker.pid, signal.SIGKILL)
+        assert self.worker.wait(10) == -signal.SIGKILL
+
+
+@dataclass(frozen=True)
+class FlowCase:
+    name: str
+    flow: Flow
+    service: str  # the service that owns its items
+    item_model: type
+    history_model: type
+    record_activity: str  # the regular activity that records each step
+    make_items: Callable[[Running, int], Awaitable[list[int]]]
+    next_action: Callable[[str, int], tuple[str, items_pb2.ActOnItemRequest]]  # (who, request) from (state, item)
+    # Each action leaves the state it may start from, so a retry of one that landed is refused: every round adds
+    # exactly one step. (A Change Dates retried after a timeout is a second change the user asked for.)
+    one_step_per_action: bool = True
+
+
+async def _flights(running: Running, count: int) -> list[items_pb2.Item]:
+    deadline = date.today() + timedelta(days=30)
+
+    async def one() -> items_pb2.Item:
+        request = registration_pb2.CreateFlightRequest(
+            designation=next_designation(),
+            signup_deadline=deadline.isoformat(),
+            day1_of_testing=(deadline + timedelta(days=10)).isoformat(),
+            end_date=(deadline + timedelta(days=40)).isoformat(),
+        )
+        created = await running.registration.CreateFlight(request, metadata=running.auth["ercot"], timeout=60)
+        return await running.items.GetItem(
+            items_pb2.GetItemRequest(item_id=created.item_id), metadata=running.auth["ercot"], timeout=60
+        )
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def flights_open(running: Running, count: int) -> list[int]:
+    return [flight.item_id for flight in await _flights(running, count)]
+
+
+async def registrations_pending(running: Running, count: int) -> list[int]:
+    """One registration per flight, by Blue Bonnet's AR, in Pending Submittal."""
+    flights_made = await _flights(running, count)
+    users = await running.identity.ListUsers(identity_pb2.ListUsersRequest(), metadata=running.auth["ar"])
+    contacts = [user.user_id for user in users.users]
+    fields = {
+        "primary_contact": contacts[0],
+        "secondary_contact": contacts[1],
+        "testing_contact": contacts[2],
+        "customer_classes": "residential",
+        "tdsps": "007929441",
+        "edi_system": "Sterling B2B Integrator 6.1",
+        "bank_name": "Frost Bank",
+        "service_provider": "self",
+        "changing_banks": "No",
+        "system_change": "No",
+    }
+
+    async def register(flight: items_pb2.Item) -> int:
+        request = registration_pb2.RegisterRequest(designation=flight.fields["designation"], fields=fields)
+        item = await running.registration.Register(request, metadata=running.auth["ar"], timeout=60)
+        return item.item_id
+
+    return list(await asyncio.gather(*(register(flight) for flight in flights_made)))
+
+
+def registration_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """Submit and Return to CR, back and forth."""
+    if state == registrations.PENDING_SUBMITTAL:
+        return "ar", items_pb2.ActOnItemRequest(item_id=item_id, action=registrations.SUBMIT)
+    assert state == registrations.REGISTRATION_REVIEW, state
+    return "reviewer", items_pb2.ActOnItemRequest(
+        item_id=item_id, action=registrations.RETURN_TO_CR, comment="Add the bank's ABA routing number."
+    )
+
+
+def flight_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """Change Dates: the end date moves a day later each time (Open -> Open)."""
+    assert state == flights.OPEN, state
+    end = date.today() + timedelta(days=70 + random.Random(item_id).randrange(300))
+    request = items_pb2.ActOnItemRequest(
+        item_id=item_id, action=flights.CHANGE_DATES, fields={"end_date": end.isoformat()}
+    )
+    return "ercot", request
+
+
+FLOWS = [
+    FlowCase(
+        "registration",
+        registration_rules.FLOW,
+        "registration",
+        registration_tables.Item,
+        registration_tables.ItemHistory,
+        registrations.RECORD_ITEM_TRANSITION,
+        registrations_pending,
+        registration_next,
+    ),
+    FlowCase(
+        "flight",
+        flight_rules.FLOW,
+        "registration",
+        registration_tables.Item,
+        registration_tables.ItemHistory,
+        flights.RECORD_ITEM_TRANSITION,
+        flights_open,
+        flight_next,
+        one_step_per_action=False,
+    ),
+]
+
+
+async def recorded_steps(client: Client, workflow_id: str, activity: str, item_id: int) -> list[ItemTransition]:
+    """The steps Temporal holds for the workflow: the inputs of the record activities its completed workflow tasks
+    scheduled, in order."""
+    converter = client.data_converter.payload_converter
+    steps = []
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name != activity:
+            continue
+        [step] = converter.from_payloads(scheduled.input.payloads, [ItemTransition])
+        if step.item_id == item_id:
+            steps.append(step)
+    return steps
+
+
+async def mismatch(running: Running, case: FlowCase, item_id: int, expected_steps: int | None) -> str:
+    """Why the item's projection is not its workflow's state ("" when it is)."""
+    async with running.sessions() as session:
+        row = await session.get(case.item_model, item_id, populate_existing=True)
+        history = list(
+            await session.scalars(
+                select(case.history_model).where(case.history_model.item_id == item_id).order_by(case.history_model.seq)
+            )
+        )
+    status = await running.client.get_workflow_handle(row.workflow_id).query("status")
+    state = status["state"] if isinstance(status, dict) else status.state
+    steps = await recorded_steps(running.client, row.workflow_id, case.record_activity, item_id)
+    held = [(s.seq, s.action, s.from_state, s.to_state) for s in steps]
+    shown = [(h.seq, h.action, h.from_state, h.to_state) for h in history]
+    problems = []
+    if [s.seq for s in steps] != list(range(1, len(steps) + 1)):
+        problems.append(f"the workflow's steps are numbered {[s.seq for s in steps]}")
+    if not steps or steps[-1].to_state != state:
+        problems.append(f"the workflow is in {state!r} but its last step leads to {steps[-1:]}")
+    if (row.state, row.last_seq) != (state, len(steps)):
+        problems.append(f"projection ({row.state!r}, seq {row.last_seq}) != workflow ({state!r}, {len(steps)} steps)")
+    if shown != held:
+        problems.append(f"history rows {shown} != the workflow's transitions {held}")
+    if expected_steps is not None and len(steps) != expected_steps:
+        problems.append(f"the workflow holds {len(steps)} steps, not {expected_steps}: {held}")
+    return f"item {item_id}: " + "; ".join(problems) if problems else ""
+
+
+async def act_until_decided(
+    running: Running, case: FlowCase, who: str, request: items_pb2.ActOnItemRequest, give_up: float
+) -> str:
+    """The action as a user retries it: again after a timeout or an unavailable service, until the workflow takes it
+    ("taken") or refuses it with the item already where the action leads (the first attempt landed, or is still
+    recording: "landed"). Any other refusal fails the test."""
+    while True:
+        try:
+            await running.items.ActOnItem(request, metadata=running.auth[who], timeout=CALL_TIMEOUT)
+            return "taken"
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                state = await workflow_state(running, case, request.item_id)
+                assert state == case.flow.action(request.action).leads_to, (
+                    f"{request.action} on item {request.item_id} refused in {state!r}: {error.details()}"
+                )
+                return "landed"
+            if error.code() not in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE):
+                raise
+        assert time.monotonic() < give_up, f"{request.action} on item {request.item_id} never decided"
+        await asyncio.sleep(0.5)
+
+
+async def settled(running: Running, case: FlowCase, made: list[int], steps: int | None, give_up: float) -> None:
+    """Every item's projection equals its workflow, by `give_up`: the last differences fail the test."""
+    while True:
+        problems = [p for p in await asyncio.gather(*(mismatch(running, case, item, steps) for item in made)) if p]
+        if not problems:
+            return
+        assert time.monotonic() < give_up, "\n".join(problems)
+        await asyncio.sleep(0.5)
+
+
+async def workflow_state(running: Running, case: FlowCase, item_id: int) -> str:
+    async with running.sessions() as session:
+        row = await session.get(case.item_model, item_id, populate_existing=True)
+    status = await running.client.get_workflow_handle(row.workflow_id).query("status")
+    return status["state"] if isinstance(status, dict) else status.state
+
+
+@pytest.mark.parametrize("case", FLOWS, ids=[case.name for case in FLOWS])
+async def test_projection_equals_workflow_after_kills(stack, settings, case: FlowCase):
+    print(f"seed {SEED} (FLIGHTRAK_KILL_SEED={SEED} repeats it)")
+    rng = random.Random(f"{SEED}-{case.name}")
+    ports = {name: free_port() for name in {"identity", case.service, "registration"}}
+    isolated = settings.model_copy(
+        update={
+            "temporal_namespace": RESTART_NAMESPACE,
+            **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
+        }
+    )
+    servers = {}
+    running = None
+    try:
+        for name, port in ports.items():
+            server, _, engine, address = await service_process.start(name, isolated, port)
+            server.add_insecure_port(address)
+            await server.start()
+            servers[name] = (server, engine)
+        async with (
+            grpc.aio.insecure_channel(isolated.identity_address) as identity_channel,
+            grpc.aio.insecure_channel(isolated.service_address(case.service)) as channel,
+            grpc.aio.insecure_channel(isolated.registration_address) as registration_channel,
+        ):
+            identity = identity_pb2_grpc.IdentityServiceStub(identity_channel)
+
+            async def token(email: str) -> Auth:
+                signed_in = await identity.SignIn(identity_pb2.SignInRequest(email=email, password=DEMO_PASSWORD))
+                return grpc_runtime.bearer(signed_in.token)
+
+            running = Running(
+                isolated,
+                None,
+                await temporal_connection.connect(isolated),
+                items_pb2_grpc.ItemServiceStub(channel),
+                registration_pb2_grpc.RegistrationServiceStub(registration_channel),
+                {
+                    who: await token(email)
+                    for who, email in (
+                        ("ercot", "admin@ercot.example"),
+                        ("reviewer", "reviewer@ercot.example"),
+                        ("ar", "ar@bluebonnet.example"),
+                    )
+                },
+                db.session_factory(servers[case.service][1]),
+                identity,
+            )
+            running.start_worker()
+            await running.worker_polling(flight_flow.TASK_QUEUE)
+            made = await case.make_items(running, ITEMS)
+            interrupted = 0
+            for round_number in range(MAX_ROUNDS):
+                states = await asyncio.gather(*(workflow_state(running, case, item) for item in made))
+                started = time.monotonic()
+                give_up = started + SETTLED_WITHIN
+                actions = [
+                    asyncio.create_task(act_until_decided(running, case, *case.next_action(state, item), give_up))
+                    for state, item in zip(states, made, strict=True)
+                ]
+                delay = rng.uniform(0, KILL_WITHIN)
+                await asyncio.sleep(delay)
+                running.kill_worker()
+                cut_short = sum(not action.done() for action in actions)
+                interrupted += cut_short
+                running.start_worker()
+                outcomes = await asyncio.gather(*actions)
+                print(
+                    f"{case.name} round {round_number}: killed {delay * 1000:.0f} ms in, {cut_short} unanswered; "
+                    f"{outcomes.count('taken')} taken, {outcomes.count('landed')} refused on retry as landed; "
+                    f"all decided in {time.monotonic() - started:.1f} s"
+                )
+                # The first OK or Create, then one step per round.
+                steps = round_number + 2 if case.one_step_per_action else None
+                await settled(running, case, made, steps, give_up)
+                if interrupted >= INTERRUPTED:
+                    break
+            assert interrupted >= INTERRUPTED, f"only {interrupted} actions were cut short in {MAX_ROUNDS} rounds"
+    finally:
+        if running is not None and running.worker is not None and running.worker.poll() is None:
+            running.kill_worker()
+        for server, engine in servers.values():
+            await server.stop(grace=1)
+            await engine.dispose()
