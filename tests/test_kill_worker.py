@@ -361,6 +361,10 @@ async def test_projection_equals_workflow_after_kills(stack, settings, case: Flo
                 # The first OK or Create, then one step per round.
                 steps = round_number + 2 if case.one_step_per_action else None
                 await settled(running, case, made, steps, give_up)
+                print(
+                    f"{case.name} round {round_number}: every projection equals its workflow "
+                    f"{time.monotonic() - started:.1f} s into the round"
+                )
                 if interrupted >= INTERRUPTED:
                     break
             assert interrupted >= INTERRUPTED, f"only {interrupted} actions were cut short in {MAX_ROUNDS} rounds"
