@@ -102,10 +102,12 @@ class TestbedActivities(ItemSteps):
         if found is None or found[1].state == specifications.CANCELLED:
             return
         request, item = found
+        # temporalio's update(name=...) types an async handler's result as its coroutine: the awaited update returns
+        # the status, which is not needed here.
         if not step.close:
             if not item.closed:
                 handle = self._temporal.get_workflow_handle(item.workflow_id)
-                await handle.execute_update(TestingSpecificationsWorkflow.registration_cancelled, step)
+                await handle.execute_update(TestingSpecificationsWorkflow.registration_cancelled, step)  # type: ignore[unused-coroutine]
             return
         start = WithStartWorkflowOperation(
             TestingSpecificationsWorkflow.run,
@@ -114,7 +116,7 @@ class TestbedActivities(ItemSteps):
             task_queue=specifications_flow.TASK_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        await self._temporal.execute_update_with_start_workflow(
+        await self._temporal.execute_update_with_start_workflow(  # type: ignore[unused-coroutine]
             TestingSpecificationsWorkflow.registration_cancelled, step, start_workflow_operation=start
         )
 
