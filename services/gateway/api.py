@@ -15,6 +15,12 @@ from services.gateway.auth import ApiCaller
 from services.gateway.backends import call
 
 
+def api_router(tag: str = "", path: str = "") -> APIRouter:
+    """A module's operations under /api/v1, with the error answers they share. Routers are made per app: their routes
+    close over it, and a second app must not answer with the first."""
+    return APIRouter(prefix=f"/api/v1{path}", tags=[tag] if tag else None, responses=schemas.ERRORS)
+
+
 def as_json(message) -> dict:
     return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
@@ -98,8 +104,7 @@ async def set_password(backends_: backends.Backends, link_token: str, password: 
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", responses=schemas.ERRORS)
+    router = api_router()
 
     @router.post("/session", summary="Sign in: returns a bearer token", responses={200: {"model": schemas.Session}})
     async def create_session(body: SessionRequest, request: Request) -> dict:

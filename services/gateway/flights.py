@@ -1,32 +1,19 @@
 """Flights and flight registration: the API operations and the pages (guide §5)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from flightrak import authz, boundary
 from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import schemas, views
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.flight import models as flight_models
 from workflows.registration import models as registrations
 
 FLIGHT_FIELDS = ("designation", "signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
-REGISTRATION_FIELDS = (
-    "primary_contact",
-    "secondary_contact",
-    "testing_contact",
-    "business_contact_list",
-    "customer_classes",
-    "tdsps",
-    "edi_system",
-    "bank_name",
-    "service_provider",
-    "changing_banks",
-    "system_change",
-)
 REGISTRATION_FIELD_LABELS = registrations.FIELD_LABELS
 FLIGHT_FIELD_LABELS = flight_models.FIELD_LABELS
 
@@ -52,8 +39,7 @@ async def registration_form(app, designation: str, token: str) -> pb.Registratio
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", tags=["flights"], responses=schemas.ERRORS)
+    router = api_router("flights")
 
     @router.post(
         "/flights",
@@ -173,7 +159,7 @@ def register(app) -> None:
     @app.post("/flights/{designation}/register", include_in_schema=False)
     async def register_submit(request: Request, designation: str, caller: views.PageCaller) -> Response:
         posted = await views.read_form(app, request, caller)
-        fields = {name: posted.get(name, "") for name in REGISTRATION_FIELDS}
+        fields = {name: posted.get(name, "") for name in registrations.FORM_FIELDS}
         try:
             request_ = pb.RegisterRequest(designation=designation, fields=fields)
             item = await call(app.state.backends.registration.Register, request_, caller.token)

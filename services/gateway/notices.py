@@ -1,6 +1,6 @@
 """Market notices: the API operations and the pages (read, write, publish, acknowledge, reissue, subscriptions)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
@@ -9,7 +9,7 @@ from flightrak import boundary, notice_text
 from flightrak.identity.v1 import identity_pb2
 from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import api, schemas, views
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.notices import models as m
@@ -57,8 +57,7 @@ async def get_notice(app, ref: str | int, token: str, mark_read: bool = False) -
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", tags=["market notices"], responses=schemas.ERRORS)
+    router = api_router("market notices")
 
     @router.post(
         "/notices",

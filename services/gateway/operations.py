@@ -10,14 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak.items.v1 import items_pb2 as pb
 from flightrak.projections import ITEM_ID_OWNERS
 from services.gateway import schemas, views
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1/operations", tags=["operations"], responses=schemas.ERRORS)
+    router = api_router("operations", "/operations")
     pages = APIRouter(include_in_schema=False)
 
     async def needing_attention(token: str) -> list[dict]:

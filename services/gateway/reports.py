@@ -4,7 +4,7 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from openpyxl import Workbook
 
@@ -12,6 +12,7 @@ from flightrak import boundary
 from flightrak.items.v1 import items_pb2
 from flightrak.spreadsheets import safe_cell
 from services.gateway import schemas, views
+from services.gateway.api import api_router
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -172,8 +173,7 @@ def _cell(value: str):
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", responses=schemas.ERRORS)
+    router = api_router()
 
     @router.get(
         "/reports/{report}",

@@ -5,7 +5,7 @@ by hand one that matched nothing to the script issue it belongs to (issue 6)."""
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
@@ -14,7 +14,7 @@ from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.uploads import too_big
 from services.gateway import reports, schemas, views
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -118,8 +118,7 @@ async def attach_transaction(
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", tags=["script packs and transactions"], responses=schemas.ERRORS)
+    router = api_router("script packs and transactions")
 
     @router.put(
         "/flights/{designation}/script-pack",

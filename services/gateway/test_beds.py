@@ -5,7 +5,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -15,7 +15,7 @@ from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.uploads import TEST_BED_MAX_BYTES as MAX_BYTES
 from flightrak.uploads import too_big
 from services.gateway import schemas
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import ApiError, call
 
@@ -97,8 +97,7 @@ async def attach(app, item_id: int, upload: Upload, token: str) -> Attached:
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", tags=["test beds"], responses=schemas.ERRORS)
+    router = api_router("test beds")
 
     @router.post(
         "/items/{item_id}/attachments",

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from flightrak.identity.v1 import identity_pb2 as pb
 from services.gateway import rate_limits, schemas, views
-from services.gateway.api import as_json
+from services.gateway.api import api_router, as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -29,8 +29,7 @@ def key_json(reply: pb.TransactionSystemKey) -> dict:
 
 
 def register(app) -> None:
-    # Routers are made per app: their routes close over it, and a second app must not answer with the first.
-    router = APIRouter(prefix="/api/v1", tags=["transaction systems"], responses=schemas.ERRORS)
+    router = api_router("transaction systems")
     pages = APIRouter(include_in_schema=False)
 
     @router.post(
