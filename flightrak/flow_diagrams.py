@@ -6,11 +6,13 @@ from pathlib import Path
 
 from workflows.flight.rules import FLOW as FLIGHT
 from workflows.registration.rules import FLOW as REGISTRATION
+from workflows.specifications.rules import CR_FLOW as CR_SPECIFICATIONS
+from workflows.specifications.rules import TDSP_FLOW as TDSP_SPECIFICATIONS
 from workflows.table import Flow
 from workflows.user_admin.rules import FLOW as USER_ADMIN
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
-FLOWS: list[Flow] = [FLIGHT, REGISTRATION, USER_ADMIN]
+FLOWS: list[Flow] = [FLIGHT, REGISTRATION, CR_SPECIFICATIONS, TDSP_SPECIFICATIONS, USER_ADMIN]
 
 
 def _section(flow: Flow) -> str:
@@ -20,7 +22,7 @@ def _section(flow: Flow) -> str:
         for action in flow.actions.values()
     )
     return (
-        f"## {flow.item_type}\n\n```mermaid\n{flow.diagram()}```\n\n"
+        f"## {flow.item_type}{f' ({flow.item_kind})' if flow.item_kind else ''}\n\n```mermaid\n{flow.diagram()}```\n\n"
         "| Action | From | To | Who may take it | Needs a comment |\n|---|---|---|---|---|\n"
         f"{rows}\n"
     )

@@ -3,7 +3,7 @@
 The workflow tests (tests/test_specifications_workflow.py) drive these paths; run as
 `.venv/bin/python -m tests.specifications_histories` this module records one history per path into
 tests/histories/specifications_*.json, which those tests replay on every run. The worker is set up as
-flightrak.worker sets it up: the same sandbox runner, and the recording step as a local activity.
+flightrak.worker sets it up: the same sandbox runner, and the recording step's activity on the workflow's queue.
 """
 
 import asyncio
@@ -66,7 +66,7 @@ def specifications_of(company: str) -> dict[str, str]:
 
 
 class FakeTestbed:
-    """Stands in for the testbed service's local activity and keeps the steps the workflow recorded."""
+    """Stands in for the testbed service's activity and keeps the steps the workflow recorded."""
 
     def __init__(self) -> None:
         self.transitions: list[ItemTransition] = []
@@ -81,7 +81,7 @@ class FakeTestbed:
 
 @asynccontextmanager
 async def workers(client: Client, fakes: FakeTestbed) -> AsyncIterator[str]:
-    """The workflow on a task queue of its own, with the testbed fake as its local activity."""
+    """The workflow on a task queue of its own, whose worker hosts the testbed fake's activity."""
     task_queue = f"{specifications.TASK_QUEUE}-test-{uuid.uuid4().hex}"
     async with Worker(
         client,
@@ -124,26 +124,29 @@ def action(actor: Actor, fields: dict[str, str] | None = None, comment: str = ""
     return m.SpecificationsAction(actor, fields or {}, comment)
 
 
+async def act(handle: Request, name: str, given: m.SpecificationsAction) -> m.SpecificationsStatus:
+    """One of the table's actions (rules.FLOWS), by its name."""
+    return await handle.execute_update(name, given, result_type=m.SpecificationsStatus)
+
+
 async def provide(handle: Request, actor: Actor, fields: dict[str, str]) -> m.SpecificationsStatus:
-    return await handle.execute_update(TestingSpecificationsWorkflow.provide, action(actor, fields))
+    return await act(handle, m.PROVIDE, action(actor, fields))
 
 
 async def approve(handle: Request) -> m.SpecificationsStatus:
-    return await handle.execute_update(
-        TestingSpecificationsWorkflow.approve, action(ERCOT_REVIEWER, comment="Approved")
-    )
+    return await act(handle, m.APPROVE, action(ERCOT_REVIEWER, comment="Approved"))
 
 
 async def reject(handle: Request, comment: str) -> m.SpecificationsStatus:
-    return await handle.execute_update(TestingSpecificationsWorkflow.reject, action(ERCOT_REVIEWER, comment=comment))
+    return await act(handle, m.REJECT, action(ERCOT_REVIEWER, comment=comment))
 
 
 async def attach_test_bed(handle: Request, test_bed: dict[str, str]) -> m.SpecificationsStatus:
-    return await handle.execute_update(TestingSpecificationsWorkflow.attach_test_bed, action(ONCOR_AR, test_bed))
+    return await act(handle, m.ATTACH_TEST_BED, action(ONCOR_AR, test_bed))
 
 
 async def submit_test_bed(handle: Request) -> m.SpecificationsStatus:
-    return await handle.execute_update(TestingSpecificationsWorkflow.submit_test_bed, action(ONCOR_AR))
+    return await act(handle, m.SUBMIT_TEST_BED, action(ONCOR_AR))
 
 
 async def registration_cancelled(

@@ -33,7 +33,15 @@ async def test_testing_specifications_refusals_carry_their_reason_and_field(http
     user, reviewer = await sign_in(http, "user@lonestar.example"), await sign_in(http, "reviewer@ercot.example")
 
     unknown = await act(http, user, item_id, "fly")
-    assert refusal(unknown) == (400, "UNKNOWN_ACTION", {"action": "'fly' is not an action of this request"})
+    assert refusal(unknown) == (400, "UNKNOWN_ACTION", {"action": "'fly' is not a CR request action"})
+    # The system's step when a registration is cancelled is not a person's: not its update, nor its table action.
+    system = await act(http, user, item_id, "registration_cancelled")
+    assert refusal(system) == (400, "UNKNOWN_ACTION", {"action": "'registration_cancelled' is not a CR request action"})
+    assert refusal(await act(http, reviewer, item_id, "cancel_request", comment="Cancel it")) == (
+        403,
+        "NOT_PERMITTED",
+        {},
+    )
     early = await act(http, reviewer, item_id, "approve")
     assert refusal(early) == (409, "NOT_IN_THIS_STATE", {})
     assert "not possible in state Pending Testing Specifications" in early.json()["error"]["message"]

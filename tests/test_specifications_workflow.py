@@ -33,6 +33,7 @@ from tests.specifications_histories import (
     TEST_BED,
     FakeTestbed,
     Request,
+    act,
     action,
     approve,
     attach_test_bed,
@@ -51,12 +52,13 @@ from tests.specifications_histories import (
 from workflows import search_attributes as sa
 from workflows.items import SYSTEM_ACTOR, Actor
 from workflows.specifications import models as m
+from workflows.specifications import rules
 from workflows.specifications import workflows as specifications_flow
 from workflows.specifications.ids import specifications_workflow_id
 
 # Bound under a name pytest does not take for a test class.
 W = specifications_flow.TestingSpecificationsWorkflow
-PROVIDE = m.LABELS[m.PROVIDE]
+PROVIDE = rules.PROVIDE
 CR_ONLY = "only the CR or its Service Provider may work this request"
 ERCOT_ONLY = "only ERCOT approves or rejects testing specifications"
 
@@ -103,8 +105,13 @@ def assert_recorded_for(fakes: FakeTestbed, request: m.SpecificationsInput) -> N
             f"Flight {request.flight} Testing Specifications - {request.company_name}",
             request.company_duns,
         )
-        assert (step.state, step.instructions) == (step.to_state, specifications_flow.INSTRUCTIONS[step.to_state])
-        assert step.closed == (step.to_state in m.CLOSED_STATES)
+        state = rules.FLOWS[request.kind].states[step.to_state]
+        assert (step.state, step.instructions, step.responsible_party) == (
+            step.to_state,
+            state.instructions,
+            state.responsible,
+        )
+        assert step.closed == state.closed
 
 
 async def test_a_cr_request_is_rejected_with_a_comment_then_corrected_and_approved(dev_env: WorkflowEnvironment, fakes):
@@ -154,7 +161,7 @@ async def test_a_tdsp_request_goes_on_to_the_test_bed_which_is_rejected_then_app
 
     loaded = {**request.fields, **specifications_of("oncor"), **FIXED_TEST_BED}
     assert done == m.SpecificationsStatus(request.item_id, m.COMPLETED, loaded)
-    attach, submit = m.LABELS[m.ATTACH_TEST_BED], m.LABELS[m.SUBMIT_TEST_BED]
+    attach, submit = (rules.TDSP_FLOW.action(name).label for name in (m.ATTACH_TEST_BED, m.SUBMIT_TEST_BED))
     assert moves(fakes, request) == [
         (PROVIDE, m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING, "TDSP"),
         (attach, m.TEST_BED_LOADING, m.TEST_BED_LOADING, "TDSP"),
@@ -233,8 +240,8 @@ async def test_only_ercot_approves_or_rejects(dev_env: WorkflowEnvironment, fake
         handle = await open_request(dev_env.client, task_queue, cr)
         await provide(handle, LONESTAR_AR, specifications_of("lonestar"))
         for actor in (LONESTAR_AR, EDIGATE_AR, ONCOR_AR):
-            await refused(handle.execute_update(W.approve, action(actor)), ERCOT_ONLY)
-            await refused(handle.execute_update(W.reject, action(actor, comment="Fix it")), ERCOT_ONLY)
+            await refused(act(handle, m.APPROVE, action(actor)), ERCOT_ONLY)
+            await refused(act(handle, m.REJECT, action(actor, comment="Fix it")), ERCOT_ONLY)
         assert await state(handle) == m.ERCOT_REVIEW
         await end(handle)
 
@@ -242,7 +249,7 @@ async def test_only_ercot_approves_or_rejects(dev_env: WorkflowEnvironment, fake
         await provide(handle, ONCOR_AR, specifications_of("oncor"))
         await attach_test_bed(handle, TEST_BED)
         await submit_test_bed(handle)
-        await refused(handle.execute_update(W.approve, action(ONCOR_AR)), ERCOT_ONLY)
+        await refused(act(handle, m.APPROVE, action(ONCOR_AR)), ERCOT_ONLY)
         assert await state(handle) == m.TEST_BED_REVIEW
         await end(handle)
     assert len(fakes.steps(cr.item_id)) == 1
@@ -270,7 +277,7 @@ async def test_submit_test_bed_needs_an_attached_test_bed(dev_env: WorkflowEnvir
         # Fields sent with a Submit attach nothing: only Attach and Validate does.
         claims = action(ONCOR_AR, fields={"test_bed_rows": "40"})
         await refused(
-            handle.execute_update(W.submit_test_bed, claims),
+            act(handle, m.SUBMIT_TEST_BED, claims),
             "attach a valid test bed (Attach and Validate) before submitting it",
         )
         assert await state(handle) == m.TEST_BED_LOADING
@@ -288,7 +295,7 @@ async def test_actions_are_refused_in_the_wrong_state_or_on_the_wrong_kind_of_re
         await refused(reject(handle, "Fix it"), "Reject is not possible in state Pending Testing Specifications")
         await refused(
             attach_test_bed(handle, TEST_BED),
-            "'attach_test_bed' is not an action of a CR request for testing specifications",
+            "'attach_test_bed' is not a CR request action",
         )
         await provide(handle, LONESTAR_AR, specifications_of("lonestar"))
         await refused(
@@ -308,6 +315,21 @@ async def test_actions_are_refused_in_the_wrong_state_or_on_the_wrong_kind_of_re
         await end(handle)
     assert moves(fakes, cr) == [(PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, "ERCOT")]
     assert moves(fakes, tdsp) == [(PROVIDE, m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING, "TDSP")]
+
+
+@pytest.mark.parametrize("kind", [m.CR, m.TDSP])
+async def test_no_person_takes_the_systems_registration_cancelled(dev_env: WorkflowEnvironment, fakes, kind: str):
+    request = new_request(kind)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_request(dev_env.client, task_queue, request)
+        for actor in (ERCOT_REVIEWER, LONESTAR_AR if kind == m.CR else ONCOR_AR):
+            await refused(
+                act(handle, m.CANCEL_REQUEST, action(actor, comment="Cancel it")),
+                "only the system cancels a request, when the registration it served is cancelled",
+            )
+        assert await state(handle) == m.PENDING_SPECIFICATIONS
+        await end(handle)
+    assert fakes.steps(request.item_id) == []
 
 
 async def test_the_system_cancels_a_crs_request_when_its_registration_is_cancelled(dev_env: WorkflowEnvironment, fakes):

@@ -59,8 +59,9 @@ class TestbedServicer(
         principal = caller()
         async with self._sessions() as session:
             item, spec = await self._visible(session, request.item_id, principal)
-        if request.action not in requests.LABELS:
-            raise errors.refused(invalid("action", f"'{request.action}' is not an action of this request"))
+        flow = rules.FLOWS[spec.kind]
+        if request.action not in flow.actions:  # the table's actions only: the system's own updates are not forwarded
+            raise errors.refused(invalid("action", f"'{request.action}' is not a {flow.item_word} action"))
         if request.action == requests.ATTACH_TEST_BED:
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
@@ -71,12 +72,10 @@ class TestbedServicer(
         )
         if checks_test_bed:  # the test bed is looked at only for an action the workflow would take now
             await check_with_workflow(handle, request.action, actor_of(principal), request.comment)
-        if request.action == requests.SUBMIT_TEST_BED:
-            await self._covers_newest_scripts(spec, int(item.fields["test_bed_id"]))
-        if request.action == requests.SUBMIT_TEST_BED or (
-            request.action == requests.APPROVE and item.state == requests.TEST_BED_REVIEW
-        ):
-            await self._gives_every_premise(spec, int(item.fields["test_bed_id"]))
+            test_bed_id = int(item.fields["test_bed_id"])
+            if request.action == requests.SUBMIT_TEST_BED:
+                await self._covers_newest_scripts(spec, test_bed_id)
+            await self._gives_every_premise(spec, test_bed_id)
         fields: dict[str, str] = {}
         if request.action == requests.PROVIDE:
             fields, problems = specifications.clean_specifications(dict(request.fields), datetime.now(UTC))
@@ -223,15 +222,8 @@ class TestbedServicer(
         async with self._sessions() as session:
             item, spec = await self._visible(session, item_id, principal)
             history = await projections.history(session, models.ItemHistory, item_id)
-        actions = rules.actions_for(
-            spec.kind,
-            item.state,
-            principal,
-            spec.company_duns,
-            spec.sp_duns,
-            item.fields,
-            specifications.ENTERED_FIELDS,
-        )
+        facts = rules.Request.of(spec.company_duns, spec.sp_duns, item.fields)
+        actions = rules.FLOWS[spec.kind].offered(item.state, principal, facts, datetime.now(UTC))
         return projections.item_proto(item, history, actions)
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:

@@ -21,8 +21,8 @@ from flightrak.contacts import clean_email, normalize_phone
 from workflows.specifications import models as requests
 
 FIELD_LABELS = requests.FIELD_LABELS
-DERIVED_FIELDS = ("pgp_key_expires", "certificate_expires")
-ENTERED_FIELDS = tuple(name for name in FIELD_LABELS if name not in DERIVED_FIELDS)
+DERIVED_FIELDS = requests.DERIVED_FIELDS
+ENTERED_FIELDS = requests.ENTERED_FIELDS
 OPTIONAL_FIELDS = frozenset({"edm_port"})  # the URL's port, or 443, when not given
 REQUIRED_FIELDS = frozenset(ENTERED_FIELDS) - OPTIONAL_FIELDS
 EMAIL_FIELDS = ("testing_contact_email", "connectivity_contact_email", "testing_distribution_list_email")

@@ -17,7 +17,7 @@ from services.testbed import test_bed_file as tbf
 from workflows.items import SYSTEM_ACTOR, ItemTransition
 from workflows.specifications import models as specifications
 from workflows.specifications.ids import specifications_workflow_id
-from workflows.specifications.workflows import INSTRUCTIONS
+from workflows.specifications.rules import FLOWS
 
 
 async def request_for(session: AsyncSession, flight: str, duns: str) -> models.SpecificationsRequest | None:
@@ -86,6 +86,7 @@ async def _record_opening(
 ) -> None:
     """The request's first step (or first since it was cancelled), recorded before its workflow runs."""
     flight, duns, name = opened.flight, opened.company_duns, opened.company_name
+    pending = FLOWS[opened.kind].states[specifications.PENDING_SPECIFICATIONS]
     await projections.record_transition(
         session,
         models.Item,
@@ -98,8 +99,8 @@ async def _record_opening(
             title=f"Flight {flight} Testing Specifications - {name}",
             company_duns=duns,
             state=specifications.PENDING_SPECIFICATIONS,
-            responsible_party=opened.kind,
-            instructions=INSTRUCTIONS[specifications.PENDING_SPECIFICATIONS],
+            responsible_party=pending.responsible,
+            instructions=pending.instructions,
             fields=opened.fields,
             closed=False,
             actor=SYSTEM_ACTOR,

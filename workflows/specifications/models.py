@@ -18,20 +18,14 @@ TEST_BED_REVIEW = "Test Bed Review (ERCOT)"
 APPROVED = "Approved"
 COMPLETED = "Completed"
 CANCELLED = "Cancelled (Inactive)"  # the registration it served was cancelled: nothing is left to test
-CLOSED_STATES = frozenset({APPROVED, COMPLETED, CANCELLED})
 
+# Actions, as the flow's tables (rules.py) name them.
 PROVIDE = "provide"  # Provide/Review Testing Specifications, then OK
 APPROVE = "approve"
 REJECT = "reject"
 ATTACH_TEST_BED = "attach_test_bed"  # Attach and Validate: recorded by the service once the file is valid
 SUBMIT_TEST_BED = "submit_test_bed"
-LABELS = {
-    PROVIDE: "Provide/Review Testing Specifications",
-    APPROVE: "Approve",
-    REJECT: "Reject",
-    ATTACH_TEST_BED: "Attach and Validate",
-    SUBMIT_TEST_BED: "Submit",
-}
+CANCEL_REQUEST = "cancel_request"  # the system's, when the registration the request served is cancelled
 
 # The form's fields in the order it shows them, with their labels, for the pages and for errors that
 # name a field. The last two are derived from the key and the certificate, never typed.
@@ -54,11 +48,13 @@ FIELD_LABELS = {
     "certificate_expires": "Certificate Expires",
 }
 MULTILINE_FIELDS = frozenset({"pgp_public_key", "ssl_certificate", "file_naming_convention"})
+DERIVED_FIELDS = ("pgp_key_expires", "certificate_expires")
+ENTERED_FIELDS = tuple(name for name in FIELD_LABELS if name not in DERIVED_FIELDS)  # what Provide/Review asks for
 
 RECORD_ITEM_TRANSITION = "testbed.record_item_transition"
-# The system's step when a CR's approved registration is cancelled (never a person's action: no button, no API).
+# The system's step when an approved registration behind a request is cancelled: it cancels the request (the table's
+# CANCEL_REQUEST) or notes it. Never a person's: no button, and the service forwards only the table's actions.
 REGISTRATION_CANCELLED = "registration_cancelled"
-REGISTRATION_CANCELLED_LABEL = "Registration Cancelled"
 # The testbed activity that the registration workflow runs then: what the registration opened is closed.
 CLOSE_FOR_CANCELLED_REGISTRATION = "testbed.close_for_cancelled_registration"
 

@@ -1,79 +1,139 @@
-"""Which actions on a Request for Testing Specifications a person may take now: one rule for the
-workflow's validators and the buttons."""
+"""A Request for Testing Specifications, as two tables, one per kind of request (their actions differ): a CR's (worked
+by the CR or the Service Provider it selected) goes Pending Testing Specifications -> ERCOT Review -> Approved; a
+TDSP's goes on from its specifications to its test bed, Test Bed Loading -> Test Bed Review (ERCOT) -> Completed.
+The system cancels either when the registration it served is cancelled. The workflow, the buttons and the docs'
+diagram read them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Unpack
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows.items import Refusal, conflict, forbidden, invalid
+from workflows.items import Refusal, conflict
 from workflows.specifications import models as m
-
-STATES_BY_ACTION = {
-    (m.CR, m.PROVIDE): (m.PENDING_SPECIFICATIONS,),
-    (m.CR, m.APPROVE): (m.ERCOT_REVIEW,),
-    (m.CR, m.REJECT): (m.ERCOT_REVIEW,),
-    (m.TDSP, m.PROVIDE): (m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING),
-    (m.TDSP, m.ATTACH_TEST_BED): (m.TEST_BED_LOADING,),
-    (m.TDSP, m.SUBMIT_TEST_BED): (m.TEST_BED_LOADING,),
-    (m.TDSP, m.APPROVE): (m.TEST_BED_REVIEW,),
-    (m.TDSP, m.REJECT): (m.TEST_BED_REVIEW,),
-}
-ERCOT_ACTIONS = frozenset({m.APPROVE, m.REJECT})
+from workflows.table import Action, ActionOptions, Flow, State
 
 
-def may_work(actor: Principal, company_duns: str, service_provider_duns: str) -> bool:
+@dataclass(frozen=True)
+class Request:
+    """What the rules read: whose request it is, and whether a valid test bed is attached to it."""
+
+    company_duns: str
+    service_provider_duns: str  # a CR's chosen SP, who may work the request too
+    test_bed_attached: bool = False
+
+    @classmethod
+    def of(cls, company_duns: str, service_provider_duns: str, fields: dict[str, str]) -> "Request":
+        """As the workflow holds it, or the service reads it from the request's projection (for the buttons)."""
+        return cls(company_duns, service_provider_duns, bool(fields.get("test_bed_rows")))
+
+
+def _works_it(principal: Principal, request: Request) -> bool:
     """Any active user of the company, or of the Service Provider a CR selected."""
-    return authz.acts_for_cr(actor, company_duns, service_provider_duns)
+    return authz.acts_for_cr(principal, request.company_duns, request.service_provider_duns)
 
 
-def refusal(
-    action: str,
-    kind: str,
-    state: str,
-    actor: Principal,
-    company_duns: str,
-    service_provider_duns: str,
-    fields: dict[str, str],
-    comment: str = "",
-) -> Refusal | None:
-    """Why `action` is not possible, or None when it is."""
-    if (kind, action) not in STATES_BY_ACTION:
-        return invalid("action", f"'{action}' is not an action of a {kind} request for testing specifications")
-    if action in ERCOT_ACTIONS:
-        if not actor.is_ercot:
-            return forbidden("only ERCOT approves or rejects testing specifications")
-    elif not may_work(actor, company_duns, service_provider_duns):
-        who = "the CR or its Service Provider" if kind == m.CR else "the TDSP"
-        return forbidden(f"only {who} may work this request")
-    if state not in STATES_BY_ACTION[(kind, action)]:
-        return conflict(f"{m.LABELS[action]} is not possible in state {state}")
-    if action == m.REJECT and not comment.strip():
-        return invalid("comment", "Reject needs a comment telling them what to fix")
-    if action == m.SUBMIT_TEST_BED and not fields.get("test_bed_rows"):
+def _ercot_reviews(principal: Principal, request: Request) -> bool:
+    return principal.is_ercot
+
+
+def _nobody(principal: Principal, request: Request) -> bool:
+    return False
+
+
+PROVIDE = "Provide/Review Testing Specifications"
+ERCOT_ONLY = "only ERCOT approves or rejects testing specifications"
+REJECT_NEEDS = "Reject needs a comment telling them what to fix"
+
+
+def _cr(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
+    return Action(
+        label, (starts_from,), leads_to, _works_it, "only the CR or its Service Provider may work this request", **more
+    )
+
+
+def _tdsp(label: str, starts_from: tuple[str, ...], leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
+    return Action(label, starts_from, leads_to, _works_it, "only the TDSP may work this request", **more)
+
+
+def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
+    return Action(label, (starts_from,), leads_to, _ercot_reviews, ERCOT_ONLY, **more)
+
+
+def _registration_cancelled(states: dict[str, State]) -> Action[Request]:
+    """Taken by the system from any state but Cancelled when the registration the request served is cancelled (the
+    workflow's registration_cancelled update), never by a person."""
+    open_to_it = tuple(state for state in states if state != m.CANCELLED)
+    return Action(
+        "Registration Cancelled",
+        open_to_it,
+        m.CANCELLED,
+        _nobody,
+        "only the system cancels a request, when the registration it served is cancelled",
+        button=False,
+    )
+
+
+def _test_bed_attached(action: str, request: Request, now: datetime) -> Refusal | None:
+    if action == m.SUBMIT_TEST_BED and not request.test_bed_attached:
         return conflict("attach a valid test bed (Attach and Validate) before submitting it")
     return None
 
 
-def actions_for(
-    kind: str,
-    state: str,
-    actor: Principal,
-    company_duns: str,
-    service_provider_duns: str,
-    fields: dict[str, str],
-    provide_fields: tuple[str, ...] = (),
-) -> list[dict]:
-    """The buttons; `provide_fields` are the specification fields the Provide/Review form asks for.
-    Attach and Validate is offered as an upload (POST /api/v1/items/{id}/attachments), not a button."""
-    offered = []
-    for (flow, action), _ in STATES_BY_ACTION.items():
-        if flow != kind:
-            continue
-        if refusal(action, kind, state, actor, company_duns, service_provider_duns, fields, comment="-") is None:
-            offered.append(
-                {
-                    "name": action,
-                    "label": m.LABELS[action],
-                    "requires_comment": action == m.REJECT,
-                    "fields": list(provide_fields) if action == m.PROVIDE else [],
-                }
-            )
-    return offered
+PENDING = (
+    "Provide/Review Testing Specifications: enter the NAESB EDM specifications and the testing and connectivity "
+    "contacts, then click OK."
+)
+CANCELLED = State("", "The registration this request served was cancelled; nothing is left to provide.", closed=True)
+
+CR_STATES = {
+    m.PENDING_SPECIFICATIONS: State("CR", PENDING),
+    m.ERCOT_REVIEW: State("ERCOT", "ERCOT reviews the testing specifications: Approve them, or Reject with a comment."),
+    m.APPROVED: State("", "The testing specifications are approved.", closed=True),
+    m.CANCELLED: CANCELLED,
+}
+TDSP_STATES = {
+    m.PENDING_SPECIFICATIONS: State("TDSP", PENDING),
+    m.TEST_BED_LOADING: State(
+        "TDSP", "Download the test-bed template, fill it in, then Attach and Validate it; when it is valid, Submit it."
+    ),
+    m.TEST_BED_REVIEW: State("ERCOT", "ERCOT reviews the test bed: Approve it, or Reject with a comment."),
+    m.COMPLETED: State("", "The test bed is approved; this request is complete.", closed=True),
+    m.CANCELLED: CANCELLED,
+}
+
+CR_FLOW = Flow[Request](
+    item_type=m.ITEM_TYPE,
+    item_word="CR request",
+    item_kind=m.CR,
+    states=CR_STATES,
+    actions={
+        m.PROVIDE: _cr(PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, fields=m.ENTERED_FIELDS),
+        m.APPROVE: _ercot("Approve", m.ERCOT_REVIEW, m.APPROVED),
+        m.REJECT: _ercot("Reject", m.ERCOT_REVIEW, m.PENDING_SPECIFICATIONS, needs_comment=REJECT_NEEDS),
+        m.CANCEL_REQUEST: _registration_cancelled(CR_STATES),
+    },
+)
+
+TDSP_FLOW = Flow[Request](
+    item_type=m.ITEM_TYPE,
+    item_word="TDSP request",
+    item_kind=m.TDSP,
+    states=TDSP_STATES,
+    actions={
+        # Provided again while loading the test bed: the specifications stay the TDSP's to correct.
+        m.PROVIDE: _tdsp(
+            PROVIDE, (m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING), m.TEST_BED_LOADING, fields=m.ENTERED_FIELDS
+        ),
+        # Recorded by the testbed service once the uploaded file is valid; the item page offers it as the upload.
+        m.ATTACH_TEST_BED: _tdsp("Attach and Validate", (m.TEST_BED_LOADING,), m.TEST_BED_LOADING),
+        m.SUBMIT_TEST_BED: _tdsp("Submit", (m.TEST_BED_LOADING,), m.TEST_BED_REVIEW),
+        m.APPROVE: _ercot("Approve", m.TEST_BED_REVIEW, m.COMPLETED),
+        m.REJECT: _ercot("Reject", m.TEST_BED_REVIEW, m.TEST_BED_LOADING, needs_comment=REJECT_NEEDS),
+        m.CANCEL_REQUEST: _registration_cancelled(TDSP_STATES),
+    },
+    guard=_test_bed_attached,
+)
+
+FLOWS = {m.CR: CR_FLOW, m.TDSP: TDSP_FLOW}
