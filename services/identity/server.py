@@ -68,6 +68,15 @@ def _company_proto(company: models.Company, lists: Sequence[models.DistributionL
     )
 
 
+def _listed_company(principal: tokens.Principal, asked: str, what: str) -> str:
+    """The company whose users, lists or requests the caller asks for (its own unless it names one), if it may see
+    them."""
+    duns = asked or principal.duns
+    if not authz.may_see_company_users(principal, duns):
+        raise errors.PermissionDenied(f"a company's {what} are visible to that company and ERCOT only")
+    return duns
+
+
 def _user_proto(user: models.User, company_name: str, held: list[str]) -> pb.User:
     return pb.User(
         user_id=str(user.id),
@@ -365,9 +374,7 @@ class IdentityServicer(
 
     async def ListUsers(self, request: pb.ListUsersRequest, context) -> pb.ListUsersResponse:
         principal = caller()
-        duns = request.company_duns or principal.duns
-        if not authz.may_see_company_users(principal, duns):
-            raise errors.PermissionDenied("a company's users are visible to that company and ERCOT only")
+        duns = _listed_company(principal, request.company_duns, "users")
         async with self._sessions() as session:
             company = await store.company(session, duns)
             users = await store.users_of(session, duns)
@@ -427,9 +434,7 @@ class IdentityServicer(
         self, request: pb.ListDistributionListsRequest, context
     ) -> pb.ListDistributionListsResponse:
         principal = caller()
-        duns = request.company_duns or principal.duns
-        if not authz.may_see_company_users(principal, duns):
-            raise errors.PermissionDenied("a company's distribution lists are visible to that company and ERCOT only")
+        duns = _listed_company(principal, request.company_duns, "distribution lists")
         async with self._sessions() as session:
             await store.company(session, duns)
             lists = (await store.distribution_lists(session, [duns])).get(duns, [])
@@ -532,9 +537,7 @@ class IdentityServicer(
 
     async def ListUserRequests(self, request: pb.ListUserRequestsRequest, context) -> items_pb2.ListItemsResponse:
         principal = caller()
-        duns = request.company_duns or principal.duns
-        if not authz.may_see_company_users(principal, duns):
-            raise errors.PermissionDenied("a company's requests are visible to that company and ERCOT only")
+        duns = _listed_company(principal, request.company_duns, "requests")
         async with self._sessions() as session:
             found = await store.items_of(session, principal, duns, request.include_closed)
         return items_pb2.ListItemsResponse(items=[self._item_proto(item, [], principal) for item in found])
