@@ -2,7 +2,9 @@
 
 1. Submit -> visible in ERCOT's review report, sequentially, against a bare Temporal update round trip
    (a workflow whose update handler does nothing) measured on the same Temporal server in the same run.
-2. 200 CRs registering and submitting for one flight at once: throughput, errors, and a count of what
+2. The SQL statements one Submit causes in every process (gateway, identity, the registration service, the worker's
+   activities), counted by PostgreSQL itself (pg_stat_statements, which bench/run.py preloads).
+3. 200 CRs registering and submitting for one flight at once: throughput, errors, and a count of what
    ERCOT's report shows afterwards (nothing lost).
 """
 
@@ -14,6 +16,7 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
+import psycopg
 from bare_update import BareUpdateWorkflow
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -24,6 +27,9 @@ CONCURRENT_CRS = 200
 LATENCY_N = 100
 WARMUP = 10
 BARE_N = 300
+COUNTED_N = 20
+# The bench reads PostgreSQL's counters as a role of its own, so its reads are not counted.
+COUNTER_ROLE = "bench_statement_counter"
 
 
 def summary(samples: list[float], wall: float | None = None) -> dict:
@@ -166,6 +172,62 @@ async def submit_to_visible(market: Market) -> dict:
     return summary(samples)
 
 
+class StatementCounter:
+    """What PostgreSQL executed for everyone but the bench's own role, from pg_stat_statements (every statement the
+    server ran, BEGIN and COMMIT and the pool's pre-ping included, whichever process sent it)."""
+
+    def __init__(self, database: str):
+        url = database.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (COUNTER_ROLE,)).fetchone():
+                admin.execute(f"CREATE ROLE {COUNTER_ROLE} LOGIN IN ROLE pg_read_all_stats")
+        self._url = url.replace("postgres@", f"{COUNTER_ROLE}@", 1)
+
+    def snapshot(self) -> dict[str, int]:
+        with psycopg.connect(self._url, autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT query, sum(calls)::bigint FROM pg_stat_statements "
+                "WHERE userid <> (SELECT oid FROM pg_roles WHERE rolname = %s) GROUP BY query",
+                (COUNTER_ROLE,),
+            ).fetchall()
+        return dict(rows)
+
+    @staticmethod
+    def since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+        grown = {query: calls - before.get(query, 0) for query, calls in after.items()}
+        return {query: calls for query, calls in grown.items() if calls > 0}
+
+
+async def statements_per_submit(market: Market, counter: StatementCounter) -> dict:
+    """COUNTED_N Submits one after another, nothing else asked meanwhile; what runs anyway while idle (health checks,
+    timers) is measured over as long a quiet spell and taken off."""
+    designation = await market.flight(days_ahead=42)
+    pending = [(await market.register(designation, auth, user_id), auth) for _, auth, user_id in market.crs[:COUNTED_N]]
+    await asyncio.sleep(1.0)  # anything the registrations set going settles first
+    before = counter.snapshot()
+    started = time.perf_counter()
+    for item_id, auth in pending:
+        await market.submit(item_id, auth)
+    await asyncio.sleep(0.5)  # anything a Submit sets going after it answered is counted too
+    busy = time.perf_counter() - started
+    during = StatementCounter.since(before, counter.snapshot())
+    quiet_before = counter.snapshot()
+    await asyncio.sleep(busy)
+    idle = StatementCounter.since(quiet_before, counter.snapshot())
+    total, background = sum(during.values()), sum(idle.values())
+    busiest = sorted(during.items(), key=lambda row: -row[1])[:25]
+    return {
+        "submits": COUNTED_N,
+        "statements": total,
+        "background_statements": background,
+        "per_submit": (total - background) / COUNTED_N,
+        "busiest": [
+            {"per_submit": calls / COUNTED_N, "query": " ".join(query.split())[:300]} for query, calls in busiest
+        ],
+    }
+
+
 async def concurrent_registrations(market: Market) -> dict:
     designation = await market.flight(days_ahead=45)
     errors: list[str] = []
@@ -195,13 +257,14 @@ async def concurrent_registrations(market: Market) -> dict:
     return result
 
 
-async def run(gateway: str, temporal_address: str, password: str) -> dict:
+async def run(gateway: str, temporal_address: str, database: str, password: str) -> dict:
     limits = httpx.Limits(max_connections=CONCURRENT_CRS, max_keepalive_connections=CONCURRENT_CRS)
     async with httpx.AsyncClient(base_url=gateway, timeout=120, limits=limits) as http:
         market = Market(http, password)
         await market.create_crs(CONCURRENT_CRS)
         bare = await bare_update_round_trip(temporal_address)
         visible = await submit_to_visible(market)
+        statements = await statements_per_submit(market, StatementCounter(database))
         concurrent = await concurrent_registrations(market)
     return {
         "bare_temporal_update": bare,
@@ -210,6 +273,7 @@ async def run(gateway: str, temporal_address: str, password: str) -> dict:
             "p50": visible["p50_ms"] / bare["p50_ms"],
             "p95": visible["p95_ms"] / bare["p95_ms"],
         },
+        "sql_statements_per_submit": statements,
         "concurrent_register_and_submit": concurrent,
     }
 
@@ -217,6 +281,7 @@ async def run(gateway: str, temporal_address: str, password: str) -> dict:
 def report(results: dict) -> str:
     bare, visible = results["bare_temporal_update"], results["submit_to_visible_in_review"]
     concurrent, ratio = results["concurrent_register_and_submit"], results["ratio_submit_over_bare"]
+    statements = results["sql_statements_per_submit"]
     return "\n".join(
         [
             f"{'registration (sequential)':<40}{'p50 ms':>9}{'p95 ms':>9}{'iter/s':>9}",
@@ -225,6 +290,9 @@ def report(results: dict) -> str:
             f"{'Submit -> in ERCOT review report':<40}{visible['p50_ms']:>9.2f}{visible['p95_ms']:>9.2f}"
             f"{visible['throughput_per_s']:>9.1f}",
             f"ratios submit/bare: p50 {ratio['p50']:.2f}x   p95 {ratio['p95']:.2f}x",
+            f"SQL statements per Submit (all processes, pg_stat_statements): {statements['per_submit']:.1f} "
+            f"({statements['statements']} for {statements['submits']} Submits, "
+            f"{statements['background_statements']} idle ones taken off)",
             f"{concurrent['crs']} CRs register + submit at once: {concurrent['wall_s']:.1f}s wall, "
             f"{concurrent['crs'] / concurrent['wall_s']:.1f} registrations/s, per CR p50 {concurrent['p50_ms']:.0f} ms "
             f"p95 {concurrent['p95_ms']:.0f} ms, errors {concurrent['errors']}, "

@@ -241,10 +241,9 @@ class RegistrationServicer(
     async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
         principal = caller()
         async with self._sessions() as session:
-            item = await self._visible_item(session, request.item_id, principal)
+            item, flight = await store.visible_item(session, principal, request.item_id)
             if item.item_type == notices.ITEM_TYPE:
                 return await self._act_on_notice(item, request, principal)
-            flight = await store.flight(session, item.fields.get("designation") or item.fields["flight"])
             modifying = request.action == registrations.MODIFY
             existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
         if item.item_type == flights.ITEM_TYPE:
@@ -285,25 +284,15 @@ class RegistrationServicer(
         action = registrations.RegistrationAction(actor_of(principal), fields, request.comment)
         return handle.execute_update(request.action, action)
 
-    async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
-        item = await projections.item(session, models.Item, item_id)
-        if item.item_type == registrations.ITEM_TYPE and not await store.may_read_registration(
-            session, principal, item_id
-        ):
-            raise errors.NotFound(f"no item {item_id}")
-        return item
-
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
-            item = await self._visible_item(session, item_id, principal)
+            item, flight = await store.visible_item(session, principal, item_id)
             if item.item_type == notices.ITEM_TYPE:
                 return await self._notice_item(item, principal)
             history = await projections.history(session, models.ItemHistory, item_id)
-            if item.item_type == flights.ITEM_TYPE:
-                flight = await store.flight(session, item.fields["designation"])
-                actions = flight_rules.FLOW.offered(flight.state, principal, _flight_facts(flight), _now())
-                return projections.item_proto(item, history, actions)
-            flight = await store.flight(session, item.fields["flight"])
+        if item.item_type == flights.ITEM_TYPE:
+            actions = flight_rules.FLOW.offered(flight.state, principal, _flight_facts(flight), _now())
+            return projections.item_proto(item, history, actions)
         registration = Registration(item.company_duns, _flight_context(flight))
         actions = REGISTRATION_FLOW.offered(item.state, principal, registration, _now())
         return projections.item_proto(

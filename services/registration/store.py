@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import authz, errors, projections
@@ -161,21 +161,37 @@ async def record_test_pairings(session: AsyncSession, pairings: registrations.Te
         await session.execute(UPSERT_PAIRING, row)
 
 
-def readable(principal: Principal):
-    """The registrations (with their flights) a caller may read, by authz.registration_readers: the item page, the
-    registration reports and their exports all ask this."""
+def _readable_registration(principal: Principal):
     registration, pairing = models.Registration, models.TestPairing
     paired_tdsps = select(pairing.tdsp_duns).where(pairing.registration_item_id == registration.item_id)
     readers = authz.registration_readers(registration.cr_duns, registration.sp_duns, paired_tdsps)
+    return readable_where(principal, readers)
+
+
+def readable(principal: Principal):
+    """The registrations (with their flights) a caller may read, by authz.registration_readers: the item page, the
+    registration reports and their exports all ask this."""
     return (
-        select(registration, models.Flight)
-        .join(models.Flight, models.Flight.designation == registration.flight)
-        .where(readable_where(principal, readers))
+        select(models.Registration, models.Flight)
+        .join(models.Flight, models.Flight.designation == models.Registration.flight)
+        .where(_readable_registration(principal))
     )
 
 
-async def may_read_registration(session: AsyncSession, principal: Principal, item_id: int) -> bool:
-    return await session.scalar(select(readable(principal).where(models.Registration.item_id == item_id).exists()))
+async def visible_item(session: AsyncSession, principal: Principal, item_id: int):
+    """An item with its flight (a flight's own row, or the one a registration is for; None for a notice), in one
+    statement; a registration the caller may not read (readable's rule) is not found."""
+    item, registration, flight = models.Item, models.Registration, models.Flight
+    statement = (
+        select(item, flight, _readable_registration(principal))
+        .outerjoin(registration, registration.item_id == item.item_id)
+        .outerjoin(flight, or_(flight.item_id == item.item_id, flight.designation == registration.flight))
+        .where(item.item_id == item_id)
+    )
+    found = (await session.execute(statement)).first()
+    if found is None or (found[0].item_type == registrations.ITEM_TYPE and not (found[1] and found[2])):
+        raise errors.NotFound(f"no item {item_id}")
+    return found[0], found[1]
 
 
 def readable_pairings(principal: Principal):
