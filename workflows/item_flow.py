@@ -8,6 +8,7 @@ again). Writes are keyed by the step's sequence number, so a retried activity wr
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar, Generic
 
 from temporalio import workflow
@@ -17,6 +18,10 @@ from workflows import attention
 from workflows import search_attributes as sa
 from workflows.items import REFUSAL_QUERY, Actor, Asked, ItemTransition, OneActionAtATime, Refusal, principal_of, refuse
 from workflows.table import Facts, Flow, State
+
+# A step's record is one statement: a worker killed while writing it is noticed after seconds, not the half minute
+# a step that calls out to another service may take, so the item's page catches up with its workflow quickly.
+RECORD_OPTIONS = {**attention.STEP_OPTIONS, "start_to_close_timeout": timedelta(seconds=5)}
 
 
 @dataclass(frozen=True)
@@ -180,5 +185,5 @@ class ItemFlow(attention.Attended, Generic[Facts]):
             self.RECORDER.record_transition,
             self._recorded(step),
             task_queue=self.RECORDER.task_queue,
-            **attention.STEP_OPTIONS,
+            **RECORD_OPTIONS,
         )
