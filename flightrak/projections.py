@@ -100,6 +100,11 @@ PROJECTION_COLUMNS = (
     "closed",
     "last_seq",
 )
+# A step's (workflows.items.ItemTransition) fields of the same names as its history row's columns.
+HISTORY_COLUMNS = ("item_id", "seq", "action", "from_state", "to_state", "changes", "comment")
+# The columns that the Item and HistoryEntry messages carry as they are (fields and changes they carry as text).
+ITEM_MESSAGE_COLUMNS = tuple(name for name in ("item_id", *PROJECTION_COLUMNS) if name not in ("fields", "last_seq"))
+HISTORY_MESSAGE_COLUMNS = ("seq", "actor_user_id", "actor_name", "action", "from_state", "to_state", "comment")
 
 
 def upsert_sql(table, columns: list[str], conflict: list[str], set_: dict[str, str] | None = None, where: str = ""):
@@ -135,9 +140,7 @@ def _statement(item_table, history_table):
     upsert_item = upsert_sql(
         item_table, item_columns, ["item_id"], set_, where=f"{item_table.name}.last_seq < EXCLUDED.last_seq"
     )
-    history_columns = [
-        "item_id", "seq", "actor_user_id", "actor_name", "action", "from_state", "to_state", "changes", "comment"
-    ]
+    history_columns = [*HISTORY_COLUMNS, "actor_user_id", "actor_name"]
     append_history = upsert_sql(history_table, history_columns, ["item_id", "seq"], set_={})
     # A data-modifying WITH runs whether or not anything reads it; the history row's foreign key is checked at
     # the statement's end, when the item it names exists.
@@ -147,35 +150,15 @@ def _statement(item_table, history_table):
 
 
 def item_values(step: ItemTransition) -> dict:
-    """The item's projection row after `step`."""
-    return {
-        "item_id": step.item_id,
-        "workflow_id": step.workflow_id,
-        "item_type": step.item_type,
-        "title": step.title,
-        "company_duns": step.company_duns,
-        "state": step.state,
-        "responsible_party": step.responsible_party,
-        "instructions": step.instructions,
-        "fields": step.fields,
-        "closed": step.closed,
-        "last_seq": step.seq,
-    }
+    """The item's projection row after `step`: the step names its columns alike, but for its seq."""
+    copied = [name for name in ("item_id", *PROJECTION_COLUMNS) if name != "last_seq"]
+    return {name: getattr(step, name) for name in copied} | {"last_seq": step.seq}
 
 
 def history_values(step: ItemTransition) -> dict:
     """The history row that explains `step`."""
-    return {
-        "item_id": step.item_id,
-        "seq": step.seq,
-        "actor_user_id": step.actor.user_id,
-        "actor_name": step.actor.name,
-        "action": step.action,
-        "from_state": step.from_state,
-        "to_state": step.to_state,
-        "changes": step.changes,
-        "comment": step.comment,
-    }
+    actor = {"actor_user_id": step.actor.user_id, "actor_name": step.actor.name}
+    return {name: getattr(step, name) for name in HISTORY_COLUMNS} | actor
 
 
 async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
@@ -215,33 +198,19 @@ def item_proto(
     """`fields` and `changes_of` let a service withhold what this caller may not see."""
     shown = row.fields if fields is None else fields
     return pb.Item(
-        item_id=row.item_id,
-        item_type=row.item_type,
-        title=row.title,
-        company_duns=row.company_duns,
-        state=row.state,
-        responsible_party=row.responsible_party,
-        instructions=row.instructions,
+        **{name: getattr(row, name) for name in ITEM_MESSAGE_COLUMNS},
         fields={k: str(v) for k, v in shown.items()},
         history=[
             pb.HistoryEntry(
-                seq=entry.seq,
+                **{name: getattr(entry, name) for name in HISTORY_MESSAGE_COLUMNS},
                 at=timestamp(entry.at),
-                actor_user_id=entry.actor_user_id,
-                actor_name=entry.actor_name,
-                action=entry.action,
-                from_state=entry.from_state,
-                to_state=entry.to_state,
                 changes={k: str(v) for k, v in changes_of(entry).items()},
-                comment=entry.comment,
             )
             for entry in history_rows
         ],
         actions=[pb.ItemAction(**action) for action in actions],
-        closed=row.closed,
         created_at=timestamp(row.created_at),
         updated_at=timestamp(row.updated_at),
-        workflow_id=row.workflow_id,
     )
 
 
