@@ -15,6 +15,10 @@ class DomainError(Exception):
 
     status = grpc.StatusCode.UNKNOWN
 
+    def __init_subclass__(cls, status: grpc.StatusCode | None = None, **options):
+        super().__init_subclass__(**options)
+        cls.status = status or cls.status
+
     def __init__(self, message: str, fields: dict[str, str] | None = None, code: str = ""):
         super().__init__(message)
         self.message = message
@@ -22,38 +26,30 @@ class DomainError(Exception):
         self.code = code or self.status.name
 
 
-class InvalidFields(DomainError):
+class InvalidFields(DomainError, status=grpc.StatusCode.INVALID_ARGUMENT):
     """Bad input: every problem named by its field."""
-
-    status = grpc.StatusCode.INVALID_ARGUMENT
 
     def __init__(self, fields: dict[str, str], message: str | None = None, code: str = INVALID_FIELD):
         named = message or "; ".join(f"{name}: {problem}" for name, problem in fields.items())
         super().__init__(named, fields, code)
 
 
-class PermissionDenied(DomainError):
-    status = grpc.StatusCode.PERMISSION_DENIED
+class PermissionDenied(DomainError, status=grpc.StatusCode.PERMISSION_DENIED): ...
 
 
-class NotFound(DomainError):
-    status = grpc.StatusCode.NOT_FOUND
+class NotFound(DomainError, status=grpc.StatusCode.NOT_FOUND): ...
 
 
-class Conflict(DomainError):
-    status = grpc.StatusCode.ALREADY_EXISTS
+class Conflict(DomainError, status=grpc.StatusCode.ALREADY_EXISTS): ...
 
 
-class FailedPrecondition(DomainError):
-    status = grpc.StatusCode.FAILED_PRECONDITION
+class FailedPrecondition(DomainError, status=grpc.StatusCode.FAILED_PRECONDITION): ...
 
 
-class Unauthenticated(DomainError):
-    status = grpc.StatusCode.UNAUTHENTICATED
+class Unauthenticated(DomainError, status=grpc.StatusCode.UNAUTHENTICATED): ...
 
 
-class Unavailable(DomainError):
-    status = grpc.StatusCode.UNAVAILABLE
+class Unavailable(DomainError, status=grpc.StatusCode.UNAVAILABLE): ...
 
 
 def refused(refusal: Refusal) -> DomainError:
