@@ -45,6 +45,7 @@ case "${1:-}" in
     .venv/bin/python -m flightrak.flow_diagrams --check
     .venv/bin/ruff check .
     .venv/bin/lint-imports
+    .venv/bin/mypy
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)
