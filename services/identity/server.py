@@ -548,7 +548,7 @@ class IdentityServicer(
     async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
         principal = caller()
         async with self._sessions() as session:
-            item = await self._visible_item(session, request.item_id, principal)
+            item = await store.readable_item(session, principal, request.item_id)
         if request.action not in USER_REQUEST_ACTIONS:
             raise errors.refused(invalid("action", f"'{request.action}' is not an action of a user-admin request"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
@@ -570,12 +570,9 @@ class IdentityServicer(
     def _kind(item: models.Item) -> str:
         return item.fields["request"]
 
-    async def _visible_item(self, session, item_id: int, principal: tokens.Principal) -> models.Item:
-        return await store.readable_item(session, principal, item_id)
-
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
-            item = await self._visible_item(session, item_id, principal)
+            item = await store.readable_item(session, principal, item_id)
             rows = await projections.history(session, models.ItemHistory, item_id)
         return self._item_proto(item, rows, principal)
 

@@ -58,7 +58,7 @@ class TestbedServicer(
     async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
         principal = caller()
         async with self._sessions() as session:
-            item, spec = await self._visible(session, request.item_id, principal)
+            item, spec = await store.readable_request(session, principal, request.item_id)
         flow = rules.FLOWS[spec.kind]
         if request.action not in flow.actions:  # the table's actions only: the system's own updates are not forwarded
             raise errors.refused(invalid("action", f"'{request.action}' is not a {flow.item_word} action"))
@@ -129,16 +129,11 @@ class TestbedServicer(
             await store.set_test_bed_scripts(session, request.flight, request.pack_version, scripts)
         return pb.SetTestBedScriptsResponse()
 
-    async def _visible(self, session, item_id: int, principal: tokens.Principal):
-        """A request the caller may read (store.readable); only the TDSP and ERCOT act on a TDSP's request or
-        download its test bed."""
-        return await store.readable_request(session, principal, item_id)
-
     async def AttachTestBed(self, request: pb.AttachTestBedRequest, context) -> pb.AttachTestBedResponse:
         """Attach and Validate: the whole file is checked; only a valid one is kept and moves the request on."""
         principal = caller()
         async with self._sessions() as session:
-            item, spec = await self._visible(session, request.item_id, principal)
+            item, spec = await store.readable_request(session, principal, request.item_id)
             version = await store.held_version(session, spec.flight, spec.company_duns)
             pairings = await store.test_bed_pairings(session, spec.flight, spec.company_duns, version)
             expected = tbf.expected_of(pairings)
@@ -184,7 +179,7 @@ class TestbedServicer(
         if request.format not in FILE_TYPES:
             raise errors.InvalidFields({"format": f"'{request.format}' is not a file format: csv or xlsx"})
         async with self._sessions() as session:
-            item, spec = await self._visible(session, request.item_id, principal)
+            item, spec = await store.readable_request(session, principal, request.item_id)
             if spec.kind != requests.TDSP:
                 raise errors.NotFound(f"item {request.item_id} is a CR's request: it has no test bed")
             if not (principal.is_ercot or principal.duns == spec.company_duns):
@@ -220,7 +215,7 @@ class TestbedServicer(
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
-            item, spec = await self._visible(session, item_id, principal)
+            item, spec = await store.readable_request(session, principal, item_id)
             history = await projections.history(session, models.ItemHistory, item_id)
         facts = rules.Request.of(spec.company_duns, spec.sp_duns, item.fields)
         actions = rules.FLOWS[spec.kind].offered(item.state, principal, facts, datetime.now(UTC))
