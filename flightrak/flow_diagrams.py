@@ -6,18 +6,29 @@ from pathlib import Path
 
 from workflows.flight.rules import FLOW as FLIGHT
 from workflows.registration.rules import FLOW as REGISTRATION
+from workflows.scripts.rules import FLOW as SCRIPT_ISSUE
+from workflows.scripts.rules import P2P_FLOW as P2P_SUB_FLOW
 from workflows.specifications.rules import CR_FLOW as CR_SPECIFICATIONS
 from workflows.specifications.rules import TDSP_FLOW as TDSP_SPECIFICATIONS
 from workflows.table import Flow
 from workflows.user_admin.rules import FLOW as USER_ADMIN
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
-FLOWS: list[Flow] = [FLIGHT, REGISTRATION, CR_SPECIFICATIONS, TDSP_SPECIFICATIONS, USER_ADMIN]
+FLOWS: list[Flow] = [
+    FLIGHT,
+    REGISTRATION,
+    CR_SPECIFICATIONS,
+    TDSP_SPECIFICATIONS,
+    USER_ADMIN,
+    SCRIPT_ISSUE,
+    P2P_SUB_FLOW,
+]
 
 
 def _section(flow: Flow) -> str:
     rows = "\n".join(
-        f"| {action.label} | {', '.join(s or 'New' for s in action.starts_from)} | {action.leads_to} | "
+        f"| {action.label} | {', '.join(s or 'New' for s in action.starts_from)} | "
+        f"{', '.join(dict.fromkeys(action.to(s) for s in action.starts_from))} | "
         f"{action.not_yours.removeprefix('only ')} | {'yes' if action.needs_comment else ''} |"
         for action in flow.actions.values()
     )

@@ -57,8 +57,7 @@ async def test_ercot_attaches_an_unmatched_transaction_to_the_step_waiting_for_i
     assert no_comment.status_code == 400 and "comment" in no_comment.json()["error"]["fields"], no_comment.text
     not_waiting = await http.post(attach_path(good), json=body | {"item_id": move_out}, headers=ercot)
     assert not_waiting.status_code == 409, not_waiting.text
-    assert "Ready to Begin" in not_waiting.json()["error"]["message"]
-    assert "Begin Working, not for a transaction" in not_waiting.json()["error"]["message"]
+    assert "Transaction Attached is not possible in state Ready to Begin" in not_waiting.json()["error"]["message"]
     wrong_type = await http.post(attach_path(other_type), json=body, headers=ercot)
     assert wrong_type.status_code == 409, wrong_type.text
     assert "waits for a 814_01 from the CR to the ERCOT; this transaction is a 814_24" in wrong_type.text

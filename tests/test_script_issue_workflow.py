@@ -64,7 +64,7 @@ async def test_con03_as_the_guide_walks_it(dev_env: WorkflowEnvironment, fakes):
     async with workers(dev_env.client, fakes) as task_queue:
         handle = await open_issue(dev_env.client, task_queue, issue)
         assert (await handle.query(ScriptIssueWorkflow.status)).state == m.READY_TO_BEGIN
-        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "there is no step to complete now")
+        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "not possible in state Ready to Begin")
         await refused(act(handle, m.BEGIN_WORKING, ONCOR_AR), "the CR begins this script")
         await con03_with_escalation_and_return(dev_env.client, handle)
         done = await handle.result()
@@ -142,7 +142,7 @@ async def test_ercot_attaches_a_transaction_by_hand_and_nothing_else_is_let_thro
     given = receipt("814_01", LONESTAR, ERCOT)
     async with workers(dev_env.client, fakes) as task_queue:
         handle = await open_issue(dev_env.client, task_queue, issue)
-        await refused(attach(handle, ERCOT_REVIEWER, given, "x"), "waits for the CR to click Begin Working")
+        await refused(attach(handle, ERCOT_REVIEWER, given, "x"), "not possible in state Ready to Begin")
         await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
         await refused(attach(handle, LONESTAR_AR, given, "Ours."), "only ERCOT attaches")
         await refused(attach(handle, ERCOT_REVIEWER, given, "  "), "needs a comment")
@@ -189,11 +189,12 @@ async def test_escalations_and_failure(dev_env: WorkflowEnvironment, fakes):
         handle = await open_issue(dev_env.client, task_queue, issue)
         await act(handle, m.BEGIN_WORKING, LONESTAR_AR)
         await refused(act(handle, m.ESCALATE_TO_ERCOT, LONESTAR_AR), "needs a comment")
-        await refused(act(handle, m.ESCALATE_TO_ERCOT, BLUEBONNET_AR, "x"), "only the CR, its Service Provider")
+        only_the_pairing = "only the CR (or its Service Provider) and the TDSP of this pairing"
+        await refused(act(handle, m.ESCALATE_TO_ERCOT, BLUEBONNET_AR, "x"), only_the_pairing)
         await refused(act(handle, m.MARK_FAILED, LONESTAR_AR, "x"), "only ERCOT marks a script failed")
         await act(handle, m.ESCALATE_TO_ERCOT, ONCOR_AR, "The CR sent no bank information.")
-        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "there is no step to complete now")
-        await refused(act(handle, m.RESOLVE, ONCOR_AR, "x"), "ERCOT resolves an escalation to ERCOT")
+        await refused(act(handle, m.STEP_ACTION, LONESTAR_AR), "not possible in state Escalated to ERCOT")
+        await refused(act(handle, m.RESOLVE, ONCOR_AR, "x"), "only the party it was escalated to (ERCOT)")
         await handle.terminate("test over")
     issue = new_issue(CON03)
     async with workers(dev_env.client, fakes) as task_queue:
@@ -231,7 +232,7 @@ async def test_a_plain_user_of_the_cr_works_its_scripts_but_another_company_cann
     issue = new_issue(CON03)
     async with workers(dev_env.client, fakes) as task_queue:
         handle = await open_issue(dev_env.client, task_queue, issue)
-        await refused(act(handle, m.BEGIN_WORKING, BLUEBONNET_AR), "only the CR, its Service Provider")
+        await refused(act(handle, m.BEGIN_WORKING, BLUEBONNET_AR), "the CR begins this script")
         assert (await act(handle, m.BEGIN_WORKING, LONESTAR_USER)).state == "Pending Bank Info Provided by CR"
         await handle.terminate("test over")
 

@@ -1,5 +1,7 @@
 """The script-issue and P2P rules alone: who may act as which party, and what each may do now."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from flightrak.tokens import Principal
@@ -19,7 +21,21 @@ def person(duns: str, *roles: str) -> Principal:
 
 CR_USER, SP_USER, TDSP_USER = person(LONESTAR), person(EDIGATE), person(ONCOR)
 ERCOT_USER, STRANGER = person(ERCOT, "ercot_reviewer", "user"), person(BLUEBONNET)
-STEP = rules.Situation("Pending Bank Info Provided by CR", m.CR, "Bank Info Provided by CR")
+NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)
+
+
+def script(state: str, responsible: str, step_action: str = "", expects_type: str = "") -> rules.Script:
+    expects = f"{expects_type} from the CR to the ERCOT" if expects_type else ""
+    return rules.Script(PAIRING, state, responsible, step_action, expects, expects_type)
+
+
+READY = script(m.READY_TO_BEGIN, m.CR)
+STEP = script("Pending Bank Info Provided by CR", m.CR, "Bank Info Provided by CR")
+SWITCH_STEP = script("Pending 814_01 from CR", m.CR, expects_type="814_01")
+
+
+def refusal_of(action: str, where: rules.Script, who: Principal, comment: str = ""):
+    return rules.FLOW.refusal(action, where.state, who, where, NOW, comment)
 
 
 @pytest.mark.parametrize(
@@ -44,46 +60,55 @@ def test_a_pairing_without_an_sp_gives_no_company_the_cr_part_by_an_empty_duns()
 @pytest.mark.parametrize(
     ("action", "where", "who", "comment", "refusal"),
     [
-        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), CR_USER, "", None),
-        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), TDSP_USER, "", "the CR begins this script"),
-        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.ERCOT), ERCOT_USER, "", None),
-        (m.BEGIN_WORKING, STEP, CR_USER, "", "the script has begun already; it is Pending Bank Info Provided by CR"),
+        (m.BEGIN_WORKING, READY, CR_USER, "", None),
+        (m.BEGIN_WORKING, READY, TDSP_USER, "", "the CR begins this script"),
+        (m.BEGIN_WORKING, script(m.READY_TO_BEGIN, m.ERCOT), ERCOT_USER, "", None),
+        (m.BEGIN_WORKING, STEP, CR_USER, "", "Begin Working is not possible in state Pending Bank Info Provided by CR"),
         (m.STEP_ACTION, STEP, SP_USER, "", None),
         (m.STEP_ACTION, STEP, TDSP_USER, "", "this step is the CR's to complete"),
-        (
-            m.STEP_ACTION,
-            rules.Situation("Pending 814_01 from CR", m.CR),
-            CR_USER,
-            "",
-            "there is no step to complete now",
-        ),
+        (m.STEP_ACTION, SWITCH_STEP, CR_USER, "", "waits for a 814_01 from the CR to the ERCOT, not for a button"),
         (m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, "", "Escalate to ERCOT needs a comment"),
         (m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, "Nothing came.", None),
-        (m.ESCALATE_TO_PARTNER, STEP, ERCOT_USER, "x", "only the CR (or its Service Provider) and the TDSP escalate"),
-        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_ERCOT, m.ERCOT, "", m.TDSP), TDSP_USER, "x", "ERCOT resolves"),
-        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_ERCOT, m.ERCOT, "", m.TDSP), ERCOT_USER, "Done.", None),
-        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_PARTNER, m.TDSP, "", m.CR), CR_USER, "x", "the TDSP resolves"),
-        (m.RESOLVE, rules.Situation(m.ESCALATED_TO_PARTNER, m.TDSP, "", m.CR), TDSP_USER, "Got it.", None),
-        (m.RESOLVE, STEP, ERCOT_USER, "x", "the script is not escalated"),
+        (m.ESCALATE_TO_PARTNER, STEP, ERCOT_USER, "x", "only the CR (or its Service Provider) and the TDSP"),
+        (m.RESOLVE, script(m.ESCALATED_TO_ERCOT, m.ERCOT), TDSP_USER, "x", "escalated to (ERCOT) resolves it"),
+        (m.RESOLVE, script(m.ESCALATED_TO_ERCOT, m.ERCOT), ERCOT_USER, "Done.", None),
+        (m.RESOLVE, script(m.ESCALATED_TO_PARTNER, m.TDSP), CR_USER, "x", "escalated to (TDSP) resolves it"),
+        (m.RESOLVE, script(m.ESCALATED_TO_PARTNER, m.TDSP), TDSP_USER, "Got it.", None),
+        (m.RESOLVE, STEP, ERCOT_USER, "x", "Resolve Escalation is not possible in state Pending Bank Info"),
         (m.MARK_FAILED, STEP, CR_USER, "x", "only ERCOT marks a script failed"),
-        (m.MARK_FAILED, rules.Situation(m.SCRIPT_PASSED, ""), ERCOT_USER, "x", "the script is Script Passed"),
-        (m.BEGIN_WORKING, rules.Situation(m.READY_TO_BEGIN, m.CR), STRANGER, "", "only the CR, its Service Provider"),
-        ("launch", STEP, CR_USER, "", "'launch' is not an action of a script issue"),
+        (m.MARK_FAILED, script(m.SCRIPT_PASSED, ""), ERCOT_USER, "x", "not possible in state Script Passed"),
+        (m.BEGIN_WORKING, READY, STRANGER, "", "the CR begins this script"),
+        (m.ATTACH_TRANSACTION, STEP, ERCOT_USER, "x", "waits for the CR to click Bank Info Provided by CR"),
+        (m.ATTACH_TRANSACTION, SWITCH_STEP, CR_USER, "x", "only ERCOT attaches"),
+        (m.ATTACH_TRANSACTION, SWITCH_STEP, ERCOT_USER, " ", "needs a comment"),
+        (m.FLIGHT_ENDED, STEP, ERCOT_USER, "x", "the flight's end closes an unfinished script"),
+        ("launch", STEP, CR_USER, "", "'launch' is not a script action"),
     ],
 )
 def test_script_refusal(action, where, who, comment, refusal):
-    found = rules.script_refusal(action, where, who, PAIRING, comment)
+    found = refusal_of(action, where, who, comment)
     assert found == refusal if refusal is None else refusal in found.message
 
 
+def test_a_step_is_a_row_of_the_table_whatever_the_pack_calls_it():
+    assert rules.kind_of("Pending Bank Info Provided by CR") == rules.STEP
+    assert rules.kind_of(m.ESCALATED_TO_ERCOT) == m.ESCALATED_TO_ERCOT
+    assert rules.FLOW.states[rules.STEP].responsible == rules.SENDER
+
+
+def test_an_attached_transaction_must_be_of_the_steps_type():
+    assert rules.wrong_transaction(SWITCH_STEP, "814_01") is None
+    assert "this transaction is a 814_04" in rules.wrong_transaction(SWITCH_STEP, "814_04").message
+
+
 def test_the_buttons_follow_the_same_rule():
-    assert [a["label"] for a in rules.script_actions(STEP, CR_USER, PAIRING)] == [
+    assert [a["label"] for a in rules.buttons(STEP, CR_USER, NOW)] == [
         "Bank Info Provided by CR",
         "Escalate to ERCOT",
         "Escalate to Testing Partner",
     ]
-    assert [a["name"] for a in rules.script_actions(STEP, ERCOT_USER, PAIRING)] == [m.MARK_FAILED]
-    assert rules.script_actions(STEP, STRANGER, PAIRING) == []
+    assert [a["name"] for a in rules.buttons(STEP, ERCOT_USER, NOW)] == [m.MARK_FAILED]
+    assert rules.buttons(STEP, STRANGER, NOW) == []
 
 
 @pytest.mark.parametrize(
@@ -93,14 +118,15 @@ def test_the_buttons_follow_the_same_rule():
         (m.TASK_COMPLETE, m.SUBMITTER_WORKING, TDSP_USER, "", "this step is the CR's (Lone Star)"),
         (m.TASK_COMPLETE, m.RECEIVER_IN_REVIEW, TDSP_USER, "", None),
         (m.ESCALATE_TO_SUBMITTER, m.RECEIVER_IN_REVIEW, TDSP_USER, " ", "Escalate to Submitter needs a comment"),
-        (m.ESCALATE_TO_SUBMITTER, m.SUBMITTER_WORKING, TDSP_USER, "x", "not possible in state Submitter Working"),
+        (m.ESCALATE_TO_SUBMITTER, m.SUBMITTER_WORKING, CR_USER, "x", "not possible in state Submitter Working"),
         (m.RETURN_TO_RECEIVER, m.ESCALATED_TO_SUBMITTER, SP_USER, "Sent.", None),
-        (m.TASK_COMPLETE, m.COMPLETED, TDSP_USER, "", "the sub-flow is Completed"),
+        (m.TASK_COMPLETE, m.COMPLETED, TDSP_USER, "", "Task Complete is not possible in state Completed"),
     ],
 )
 def test_p2p_refusal(action, state, who, comment, refusal):
-    spec = m.P2PSpec("P2P Flow - Bank Transfer", m.CR, m.TDSP)
-    found = rules.p2p_refusal(action, state, spec, who, PAIRING, comment)
+    responsible = {m.SUBMITTER_WORKING: m.CR, m.ESCALATED_TO_SUBMITTER: m.CR, m.RECEIVER_IN_REVIEW: m.TDSP}
+    sub_flow = rules.sub_flow_facts(PAIRING, responsible.get(state, ""))
+    found = rules.P2P_FLOW.refusal(action, state, who, sub_flow, NOW, comment)
     assert found == refusal if refusal is None else refusal in found.message
 
 
@@ -226,8 +252,8 @@ def test_a_transaction_that_finds_every_step_taken_says_which_took_them():
 
 def test_a_refusal_says_what_kind_it_is_so_every_caller_answers_alike():
     """Not the caller's to take (403), not in this state (409), bad input (400, naming the field)."""
-    assert rules.script_refusal(m.STEP_ACTION, STEP, TDSP_USER, PAIRING).kind == FORBIDDEN
-    assert rules.script_refusal(m.RESOLVE, STEP, ERCOT_USER, PAIRING, "x").kind == CONFLICT
-    missing = rules.script_refusal(m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, PAIRING, " ")
+    assert refusal_of(m.STEP_ACTION, STEP, TDSP_USER).kind == FORBIDDEN
+    assert refusal_of(m.RESOLVE, STEP, ERCOT_USER, "x").kind == CONFLICT
+    missing = refusal_of(m.ESCALATE_TO_ERCOT, STEP, TDSP_USER, " ")
     assert (missing.kind, missing.field) == (INVALID, "comment")
-    assert rules.script_refusal("launch", STEP, CR_USER, PAIRING).field == "action"
+    assert refusal_of("launch", STEP, CR_USER).field == "action"

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from contextlib import aclosing
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -24,14 +24,10 @@ from services.scripts.test_beds import TestBeds
 from workflows.items import actor_of, invalid
 from workflows.scripts import models as m
 from workflows.scripts import rules
+from workflows.table import Flow
 
-# The updates ActOnItem sends, by item type; the workflow's validator decides whether it takes one now.
-BUTTONS = {
-    m.SCRIPT_ISSUE: frozenset(
-        {m.BEGIN_WORKING, m.STEP_ACTION, m.ESCALATE_TO_ERCOT, m.ESCALATE_TO_PARTNER, m.RESOLVE, m.MARK_FAILED}
-    ),
-    m.P2P_SUB_FLOW: frozenset(rules.P2P_STATES_BY_ACTION),
-}
+# The table each item type runs: ActOnItem forwards its buttons, and the workflow's validator decides.
+FLOWS: dict[str, Flow[Any]] = {m.SCRIPT_ISSUE: rules.FLOW, m.P2P_SUB_FLOW: rules.P2P_FLOW}
 
 
 def version_proto(published: models.Pack) -> pb.PackVersion:
@@ -59,15 +55,8 @@ def pairing_of(issue: models.ScriptIssue, item: models.Item) -> m.Pairing:
     )
 
 
-def situation_of(item: models.Item) -> rules.Situation:
-    fields = item.fields
-    return rules.Situation(
-        item.state, item.responsible_party, fields.get("step_action", ""), fields.get("escalated_by", "")
-    )
-
-
-def p2p_spec_of(item: models.Item) -> m.P2PSpec:
-    return m.P2PSpec(item.title, item.fields.get("submitter", ""), item.fields.get("receiver", ""))
+def script_facts(issue: models.ScriptIssue, item: models.Item) -> rules.Script:
+    return rules.script_facts(pairing_of(issue, item), item.state, item.responsible_party, item.fields)
 
 
 CLAIMED_AT_ONCE = 50  # candidate steps of issues expecting a transaction later, tried together
@@ -309,21 +298,22 @@ class ScriptsServicer(
         (an update) in one database transaction, so a refused update leaves the transaction unmatched. The row
         stays locked meanwhile: a second attach of it waits, then finds it attached."""
         principal = caller()
-        if not principal.is_ercot:
-            raise errors.refused(rules.ONLY_ERCOT_ATTACHES)
         key = transactions.key_of(request.sender_duns, request.reference)
         comment = request.comment.strip()
         async with self._sessions.begin() as session:
-            kept = await store.transaction_to_attach(session, request.sender_duns, request.reference)
-            if kept.matched_item_id:
-                by = f" by {kept.attached_by}" if kept.attached_by else ""
-                raise errors.Conflict(f"transaction {key} was already matched{by} to item {kept.matched_item_id}")
-            item, _ = await self._visible(session, request.item_id, principal)
+            item, issue = await self._visible(session, request.item_id, principal)
             if item.item_type != m.SCRIPT_ISSUE:
                 parent = item.fields.get("parent_item_id", "")
                 raise errors.FailedPrecondition(
                     f"item {item.item_id} is a {item.item_type}; attach the transaction to its script issue {parent}"
                 )
+            refused = rules.FLOW.not_theirs(m.ATTACH_TRANSACTION, principal, script_facts(issue, item))
+            if refused is not None:
+                raise errors.refused(refused)
+            kept = await store.transaction_to_attach(session, request.sender_duns, request.reference)
+            if kept.matched_item_id:
+                by = f" by {kept.attached_by}" if kept.attached_by else ""
+                raise errors.Conflict(f"transaction {key} was already matched{by} to item {kept.matched_item_id}")
             # A valid one claims the step it moves on, as a receipt does (store.claim_step): none takes it twice.
             step = transactions.current_step(item.fields)
             if kept.valid and not await store.claim_step(session, kept, item.item_id, step):
@@ -419,7 +409,8 @@ class ScriptsServicer(
         principal = caller()
         async with self._sessions() as session:
             item, issue = await self._visible(session, request.item_id, principal)
-        if request.action not in BUTTONS[item.item_type]:
+        action = FLOWS[item.item_type].actions.get(request.action)
+        if action is None or not action.button:
             raise errors.refused(invalid("action", f"'{request.action}' is not an action of a {item.item_type}"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         await forward(handle, request.action, m.ScriptAction(actor_of(principal), request.comment))
@@ -490,11 +481,12 @@ class ScriptsServicer(
         async with self._sessions() as session:
             item, issue = await self._visible(session, item_id, principal)
             history = await projections.history(session, models.ItemHistory, item_id)
-        pairing = pairing_of(issue, item)
+        now = datetime.now(UTC)
         if item.item_type == m.P2P_SUB_FLOW:
-            actions = rules.p2p_actions(item.state, p2p_spec_of(item), principal, pairing)
+            facts = rules.sub_flow_facts(pairing_of(issue, item), item.responsible_party)
+            actions = rules.P2P_FLOW.offered(item.state, principal, facts, now)
         else:
-            actions = rules.script_actions(situation_of(item), principal, pairing)
+            actions = rules.buttons(script_facts(issue, item), principal, now)
         return projections.item_proto(item, history, actions)
 
 

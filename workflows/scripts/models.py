@@ -8,7 +8,6 @@ the steps it started with whatever ERCOT publishes later.
 from dataclasses import dataclass, field
 
 from workflows.items import Actor
-from workflows.scripts import vocabulary as words
 from workflows.scripts.vocabulary import (  # noqa: F401  (one vocabulary with the pack reader)
     CR,
     ERCOT,
@@ -34,33 +33,24 @@ ESCALATED_TO_SUBMITTER = "Escalated to Submitter"
 COMPLETED = "Completed"
 P2P_CLOSED_STATES = frozenset({COMPLETED, NOT_COMPLETED})
 
-# Actions (update names) and their buttons.
+# Actions (update names; their labels and who takes them are the tables', workflows.scripts.rules).
 BEGIN_WORKING = "begin_working"
 STEP_ACTION = "step_action"  # the current step's own button; its label comes from the pack
 ESCALATE_TO_ERCOT = "escalate_to_ercot"
 ESCALATE_TO_PARTNER = "escalate_to_partner"
 RESOLVE = "resolve"  # ERCOT (or the partner) answers an escalation and the step goes on
 MARK_FAILED = "mark_failed"
-TASK_COMPLETE = "task_complete"
 # ERCOT gives a transaction that matched nothing to the step waiting for one, by hand (not a button of the item:
 # it is offered on the Unmatched Transactions report).
 ATTACH_TRANSACTION = "attach_transaction"
+TASK_COMPLETE = "task_complete"
 ESCALATE_TO_SUBMITTER = "escalate_to_submitter"
 RETURN_TO_RECEIVER = "return_to_receiver"
-LABELS = {
-    BEGIN_WORKING: words.BEGIN_WORKING_LABEL,
-    ESCALATE_TO_ERCOT: words.ESCALATE_TO_ERCOT_LABEL,
-    ESCALATE_TO_PARTNER: words.ESCALATE_TO_PARTNER_LABEL,
-    RESOLVE: words.RESOLVE_LABEL,
-    MARK_FAILED: words.MARK_FAILED_LABEL,
-    ATTACH_TRANSACTION: "Transaction Attached",
-    TASK_COMPLETE: "Task Complete",
-    ESCALATE_TO_SUBMITTER: "Escalate to Submitter",
-    RETURN_TO_RECEIVER: "Return to Receiver",
-}
-NEEDS_COMMENT = frozenset(
-    {ESCALATE_TO_ERCOT, ESCALATE_TO_PARTNER, RESOLVE, MARK_FAILED, ESCALATE_TO_SUBMITTER, RETURN_TO_RECEIVER}
-)
+# Taken by the workflows themselves, never by a person.
+STEP_DONE = "step_done"  # its transaction arrived, or its sub-flow completed
+LAST_STEP_DONE = "last_step_done"
+SUB_FLOW_ENDED = "sub_flow_ended"  # without being completed: escalated to ERCOT
+FLIGHT_ENDED = "flight_ended"
 
 TRANSACTION_RECEIVED = "transaction_received"  # the signal a transaction receipt arrives by
 

@@ -1,5 +1,6 @@
-"""One workflow per script issue (a pairing x script of the flight's pack): Ready to Begin until the party that
-begins it clicks Begin Working, then the script's steps in order, each ending by a participant's button, by a
+"""One workflow per script issue (a pairing x script of the flight's pack), running its table (rules.FLOW), whose row
+"A step of the script" stands for each of the pack's steps: Ready to Begin until the party that begins it clicks Begin
+Working, then the script's steps in order, each ending by a participant's button, by a
 matching transaction that ERCOT's systems report (a signal; nobody clicks), or by a P2P sub-flow (a child
 workflow); the last step passes -> Script Passed. ERCOT may attach by hand a transaction that matched no issue to
 the step waiting for one (an update, with its comment). Any party may escalate to ERCOT or to its testing partner;
@@ -9,21 +10,25 @@ Completed."""
 
 import asyncio
 from contextlib import suppress
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 from workflows import attention, list_mail
 from workflows import search_attributes as sa
-from workflows.items import SYSTEM_ACTOR, Actor, ItemTransition, OneActionAtATime, conflict, principal_of, refuse
+from workflows.item_flow import ItemFlow, Recorder
+from workflows.items import SYSTEM_ACTOR, Actor, Refusal, conflict, principal_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
 from workflows.scripts.ids import p2p_workflow_id
 from workflows.scripts.p2p import P2PWorkflow
 from workflows.scripts.reminders import reminder_mail
+from workflows.scripts.rules import FLOW, Script
 from workflows.scripts.waiting import Waiting
+from workflows.table import State
 
-RECORD_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
+OPEN_P2P_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
 KEPT_RECEIPTS = 200  # transactions remembered for later steps, newest kept
 P2P_ENDED = "Ended"  # a sub-flow that ended without completing (terminated or failed)
 SYSTEM_PARTY = "FlighTrak"  # who escalated, when the tool itself did
@@ -34,30 +39,31 @@ def describe(transaction: m.TransactionSpec) -> str:
 
 
 @workflow.defn(name="ScriptIssue")
-class ScriptIssueWorkflow(attention.Attended):
+class ScriptIssueWorkflow(ItemFlow[Script]):
+    FLOW = FLOW
+    RECORDER = Recorder(attention.SCRIPTS, m.RECORD_ITEM_TRANSITION)
+    ACTION_INPUT = m.ScriptAction
+
     @workflow.init
     def __init__(self, request: m.ScriptIssueInput) -> None:
         self._request = request
-        self._attention = attention.Attention(attention.SCRIPTS, request.item_id, m.SCRIPT_ISSUE)
+        self._begin(request.item_id, m.READY_TO_BEGIN)
+        self._seq = 1  # the service recorded the issue's opening
         self._steps = request.script.steps
         self._step = 0  # 0: Ready to Begin; n: the pack's step n (1-based)
-        self._state = m.READY_TO_BEGIN
         self._responsible = request.script.begins
         self._escalated_by = ""
-        self._resume: tuple[str, str] = ("", "")  # state and responsible party to go back to after an escalation
-        self._seq = 1  # the service recorded the issue's opening
-        self._fields: dict[str, str] = {}
+        self._resume = ""  # the state to go back to after an escalation
         self._receipts: list[m.TransactionReceipt] = []
         self._seen_receipts: set[str] = set()
         self._p2p_opened: set[int] = set()  # steps whose sub-flow started
         self._p2p_done: dict[int, str] = {}  # step -> the sub-flow's final state
-        self._one_at_a_time = OneActionAtATime("script")
         self._waiting = Waiting(request.timing.ends_at, request.timing.reminder_business_hours, self._remind)
         self._reminder_mails: list[asyncio.Task] = []
 
     @workflow.run
     async def run(self, request: m.ScriptIssueInput) -> m.ScriptIssueStatus:
-        self._upsert_search_attributes()
+        self._upsert_search_attributes(self._standing(self._state))
         while self._state not in m.CLOSED_STATES:
             step = self._step
             spec = self._current()
@@ -65,21 +71,23 @@ class ScriptIssueWorkflow(attention.Attended):
                 await self._open_p2p(step, spec.p2p)
             await self._report_failed_transactions()
             seen = len(self._receipts)
-            ended = not await self._waiting.until(
-                lambda step=step, seen=seen: (
+
+            def something_happened(step: int = step, seen: int = seen) -> bool:
+                return (
                     self._step != step
                     or self._state in m.CLOSED_STATES
                     or len(self._receipts) != seen
                     or self._may_move_on(step)
                     or self._p2p_ended(step)
                 )
-            )
+
+            ended = not await self._waiting.until(something_happened)
             await workflow.wait_condition(lambda: not self._one_at_a_time.busy)
-            if self._p2p_ended(step):
+            if spec is not None and spec.p2p is not None and self._p2p_ended(step):
                 await self._escalate_ended_p2p(spec.p2p)
             elif ended and self._state not in m.CLOSED_STATES:
-                await self._move(m.NOT_COMPLETED, "", SYSTEM_ACTOR, "Flight Ended", "The flight ended first.")
-            elif self._step == step and self._may_move_on(step):
+                await self._record_move(m.NOT_COMPLETED, SYSTEM_ACTOR, "Flight Ended", {}, "The flight ended first.")
+            elif spec is not None and self._step == step and self._may_move_on(step):
                 await self._step_done_by_itself(step, spec)
         self._waiting.stop()
         for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the issue closes
@@ -92,70 +100,88 @@ class ScriptIssueWorkflow(attention.Attended):
     def status(self) -> m.ScriptIssueStatus:
         return m.ScriptIssueStatus(self._request.item_id, self._state, self._responsible, self._step, self._shown())
 
-    # Participants' actions
+    # What the table's rules read, and how the item reads.
 
-    @workflow.update(name=m.BEGIN_WORKING)
-    async def begin_working(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.BEGIN_WORKING]):
-            await self._next_step(action.actor, m.LABELS[m.BEGIN_WORKING], action.comment)
-        return self.status()
+    def _facts(self) -> Script:
+        return rules.script_facts(self._request.pairing, self._state, self._responsible, self._shown())
 
-    @begin_working.validator
-    def validate_begin_working(self, action: m.ScriptAction) -> None:
-        self._check(m.BEGIN_WORKING, action)
+    def _title(self) -> str:
+        pairing, script = self._request.pairing, self._request.script
+        return f"{script.script_id} {script.title} - {pairing.cr_name} / {pairing.tdsp_name}"
 
-    @workflow.update(name=m.STEP_ACTION)
-    async def step_action(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        label = self._current().action
-        with self._one_at_a_time.acting(label):
-            await self._next_step(action.actor, label, action.comment)
-        return self.status()
+    def _company_duns(self) -> str:
+        return self._request.pairing.cr_duns
 
-    @step_action.validator
-    def validate_step_action(self, action: m.ScriptAction) -> None:
-        self._check(m.STEP_ACTION, action)
+    def _projected_fields(self) -> dict[str, str]:
+        return self._shown()
 
-    @workflow.update(name=m.ESCALATE_TO_ERCOT)
-    async def escalate_to_ercot(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        await self._escalate(m.ESCALATE_TO_ERCOT, m.ESCALATED_TO_ERCOT, action)
-        return self.status()
+    def _search_attributes(self) -> list:
+        request = self._request
+        return [
+            sa.FLIGHT.value_set(request.pairing.flight),
+            sa.CR_DUNS.value_set(request.pairing.cr_duns),
+            sa.TDSP_DUNS.value_set(request.pairing.tdsp_duns),
+            sa.SCRIPT_ID.value_set(request.script.script_id),
+        ]
 
-    @escalate_to_ercot.validator
-    def validate_escalate_to_ercot(self, action: m.ScriptAction) -> None:
-        self._check(m.ESCALATE_TO_ERCOT, action)
+    def _standing(self, state: str) -> State:
+        """A step answers to its sender, with its instructions; Ready to Begin to the party the script names; an
+        escalation to a testing partner, to the partner of who escalated."""
+        kind, row = rules.kind_of(state), super()._standing(state)
+        spec = self._current()
+        if kind == rules.STEP and spec is not None:
+            return State(spec.responsible, spec.instructions)
+        party = {
+            m.READY_TO_BEGIN: self._request.script.begins,
+            m.ESCALATED_TO_PARTNER: rules.partner_of(self._escalated_by),
+        }.get(kind)
+        return row if party is None else State(party, row.instructions.format(party=party), row.closed)
 
-    @workflow.update(name=m.ESCALATE_TO_PARTNER)
-    async def escalate_to_partner(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        await self._escalate(m.ESCALATE_TO_PARTNER, m.ESCALATED_TO_PARTNER, action)
-        return self.status()
+    async def _record_move(
+        self, to_state: str, actor: Actor, label: str, changes: dict[str, str], comment: str
+    ) -> None:
+        """A task that moves to another state or party is waited on from now: its reminders count again."""
+        responsible = self._standing(to_state).responsible
+        if (to_state, responsible) != (self._state, self._responsible):
+            self._waiting.restart()
+        self._responsible = responsible
+        await super()._record_move(to_state, actor, label, changes, comment)
 
-    @escalate_to_partner.validator
-    def validate_escalate_to_partner(self, action: m.ScriptAction) -> None:
-        self._check(m.ESCALATE_TO_PARTNER, action)
+    def _input_refusal(self, name: str, given: Any) -> Refusal | None:
+        if name != m.ATTACH_TRANSACTION:
+            return None
+        if given.receipt.transaction_id in self._seen_receipts:
+            return conflict("this script issue has this transaction already")
+        return rules.wrong_transaction(self._facts(), given.receipt.type)
 
-    @workflow.update(name=m.RESOLVE)
-    async def resolve(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.RESOLVE]):
-            state, responsible = self._resume
-            if self._escalated_by == SYSTEM_PARTY and self._p2p_done.get(self._step) == P2P_ENDED:
-                self._p2p_done[self._step] = m.COMPLETED  # ERCOT counts the ended sub-flow as done
-            self._escalated_by = ""
-            await self._move(state, responsible, action.actor, m.LABELS[m.RESOLVE], action.comment)
-        return self.status()
+    # Participants' actions that do more than move.
 
-    @resolve.validator
-    def validate_resolve(self, action: m.ScriptAction) -> None:
-        self._check(m.RESOLVE, action)
+    async def _take_begin_working(self, action: m.ScriptAction) -> None:
+        await self._next_step(action.actor, FLOW.action(m.BEGIN_WORKING).label, action.comment)
 
-    @workflow.update(name=m.MARK_FAILED)
-    async def mark_failed(self, action: m.ScriptAction) -> m.ScriptIssueStatus:
-        with self._one_at_a_time.acting(m.LABELS[m.MARK_FAILED]):
-            await self._move(m.SCRIPT_FAILED, "", action.actor, m.LABELS[m.MARK_FAILED], action.comment)
-        return self.status()
+    async def _take_step_action(self, action: m.ScriptAction) -> None:
+        spec = self._current()
+        assert spec is not None  # the table offers a step's action only at a step
+        await self._next_step(action.actor, spec.action, action.comment)
 
-    @mark_failed.validator
-    def validate_mark_failed(self, action: m.ScriptAction) -> None:
-        self._check(m.MARK_FAILED, action)
+    async def _take_escalate_to_ercot(self, action: m.ScriptAction) -> None:
+        await self._escalate(m.ESCALATE_TO_ERCOT, action)
+
+    async def _take_escalate_to_partner(self, action: m.ScriptAction) -> None:
+        await self._escalate(m.ESCALATE_TO_PARTNER, action)
+
+    async def _escalate(self, name: str, action: m.ScriptAction) -> None:
+        parties = rules.parties_of(principal_of(action.actor), self._request.pairing)
+        self._escalated_by = m.CR if m.CR in parties else m.TDSP
+        self._resume = self._state
+        await self._move(name, action)
+
+    async def _take_resolve(self, action: m.ScriptAction) -> None:
+        if self._escalated_by == SYSTEM_PARTY and self._p2p_done.get(self._step) == P2P_ENDED:
+            self._p2p_done[self._step] = m.COMPLETED  # ERCOT counts the ended sub-flow as done
+        self._escalated_by = ""
+        label = FLOW.action(m.RESOLVE).label
+        await self._record_move(self._resume, action.actor, label, {}, action.comment)
 
     # Transactions that ERCOT's systems received
 
@@ -173,53 +199,29 @@ class ScriptIssueWorkflow(attention.Attended):
         """ERCOT's person decided this transaction, which matched nothing, is the one the step waits for: a valid
         one moves the step on, a failed one is shown on the step with its reasons (the step waits on), either
         recorded under their name with their comment."""
-        with self._one_at_a_time.acting(m.LABELS[m.ATTACH_TRANSACTION]):
+        label = FLOW.action(m.ATTACH_TRANSACTION).label
+        with self._one_at_a_time.acting(label):
             receipt = attached.receipt
             self._seen_receipts.add(receipt.transaction_id)
-            label, comment = m.LABELS[m.ATTACH_TRANSACTION], attached.comment.strip()
+            comment = attached.comment.strip()
             if receipt.valid:
                 changes = {"last_transaction": self._took(receipt)}
                 await self._next_step(attached.actor, label, comment, changes)
             else:
                 changes = {"last_failed_transaction": self._failed(receipt)}
-                await self._move(self._state, self._responsible, attached.actor, label, comment, changes)
+                await self._record_move(self._state, attached.actor, label, changes, comment)
         return self.status()
 
     @attach_transaction.validator
     def validate_attach_transaction(self, attached: m.AttachedTransaction) -> None:
-        self._attention.admit(attached)
-        self._one_at_a_time.check()
-        if attached.receipt.transaction_id in self._seen_receipts:
-            refuse(conflict("this script issue has this transaction already"))
-        spec = self._current()
-        expected = spec.transaction if spec is not None and self._state == spec.state else None
-        problem = rules.attach_refusal(
-            self.situation(),
-            expected.type if expected else "",
-            describe(expected) if expected else "",
-            principal_of(attached.actor),
-            attached.receipt.type,
-            attached.comment,
-        )
-        refuse(problem)
+        """The table's row (ERCOT, a step, its comment), its guard (the step waits for a transaction), then the
+        transaction itself (`_input_refusal`: not seen yet, of the step's type)."""
+        self._check(m.ATTACH_TRANSACTION, attached)
 
     # The steps
 
-    def situation(self) -> rules.Situation:
-        spec = self._current()
-        action = spec.action if spec is not None and self._state == spec.state else ""
-        return rules.Situation(self._state, self._responsible, action, self._escalated_by)
-
     def _current(self) -> m.StepSpec | None:
         return self._steps[self._step - 1] if 0 < self._step <= len(self._steps) else None
-
-    def _check(self, action: str, given: m.ScriptAction) -> None:
-        self._attention.admit(given)
-        self._one_at_a_time.check()
-        problem = rules.script_refusal(
-            action, self.situation(), principal_of(given.actor), self._request.pairing, given.comment
-        )
-        refuse(problem)
 
     def _may_move_on(self, step: int) -> bool:
         """A step that ends by itself is done: its transaction arrived, or its sub-flow completed."""
@@ -266,7 +268,7 @@ class ScriptIssueWorkflow(attention.Attended):
             self._failed(receipt)
             reasons = "; ".join(receipt.reasons) or "no reason given"
             comment = f"{words} failed validation: {reasons}. The step waits for a valid one."
-            await self._move(self._state, self._responsible, SYSTEM_ACTOR, f"{receipt.type} Failed", comment)
+            await self._record_move(self._state, SYSTEM_ACTOR, f"{receipt.type} Failed", {}, comment)
 
     def _failed(self, receipt: m.TransactionReceipt) -> str:
         """Shows a failed transaction on the step, with its reasons; returns what is shown."""
@@ -284,33 +286,25 @@ class ScriptIssueWorkflow(attention.Attended):
     async def _step_done_by_itself(self, step: int, spec: m.StepSpec) -> None:
         if spec.transaction is not None:
             receipt = self._matching_receipt(spec.transaction)
+            assert receipt is not None  # the step moves on by itself once its transaction is here
             self._receipts = [r for r in self._receipts if r is not receipt]
             label = f"{spec.transaction.type} Received"
             comment = f"ERCOT received {self._took(receipt)}."
         else:
+            assert spec.p2p is not None  # a step that ends by itself ends by its transaction or its sub-flow
             label, comment = f"{spec.p2p.title} Completed", ""
         await self._next_step(SYSTEM_ACTOR, label, comment)
 
     async def _next_step(self, actor: Actor, label: str, comment: str, changes: dict[str, str] | None = None) -> None:
+        """To the pack's next step; after the last, Script Passed."""
         self._step += 1
         spec = self._current()
-        if spec is None:
-            await self._move(m.SCRIPT_PASSED, "", actor, label, comment, changes)
-        else:
-            await self._move(spec.state, spec.responsible, actor, label, comment, changes)
-
-    async def _escalate(self, name: str, to_state: str, action: m.ScriptAction) -> None:
-        with self._one_at_a_time.acting(m.LABELS[name]):
-            parties = rules.parties_of(principal_of(action.actor), self._request.pairing)
-            self._escalated_by = m.CR if m.CR in parties else m.TDSP
-            self._resume = (self._state, self._responsible)
-            to = m.ERCOT if to_state == m.ESCALATED_TO_ERCOT else rules.partner_of(self._escalated_by)
-            await self._move(to_state, to, action.actor, m.LABELS[name], action.comment)
+        await self._record_move(m.SCRIPT_PASSED if spec is None else spec.state, actor, label, changes or {}, comment)
 
     async def _open_p2p(self, step: int, spec: m.P2PSpec) -> None:
         request = self._request
         item_id = await self._attention.run(
-            m.OPEN_P2P_ITEM, m.P2PItemRequest(request.item_id, step), result_type=int, **RECORD_OPTIONS
+            m.OPEN_P2P_ITEM, m.P2PItemRequest(request.item_id, step), result_type=int, **OPEN_P2P_OPTIONS
         )
         child = await workflow.start_child_workflow(
             P2PWorkflow.run,
@@ -328,7 +322,7 @@ class ScriptIssueWorkflow(attention.Attended):
         self._fields["p2p_item_id"] = str(item_id)
         self._p2p_opened.add(step)
         asyncio.create_task(self._await_p2p(step, child))
-        await self._move(self._state, self._responsible, SYSTEM_ACTOR, f"{spec.title} Opened", f"Item {item_id}.")
+        await self._record_move(self._state, SYSTEM_ACTOR, f"{spec.title} Opened", {}, f"Item {item_id}.")
 
     async def _await_p2p(self, step: int, child) -> None:
         try:
@@ -340,13 +334,14 @@ class ScriptIssueWorkflow(attention.Attended):
 
     async def _escalate_ended_p2p(self, spec: m.P2PSpec) -> None:
         self._escalated_by = SYSTEM_PARTY
-        self._resume = (self._state, self._responsible)
+        self._resume = self._state
         why = self._fields.get("p2p_ended", "")
         comment = (
             f"{spec.title} ended without being completed ({why}). Resolve Escalation to count it as done, "
             "or Mark Failed."
         )
-        await self._move(m.ESCALATED_TO_ERCOT, m.ERCOT, SYSTEM_ACTOR, "Escalated by FlighTrak", comment)
+        label = FLOW.action(m.SUB_FLOW_ENDED).label
+        await self._record_move(m.ESCALATED_TO_ERCOT, SYSTEM_ACTOR, label, {}, comment)
 
     async def _remind(self, hours: float) -> None:
         """On the item, and by mail to the waiting party's lists; a sub-flow in progress mails its own reminders."""
@@ -357,7 +352,7 @@ class ScriptIssueWorkflow(attention.Attended):
         mailed = not sub_flow_working
         if mailed:
             comment += f" A reminder mail goes to the distribution lists of {who}."
-        await self._move(self._state, self._responsible, SYSTEM_ACTOR, "Reminder", comment)
+        await self._record_move(self._state, SYSTEM_ACTOR, "Reminder", {}, comment)
         if mailed:
             script = request.script
             mail = reminder_mail(
@@ -368,7 +363,7 @@ class ScriptIssueWorkflow(attention.Attended):
                 request.pairing,
                 self._responsible,
                 self._state,
-                self._instructions(),
+                self._standing(self._state).instructions,
                 hours,
                 self._waiting.since,
             )
@@ -389,86 +384,16 @@ class ScriptIssueWorkflow(attention.Attended):
             "step": f"{min(self._step, len(self._steps))} of {len(self._steps)}",
             **self._fields,
         }
-        situation = self.situation()
-        if situation.step_action:
-            fields["step_action"] = situation.step_action
-        if spec is not None and spec.transaction is not None and self._state == spec.state:
-            fields["expects"] = describe(spec.transaction)
+        at_step = spec if spec is not None and self._state == spec.state else None
+        expected = at_step.transaction if at_step is not None else None
+        if at_step is not None and at_step.action:
+            fields["step_action"] = at_step.action
+        if expected is not None:
+            fields["expects"] = describe(expected)
             # What the scripts service matches a reported transaction against.
-            fields["expects_type"] = spec.transaction.type
-            fields["expects_sender"] = spec.transaction.sender
-            fields["expects_receiver"] = spec.transaction.receiver
+            fields["expects_type"] = expected.type
+            fields["expects_sender"] = expected.sender
+            fields["expects_receiver"] = expected.receiver
         if self._escalated_by:
             fields["escalated_by"] = self._escalated_by
         return fields
-
-    def _instructions(self) -> str:
-        spec = self._current()
-        if self._state == m.READY_TO_BEGIN:
-            return f"The {self._request.script.begins} clicks Begin Working to start this script."
-        if self._state == m.ESCALATED_TO_ERCOT:
-            return "ERCOT answers the escalation (see the comments): Resolve Escalation, or Mark Failed."
-        if self._state == m.ESCALATED_TO_PARTNER:
-            return f"The {self._responsible} answers the escalation (see the comments), then Resolve Escalation."
-        if self._state == m.SCRIPT_PASSED:
-            return "The script passed."
-        if self._state == m.SCRIPT_FAILED:
-            return "ERCOT marked the script failed (see the comments)."
-        if self._state == m.NOT_COMPLETED:
-            return "The flight ended before the script passed."
-        return spec.instructions if spec is not None else ""
-
-    async def _move(
-        self,
-        to_state: str,
-        responsible: str,
-        actor: Actor,
-        label: str,
-        comment: str = "",
-        changes: dict[str, str] | None = None,
-    ) -> None:
-        """The state changes before the step is recorded, so a second action in the same instant sees it."""
-        from_state, self._state = self._state, to_state
-        if (to_state, responsible) != (from_state, self._responsible):
-            self._waiting.restart()
-        self._responsible = responsible
-        self._seq += 1
-        self._upsert_search_attributes()
-        request = self._request
-        pairing, script = request.pairing, request.script
-        step = ItemTransition(
-            workflow_id=workflow.info().workflow_id,
-            item_id=request.item_id,
-            seq=self._seq,
-            item_type=m.SCRIPT_ISSUE,
-            title=f"{script.script_id} {script.title} - {pairing.cr_name} / {pairing.tdsp_name}",
-            company_duns=pairing.cr_duns,
-            state=to_state,
-            responsible_party=responsible,
-            instructions=self._instructions(),
-            fields=self._shown(),
-            closed=to_state in m.CLOSED_STATES,
-            actor=actor,
-            action=label,
-            from_state=from_state,
-            to_state=to_state,
-            changes=changes or {},
-            comment=comment,
-        )
-        await self._attention.run(m.RECORD_ITEM_TRANSITION, step, **RECORD_OPTIONS)
-
-    def _upsert_search_attributes(self) -> None:
-        request = self._request
-        workflow.upsert_search_attributes(
-            [
-                sa.ITEM_ID.value_set(str(request.item_id)),
-                sa.ITEM_TYPE.value_set(m.SCRIPT_ISSUE),
-                sa.FLIGHT.value_set(request.pairing.flight),
-                sa.CR_DUNS.value_set(request.pairing.cr_duns),
-                sa.TDSP_DUNS.value_set(request.pairing.tdsp_duns),
-                sa.SCRIPT_ID.value_set(request.script.script_id),
-                sa.COMPANY_DUNS.value_set(request.pairing.cr_duns),
-                sa.ITEM_STATE.value_set(self._state),
-                sa.RESPONSIBLE_PARTY.value_set(self._responsible or "-"),
-            ]
-        )
