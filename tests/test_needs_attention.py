@@ -164,7 +164,9 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
     )
     await cancelled_handle.start_update("submit", action(LONESTAR_AR), wait_for_stage=WorkflowUpdateStage.ACCEPTED)
     # Another item of the same flow goes on while those two wait.
-    submitted = await unaffected_handle.execute_update("submit", action(BLUEBONNET_AR), result_type=m.RegistrationStatus)
+    submitted = await unaffected_handle.execute_update(
+        "submit", action(BLUEBONNET_AR), result_type=m.RegistrationStatus
+    )
     assert submitted.state == m.REGISTRATION_REVIEW
 
     stuck = {retried.item_id, cancelled.item_id}
