@@ -13,7 +13,7 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
 from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import Settings
-from flightrak.temporal import run_update
+from flightrak.temporal import forward, run_update
 from services.registration import domain, models, reports, store
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
@@ -247,14 +247,15 @@ class RegistrationServicer(
             modifying = request.action == registrations.MODIFY
             existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
         if item.item_type == flights.ITEM_TYPE:
-            pending = self._flight_action(flight, request, principal)
+            handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
+            given = self._flight_action(flight, request, principal)
         else:
-            pending = await self._registration_action(item, flight, existing_cr, request, principal)
-        await run_update(pending)
+            handle = self._temporal.get_workflow_handle(item.workflow_id)
+            given = await self._registration_action(item, flight, existing_cr, request, principal)
+        await forward(handle, request.action, given)
         return await self._item(request.item_id, principal)
 
     def _flight_action(self, flight: models.Flight, request: items_pb2.ActOnItemRequest, principal):
-        handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
         if request.action == flights.CHANGE_DATES:
             refused = flight_rules.FLOW.not_theirs(request.action, principal, _flight_facts(flight))
             if refused is not None:
@@ -269,9 +270,8 @@ class RegistrationServicer(
             dates, problems = domain.flight_dates({**current, **given}, _now())
             if problems or dates is None:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, domain.FLIGHT_FIELD_LABELS))
-            change = flights.FlightAction(actor_of(principal), dates.as_fields(), request.comment)
-            return handle.execute_update(flights.CHANGE_DATES, change)
-        return handle.execute_update(request.action, flights.FlightAction(actor_of(principal), comment=request.comment))
+            return flights.FlightAction(actor_of(principal), dates.as_fields(), request.comment)
+        return flights.FlightAction(actor_of(principal), comment=request.comment)
 
     async def _registration_action(
         self, item, flight, existing_cr: bool, request: items_pb2.ActOnItemRequest, principal
@@ -280,9 +280,7 @@ class RegistrationServicer(
         if request.action == registrations.MODIFY:
             _may_fill_the_form(registrations.MODIFY, principal, item.company_duns, flight)
             _, fields = await self._checked_fields(item.company_duns, dict(request.fields), existing_cr)
-        handle = self._temporal.get_workflow_handle(item.workflow_id)
-        action = registrations.RegistrationAction(actor_of(principal), fields, request.comment)
-        return handle.execute_update(request.action, action)
+        return registrations.RegistrationAction(actor_of(principal), fields, request.comment)
 
     async def _item(self, item_id: int, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
