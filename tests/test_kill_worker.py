@@ -32,14 +32,18 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2, registration_pb2_grpc
 from services.identity import models as identity_tables
 from services.registration import models as registration_tables
+from services.testbed import models as testbed_tables
 from tests.conftest import DEMO_PASSWORD, RESTART_NAMESPACE, free_port, new_user_fields
 from tests.registration_helpers import next_designation
+from tests.test_specifications_rules import good_raw
 from workflows import flight as flight_flow
 from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.items import ItemTransition
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
+from workflows.specifications import models as specifications
+from workflows.specifications import rules as specifications_rules
 from workflows.table import Flow
 from workflows.user_admin import models as user_requests
 from workflows.user_admin import rules as user_admin_rules
@@ -110,11 +114,17 @@ class FlowCase:
     # Each action leaves the state it may start from, so a retry of one that landed is refused: every round adds
     # exactly one step. (A Change Dates retried after a timeout is a second change the user asked for.)
     one_step_per_action: bool = True
+    # The service records an item's opening itself before it starts the workflow, whose input says how many steps
+    # it recorded (opened_seq); the workflow numbers its own from there. Otherwise the workflow records every step,
+    # the first OK or Create among them.
+    opened_by_service: bool = False
 
     def steps(self, round_number: int) -> int | None:
-        """How many steps each item's workflow holds after the round, if the flow knows: the first OK or Create,
-        then one step per round."""
-        return round_number + 2 if self.one_step_per_action else None
+        """How many steps each item's workflow holds after the round, if the flow knows: one per round, after the
+        first OK or Create the workflow recorded."""
+        if not self.one_step_per_action:
+            return None
+        return round_number + 1 + (not self.opened_by_service)
 
 
 async def _flights(running: Running, count: int) -> list[items_pb2.Item]:
@@ -163,6 +173,30 @@ async def registrations_pending(running: Running, count: int) -> list[int]:
         return item.item_id
 
     return list(await asyncio.gather(*(register(flight) for flight in flights_made)))
+
+
+async def specifications_pending(running: Running, count: int) -> list[int]:
+    """The CR's Request for Testing Specifications that approving each registration opens, in Pending Testing
+    Specifications."""
+    made = await registrations_pending(running, count)
+
+    async def approved(item_id: int) -> int:
+        for who, action in (("ar", registrations.SUBMIT), ("reviewer", registrations.APPROVE)):
+            request = items_pb2.ActOnItemRequest(item_id=item_id, action=action)
+            item = await running.items["registration"].ActOnItem(request, metadata=running.auth[who], timeout=60)
+        return int(item.fields["testing_specifications_item_id"])
+
+    return list(await asyncio.gather(*(approved(item_id) for item_id in made)))
+
+
+def specifications_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """The CR's Provide and ERCOT's Reject, back and forth."""
+    if state == specifications.PENDING_SPECIFICATIONS:
+        return "ar", items_pb2.ActOnItemRequest(item_id=item_id, action=specifications.PROVIDE, fields=good_raw())
+    assert state == specifications.ERCOT_REVIEW, state
+    return "reviewer", items_pb2.ActOnItemRequest(
+        item_id=item_id, action=specifications.REJECT, comment="The login must be the one issued for this flight."
+    )
 
 
 def registration_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
@@ -240,24 +274,41 @@ FLOWS = [
         user_request_next,
         one_step_per_action=False,  # OK leads back to Pending Commit: a retry of one that landed is taken again
     ),
+    FlowCase(
+        "testing specifications",
+        specifications_rules.CR_FLOW,
+        "testbed",
+        testbed_tables.Item,
+        testbed_tables.ItemHistory,
+        specifications.RECORD_ITEM_TRANSITION,
+        specifications_pending,
+        specifications_next,
+        opened_by_service=True,
+    ),
 ]
 
 
-async def recorded_steps(client: Client, workflow_id: str, activity: str, item_id: int) -> list[ItemTransition]:
-    """The steps Temporal holds for the workflow: the inputs of the record activities its completed workflow tasks
-    scheduled, in order."""
+async def recorded_steps(
+    client: Client, workflow_id: str, case: FlowCase, item_id: int
+) -> tuple[int, list[ItemTransition]]:
+    """The steps Temporal holds for the workflow: how many its input says the service recorded before it started,
+    and the inputs of the record activities its completed workflow tasks scheduled, in order."""
     converter = client.data_converter.payload_converter
+    opened = 0
     steps = []
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if event.HasField("workflow_execution_started_event_attributes") and case.opened_by_service:
+            [started] = converter.from_payloads(event.workflow_execution_started_event_attributes.input.payloads)
+            opened = started["opened_seq"]
         if not event.HasField("activity_task_scheduled_event_attributes"):
             continue
         scheduled = event.activity_task_scheduled_event_attributes
-        if scheduled.activity_type.name != activity:
+        if scheduled.activity_type.name != case.record_activity:
             continue
         [step] = converter.from_payloads(scheduled.input.payloads, [ItemTransition])
         if step.item_id == item_id:
             steps.append(step)
-    return steps
+    return opened, steps
 
 
 async def mismatch(running: Running, case: FlowCase, item_id: int, expected_steps: int | None) -> str:
@@ -271,18 +322,22 @@ async def mismatch(running: Running, case: FlowCase, item_id: int, expected_step
         )
     status = await running.client.get_workflow_handle(row.workflow_id).query("status")
     state = status["state"] if isinstance(status, dict) else status.state
-    steps = await recorded_steps(running.client, row.workflow_id, case.record_activity, item_id)
+    opened, steps = await recorded_steps(running.client, row.workflow_id, case, item_id)
     held = [(s.seq, s.action, s.from_state, s.to_state) for s in steps]
     shown = [(h.seq, h.action, h.from_state, h.to_state) for h in history]
     problems = []
-    if [s.seq for s in steps] != list(range(1, len(steps) + 1)):
-        problems.append(f"the workflow's steps are numbered {[s.seq for s in steps]}")
+    if [s.seq for s in steps] != list(range(opened + 1, opened + len(steps) + 1)):
+        problems.append(f"the workflow's steps are numbered {[s.seq for s in steps]} after {opened} the service's")
     if not steps or steps[-1].to_state != state:
         problems.append(f"the workflow is in {state!r} but its last step leads to {steps[-1:]}")
-    if (row.state, row.last_seq) != (state, len(steps)):
-        problems.append(f"projection ({row.state!r}, seq {row.last_seq}) != workflow ({state!r}, {len(steps)} steps)")
-    if shown != held:
-        problems.append(f"history rows {shown} != the workflow's transitions {held}")
+    if (row.state, row.last_seq) != (state, opened + len(steps)):
+        problems.append(
+            f"projection ({row.state!r}, seq {row.last_seq}) != workflow ({state!r}, {opened} + {len(steps)} steps)"
+        )
+    if [h.seq for h in history[:opened]] != list(range(1, opened + 1)):
+        problems.append(f"history rows {shown[:opened]} are not the {opened} the service recorded at opening")
+    if shown[opened:] != held:
+        problems.append(f"history rows {shown[opened:]} != the workflow's transitions {held}")
     if expected_steps is not None and len(steps) != expected_steps:
         problems.append(f"the workflow holds {len(steps)} steps, not {expected_steps}: {held}")
     return f"item {item_id}: " + "; ".join(problems) if problems else ""
@@ -380,6 +435,7 @@ async def test_projection_equals_workflow_after_kills(stack, settings):
             )
             running.start_worker()
             await running.worker_polling(flight_flow.TASK_QUEUE)
+            making = time.monotonic()
             made = dict(
                 zip(
                     (case.name for case in FLOWS),
@@ -387,6 +443,7 @@ async def test_projection_equals_workflow_after_kills(stack, settings):
                     strict=True,
                 )
             )
+            print(f"{ITEMS} items of each of {len(FLOWS)} flows made in {time.monotonic() - making:.1f} s")
             everything = [(case, item) for case in FLOWS for item in made[case.name]]
             interrupted = dict.fromkeys(made, 0)
             for round_number in range(MAX_ROUNDS):
