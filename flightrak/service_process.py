@@ -11,7 +11,7 @@ from flightrak.settings import SERVICE_PORTS, Settings, get_settings
 async def start(service: str, settings: Settings, port: int | None = None):
     """Builds and starts the service's gRPC server; returns (server, full service name, engine, closer)."""
     telemetry.setup(f"flightrak-{service}")
-    engine = db.create_engine(settings.effective_database_url)
+    engine = db.create_engine(settings.effective_database_url, settings.database_pool_size)
     module = importlib.import_module(f"services.{service}.server")
     sessions = db.session_factory(engine)
     # The identity service keeps the sessions; every other service asks it.

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     environment: str = "development"
     data_dir: Path = REPO_ROOT / ".flightrak"
     database_url: str | None = None
+    # Connections each process keeps to PostgreSQL (every service and the worker): five services and the worker at
+    # 15 each are 90 of PostgreSQL's default 100.
+    database_pool_size: int = 15
     embedded_postgres_port: int = 5544
     temporal_address: str | None = None
     temporal_namespace: str = "default"

@@ -103,7 +103,7 @@ def build_workers(
 async def run() -> None:
     settings = get_settings()
     telemetry.setup("flightrak-worker")
-    engine = db.create_engine(settings.effective_database_url)
+    engine = db.create_engine(settings.effective_database_url, settings.database_pool_size)
     client = await temporal_connection.connect(settings)
     workers = build_workers(
         client, db.session_factory(engine), settings.script_reminder_business_hours, notice_mailer(settings)
