@@ -32,16 +32,25 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2, registration_pb2_grpc
 from services.identity import models as identity_tables
 from services.registration import models as registration_tables
+from services.scripts import models as scripts_tables
+from services.scripts import packs
 from services.testbed import models as testbed_tables
 from tests.conftest import DEMO_PASSWORD, RESTART_NAMESPACE, free_port, new_user_fields
 from tests.registration_helpers import next_designation
+from tests.test_script_pack_api import EXAMPLE
 from tests.test_specifications_rules import good_raw
+from tests.test_worker_restart import con03_opened
 from workflows import flight as flight_flow
+from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.items import ItemTransition
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
+from workflows.scripts import models as script_issues
+from workflows.scripts import rules as script_rules
+from workflows.scripts.ids import script_issue_workflow_id
+from workflows.scripts.workflows import ScriptIssueWorkflow
 from workflows.specifications import models as specifications
 from workflows.specifications import rules as specifications_rules
 from workflows.table import Flow
@@ -54,6 +63,7 @@ MAX_ROUNDS = 6
 KILL_WITHIN = 0.2  # seconds after the round's actions are sent
 SETTLED_WITHIN = 75.0  # a killed step's activity is retried after its start-to-close timeout (30 s)
 CALL_TIMEOUT = 20.0
+SERVICE_POOL_SIZE = 5
 SEED = int(os.environ.get("FLIGHTRAK_KILL_SEED") or random.SystemRandom().randrange(2**32))
 
 Auth = list[tuple[str, str]]
@@ -68,7 +78,7 @@ class Running:
     client: Client
     items: dict[str, items_pb2_grpc.ItemServiceStub]  # by the service that owns the items
     registration: registration_pb2_grpc.RegistrationServiceStub
-    auth: dict[str, Auth]  # by who: "ercot" (admin), "reviewer", "ar", "mp_admin" (Lone Star's)
+    auth: dict[str, Auth]  # by who: "ercot" (admin), "reviewer", "ar", "mp_admin" and "cr_user" (Lone Star's)
     sessions: object  # every service's schema is in the one database
     identity: identity_pb2_grpc.IdentityServiceStub
 
@@ -114,17 +124,23 @@ class FlowCase:
     # Each action leaves the state it may start from, so a retry of one that landed is refused: every round adds
     # exactly one step. (A Change Dates retried after a timeout is a second change the user asked for.)
     one_step_per_action: bool = True
-    # The service records an item's opening itself before it starts the workflow, whose input says how many steps
-    # it recorded (opened_seq); the workflow numbers its own from there. Otherwise the workflow records every step,
-    # the first OK or Create among them.
-    opened_by_service: bool = False
+    # Where the service records an item's opening itself before it starts the workflow: how many steps it recorded,
+    # from the workflow's input (as a dict); the workflow numbers its own from there. Otherwise (None) the workflow
+    # records every step, its first OK or Create among them.
+    opened_steps: Callable[[dict], int] | None = None
+    # Where an action's row in the table leads to a state the item's data names (a script's step): the state it leads
+    # to, by the action's name.
+    leads_to: Callable[[str], str] | None = None
 
     def steps(self, round_number: int) -> int | None:
         """How many steps each item's workflow holds after the round, if the flow knows: one per round, after the
-        first OK or Create the workflow recorded."""
+        first OK or Create if the workflow recorded it."""
         if not self.one_step_per_action:
             return None
-        return round_number + 1 + (not self.opened_by_service)
+        return round_number + 1 + (self.opened_steps is None)
+
+    def state_after(self, action: str) -> str:
+        return self.leads_to(action) if self.leads_to else self.flow.action(action).leads_to
 
 
 async def _flights(running: Running, count: int) -> list[items_pb2.Item]:
@@ -197,6 +213,47 @@ def specifications_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnI
     return "reviewer", items_pb2.ActOnItemRequest(
         item_id=item_id, action=specifications.REJECT, comment="The login must be the one issued for this flight."
     )
+
+
+CON03 = packs.parse_pack(EXAMPLE).script("CON03")
+
+
+async def scripts_ready(running: Running, count: int) -> list[int]:
+    """CON03 between Lone Star and Oncor, Ready to Begin, each on a flight of its own: its rows as the scripts
+    service opens them and its workflow started (tests/test_worker_restart.py), without a pack or flight behind it."""
+
+    async def opened() -> int:
+        issue = await con03_opened(running.sessions, running.settings)
+        pairing = issue.pairing
+        await running.client.start_workflow(
+            ScriptIssueWorkflow.run,
+            issue,
+            id=script_issue_workflow_id(pairing.flight, pairing.cr_duns, pairing.tdsp_duns, CON03.script_id),
+            task_queue=scripts_flow.TASK_QUEUE,
+        )
+        return issue.item_id
+
+    return list(await asyncio.gather(*(opened() for _ in range(count))))
+
+
+def script_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """Begin Working, then the CR escalates its first step to ERCOT and ERCOT resolves it, back and forth."""
+    if state == script_issues.READY_TO_BEGIN:
+        return "cr_user", items_pb2.ActOnItemRequest(item_id=item_id, action=script_issues.BEGIN_WORKING)
+    if state == script_issues.ESCALATED_TO_ERCOT:
+        return "ercot", items_pb2.ActOnItemRequest(
+            item_id=item_id, action=script_issues.RESOLVE, comment="The bank's routing number is 111000025."
+        )
+    assert state == CON03.steps[0].state, state
+    return "cr_user", items_pb2.ActOnItemRequest(
+        item_id=item_id, action=script_issues.ESCALATE_TO_ERCOT, comment="Oncor has not sent its bank details."
+    )
+
+
+def script_leads_to(action: str) -> str:
+    """Begin Working and Resolve Escalation lead to the script's first step (the table's 'A step of the script')."""
+    leads_to = script_rules.FLOW.action(action).leads_to
+    return CON03.steps[0].state if leads_to == script_rules.STEP else leads_to
 
 
 def registration_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
@@ -283,7 +340,19 @@ FLOWS = [
         specifications.RECORD_ITEM_TRANSITION,
         specifications_pending,
         specifications_next,
-        opened_by_service=True,
+        opened_steps=lambda started: started["opened_seq"],
+    ),
+    FlowCase(
+        "script issues",
+        script_rules.FLOW,
+        "scripts",
+        scripts_tables.Item,
+        scripts_tables.ItemHistory,
+        script_issues.RECORD_ITEM_TRANSITION,
+        scripts_ready,
+        script_next,
+        opened_steps=lambda started: 1,  # the service records the issue's opening; its workflow starts at seq 1
+        leads_to=script_leads_to,
     ),
 ]
 
@@ -297,9 +366,9 @@ async def recorded_steps(
     opened = 0
     steps = []
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
-        if event.HasField("workflow_execution_started_event_attributes") and case.opened_by_service:
+        if event.HasField("workflow_execution_started_event_attributes") and case.opened_steps:
             [started] = converter.from_payloads(event.workflow_execution_started_event_attributes.input.payloads)
-            opened = started["opened_seq"]
+            opened = case.opened_steps(started)
         if not event.HasField("activity_task_scheduled_event_attributes"):
             continue
         scheduled = event.activity_task_scheduled_event_attributes
@@ -356,7 +425,7 @@ async def act_until_decided(
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
                 state = await workflow_state(running, case, request.item_id)
-                assert state == case.flow.action(request.action).leads_to, (
+                assert state == case.state_after(request.action), (
                     f"{request.action} on item {request.item_id} refused in {state!r}: {error.details()}"
                 )
                 return "landed"
@@ -396,6 +465,9 @@ async def test_projection_equals_workflow_after_kills(stack, settings):
     isolated = settings.model_copy(
         update={
             "temporal_namespace": RESTART_NAMESPACE,
+            # Four services in this process and the worker, while other tests may hold connections too: the
+            # services' share of PostgreSQL's 100 stays small (the worker keeps its 15 for the steps' records).
+            "database_pool_size": SERVICE_POOL_SIZE,
             **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
         }
     )
@@ -428,6 +500,7 @@ async def test_projection_equals_workflow_after_kills(stack, settings):
                         ("reviewer", "reviewer@ercot.example"),
                         ("ar", "ar@bluebonnet.example"),
                         ("mp_admin", "admin@lonestar.example"),
+                        ("cr_user", "user@lonestar.example"),
                     )
                 },
                 db.session_factory(servers["registration"][1]),
