@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from workflows.flight.rules import FLOW as FLIGHT
+from workflows.notices.rules import FLOW as MARKET_NOTICE
 from workflows.registration.rules import FLOW as REGISTRATION
 from workflows.scripts.rules import FLOW as SCRIPT_ISSUE
 from workflows.scripts.rules import P2P_FLOW as P2P_SUB_FLOW
@@ -17,6 +18,7 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "flows.md"
 FLOWS: list[Flow] = [
     FLIGHT,
     REGISTRATION,
+    MARKET_NOTICE,
     CR_SPECIFICATIONS,
     TDSP_SPECIFICATIONS,
     USER_ADMIN,

@@ -22,6 +22,7 @@ from tests.notice_histories import (
     PECOS_BAR,
     FakeNoticeActivities,
     acknowledge,
+    act,
     draft,
     eventually,
     in_days,
@@ -107,19 +108,20 @@ async def test_mail_is_retried_through_an_smtp_outage(clock_env, fakes):
         await handle.terminate("test over")
 
 
-async def test_a_published_notice_is_never_edited_and_only_ercot_publishes(clock_env, fakes):
+async def test_a_published_notice_is_never_edited_and_only_ercot_publishes_to_an_audience(clock_env, fakes):
     async with workers(clock_env.client, fakes) as task_queue:
         item_id = new_item_id()
         handle = await draft(clock_env.client, task_queue, item_id)
-        await refused(
-            handle.execute_update(MarketNoticeWorkflow.publish, m.Publication(BRAZOS_AR, "M-A010130-01", [], "")),
-            "only ERCOT",
-        )
+        publication = m.Publication("M-A010130-01", [])
+        await refused(act(handle, m.PUBLISH, m.NoticeAction(BRAZOS_AR, publication=publication)), "only ERCOT")
+        await refused(act(handle, m.PUBLISH, m.NoticeAction(ERCOT_ADMIN, publication=publication)), "no active company")
         await publish(handle, None)
-        await refused(
-            handle.execute_update(MarketNoticeWorkflow.edit, m.NoticeAction(ERCOT_ADMIN, {"contact": "x"})),
-            "never edited",
-        )
+        edit = m.NoticeAction(ERCOT_ADMIN, {"contact": "x"})
+        await refused(act(handle, m.EDIT, edit), "Edit is not possible in state Published")
+        await refused(act(handle, m.REISSUE, m.NoticeAction(ERCOT_ADMIN)), "a reissue is a new draft")
+        await refused(act(handle, m.SUPERSEDE, m.NoticeAction(ERCOT_ADMIN)), "superseded by its reissue")
+        await eventually(fakes, item_id, "Mail Delivered")
+        assert fakes.actions(item_id) == ["OK", "Publish", "Mail Delivered"]  # the refusals recorded nothing
         await handle.terminate("test over")
 
 

@@ -270,7 +270,7 @@ async def test_reissue_keeps_the_stem_and_takes_the_next_suffix(http):
     second_new = await publish(http, ercot, (await create(http, ercot))["item_id"])
     assert second_new["fields"]["notice_id"][:3] != first_id[:3] or second_new["fields"]["notice_id"] != first_id
     edit = await act(http, ercot, first["item_id"], "edit", short_description="changed")
-    assert edit.status_code == 409 and "never edited" in edit.json()["error"]["message"]
+    assert edit.status_code == 409 and "Edit is not possible in state Published" in edit.json()["error"]["message"]
 
     reissued = await act(http, ercot, first["item_id"], "reissue")
     assert reissued.status_code == 200, reissued.text

@@ -36,7 +36,7 @@ class RegistrationActivities(ItemSteps):
 
 
 class NoticeActivities:
-    """A notice's steps (local activities of its workflow) and its mail (on the mail queue, retried)."""
+    """A notice's steps (on its workflow's own queue) and its mail (on the mail queue, retried)."""
 
     def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer):
         self._sessions = sessions

@@ -19,16 +19,15 @@ from services.registration import models, notices_store, store
 from services.registration import notices as rules
 from services.registration.directory import Directory
 from workflows import notices as notices_flow
-from workflows.items import actor_of, invalid
+from workflows.items import actor_of
 from workflows.notices import models as m
-from workflows.notices import rules as notice_rules
 from workflows.notices.ids import notice_workflow_id
+from workflows.notices.rules import FLOW, Notice
 from workflows.notices.workflows import MarketNoticeWorkflow
+from workflows.table import Offer
 
 REPORT = "market-notices"
 ERCOT_ONLY_CHANGES = frozenset({"addressed", "reminded", "mail_accepted", "mail_not_sent_unsubscribed"})
-# The actions ActOnItem takes (a notice is saved when it is created); the workflow decides whether it takes one now.
-NOTICE_BUTTONS = frozenset({m.EDIT, m.PUBLISH, m.REISSUE, m.DISCARD, m.ACKNOWLEDGE})
 REPORT_COLUMNS = [
     "Item ID",
     "Notice ID",
@@ -101,8 +100,9 @@ class NoticeRpcs:
 
     async def CreateNotice(self, request: pb.CreateNoticeRequest, context) -> pb.Notice:
         principal = caller()
-        if not notice_rules.may_write_notices(principal):
-            raise errors.PermissionDenied("only ERCOT writes market notices")
+        refused = FLOW.not_theirs(m.SAVE, principal, Notice())
+        if refused is not None:
+            raise errors.refused(refused)
         fields = await self._checked_notice(dict(request.fields))
         item_id = await self._start_notice(fields, principal)
         return await self._notice(item_id, principal)
@@ -119,7 +119,10 @@ class NoticeRpcs:
         )
         await run_update(
             self._temporal.execute_update_with_start_workflow(
-                MarketNoticeWorkflow.save, m.NoticeAction(actor_of(principal), fields), start_workflow_operation=start
+                m.SAVE,
+                m.NoticeAction(actor_of(principal), fields),
+                start_workflow_operation=start,
+                result_type=m.NoticeStatus,
             )
         )
         return item_id
@@ -215,11 +218,13 @@ class NoticeRpcs:
             )
         return shown
 
-    def _notice_actions(self, notice: models.Notice, principal: tokens.Principal, everyone) -> list[dict]:
-        addressed = frozenset(r.company_duns for r in everyone)
-        acknowledged = frozenset(r.company_duns for r in everyone if r.acknowledged_at is not None)
-        needs_action = rules.action_required(notice.action_required)
-        return notice_rules.actions_for(notice.state, principal, addressed, acknowledged, needs_action)
+    def _notice_actions(self, notice: models.Notice, principal: tokens.Principal, everyone) -> list[Offer]:
+        facts = Notice(
+            frozenset(r.company_duns for r in everyone),
+            frozenset(r.company_duns for r in everyone if r.acknowledged_at is not None),
+            rules.action_required(notice.action_required),
+        )
+        return FLOW.offered(notice.state, principal, facts, datetime.now(UTC))
 
     # Through ActOnItem / GetItem / GetReport (the ItemService every item owner serves)
 
@@ -235,7 +240,7 @@ class NoticeRpcs:
             history = [
                 h
                 for h in history
-                if h.action != m.LABELS[m.ACKNOWLEDGE]
+                if h.action != FLOW.action(m.ACKNOWLEDGE).label
                 or h.changes.get("acknowledged_by")
                 in {r.company_name for r in everyone if r.company_duns == principal.duns}
             ]
@@ -260,8 +265,6 @@ class NoticeRpcs:
             if not await notices_store.may_read(session, item.item_id, principal):
                 raise errors.NotFound(f"no item {item.item_id}")
             notice = await notices_store.notice(session, item.item_id)
-        if request.action not in NOTICE_BUTTONS:
-            raise errors.refused(invalid("action", f"'{request.action}' is not an action of a market notice"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
         actor = actor_of(principal)
         target = item.item_id
@@ -271,10 +274,10 @@ class NoticeRpcs:
         if request.action == m.EDIT:
             current = {name: str(item.fields.get(name, "")) for name in m.FORM_FIELDS}
             fields = await self._checked_notice({**current, **dict(request.fields)})
-            await forward(handle, MarketNoticeWorkflow.edit, m.NoticeAction(actor, fields, request.comment))
+            await forward(handle, m.EDIT, m.NoticeAction(actor, fields, request.comment))
         elif request.action == m.PUBLISH:
-            publication = await self._publication(item, principal, request.comment)
-            await forward(handle, MarketNoticeWorkflow.publish, publication)
+            publication = await self._publication(item)
+            await forward(handle, m.PUBLISH, m.NoticeAction(actor, comment=request.comment, publication=publication))
             if publication.reissue_of_item_id:
                 await self._supersede(publication.reissue_of_item_id, publication.notice_id, item.item_id)
         elif request.action == m.REISSUE:
@@ -283,12 +286,11 @@ class NoticeRpcs:
             fields |= {name: value for name, value in request.fields.items() if name in m.FORM_FIELDS}
             target = await self._start_notice(await self._checked_notice(fields), principal)
         else:
-            update = {m.DISCARD: MarketNoticeWorkflow.discard, m.ACKNOWLEDGE: MarketNoticeWorkflow.acknowledge}
-            await forward(handle, update[request.action], m.NoticeAction(actor, {}, request.comment))
+            await forward(handle, request.action, m.NoticeAction(actor, comment=request.comment))
         async with self._sessions() as session:
             return await self._notice_item(await projections.item(session, models.Item, target), principal)
 
-    async def _publication(self, item: models.Item, principal: tokens.Principal, comment: str) -> m.Publication:
+    async def _publication(self, item: models.Item) -> m.Publication:
         """Checks the draft whole again (the market may have changed), settles its audience and its ID."""
         fields = await self._checked_notice({name: str(item.fields.get(name, "")) for name in m.FORM_FIELDS})
         original, problem = (await self._reissued(fields["reissue_of"])) if fields.get("reissue_of") else (None, None)
@@ -311,12 +313,10 @@ class NoticeRpcs:
             datetime.now(UTC),
         )
         return m.Publication(
-            actor_of(principal),
             notice_id,
             [m.Addressee(c.duns, c.name, c.kind, list(c.lists)) for c in addressees],
             reminder,
             original.item_id if original is not None else 0,
-            comment,
             notice_date.isoformat(),
         )
 

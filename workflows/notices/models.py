@@ -11,21 +11,14 @@ PUBLISHED = "Published"
 SUPERSEDED = "Superseded"
 DISCARDED = "Discarded"
 
+# Actions, named as in the flow's table (workflows.notices.rules.FLOW) and as the workflow's updates.
 SAVE = "save"  # the first OK, which creates the draft
 EDIT = "edit"
 PUBLISH = "publish"
 DISCARD = "discard"
 ACKNOWLEDGE = "acknowledge"
 REISSUE = "reissue"  # not an update of this notice: the service opens a new draft that links to it
-SUPERSEDE = "superseded"  # the signal a published reissue sends the notice it replaces
-LABELS = {
-    SAVE: "OK",
-    EDIT: "Edit",
-    PUBLISH: "Publish",
-    DISCARD: "Discard",
-    ACKNOWLEDGE: "Acknowledge",
-    REISSUE: "Reissue",
-}
+SUPERSEDE = "superseded"  # the signal a published reissue sends the notice it replaces, and the step it takes
 
 # What ERCOT writes, in the order of ERCOT's notices; the labels name a field on the form and in errors.
 FIELD_LABELS = {
@@ -62,7 +55,7 @@ AUDIENCE_KINDS = {"QSE": "QSEs", "CR": "CRs", "TDSP": "TDSPs", "SP": "SPs", "NOI
 PUBLICATION = "publication"
 REMINDER = "reminder"
 
-# Activity names: the registration service records a step (local) and delivers mail (its own queue).
+# Activity names: the registration service records a step (on the notice's queue) and delivers mail (its own queue).
 RECORD_NOTICE_STEP = "registration.record_notice_step"
 DELIVER_NOTICE_MAIL = "registration.deliver_notice_mail"
 MAIL_TASK_QUEUE = "flightrak-notice-mail"
@@ -72,13 +65,6 @@ MAIL_TASK_QUEUE = "flightrak-notice-mail"
 class NoticeInput:
     item_id: int
     title: str = ""
-
-
-@dataclass
-class NoticeAction:
-    actor: Actor
-    fields: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
 
 
 @dataclass
@@ -95,13 +81,21 @@ class Addressee:
 class Publication:
     """What the service settled before Publish: the ERCOT notice ID, the companies addressed, the reminder."""
 
-    actor: Actor
     notice_id: str
     addressees: list[Addressee]
     reminder_at: str = ""  # ISO 8601; empty: no reminder (no action required, or too late for one)
     reissue_of_item_id: int = 0
-    comment: str = ""
     notice_date: str = ""  # YYYY-MM-DD: the day of publication, unless ERCOT dated the notice itself
+
+
+@dataclass
+class NoticeAction:
+    """Every action of a notice: who acts, the form's fields (OK, Edit), the comment, and Publish's publication."""
+
+    actor: Actor
+    fields: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    publication: Publication | None = None
 
 
 @dataclass

@@ -1,77 +1,99 @@
-"""Which notice actions a person may take now: one rule for the workflow's validators and the buttons."""
+"""A market notice, as one table: ERCOT saves a Draft, edits it, Publishes it to its audience (or Discards it); each
+addressed company's AR or BAR Acknowledges a notice that requires action; a published reissue supersedes it. The
+workflow, the buttons and the docs' diagram read it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Unpack
 
 from flightrak import roles
 from flightrak.tokens import Principal
-from workflows.items import Refusal, conflict, forbidden, invalid
+from workflows.items import Refusal, conflict, forbidden
 from workflows.notices import models as m
-
-STATES_BY_ACTION = {
-    m.SAVE: ("",),
-    m.EDIT: (m.DRAFT,),
-    m.PUBLISH: (m.DRAFT,),
-    m.DISCARD: (m.DRAFT,),
-    m.ACKNOWLEDGE: (m.PUBLISHED,),
-    m.REISSUE: (m.PUBLISHED,),
-}
-ERCOT_ACTIONS = frozenset({m.SAVE, m.EDIT, m.PUBLISH, m.DISCARD, m.REISSUE})
+from workflows.table import NEW, Action, ActionOptions, Flow, State
 
 
-def may_write_notices(actor: Principal) -> bool:
-    """ERCOT's staff write, publish and reissue market notices."""
-    return actor.is_ercot
+@dataclass(frozen=True)
+class Notice:
+    """What the rules read: the companies addressed at publication, those that have acknowledged, and whether the
+    notice requires action."""
+
+    addressed: frozenset[str] = frozenset()
+    acknowledged: frozenset[str] = frozenset()
+    action_required: bool = False
 
 
-def may_acknowledge(actor: Principal, company_duns: str) -> bool:
-    """A company acknowledges a notice through its Authorized Representative or Backup."""
-    return actor.duns == company_duns and (actor.has(roles.AR) or actor.has(roles.BAR))
+def _ercot_writes(principal: Principal, notice: Notice) -> bool:
+    return principal.is_ercot
 
 
-def refusal(
-    action: str,
-    state: str,
-    actor: Principal,
-    addressed: frozenset[str] = frozenset(),
-    acknowledged: frozenset[str] = frozenset(),
-    action_required: bool = False,
-) -> Refusal | None:
-    """Why `action` is not possible, or None when it is."""
-    if action not in STATES_BY_ACTION:
-        return invalid("action", f"'{action}' is not a market notice action")
-    if action in ERCOT_ACTIONS and not may_write_notices(actor):
-        return forbidden("only ERCOT writes, publishes and reissues market notices")
-    if state not in STATES_BY_ACTION[action]:
-        if state == m.PUBLISHED and action in (m.EDIT, m.DISCARD):
-            return conflict("a published notice is never edited: Reissue it instead")
-        return conflict(f"{m.LABELS[action]} is not possible in state {state or 'New'}")
-    if action == m.ACKNOWLEDGE:
-        if not action_required:
-            return conflict("this notice requires no action, so there is nothing to acknowledge")
-        if actor.duns not in addressed:
-            return forbidden("this notice is not addressed to your company")
-        if not may_acknowledge(actor, actor.duns):
-            return forbidden("only your company's AR or BAR acknowledges a market notice")
-        if actor.duns in acknowledged:
-            return conflict("your company has already acknowledged this notice")
+def _ar_or_bar(principal: Principal, notice: Notice) -> bool:
+    return principal.has(roles.AR) or principal.has(roles.BAR)
+
+
+def _nobody(principal: Principal, notice: Notice) -> bool:
+    return False
+
+
+ERCOT_ONLY = "only ERCOT writes, publishes and reissues market notices"
+
+
+def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Notice]:
+    return Action(label, (starts_from,), leads_to, _ercot_writes, ERCOT_ONLY, **more)
+
+
+def _requires_action(action: str, notice: Notice, now: datetime) -> Refusal | None:
+    if action == m.ACKNOWLEDGE and not notice.action_required:
+        return conflict("this notice requires no action, so there is nothing to acknowledge")
     return None
 
 
-def actions_for(
-    state: str,
-    actor: Principal,
-    addressed: frozenset[str] = frozenset(),
-    acknowledged: frozenset[str] = frozenset(),
-    action_required: bool = False,
-) -> list[dict]:
-    """The buttons the caller may press now."""
-    offered = []
-    for action in (m.EDIT, m.PUBLISH, m.DISCARD, m.ACKNOWLEDGE, m.REISSUE):
-        if refusal(action, state, actor, addressed, acknowledged, action_required) is None:
-            offered.append(
-                {
-                    "name": action,
-                    "label": m.LABELS[action],
-                    "requires_comment": False,
-                    "fields": list(m.FORM_FIELDS) if action == m.EDIT else [],
-                }
-            )
-    return offered
+def _company_acknowledges(action: str, principal: Principal, notice: Notice) -> Refusal | None:
+    """A notice is acknowledged once by each company it is addressed to."""
+    if action != m.ACKNOWLEDGE:
+        return None
+    if principal.duns not in notice.addressed:
+        return forbidden("this notice is not addressed to your company")
+    if principal.duns in notice.acknowledged:
+        return conflict("your company has already acknowledged this notice")
+    return None
+
+
+FLOW = Flow[Notice](
+    item_type=m.ITEM_TYPE,
+    item_word="market notice",
+    states={
+        m.DRAFT: State(
+            "ERCOT", "ERCOT completes the notice, then Publishes it to its audience (or Discards the draft)."
+        ),
+        m.PUBLISHED: State("", "Published to its audience and mailed to their distribution lists."),
+        m.SUPERSEDED: State("", "Superseded by a reissue; read the reissue.", closed=True),
+        m.DISCARDED: State("", "The draft was discarded; it was never published.", closed=True),
+    },
+    actions={
+        m.SAVE: _ercot("OK", NEW, m.DRAFT, fields=m.FORM_FIELDS, button=False),
+        m.EDIT: _ercot("Edit", m.DRAFT, m.DRAFT, fields=m.FORM_FIELDS),
+        m.PUBLISH: _ercot("Publish", m.DRAFT, m.PUBLISHED),
+        m.DISCARD: _ercot("Discard", m.DRAFT, m.DISCARDED),
+        m.ACKNOWLEDGE: Action(
+            "Acknowledge",
+            (m.PUBLISHED,),
+            m.PUBLISHED,
+            _ar_or_bar,
+            "only your company's AR or BAR acknowledges a market notice",
+        ),
+        # A published notice is never edited: its reissue is a new draft, which supersedes it once published.
+        m.REISSUE: _ercot("Reissue", m.PUBLISHED, m.PUBLISHED),
+        m.SUPERSEDE: Action(
+            "Superseded", (m.PUBLISHED,), m.SUPERSEDED, _nobody, "a notice is superseded by its reissue", button=False
+        ),
+    },
+    guard=_requires_action,
+    taker_guard=_company_acknowledges,
+)
+
+# What a published notice's step says while addressed companies have yet to acknowledge it.
+AWAITING_ACKNOWLEDGEMENT = State(
+    "Addressed companies",
+    "Published. The action required applies to each addressed company: its AR or BAR Acknowledges the notice.",
+)
