@@ -60,7 +60,8 @@ def build_workers(
     notice_activities = NoticeActivities(sessions, mailer)
     testbed = TestbedActivities(sessions, client)
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
-    # A service's writes for its own flows run as local activities of their workflows.
+    # A service's writes for its own flows run on their workflows' own queues (steps as regular activities, scheduled
+    # in the workflow task that took the step; attention marks as local ones).
     registration_activities = RegistrationActivities(sessions)
     local = {queue: registration_activities.all() for queue in (flight.TASK_QUEUE, registration.TASK_QUEUE)}
     local[specifications.TASK_QUEUE] = [testbed.record_item_transition, testbed.record_attention]

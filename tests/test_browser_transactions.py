@@ -45,7 +45,7 @@ async def test_ercot_attaches_an_unmatched_transaction_from_the_report(stack, ht
             await row.get_by_label("Comment (required)").fill("Sent on the old premise; it is this switch's.")
             await row.get_by_role("button", name="Attach").click()
             row = ercot.locator(f'form[data-transaction="{key(sent)}"]')
-            await expect(row.get_by_role("alert")).to_contain_text("Begin Working, not for a transaction")
+            await expect(row.get_by_role("alert")).to_contain_text("not possible in state Ready to Begin")
             await expect(row.get_by_label("Comment (required)")).to_have_value(
                 "Sent on the old premise; it is this switch's."
             )

@@ -14,7 +14,6 @@ from services.scripts import packs, store, x12
 from services.scripts.activities import STARTS_AT_ONCE, ScriptsActivities
 from tests.conftest import sign_in, system_sign_in
 from tests.registration_helpers import (
-    BLUEBONNET,
     LONESTAR,
     ONCOR,
     act,
@@ -323,6 +322,7 @@ async def test_an_issue_whose_workflow_has_not_started_is_listed_nowhere_and_say
 
 
 ERCOT_DUNS = "183529049"
+AEP_NORTH = "007923311"
 ESI_ID = "10443720000003001"
 
 
@@ -415,7 +415,7 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     unmatched = [
         receipt(10, "824", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise),
         receipt(11, "814_24", LONESTAR, ERCOT_DUNS, esi_id="10999999999999999"),
-        receipt(12, "814_01", BLUEBONNET, ERCOT_DUNS, esi_id=premise),
+        receipt(12, "814_01", AEP_NORTH, ERCOT_DUNS, esi_id=premise),  # no test opens AEP North scripts
     ]
     batch = await http.post("/api/v1/transactions", json=unmatched, headers=systems)
     assert batch.status_code == 202, batch.text

@@ -34,14 +34,14 @@ async def test_sign_in_and_me(http):
 
 async def test_wrong_password_is_refused_and_repeated_failures_lock_out(http):
     for _ in range(2):
-        reply = await http.post("/api/v1/session", json={"email": "bar@edigate.example", "password": "wrong"})
+        reply = await http.post("/api/v1/session", json={"email": "bar@aep-north.example", "password": "wrong"})
         assert reply.status_code == 401
         assert reply.json()["error"]["message"] == "the email address or password is incorrect"
-    locked = await http.post("/api/v1/session", json={"email": "bar@edigate.example", "password": "wrong"})
+    locked = await http.post("/api/v1/session", json={"email": "bar@aep-north.example", "password": "wrong"})
     assert locked.status_code == 401
     assert "too many failed sign-ins" in locked.json()["error"]["message"]
     right_but_locked = await http.post(
-        "/api/v1/session", json={"email": "bar@edigate.example", "password": "Test-demo-password-1"}
+        "/api/v1/session", json={"email": "bar@aep-north.example", "password": "Test-demo-password-1"}
     )
     assert right_but_locked.status_code == 401
     # The time really left: the suite's lockout is 900 s, a moment has passed.

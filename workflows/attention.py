@@ -221,7 +221,8 @@ class Attended:
 
 
 # The item owners (flightrak/projections.py ITEM_ID_OWNERS): the user-admin workflow runs identity's activities on
-# identity's queue; every other flow runs its owner's as local activities.
+# identity's queue; every other flow runs its owner's on its own queue, whose worker hosts them (attention marks as
+# local activities: they record no transition).
 IDENTITY = Owner("identity.record_attention", "flightrak-identity")
 REGISTRATION = Owner("registration.record_attention")
 TESTBED = Owner("testbed.record_attention")

@@ -100,7 +100,7 @@ class Flow(Generic[Facts]):
         """Why `principal` may not take action `name` in `state` now, or None when they may."""
         action = self.actions.get(name)
         if action is None:
-            return invalid("action", f"'{name}' is not a {self.item_word} action")
+            return self.unknown(name)
         if not action.may_take(principal, facts):
             return action.refused(facts)
         if self.kind_of(state) not in action.starts_from:
@@ -111,6 +111,11 @@ class Flow(Generic[Facts]):
         if action.needs_comment and not comment.strip():
             return invalid("comment", action.needs_comment)
         return None
+
+    def unknown(self, name: str) -> Refusal | None:
+        """Why `name` is not one of the table's actions, or None when it is: what a service asks before forwarding,
+        so a name no workflow handles never reaches Temporal."""
+        return None if name in self.actions else invalid("action", f"'{name}' is not a {self.item_word} action")
 
     def not_theirs(self, name: str, principal: Principal, facts: Facts) -> Refusal | None:
         """Only the table's who: what a service asks before checking an action's form against what only the taker's

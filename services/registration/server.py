@@ -246,6 +246,9 @@ class RegistrationServicer(
                 return await self._act_on_notice(item, request, principal)
             modifying = request.action == registrations.MODIFY
             existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
+        flow = flight_rules.FLOW if item.item_type == flights.ITEM_TYPE else REGISTRATION_FLOW
+        if (unknown := flow.unknown(request.action)) is not None:
+            raise errors.refused(unknown)
         if item.item_type == flights.ITEM_TYPE:
             handle = self._temporal.get_workflow_handle(flight_workflow_id(flight.designation))
             given = self._flight_action(flight, request, principal)

@@ -1,5 +1,5 @@
 """Temporal activities the scripts service executes: opening a flight's script issues (for the flight
-workflow), and recording script issues' and sub-flows' steps (local activities of their workflows)."""
+workflow), and recording script issues' and sub-flows' steps (activities on their workflows' own queue)."""
 
 import asyncio
 from dataclasses import replace

@@ -15,7 +15,7 @@ from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import catalog, models, specifications, store
 from services.testbed import test_bed_file as tbf
-from workflows.items import actor_of, invalid
+from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
 
@@ -60,8 +60,9 @@ class TestbedServicer(
         async with self._sessions() as session:
             item, spec = await store.readable_request(session, principal, request.item_id)
         flow = rules.FLOWS[spec.kind]
-        if request.action not in flow.actions:  # the table's actions only: the system's own updates are not forwarded
-            raise errors.refused(invalid("action", f"'{request.action}' is not a {flow.item_word} action"))
+        unknown = flow.unknown(request.action)  # the table's actions only: the system's own updates are not forwarded
+        if unknown is not None:
+            raise errors.refused(unknown)
         if request.action == requests.ATTACH_TEST_BED:
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"

@@ -32,7 +32,7 @@ FIELD_LABELS = {
 DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "end_date")
 
 # Activity names: the contract between the flight and registration workflows and the registration service,
-# whose activities the workflow worker hosts (they run as local activities).
+# whose activities the workflow worker hosts on the flows' own queues.
 RECORD_ITEM_TRANSITION = "registration.record_item_transition"
 # Served by the testbed service on its own task queue: which TDSP test beds ERCOT has not approved yet.
 TEST_BEDS_MISSING = "testbed.test_beds_missing"

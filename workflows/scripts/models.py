@@ -54,7 +54,7 @@ FLIGHT_ENDED = "flight_ended"
 
 TRANSACTION_RECEIVED = "transaction_received"  # the signal a transaction receipt arrives by
 
-# Activity names: the scripts service's, run as local activities of these workflows.
+# Activity names: the scripts service's, hosted on these workflows' own queue.
 RECORD_ITEM_TRANSITION = "scripts.record_item_transition"
 OPEN_P2P_ITEM = "scripts.open_p2p_item"
 
