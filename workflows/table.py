@@ -5,7 +5,7 @@ page offers, the servicer's answer and the flow's state diagram are all read fro
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypedDict, TypeVar
+from typing import Generic, TypedDict, TypeVar, Unpack
 
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict, forbidden, invalid
@@ -55,6 +55,35 @@ class Offer(TypedDict):
     label: str
     requires_comment: bool
     fields: list[str]
+
+
+@dataclass(frozen=True)
+class Party(Generic[Facts]):
+    """A flow's shorthand for the actions one party takes, who may take them and why anyone else is refused:
+    `ercot = Party(may_review, "only ERCOT reviews")`, then `ercot("Approve", m.REVIEW, m.APPROVED)`."""
+
+    may_take: Callable[[Principal, Facts], bool]
+    not_yours: str
+
+    def __call__(
+        self,
+        label: str,
+        starts_from: str | tuple[str, ...],
+        leads_to: str | Mapping[str, str],
+        **more: Unpack[ActionOptions],
+    ) -> Action[Facts]:
+        starts = (starts_from,) if isinstance(starts_from, str) else starts_from
+        return Action(label, starts, leads_to, self.may_take, self.not_yours, **more)
+
+
+def nobody(principal: Principal, facts: object) -> bool:
+    """No person may take it: the system does (a timer, a reissue, a cancelled registration)."""
+    return False
+
+
+def by_system(label: str, starts_from: tuple[str, ...], leads_to: str, why: str) -> Action[Facts]:
+    """An action the system takes, never a person, so never a button; `why` says what takes it."""
+    return Action(label, starts_from, leads_to, nobody, why, button=False)
 
 
 Guard = Callable[[str, Facts, datetime], Refusal | None]

@@ -4,13 +4,12 @@ read it."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Unpack
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight import models as m
 from workflows.items import Refusal, conflict
-from workflows.table import NEW, Action, ActionOptions, Flow, State
+from workflows.table import NEW, Flow, Party, State, by_system
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,7 @@ def _ercot_admin(principal: Principal, flight: Flight) -> bool:
     return authz.may_run_flights(principal)
 
 
-def _nobody(principal: Principal, flight: Flight) -> bool:
-    return False
-
-
-def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Flight]:
-    return Action(label, (starts_from,), leads_to, _ercot_admin, "only an ERCOT admin runs flights", **more)
+_ercot = Party[Flight](_ercot_admin, "only an ERCOT admin runs flights")
 
 
 def _dates_still_open(action: str, flight: Flight, now: datetime) -> Refusal | None:
@@ -57,8 +51,8 @@ FLOW = Flow[Flight](
         m.CREATE: _ercot("Create Flight", NEW, m.OPEN, fields=m.DATE_FIELDS, button=False),
         m.CHANGE_DATES: _ercot("Change Dates", m.OPEN, m.OPEN, fields=m.DATE_FIELDS),
         # Taken by the flight's own timer at the signup deadline, never by a person.
-        m.CLOSE_REGISTRATION: Action(
-            "Registration Closed", (m.OPEN,), m.CLOSED, _nobody, "the signup deadline closes registration", button=False
+        m.CLOSE_REGISTRATION: by_system(
+            "Registration Closed", (m.OPEN,), m.CLOSED, "the signup deadline closes registration"
         ),
         m.OPEN_CONNECTIVITY_TESTING: _ercot("Open Connectivity Testing", m.CLOSED, m.CONNECTIVITY_TESTING),
         m.OPEN_BUSINESS_TESTING: _ercot("Open Business Testing", m.CONNECTIVITY_TESTING, m.BUSINESS_TESTING),

@@ -4,13 +4,12 @@ workflow, the buttons and the docs' diagram read it."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Unpack
 
 from flightrak import roles
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict, forbidden
 from workflows.notices import models as m
-from workflows.table import NEW, Action, ActionOptions, Flow, State
+from workflows.table import NEW, Action, Flow, Party, State, by_system
 
 
 @dataclass(frozen=True)
@@ -31,15 +30,7 @@ def _ar_or_bar(principal: Principal, notice: Notice) -> bool:
     return principal.has(roles.AR) or principal.has(roles.BAR)
 
 
-def _nobody(principal: Principal, notice: Notice) -> bool:
-    return False
-
-
-ERCOT_ONLY = "only ERCOT writes, publishes and reissues market notices"
-
-
-def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Notice]:
-    return Action(label, (starts_from,), leads_to, _ercot_writes, ERCOT_ONLY, **more)
+_ercot = Party[Notice](_ercot_writes, "only ERCOT writes, publishes and reissues market notices")
 
 
 def _requires_action(action: str, notice: Notice, now: datetime) -> Refusal | None:
@@ -84,9 +75,7 @@ FLOW = Flow[Notice](
         ),
         # A published notice is never edited: its reissue is a new draft, which supersedes it once published.
         m.REISSUE: _ercot("Reissue", m.PUBLISHED, m.PUBLISHED),
-        m.SUPERSEDE: Action(
-            "Superseded", (m.PUBLISHED,), m.SUPERSEDED, _nobody, "a notice is superseded by its reissue", button=False
-        ),
+        m.SUPERSEDE: by_system("Superseded", (m.PUBLISHED,), m.SUPERSEDED, "a notice is superseded by its reissue"),
     },
     guard=_requires_action,
     taker_guard=_company_acknowledges,

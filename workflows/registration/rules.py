@@ -3,14 +3,13 @@ Assignment, with Modify, Return to CR, Withdraw and Cancel. The workflow, the bu
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Unpack
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.flight.models import TESTING_STATES
 from workflows.items import Refusal, conflict, deadline_words
 from workflows.registration import models as m
-from workflows.table import NEW, Action, ActionOptions, Flow, State
+from workflows.table import NEW, Flow, Party, State
 
 
 @dataclass(frozen=True)
@@ -31,16 +30,8 @@ def _ercot_reviews(principal: Principal, registration: Registration) -> bool:
 
 CR_ONLY = "only the CR's AR or BAR may register for, change or withdraw from a flight"
 ERCOT_ONLY = "only ERCOT reviews registrations"
-
-
-def _cr(label: str, starts_from: tuple[str, ...], leads_to: str, **more: Unpack[ActionOptions]) -> Action[Registration]:
-    return Action(label, starts_from, leads_to, _cr_registers, CR_ONLY, **more)
-
-
-def _ercot(
-    label: str, starts_from: tuple[str, ...], leads_to: str, **more: Unpack[ActionOptions]
-) -> Action[Registration]:
-    return Action(label, starts_from, leads_to, _ercot_reviews, ERCOT_ONLY, **more)
+_cr = Party[Registration](_cr_registers, CR_ONLY)
+_ercot = Party[Registration](_ercot_reviews, ERCOT_ONLY)
 
 
 def _flight_allows(action: str, registration: Registration, now: datetime) -> Refusal | None:

@@ -6,13 +6,12 @@ diagram read them."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Unpack
 
 from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict
 from workflows.specifications import models as m
-from workflows.table import Action, ActionOptions, Flow, State
+from workflows.table import Action, Flow, Party, State, by_system
 
 
 @dataclass(frozen=True)
@@ -38,40 +37,25 @@ def _ercot_reviews(principal: Principal, request: Request) -> bool:
     return principal.is_ercot
 
 
-def _nobody(principal: Principal, request: Request) -> bool:
-    return False
-
-
 PROVIDE = "Provide/Review Testing Specifications"
 ERCOT_ONLY = "only ERCOT approves or rejects testing specifications"
 REJECT_NEEDS = "Reject needs a comment telling them what to fix"
 
 
-def _cr(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
-    return Action(
-        label, (starts_from,), leads_to, _works_it, "only the CR or its Service Provider may work this request", **more
-    )
-
-
-def _tdsp(label: str, starts_from: tuple[str, ...], leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
-    return Action(label, starts_from, leads_to, _works_it, "only the TDSP may work this request", **more)
-
-
-def _ercot(label: str, starts_from: str, leads_to: str, **more: Unpack[ActionOptions]) -> Action[Request]:
-    return Action(label, (starts_from,), leads_to, _ercot_reviews, ERCOT_ONLY, **more)
+_cr = Party[Request](_works_it, "only the CR or its Service Provider may work this request")
+_tdsp = Party[Request](_works_it, "only the TDSP may work this request")
+_ercot = Party[Request](_ercot_reviews, ERCOT_ONLY)
 
 
 def _registration_cancelled(states: dict[str, State]) -> Action[Request]:
     """Taken by the system from any state but Cancelled when the registration the request served is cancelled (the
     workflow's registration_cancelled update), never by a person."""
     open_to_it = tuple(state for state in states if state != m.CANCELLED)
-    return Action(
+    return by_system(
         "Registration Cancelled",
         open_to_it,
         m.CANCELLED,
-        _nobody,
         "only the system cancels a request, when the registration it served is cancelled",
-        button=False,
     )
 
 

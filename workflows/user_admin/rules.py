@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows.table import Action, Flow, State
+from workflows.table import Action, Flow, State, by_system
 from workflows.user_admin import models as m
 
 
@@ -18,10 +18,6 @@ class UserRequest:
 
 def _administers(principal: Principal, request: UserRequest) -> bool:
     return authz.may_administer_users(principal, request.company_duns)
-
-
-def _nobody(principal: Principal, request: UserRequest) -> bool:
-    return False
 
 
 ADMINS_ONLY = "only an MP Admin of this company, or ERCOT, may act on this request"
@@ -41,6 +37,6 @@ FLOW = Flow[UserRequest](
         m.COMMIT: Action("Commit", (m.PENDING_COMMIT,), m.COMPLETED, _administers, ADMINS_ONLY),
         m.CANCEL: Action("Cancel", OPEN, m.CANCELLED, _administers, ADMINS_ONLY),
         # Taken by FlighTrak when a request has had no step for 30 days, never by a person.
-        m.EXPIRE: Action("Expired", OPEN, m.CANCELLED, _nobody, "FlighTrak cancels an idle request", button=False),
+        m.EXPIRE: by_system("Expired", OPEN, m.CANCELLED, "FlighTrak cancels an idle request"),
     },
 )
