@@ -5,7 +5,8 @@ import sys
 from contextlib import suppress
 from pathlib import Path
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -45,6 +46,32 @@ async def run_update(pending, gone: str = GONE):
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise errors.Conflict(str(error)) from None
         raise
+
+
+async def start_with_action(
+    client: Client,
+    run,
+    item,
+    *,
+    id: str,
+    task_queue: str,
+    action: str,
+    given,
+    result_type: type | None = None,
+    id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.FAIL,
+    **start_options,
+):
+    """Starts an item's workflow together with its first action (update-with-start), whose validator decides as for
+    any other action; a refused first action leaves a workflow that ends holding nothing. `start_options` go to the
+    start (an id_reuse_policy)."""
+    start = WithStartWorkflowOperation(
+        run, item, id=id, task_queue=task_queue, id_conflict_policy=id_conflict_policy, **start_options
+    )
+    return await run_update(
+        client.execute_update_with_start_workflow(
+            action, given, start_workflow_operation=start, result_type=result_type
+        )
+    )
 
 
 async def forward(handle, update, given, gone: str = GONE, **options):

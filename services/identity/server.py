@@ -10,8 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from flightrak import authz, errors, needs_attention, projections, roles, tokens
 from flightrak.grpc_runtime import caller
@@ -20,7 +19,7 @@ from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
-from flightrak.temporal import check_with_workflow, forward, run_update
+from flightrak.temporal import check_with_workflow, forward, start_with_action
 from services.identity import domain, models, store
 from workflows.items import actor_of, invalid
 from workflows.user_admin import TASK_QUEUE
@@ -495,20 +494,15 @@ class IdentityServicer(
                 before = {name: getattr(target, name) for name in requests.USER_FIELDS}
             fields = await self._checked_fields(session, kind, dict(request.fields), request.target_user_id)
             item_id = await store.next_item_id(session)
-        start = WithStartWorkflowOperation(
+        await start_with_action(
+            self._temporal,
             UserAdminRequestWorkflow.run,
             requests.UserRequestInput(item_id, kind, duns, company.name, request.target_user_id, before),
             id=user_request_workflow_id(item_id),
             task_queue=TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-        await run_update(
-            self._temporal.execute_update_with_start_workflow(
-                requests.OK,
-                requests.ActionInput(actor_of(principal), fields),
-                start_workflow_operation=start,
-                result_type=requests.RequestStatus,
-            )
+            action=requests.OK,
+            given=requests.ActionInput(actor_of(principal), fields),
+            result_type=requests.RequestStatus,
         )
         return await self._item(item_id, principal)
 

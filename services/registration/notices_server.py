@@ -4,8 +4,7 @@ from contextlib import suppress
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from flightrak import errors, projections, tokens
@@ -14,7 +13,7 @@ from flightrak.identity.v1 import identity_pb2 as identity
 from flightrak.items.v1 import items_pb2
 from flightrak.market_time import CENTRAL
 from flightrak.registration.v1 import registration_pb2 as pb
-from flightrak.temporal import check_with_workflow, forward, run_update
+from flightrak.temporal import check_with_workflow, forward, start_with_action
 from services.registration import models, notices_store, store
 from services.registration import notices as rules
 from services.registration.directory import Directory
@@ -110,20 +109,15 @@ class NoticeRpcs:
     async def _start_notice(self, fields: dict[str, str], principal: tokens.Principal) -> int:
         async with self._sessions() as session:
             item_id = await store.next_item_id(session)
-        start = WithStartWorkflowOperation(
+        await start_with_action(
+            self._temporal,
             MarketNoticeWorkflow.run,
             m.NoticeInput(item_id),
             id=notice_workflow_id(item_id),
             task_queue=notices_flow.TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
-        await run_update(
-            self._temporal.execute_update_with_start_workflow(
-                m.SAVE,
-                m.NoticeAction(actor_of(principal), fields),
-                start_workflow_operation=start,
-                result_type=m.NoticeStatus,
-            )
+            action=m.SAVE,
+            given=m.NoticeAction(actor_of(principal), fields),
+            result_type=m.NoticeStatus,
         )
         return item_id
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -13,7 +13,7 @@ from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
 from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import Settings
-from flightrak.temporal import forward, run_update
+from flightrak.temporal import forward, start_with_action
 from services.registration import domain, models, reports, store
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
@@ -113,19 +113,16 @@ class RegistrationServicer(
             if await session.get(models.Flight, designation):
                 raise errors.Conflict(f"flight {designation} already exists", {"designation": "already exists"})
             item_id = await store.next_item_id(session)
-        start = WithStartWorkflowOperation(
-            FlightWorkflow.run,
-            flights.FlightInput(item_id, designation, dates, principal.duns),
-            id=flight_workflow_id(designation),
-            task_queue=flight_flow.TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
         try:
-            await run_update(
-                self._temporal.execute_update_with_start_workflow(
-                    flights.CREATE, flights.FlightAction(actor_of(principal)), start_workflow_operation=start
-                )
+            await start_with_action(
+                self._temporal,
+                FlightWorkflow.run,
+                flights.FlightInput(item_id, designation, dates, principal.duns),
+                id=flight_workflow_id(designation),
+                task_queue=flight_flow.TASK_QUEUE,
+                action=flights.CREATE,
+                given=flights.FlightAction(actor_of(principal)),
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
             raise errors.Conflict(f"flight {designation} already exists", {"designation": "already exists"}) from None
@@ -202,18 +199,16 @@ class RegistrationServicer(
         registration = registrations.RegistrationInput(
             item_id, flight.designation, company.duns, company.name, _flight_context(flight)
         )
-        start = WithStartWorkflowOperation(
+        status = await start_with_action(
+            self._temporal,
             FlightRegistrationWorkflow.run,
             registration,
             id=registration_workflow_id(flight.designation, company.duns),
             task_queue=registration_flow.TASK_QUEUE,
+            action=registrations.OK,
+            given=registrations.RegistrationAction(actor_of(principal), fields),
+            result_type=registrations.RegistrationStatus,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        action = registrations.RegistrationAction(actor_of(principal), fields)
-        status = await run_update(
-            self._temporal.execute_update_with_start_workflow(
-                registrations.OK, action, start_workflow_operation=start, result_type=registrations.RegistrationStatus
-            )
         )
         return await self._item(status.item_id, principal)
 
