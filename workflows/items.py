@@ -35,9 +35,20 @@ SYSTEM_ACTOR = Actor(user_id="system", name="FlighTrak", duns="", roles=[])
 
 @dataclass
 class ActionInput:
+    """Most flows' every action: who acts, the form's fields, the comment."""
+
     actor: Actor
     fields: dict[str, str] = field(default_factory=dict)
     comment: str = ""
+
+
+@dataclass
+class ItemStatus:
+    """What most flows' actions answer: the item, its state and its fields."""
+
+    item_id: int
+    state: str
+    fields: dict[str, str]
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """States, actions and inputs of a flight; shared by its workflow and the registration service."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from workflows.items import Actor
+from workflows.items import ActionInput
 
 ITEM_TYPE = "Flight"
 
@@ -88,13 +88,8 @@ class FlightInput:
     ercot_duns: str
 
 
-@dataclass
-class FlightAction:
-    """Every action on a flight: who acts, the new dates (Change Dates: FlightDates.as_fields()), the comment."""
-
-    actor: Actor
-    fields: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
+# Every action on a flight: who acts, the new dates (Change Dates: FlightDates.as_fields()), the comment.
+FlightAction = ActionInput
 
 
 @dataclass

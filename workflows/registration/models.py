@@ -7,7 +7,7 @@ from workflows.flight.models import (  # noqa: F401  (shared by both flows)
     TESTBED_TASK_QUEUE,
     FlightContext,
 )
-from workflows.items import Actor
+from workflows.items import ActionInput, ItemStatus
 
 ITEM_TYPE = "Flight Registration"
 
@@ -68,11 +68,7 @@ class RegistrationInput:
     flight_context: FlightContext  # the flight when the registration starts; its workflow then says each change
 
 
-@dataclass
-class RegistrationAction:
-    actor: Actor
-    fields: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
+RegistrationAction = ActionInput
 
 
 @dataclass
@@ -103,8 +99,4 @@ class SpecificationsRequest:
     pairing_kinds: list[str] = field(default_factory=lambda: ["new_cr"])
 
 
-@dataclass
-class RegistrationStatus:
-    item_id: int
-    state: str
-    fields: dict[str, str]
+RegistrationStatus = ItemStatus

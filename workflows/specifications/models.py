@@ -3,7 +3,7 @@ testbed service."""
 
 from dataclasses import dataclass, field
 
-from workflows.items import Actor
+from workflows.items import ActionInput, ItemStatus
 
 ITEM_TYPE = "Request for Testing Specifications"
 
@@ -74,18 +74,8 @@ class SpecificationsInput:
     state: str = PENDING_SPECIFICATIONS
 
 
-@dataclass
-class SpecificationsAction:
-    actor: Actor
-    fields: dict[str, str] = field(default_factory=dict)
-    comment: str = ""
-
-
-@dataclass
-class SpecificationsStatus:
-    item_id: int
-    state: str
-    fields: dict[str, str]
+SpecificationsAction = ActionInput
+SpecificationsStatus = ItemStatus
 
 
 @dataclass
