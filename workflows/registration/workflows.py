@@ -93,14 +93,7 @@ class FlightRegistrationWorkflow(ItemFlow[Registration]):
         await self._edit(m.MODIFY, action)
 
     async def _edit(self, name: str, action: m.RegistrationAction) -> None:
-        before = dict(self._fields)
-        self._fields = {**self._fields, **action.fields}
-        changes = {
-            name: f"{before[name]} -> {value}" if before.get(name) else value
-            for name, value in self._fields.items()
-            if before.get(name) != value
-        }
-        await self._move(name, action, changes)
+        await self._move(name, action, self._keep_fields(action.fields))
 
     async def _take_approve(self, action: m.RegistrationAction) -> None:
         registration = self._registration

@@ -75,13 +75,7 @@ class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
     # Actions that do more than move.
 
     async def _take_ok(self, action: m.ActionInput) -> None:
-        before = dict(self._fields)
-        self._fields.update({name: action.fields[name] for name in m.USER_FIELDS if name in action.fields})
-        changes = {
-            name: f"{before[name]} -> {value}" if before.get(name) else value
-            for name, value in self._fields.items()
-            if before.get(name) != value
-        }
+        changes = self._keep_fields({name: action.fields[name] for name in m.USER_FIELDS if name in action.fields})
         await self._move(m.OK, action, changes)
 
     async def _take_commit(self, action: m.ActionInput) -> None:
