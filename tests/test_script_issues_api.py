@@ -29,23 +29,24 @@ from tests.test_test_bed_api import filled, loading, template_rows, upload
 from workflows.scripts import models as m
 
 
-async def flight_in_connectivity_testing(http, pack: str = EXAMPLE) -> str:
-    """A flight with Lone Star paired with Oncor, the example pack (or `pack`), Oncor's test bed approved, and
-    connectivity testing open."""
+async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: tuple[str, str] = (ONCOR, "oncor")) -> str:
+    """A flight with Lone Star paired with Oncor (or `tdsp`: its DUNS and its accounts' mail domain), the example
+    pack (or `pack`), the TDSP's test bed approved, and connectivity testing open."""
+    tdsp_duns, tdsp_mail = tdsp
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
     deadline, closes = closing_soon(seconds=12)
     flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
     designation = flight["designation"]
-    await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=ONCOR)
+    await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=tdsp_duns)
     published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=pack, headers=ercot | YAML)
     assert published.status_code == 201, published.text
-    oncor = await sign_in(http, "ar@oncor.example")
-    item_id = await loading(http, oncor, designation)
+    tdsp_ar = await sign_in(http, f"ar@{tdsp_mail}.example")
+    item_id = await loading(http, tdsp_ar, designation)
     # Premises of the flight's own (numbered by its designation): each flight's transactions name only its issues.
-    premises = filled(await template_rows(http, oncor, item_id), 100_000 + int(designation) * 100)
-    assert (await upload(http, oncor, item_id, premises)).is_success
-    await act(http, oncor, item_id, "submit_test_bed")
+    premises = filled(await template_rows(http, tdsp_ar, item_id), 100_000 + int(designation) * 100)
+    assert (await upload(http, tdsp_ar, item_id, premises)).is_success
+    await act(http, tdsp_ar, item_id, "submit_test_bed")
     await act(http, reviewer, item_id, "approve")
     await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40)
     opened = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
