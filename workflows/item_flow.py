@@ -22,6 +22,8 @@ from workflows.table import Facts, Flow, State
 # A step's record is one statement: a worker killed while writing it is noticed after seconds, not the half minute
 # a step that calls out to another service may take, so the item's page catches up with its workflow quickly.
 RECORD_OPTIONS = {**attention.STEP_OPTIONS, "start_to_close_timeout": timedelta(seconds=5)}
+# An item started with its first action (update-with-start) waits this long for it; a refused one leaves nothing.
+FIRST_ACTION_WITHIN = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ class ItemFlow(attention.Attended, Generic[Facts]):
     FLOW: ClassVar[Flow[Any]]
     RECORDER: ClassVar[Recorder]
     ACTION_INPUT: ClassVar[type]  # the dataclass every action of the flow takes (actor, fields, comment)
+
+    async def _first_action_taken(self) -> bool:
+        """Waits for the action the item's workflow was started with (update-with-start); False when that action was
+        refused, so there is no item to keep and the workflow ends."""
+        try:
+            await workflow.wait_condition(lambda: self._state != "", timeout=FIRST_ACTION_WITHIN)
+        except TimeoutError:
+            return False
+        return True
 
     def _begin(self, item_id: int, state: str = "", fields: dict[str, str] | None = None) -> None:
         self._item_id = item_id

@@ -38,9 +38,6 @@ SCRIPTS_OPTIONS: dict[str, Any] = {
 # Business scripts open at this time of Day 1 of testing, Central.
 BUSINESS_OPENS_AT = time(8, 0)
 
-# A flight starts with its create update (update-with-start); a refused create leaves nothing to run.
-CREATED_WITHIN = timedelta(minutes=10)
-
 
 @workflow.defn(name="Flight")
 class FlightWorkflow(ItemFlow[Flight]):
@@ -57,9 +54,7 @@ class FlightWorkflow(ItemFlow[Flight]):
 
     @workflow.run
     async def run(self, flight: m.FlightInput) -> m.FlightStatus:
-        try:
-            await workflow.wait_condition(lambda: self._state != "", timeout=CREATED_WITHIN)
-        except TimeoutError:
+        if not await self._first_action_taken():
             return self.status()  # started with a create that was refused: there is no flight
         while self._state == m.OPEN:
             closes_at = self._closes_at()

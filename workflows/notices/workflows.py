@@ -27,8 +27,6 @@ MAIL_OPTIONS: dict[str, Any] = {
         initial_interval=timedelta(seconds=1), backoff_coefficient=2, maximum_interval=timedelta(minutes=1)
     ),
 }
-# A draft starts with its first OK (update-with-start); a refused OK leaves nothing to wait for.
-FIRST_SAVE_WITHIN = timedelta(minutes=10)
 REMINDER = "Reminder"
 
 
@@ -49,10 +47,8 @@ class MarketNoticeWorkflow(ItemFlow[Notice]):
 
     @workflow.run
     async def run(self, notice: m.NoticeInput) -> m.NoticeStatus:
-        try:
-            await workflow.wait_condition(lambda: self._state != "", timeout=FIRST_SAVE_WITHIN)
-        except TimeoutError:
-            return self.status()
+        if not await self._first_action_taken():
+            return self.status()  # started with a first OK that was refused: there is no draft
         await workflow.wait_condition(lambda: self._state in (m.PUBLISHED, m.DISCARDED))
         if self._state == m.PUBLISHED:
             # The mail goes once Publish's step, which queues it, is recorded: both activities would run at once.

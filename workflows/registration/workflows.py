@@ -2,7 +2,6 @@
 and opens the CR's Request for Testing Specifications. The workflow holds what it decides on: the flight's state
 and signup deadline reach it from the flight's own workflow, never from the caller."""
 
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -17,9 +16,6 @@ from workflows.registration.rules import FLOW, Registration
 from workflows.specifications import models as specifications
 
 TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE}
-# A registration starts with its first OK (update-with-start); if that OK was refused, the workflow
-# holds nothing and ends instead of waiting forever.
-FIRST_OK_WITHIN = timedelta(minutes=10)
 
 
 @workflow.defn(name="FlightRegistration")
@@ -36,9 +32,7 @@ class FlightRegistrationWorkflow(ItemFlow[Registration]):
 
     @workflow.run
     async def run(self, registration: m.RegistrationInput) -> m.RegistrationStatus:
-        try:
-            await workflow.wait_condition(lambda: self._state != "", timeout=FIRST_OK_WITHIN)
-        except TimeoutError:
+        if not await self._first_action_taken():
             return self.status()  # started with a first OK that was refused: nothing exists to keep
         await self._tell_the_flight()
         await workflow.wait_condition(lambda: self._state == m.CANCELLED)
