@@ -45,6 +45,8 @@ from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
 from workflows.flight import rules as flight_rules
 from workflows.items import ItemTransition
+from workflows.notices import models as notices
+from workflows.notices import rules as notice_rules
 from workflows.registration import models as registrations
 from workflows.registration import rules as registration_rules
 from workflows.scripts import models as script_issues
@@ -57,7 +59,7 @@ from workflows.table import Flow
 from workflows.user_admin import models as user_requests
 from workflows.user_admin import rules as user_admin_rules
 
-ITEMS = 25  # items per flow, each taking one action per round
+ITEMS = 17  # items per flow, each taking one action per round: six flows, about a hundred actions for one worker
 INTERRUPTED = 50  # per flow: actions not yet answered when the worker was killed
 MAX_ROUNDS = 6
 KILL_WITHIN = 0.2  # seconds after the round's actions are sent
@@ -131,6 +133,9 @@ class FlowCase:
     # Where an action's row in the table leads to a state the item's data names (a script's step): the state it leads
     # to, by the action's name.
     leads_to: Callable[[str], str] | None = None
+    # What the record activity takes when it wraps the ItemTransition in `.transition` with what the step adds to the
+    # flow's own tables (a notice's NoticeStep); None: the ItemTransition itself.
+    record_input: type | None = None
 
     def steps(self, round_number: int) -> int | None:
         """How many steps each item's workflow holds after the round, if the flow knows: one per round, after the
@@ -298,6 +303,31 @@ def user_request_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnIte
     return "mp_admin", items_pb2.ActOnItemRequest(item_id=item_id, action=user_requests.OK, fields=fields)
 
 
+async def notices_drafted(running: Running, count: int) -> list[int]:
+    """Market notices ERCOT has saved, in Draft."""
+
+    async def save(number: int) -> int:
+        fields = {
+            "notice_type": "Testing",
+            "short_description": f"Market test window {number}",
+            "audience": "QSE",
+            "long_description": "ERCOT will run a market test.",
+            "contact": "ERCOT Client Services, (512) 248-3900",
+        }
+        request = registration_pb2.CreateNoticeRequest(fields=fields)
+        notice = await running.registration.CreateNotice(request, metadata=running.auth["ercot"], timeout=60)
+        return notice.item_id
+
+    return list(await asyncio.gather(*(save(number) for number in range(count))))
+
+
+def notice_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """ERCOT's Edit of the draft, a new description each time (Draft -> Draft)."""
+    assert state == notices.DRAFT, state
+    fields = {"long_description": f"ERCOT will run a market test; revision {random.randrange(10**6)}."}
+    return "ercot", items_pb2.ActOnItemRequest(item_id=item_id, action=notices.EDIT, fields=fields)
+
+
 FLOWS = [
     FlowCase(
         "registration",
@@ -354,6 +384,18 @@ FLOWS = [
         opened_steps=lambda started: 1,  # the service records the issue's opening; its workflow starts at seq 1
         leads_to=script_leads_to,
     ),
+    FlowCase(
+        "market notices",
+        notice_rules.FLOW,
+        "registration",
+        registration_tables.Item,
+        registration_tables.ItemHistory,
+        notices.RECORD_NOTICE_STEP,
+        notices_drafted,
+        notice_next,
+        one_step_per_action=False,  # Edit leads back to Draft: a retry of one that landed is taken again
+        record_input=notices.NoticeStep,
+    ),
 ]
 
 
@@ -374,7 +416,11 @@ async def recorded_steps(
         scheduled = event.activity_task_scheduled_event_attributes
         if scheduled.activity_type.name != case.record_activity:
             continue
-        [step] = converter.from_payloads(scheduled.input.payloads, [ItemTransition])
+        if case.record_input:
+            [recorded] = converter.from_payloads(scheduled.input.payloads, [case.record_input])
+            step = recorded.transition
+        else:
+            [step] = converter.from_payloads(scheduled.input.payloads, [ItemTransition])
         if step.item_id == item_id:
             steps.append(step)
     return opened, steps

@@ -237,10 +237,11 @@ class RegistrationServicer(
         principal = caller()
         async with self._sessions() as session:
             item, flight = await store.visible_item(session, principal, request.item_id)
-            if item.item_type == notices.ITEM_TYPE:
-                return await self._act_on_notice(item, request, principal)
-            modifying = request.action == registrations.MODIFY
+            modifying = request.action == registrations.MODIFY and item.item_type != notices.ITEM_TYPE
             existing_cr = modifying and await store.approved_before(session, item.company_duns, flight.designation)
+        if item.item_type == notices.ITEM_TYPE:
+            # Outside the session: a notice's action opens its own and waits on its workflow, holding none meanwhile.
+            return await self._act_on_notice(item, request, principal)
         flow = flight_rules.FLOW if item.item_type == flights.ITEM_TYPE else REGISTRATION_FLOW
         if (unknown := flow.unknown(request.action)) is not None:
             raise errors.refused(unknown)
