@@ -16,7 +16,17 @@ from temporalio.common import RawValue, SearchAttributeUpdate
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.items import REFUSAL_QUERY, Actor, Asked, ItemTransition, OneActionAtATime, Refusal, principal_of, refuse
+from workflows.items import (
+    REFUSAL_QUERY,
+    ActionInput,
+    Actor,
+    Asked,
+    ItemTransition,
+    OneActionAtATime,
+    Refusal,
+    principal_of,
+    refuse,
+)
 from workflows.table import Facts, Flow, State
 
 # A step's record is one statement: a worker killed while writing it is noticed after seconds, not the half minute
@@ -36,14 +46,14 @@ class Recorder:
 
 
 class ItemFlow(attention.Attended, Generic[Facts]):
-    """Subclasses set FLOW (or say by `_table` which table an item runs), RECORDER and ACTION_INPUT, call `_begin` in
-    their `__init__`, and say what the table's rules read (`_facts`) and how the item reads (`_title`, `_company_duns`,
-    `_projected_fields`). An action with more to do than move (open another item, merge fields) is a method
-    `_take_<name>`."""
+    """Subclasses set FLOW (or say by `_table` which table an item runs), RECORDER and, unless it is ActionInput,
+    ACTION_INPUT, call `_begin` in their `__init__`, and say what the table's rules read (`_facts`) and how the item
+    reads (`_title`, `_company_duns`, `_projected_fields`). An action with more to do than move (open another item,
+    merge fields) is a method `_take_<name>`."""
 
     FLOW: ClassVar[Flow[Any]]
     RECORDER: ClassVar[Recorder]
-    ACTION_INPUT: ClassVar[type]  # the dataclass every action of the flow takes (actor, fields, comment)
+    ACTION_INPUT: ClassVar[type] = ActionInput  # the dataclass every action of the flow takes (actor, fields, comment)
 
     async def _first_action_taken(self) -> bool:
         """Waits for the action the item's workflow was started with (update-with-start); False when that action was

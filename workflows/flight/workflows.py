@@ -43,7 +43,6 @@ BUSINESS_OPENS_AT = time(8, 0)
 class FlightWorkflow(ItemFlow[Flight]):
     FLOW = FLOW
     RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
-    ACTION_INPUT = m.FlightAction
 
     @workflow.init
     def __init__(self, flight: m.FlightInput) -> None:

@@ -22,7 +22,6 @@ TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE
 class FlightRegistrationWorkflow(ItemFlow[Registration]):
     FLOW = FLOW
     RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
-    ACTION_INPUT = m.RegistrationAction
 
     @workflow.init
     def __init__(self, registration: m.RegistrationInput) -> None:

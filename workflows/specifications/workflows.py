@@ -21,7 +21,6 @@ from workflows.table import Flow
 @workflow.defn(name="TestingSpecifications")
 class TestingSpecificationsWorkflow(ItemFlow[Request]):
     RECORDER = Recorder(attention.TESTBED, m.RECORD_ITEM_TRANSITION)
-    ACTION_INPUT = m.SpecificationsAction
 
     @workflow.init
     def __init__(self, request: m.SpecificationsInput) -> None:

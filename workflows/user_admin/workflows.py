@@ -22,7 +22,6 @@ IDENTITY_OPTIONS = {**attention.STEP_OPTIONS, "task_queue": m.ACTIVITY_TASK_QUEU
 class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
     FLOW = FLOW
     RECORDER = Recorder(attention.IDENTITY, m.RECORD_ITEM_TRANSITION, m.ACTIVITY_TASK_QUEUE)
-    ACTION_INPUT = m.ActionInput
 
     @workflow.init
     def __init__(self, request: m.UserRequestInput) -> None:
