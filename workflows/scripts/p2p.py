@@ -3,36 +3,25 @@ Task Complete; the receiver reviews and clicks Task Complete (Completed), or esc
 comment, who answers with Return to Receiver (comment) and the receiver reviews again. Its parent script issue waits
 for it."""
 
-import asyncio
-from contextlib import suppress
-
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import attention, list_mail
-from workflows import search_attributes as sa
-from workflows.item_flow import ItemFlow, Recorder
 from workflows.items import SYSTEM_ACTOR, Actor
 from workflows.scripts import models as m
 from workflows.scripts import rules
-from workflows.scripts.reminders import reminder_mail
+from workflows.scripts.pairing_flow import PairingItemFlow
 from workflows.scripts.rules import P2P_FLOW, SubFlow
-from workflows.scripts.waiting import Waiting
 from workflows.table import State
 
 
 @workflow.defn(name="P2PSubFlow")
-class P2PWorkflow(ItemFlow[SubFlow]):
+class P2PWorkflow(PairingItemFlow[SubFlow]):
     FLOW = P2P_FLOW
-    RECORDER = Recorder(attention.SCRIPTS, m.RECORD_ITEM_TRANSITION)
-    ACTION_INPUT = m.ScriptAction
 
     @workflow.init
     def __init__(self, request: m.P2PInput) -> None:
         self._request = request
         self._begin(request.item_id)  # its opening is its first step, to Submitter Working
-        self._waiting = Waiting(request.timing.ends_at, request.timing.reminder_business_hours, self._remind)
-        self._reminder_mails: list[asyncio.Task] = []
+        self._begin_waiting(request.pairing, request.script_id, request.timing)
 
     @workflow.run
     async def run(self, request: m.P2PInput) -> m.P2PStatus:
@@ -42,11 +31,7 @@ class P2PWorkflow(ItemFlow[SubFlow]):
             await workflow.wait_condition(workflow.all_handlers_finished)
             ended = "The flight ended before this was done."
             await self._record_move(m.NOT_COMPLETED, SYSTEM_ACTOR, P2P_FLOW.action(m.FLIGHT_ENDED).label, {}, ended)
-        self._waiting.stop()
-        for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the sub-flow ends
-            with suppress(ActivityError, ApplicationError):
-                await mail
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._end_waiting()
         return self.status()
 
     @workflow.query
@@ -65,9 +50,6 @@ class P2PWorkflow(ItemFlow[SubFlow]):
         request, pairing = self._request, self._request.pairing
         return f"{request.spec.title} - {request.script_id} - {pairing.cr_name} / {pairing.tdsp_name}"
 
-    def _company_duns(self) -> str:
-        return self._request.pairing.cr_duns
-
     def _projected_fields(self) -> dict[str, str]:
         request, pairing = self._request, self._request.pairing
         return {
@@ -81,15 +63,6 @@ class P2PWorkflow(ItemFlow[SubFlow]):
             "submitter": request.spec.submitter,
             "receiver": request.spec.receiver,
         }
-
-    def _search_attributes(self) -> list:
-        request = self._request
-        return [
-            sa.FLIGHT.value_set(request.pairing.flight),
-            sa.CR_DUNS.value_set(request.pairing.cr_duns),
-            sa.TDSP_DUNS.value_set(request.pairing.tdsp_duns),
-            sa.SCRIPT_ID.value_set(request.script_id),
-        ]
 
     def _standing(self, state: str) -> State:
         """The submitter and receiver the pack names, with its own instructions for them when it gives some."""
@@ -120,17 +93,7 @@ class P2PWorkflow(ItemFlow[SubFlow]):
             f"Waiting on {who} for {hours:g} business hours. A reminder mail goes to the distribution lists of {who}."
         )
         await self._record_move(self._state, SYSTEM_ACTOR, "Reminder", {}, comment)
-        mail = reminder_mail(
-            f"{workflow.info().workflow_id}-reminder-{self._seq}",
-            request.item_id,
-            m.P2P_SUB_FLOW,
-            request.spec.title,
-            request.pairing,
-            standing.responsible,
-            self._state,
-            standing.instructions,
-            hours,
-            self._waiting.since,
-            script_issue=f"{request.parent_item_id} {request.script_id}",
+        script_issue = f"{request.parent_item_id} {request.script_id}"
+        self._mail_reminder(
+            m.P2P_SUB_FLOW, request.spec.title, standing.responsible, standing.instructions, hours, script_issue
         )
-        self._reminder_mails.append(list_mail.send(self._attention, mail))

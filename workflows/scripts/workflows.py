@@ -9,23 +9,19 @@ the item and by mail to that party's distribution lists; at the flight's end an 
 Completed."""
 
 import asyncio
-from contextlib import suppress
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError
 
-from workflows import attention, list_mail
-from workflows import search_attributes as sa
-from workflows.item_flow import ItemFlow, Recorder
+from workflows import attention
 from workflows.items import SYSTEM_ACTOR, Actor, Refusal, conflict, principal_of
 from workflows.scripts import models as m
 from workflows.scripts import rules
 from workflows.scripts.ids import p2p_workflow_id
 from workflows.scripts.p2p import P2PWorkflow
-from workflows.scripts.reminders import reminder_mail
+from workflows.scripts.pairing_flow import PairingItemFlow
 from workflows.scripts.rules import FLOW, Script
-from workflows.scripts.waiting import Waiting
 from workflows.table import State
 
 OPEN_P2P_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
@@ -39,10 +35,8 @@ def describe(transaction: m.TransactionSpec) -> str:
 
 
 @workflow.defn(name="ScriptIssue")
-class ScriptIssueWorkflow(ItemFlow[Script]):
+class ScriptIssueWorkflow(PairingItemFlow[Script]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.SCRIPTS, m.RECORD_ITEM_TRANSITION)
-    ACTION_INPUT = m.ScriptAction
 
     @workflow.init
     def __init__(self, request: m.ScriptIssueInput) -> None:
@@ -58,8 +52,7 @@ class ScriptIssueWorkflow(ItemFlow[Script]):
         self._seen_receipts: set[str] = set()
         self._p2p_opened: set[int] = set()  # steps whose sub-flow started
         self._p2p_done: dict[int, str] = {}  # step -> the sub-flow's final state
-        self._waiting = Waiting(request.timing.ends_at, request.timing.reminder_business_hours, self._remind)
-        self._reminder_mails: list[asyncio.Task] = []
+        self._begin_waiting(request.pairing, request.script.script_id, request.timing)
 
     @workflow.run
     async def run(self, request: m.ScriptIssueInput) -> m.ScriptIssueStatus:
@@ -89,11 +82,7 @@ class ScriptIssueWorkflow(ItemFlow[Script]):
                 await self._record_move(m.NOT_COMPLETED, SYSTEM_ACTOR, "Flight Ended", {}, "The flight ended first.")
             elif spec is not None and self._step == step and self._may_move_on(step):
                 await self._step_done_by_itself(step, spec)
-        self._waiting.stop()
-        for mail in self._reminder_mails:  # an SMTP outage delays a reminder: it is not lost when the issue closes
-            with suppress(ActivityError, ApplicationError):
-                await mail
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._end_waiting()
         return self.status()
 
     @workflow.query
@@ -109,20 +98,8 @@ class ScriptIssueWorkflow(ItemFlow[Script]):
         pairing, script = self._request.pairing, self._request.script
         return f"{script.script_id} {script.title} - {pairing.cr_name} / {pairing.tdsp_name}"
 
-    def _company_duns(self) -> str:
-        return self._request.pairing.cr_duns
-
     def _projected_fields(self) -> dict[str, str]:
         return self._shown()
-
-    def _search_attributes(self) -> list:
-        request = self._request
-        return [
-            sa.FLIGHT.value_set(request.pairing.flight),
-            sa.CR_DUNS.value_set(request.pairing.cr_duns),
-            sa.TDSP_DUNS.value_set(request.pairing.tdsp_duns),
-            sa.SCRIPT_ID.value_set(request.script.script_id),
-        ]
 
     def _standing(self, state: str) -> State:
         """A step answers to its sender, with its instructions; Ready to Begin to the party the script names; an
@@ -354,20 +331,9 @@ class ScriptIssueWorkflow(ItemFlow[Script]):
             comment += f" A reminder mail goes to the distribution lists of {who}."
         await self._record_move(self._state, SYSTEM_ACTOR, "Reminder", {}, comment)
         if mailed:
-            script = request.script
-            mail = reminder_mail(
-                f"{workflow.info().workflow_id}-reminder-{self._seq}",
-                request.item_id,
-                m.SCRIPT_ISSUE,
-                f"{script.script_id} {script.title}",
-                request.pairing,
-                self._responsible,
-                self._state,
-                self._standing(self._state).instructions,
-                hours,
-                self._waiting.since,
-            )
-            self._reminder_mails.append(list_mail.send(self._attention, mail))
+            title = f"{request.script.script_id} {request.script.title}"
+            instructions = self._standing(self._state).instructions
+            self._mail_reminder(m.SCRIPT_ISSUE, title, self._responsible, instructions, hours)
 
     def _shown(self) -> dict[str, str]:
         request, spec = self._request, self._current()
