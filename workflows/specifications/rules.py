@@ -11,7 +11,7 @@ from flightrak import authz
 from flightrak.tokens import Principal
 from workflows.items import Refusal, conflict
 from workflows.specifications import models as m
-from workflows.table import Action, Flow, Party, State, by_system
+from workflows.table import Action, Flow, Guard, Party, State, by_system, no_guard
 
 
 @dataclass(frozen=True)
@@ -87,25 +87,29 @@ TDSP_STATES = {
     m.CANCELLED: CANCELLED,
 }
 
-CR_FLOW = Flow[Request](
-    item_type=m.ITEM_TYPE,
-    item_word="CR request",
-    item_kind=m.CR,
-    states=CR_STATES,
-    actions={
+
+def _request_flow(
+    kind: str, states: dict[str, State], actions: dict[str, Action[Request]], guard: Guard[Request] = no_guard
+) -> Flow[Request]:
+    """A kind's table: one item type, whose every kind the system cancels with the registration it served."""
+    actions = {**actions, m.CANCEL_REQUEST: _registration_cancelled(states)}
+    return Flow[Request](m.ITEM_TYPE, f"{kind} request", states, actions, guard, item_kind=kind)
+
+
+CR_FLOW = _request_flow(
+    m.CR,
+    CR_STATES,
+    {
         m.PROVIDE: _cr(PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, fields=m.ENTERED_FIELDS),
         m.APPROVE: _ercot("Approve", m.ERCOT_REVIEW, m.APPROVED),
         m.REJECT: _ercot("Reject", m.ERCOT_REVIEW, m.PENDING_SPECIFICATIONS, needs_comment=REJECT_NEEDS),
-        m.CANCEL_REQUEST: _registration_cancelled(CR_STATES),
     },
 )
 
-TDSP_FLOW = Flow[Request](
-    item_type=m.ITEM_TYPE,
-    item_word="TDSP request",
-    item_kind=m.TDSP,
-    states=TDSP_STATES,
-    actions={
+TDSP_FLOW = _request_flow(
+    m.TDSP,
+    TDSP_STATES,
+    {
         # Provided again while loading the test bed: the specifications stay the TDSP's to correct.
         m.PROVIDE: _tdsp(
             PROVIDE, (m.PENDING_SPECIFICATIONS, m.TEST_BED_LOADING), m.TEST_BED_LOADING, fields=m.ENTERED_FIELDS
@@ -115,9 +119,8 @@ TDSP_FLOW = Flow[Request](
         m.SUBMIT_TEST_BED: _tdsp("Submit", (m.TEST_BED_LOADING,), m.TEST_BED_REVIEW),
         m.APPROVE: _ercot("Approve", m.TEST_BED_REVIEW, m.COMPLETED),
         m.REJECT: _ercot("Reject", m.TEST_BED_REVIEW, m.TEST_BED_LOADING, needs_comment=REJECT_NEEDS),
-        m.CANCEL_REQUEST: _registration_cancelled(TDSP_STATES),
     },
-    guard=_test_bed_attached,
+    _test_bed_attached,
 )
 
 FLOWS = {m.CR: CR_FLOW, m.TDSP: TDSP_FLOW}
