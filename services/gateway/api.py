@@ -1,12 +1,12 @@
 """The public HTTP API, /api/v1: the same operations the pages use."""
 
 import asyncio
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Request, Response
 from google.protobuf.json_format import MessageToDict
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.items.v1 import items_pb2
@@ -36,13 +36,11 @@ class SessionRequest(BaseModel):
     password: str
 
 
-class NewUserBody(BaseModel):
-    first_name: str = ""
-    last_name: str = ""
-    employee_id: str = ""
-    email: str = ""
-    phone: str = ""
-    password: str = ""
+# A new user's fields are the message's own, every one a string that may be left out.
+if TYPE_CHECKING:
+    NewUserBody: TypeAlias = BaseModel
+else:
+    NewUserBody = create_model("NewUserBody", **{field.name: (str, "") for field in pb.NewUser.DESCRIPTOR.fields})
 
 
 class DistributionListBody(BaseModel):
@@ -106,7 +104,7 @@ async def set_password(backends_: backends.Backends, link_token: str, password: 
 def register(app) -> None:
     router = api_router()
 
-    @router.post("/session", summary="Sign in: returns a bearer token", responses={200: {"model": schemas.Session}})
+    @router.post("/session", summary="Sign in: returns a bearer token", **schemas.success(schemas.Session))
     async def create_session(body: SessionRequest, request: Request) -> dict:
         await rate_limits.sign_in(request, body.email)
         reply = await sign_in(app.state.backends, body.email, body.password)
@@ -117,20 +115,19 @@ def register(app) -> None:
         await sign_out(app.state.backends, caller.token)
         return Response(status_code=204)
 
-    @router.get("/me", summary="Who am I", responses={200: {"model": schemas.User}})
+    @router.get("/me", summary="Who am I", **schemas.success(schemas.User))
     async def me(caller: ApiCaller) -> dict:
         return as_json(await call(app.state.backends.identity.WhoAmI, pb.WhoAmIRequest(), caller.token))
 
-    @router.get("/companies", responses={200: {"model": schemas.Companies}})
+    @router.get("/companies", **schemas.success(schemas.Companies))
     async def list_companies(caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.identity.ListCompanies, pb.ListCompaniesRequest(), caller.token)
         return {"companies": [company_json(c) for c in reply.companies]}
 
     @router.post(
         "/companies",
-        status_code=201,
         summary="ERCOT creates a company and its first MP Admin",
-        responses={201: {"model": schemas.Company}},
+        **schemas.success(schemas.Company, 201),
     )
     async def create_company(body: CompanyBody, caller: ApiCaller) -> dict:
         request = pb.CreateCompanyRequest(
@@ -143,12 +140,12 @@ def register(app) -> None:
         )
         return company_json(await call(app.state.backends.identity.CreateCompany, request, caller.token))
 
-    @router.get("/companies/{duns}", responses={200: {"model": schemas.Company}})
+    @router.get("/companies/{duns}", **schemas.success(schemas.Company))
     async def get_company(duns: str, caller: ApiCaller) -> dict:
         request = pb.GetCompanyRequest(duns=duns)
         return company_json(await call(app.state.backends.identity.GetCompany, request, caller.token))
 
-    @router.get("/companies/{duns}/users", responses={200: {"model": schemas.Users}})
+    @router.get("/companies/{duns}/users", **schemas.success(schemas.Users))
     async def list_users(duns: str, caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
         return {"users": [as_json(u) for u in reply.users]}
@@ -156,7 +153,7 @@ def register(app) -> None:
     @router.put(
         "/users/{user_id}/roles",
         summary="ERCOT assigns roles (AR, BAR, MP Admin, ...)",
-        responses={200: {"model": schemas.User}},
+        **schemas.success(schemas.User),
     )
     async def set_roles(user_id: str, body: RolesBody, caller: ApiCaller) -> dict:
         request = pb.SetUserRolesRequest(user_id=user_id, roles=body.roles)
@@ -164,9 +161,8 @@ def register(app) -> None:
 
     @router.post(
         "/users/{user_id}/invitation",
-        status_code=201,
         summary="A one-time set-password link for an active user (MP Admin or ERCOT); earlier links stop working",
-        responses={201: {"model": schemas.SetPasswordLink}},
+        **schemas.success(schemas.SetPasswordLink, 201),
     )
     async def create_invitation(user_id: str, caller: ApiCaller) -> dict:
         invitation = await issue_invitation(app.state.backends, user_id, caller.token)
@@ -175,14 +171,14 @@ def register(app) -> None:
     @router.post(
         "/password",
         summary="Set a password with a set-password link's token (no sign-in needed)",
-        responses={200: {"model": schemas.PasswordSet}},
+        **schemas.success(schemas.PasswordSet),
     )
     async def change_password(body: PasswordBody, request: Request) -> dict:
         await rate_limits.set_password(request, body.token)
         reply = await set_password(app.state.backends, body.token, body.password)
         return {"email": reply.email}
 
-    @router.get("/companies/{duns}/distribution-lists", responses={200: {"model": schemas.DistributionLists}})
+    @router.get("/companies/{duns}/distribution-lists", **schemas.success(schemas.DistributionLists))
     async def list_distribution_lists(duns: str, caller: ApiCaller) -> dict:
         request = pb.ListDistributionListsRequest(company_duns=duns)
         reply = await call(app.state.backends.identity.ListDistributionLists, request, caller.token)
@@ -190,9 +186,8 @@ def register(app) -> None:
 
     @router.post(
         "/companies/{duns}/distribution-lists",
-        status_code=201,
         summary="Add a distribution list",
-        responses={201: {"model": schemas.DistributionList}},
+        **schemas.success(schemas.DistributionList, 201),
     )
     async def add_distribution_list(duns: str, body: DistributionListBody, caller: ApiCaller) -> dict:
         request = pb.AddDistributionListRequest(company_duns=duns, name=body.name, email=body.email)
@@ -210,9 +205,8 @@ def register(app) -> None:
 
     @router.post(
         "/user-requests",
-        status_code=201,
         summary="Add, update or deactivate a user (the first OK)",
-        responses={201: {"model": schemas.Item}},
+        **schemas.success(schemas.Item, 201),
     )
     async def start_user_request(body: UserRequestBody, caller: ApiCaller) -> dict:
         request = pb.StartUserRequestRequest(
@@ -220,7 +214,7 @@ def register(app) -> None:
         )
         return as_json(await call(app.state.backends.identity.StartUserRequest, request, caller.token))
 
-    @router.get("/user-requests", responses={200: {"model": schemas.Items}})
+    @router.get("/user-requests", **schemas.success(schemas.Items))
     async def list_user_requests(caller: ApiCaller, company_duns: str = "", include_closed: bool = False) -> dict:
         request = pb.ListUserRequestsRequest(company_duns=company_duns, include_closed=include_closed)
         reply = await call(app.state.backends.identity.ListUserRequests, request, caller.token)
@@ -229,16 +223,12 @@ def register(app) -> None:
     @router.get(
         "/items/{item_id}",
         summary="An item: state, responsible party, fields, history, actions",
-        responses={200: {"model": schemas.Item}},
+        **schemas.success(schemas.Item),
     )
     async def get_item(item_id: int, caller: ApiCaller) -> dict:
         return as_json(await fetch_item(app, item_id, caller.token))
 
-    @router.post(
-        "/items/{item_id}/actions",
-        summary="Take one of the item's actions",
-        responses={200: {"model": schemas.Item}},
-    )
+    @router.post("/items/{item_id}/actions", summary="Take one of the item's actions", **schemas.success(schemas.Item))
     async def act(item_id: int, body: Annotated[ActionBody, Body()], caller: ApiCaller) -> dict:
         return as_json(await act_on_item(app, item_id, body.action, body.fields, body.comment, caller.token))
 

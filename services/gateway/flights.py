@@ -43,9 +43,8 @@ def register(app) -> None:
 
     @router.post(
         "/flights",
-        status_code=201,
         summary="ERCOT creates a flight; registration opens at once",
-        responses={201: {"model": schemas.Flight}},
+        **schemas.success(schemas.Flight, 201),
     )
     async def create_flight(body: FlightBody, caller: ApiCaller) -> dict:
         reply = await call(
@@ -53,14 +52,12 @@ def register(app) -> None:
         )
         return as_json(reply)
 
-    @router.get(
-        "/flights", summary="Every flight, with its dates and state", responses={200: {"model": schemas.Flights}}
-    )
+    @router.get("/flights", summary="Every flight, with its dates and state", **schemas.success(schemas.Flights))
     async def list_flights(caller: ApiCaller) -> dict:
         reply = await call(app.state.backends.registration.ListFlights, pb.ListFlightsRequest(), caller.token)
         return {"flights": [as_json(f) for f in reply.flights]}
 
-    @router.get("/flights/{designation}", responses={200: {"model": schemas.Flight}})
+    @router.get("/flights/{designation}", **schemas.success(schemas.Flight))
     async def get_flight(designation: str, caller: ApiCaller) -> dict:
         return as_json(
             await call(
@@ -71,16 +68,15 @@ def register(app) -> None:
     @router.get(
         "/flights/{designation}/registration-form",
         summary="The Register form: key dates, choices, values",
-        responses={200: {"model": schemas.RegistrationForm}},
+        **schemas.success(schemas.RegistrationForm),
     )
     async def get_registration_form(designation: str, caller: ApiCaller) -> dict:
         return as_json(await registration_form(app, designation, caller.token))
 
     @router.post(
         "/flights/{designation}/registrations",
-        status_code=201,
         summary="AR/BAR registers the company (the form's OK): the registration starts in Pending Submittal",
-        responses={201: {"model": schemas.Item}},
+        **schemas.success(schemas.Item, 201),
     )
     async def create_registration(designation: str, body: RegistrationBody, caller: ApiCaller) -> dict:
         request = pb.RegisterRequest(designation=designation, fields=body.fields)

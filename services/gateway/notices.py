@@ -61,9 +61,8 @@ def register(app) -> None:
 
     @router.post(
         "/notices",
-        status_code=201,
         summary="ERCOT writes a market notice: a draft, every field checked",
-        responses={201: {"model": schemas.Notice}},
+        **schemas.success(schemas.Notice, 201),
     )
     async def create_notice(body: NoticeBody, caller: ApiCaller) -> dict:
         request = pb.CreateNoticeRequest(fields=body.fields)
@@ -72,7 +71,7 @@ def register(app) -> None:
     @router.get(
         "/notices",
         summary="The market notices the caller may read, newest first, unread marked",
-        responses={200: {"model": schemas.Notices}},
+        **schemas.success(schemas.Notices),
     )
     async def get_notices(caller: ApiCaller, flight: str = "") -> dict:
         return {"notices": [notice_json(n) for n in await list_notices(app, caller.token, flight)]}
@@ -80,7 +79,7 @@ def register(app) -> None:
     @router.get(
         "/notices/{ref}",
         summary="One notice by Item ID or notice ID; ERCOT sees every addressed company's acknowledgement",
-        responses={200: {"model": schemas.Notice}},
+        **schemas.success(schemas.Notice),
     )
     async def get_one_notice(ref: str, caller: ApiCaller, mark_read: bool = False) -> dict:
         return notice_json(await get_notice(app, ref, caller.token, mark_read))
@@ -88,7 +87,7 @@ def register(app) -> None:
     @router.get(
         "/notice-subscriptions",
         summary="Which notice types each of a company's lists receives",
-        responses={200: {"model": schemas.NoticeSubscriptions}},
+        **schemas.success(schemas.NoticeSubscriptions),
     )
     async def get_subscriptions(caller: ApiCaller, company_duns: str = "") -> dict:
         request = pb.ListNoticeSubscriptionsRequest(company_duns=company_duns)
@@ -97,7 +96,7 @@ def register(app) -> None:
     @router.put(
         "/notice-subscriptions",
         summary="Unsubscribe (or resubscribe) a distribution list from a type",
-        responses={200: {"model": schemas.NoticeSubscription}},
+        **schemas.success(schemas.NoticeSubscription),
     )
     async def put_subscription(body: SubscriptionBody, caller: ApiCaller) -> dict:
         request = pb.SetNoticeSubscriptionRequest(**body.model_dump())

@@ -38,7 +38,7 @@ def register(app) -> None:
     @router.get(
         "/attention",
         summary="Every flow that needs attention: its step failed for good (ERCOT's staff)",
-        responses={200: {"model": schemas.NeedingAttention}},
+        **schemas.success(schemas.NeedingAttention),
     )
     async def list_needing_attention(caller: ApiCaller) -> dict:
         return {"items": await needing_attention(caller.token)}
@@ -46,7 +46,7 @@ def register(app) -> None:
     @router.post(
         "/attention/{item_id}/retry",
         summary="Runs the item's failed step again, with a fresh retry budget",
-        responses={200: {"model": schemas.Attention}},
+        **schemas.success(schemas.Attention),
     )
     async def retry_flow(item_id: int, caller: ApiCaller) -> dict:
         return await decide(item_id, "retry", caller.token)
@@ -54,7 +54,7 @@ def register(app) -> None:
     @router.post(
         "/attention/{item_id}/cancel",
         summary="Ends the item's flow; the item shows who cancelled it, when",
-        responses={200: {"model": schemas.Attention}},
+        **schemas.success(schemas.Attention),
     )
     async def cancel_flow(item_id: int, caller: ApiCaller) -> dict:
         return await decide(item_id, "cancel", caller.token)

@@ -65,7 +65,13 @@ def proto_model(descriptor: Descriptor) -> type[BaseModel]:
     return create_model(descriptor.name, __doc__=f"`{descriptor.full_name}` as JSON", **fields)
 
 
-# Built from the messages at run time; to the type checker, pydantic models whose fields it cannot see.
+# The message bodies, built from the messages at run time.
+RegistrationForm = proto_model(registration_pb2.RegistrationForm.DESCRIPTOR)
+NoticeSubscription = proto_model(registration_pb2.NoticeSubscription.DESCRIPTOR)
+NoticeSubscriptions = proto_model(registration_pb2.ListNoticeSubscriptionsResponse.DESCRIPTOR)
+Attention = proto_model(items_pb2.Attention.DESCRIPTOR)
+NeedingAttention = proto_model(items_pb2.NeedingAttention.DESCRIPTOR)
+# These stand in annotations and as base classes below: to the type checker, pydantic models whose fields it cannot see.
 if TYPE_CHECKING:
     Item: TypeAlias = BaseModel
     User: TypeAlias = BaseModel
@@ -73,13 +79,8 @@ if TYPE_CHECKING:
     DistributionList: TypeAlias = BaseModel
     TransactionSystem: TypeAlias = BaseModel
     Flight: TypeAlias = BaseModel
-    RegistrationForm: TypeAlias = BaseModel
     Notice: TypeAlias = BaseModel
-    NoticeSubscription: TypeAlias = BaseModel
-    NoticeSubscriptions: TypeAlias = BaseModel
     PackVersion: TypeAlias = BaseModel
-    Attention: TypeAlias = BaseModel
-    NeedingAttention: TypeAlias = BaseModel
 else:
     Item = proto_model(items_pb2.Item.DESCRIPTOR)
     User = proto_model(identity_pb2.User.DESCRIPTOR)
@@ -87,13 +88,8 @@ else:
     DistributionList = proto_model(identity_pb2.DistributionList.DESCRIPTOR)
     TransactionSystem = proto_model(identity_pb2.TransactionSystem.DESCRIPTOR)
     Flight = proto_model(registration_pb2.Flight.DESCRIPTOR)
-    RegistrationForm = proto_model(registration_pb2.RegistrationForm.DESCRIPTOR)
     Notice = proto_model(registration_pb2.Notice.DESCRIPTOR)
-    NoticeSubscription = proto_model(registration_pb2.NoticeSubscription.DESCRIPTOR)
-    NoticeSubscriptions = proto_model(registration_pb2.ListNoticeSubscriptionsResponse.DESCRIPTOR)
     PackVersion = proto_model(scripts_pb2.PackVersion.DESCRIPTOR)
-    Attention = proto_model(items_pb2.Attention.DESCRIPTOR)
-    NeedingAttention = proto_model(items_pb2.NeedingAttention.DESCRIPTOR)
 
 
 class Problem(BaseModel):
@@ -125,6 +121,11 @@ class Error(BaseModel):
 
 def error(description: str) -> dict[str, Any]:
     return {"model": Error, "description": description}
+
+
+def success(model: Any, status_code: int = 200) -> dict[str, Any]:
+    """A route's success status and the body it declares for it, said once so that the two agree."""
+    return {"status_code": status_code, "responses": {status_code: {"model": model}}}
 
 
 # The errors every operation may answer; a route adds its own (413, 422) beside them.

@@ -1,5 +1,8 @@
 """Transaction-processing systems: their sign-in, and ERCOT's admins registering and managing them."""
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
@@ -28,6 +31,41 @@ def key_json(reply: pb.TransactionSystemKey) -> dict:
     return {**as_json(reply.system), "key": reply.key}
 
 
+class SystemChange(NamedTuple):
+    """A change ERCOT's admin makes to one registered system, POSTed to /transaction-systems/{system_id}/<path> by the
+    API and by the page alike."""
+
+    path: str
+    operation: str  # the API operation's name, which its OpenAPI operationId keeps
+    summary: str
+    answer_model: Any
+    method: str  # identity's
+    message: Callable[..., Any]  # its request, naming the system
+    answer: Callable[[Any], dict]
+
+
+SYSTEM_CHANGES = (
+    SystemChange(
+        "rotate-key",
+        "rotate_transaction_system_key",
+        "A new key, in this reply only; the old one stops working at once",
+        schemas.TransactionSystemWithKey,
+        "RotateTransactionSystemKey",
+        pb.RotateTransactionSystemKeyRequest,
+        key_json,
+    ),
+    SystemChange(
+        "deactivate",
+        "deactivate_transaction_system",
+        "The system can no longer sign in",
+        schemas.TransactionSystem,
+        "DeactivateTransactionSystem",
+        pb.DeactivateTransactionSystemRequest,
+        as_json,
+    ),
+)
+
+
 def register(app) -> None:
     router = api_router("transaction systems")
     pages = APIRouter(include_in_schema=False)
@@ -35,7 +73,7 @@ def register(app) -> None:
     @router.post(
         "/system-session",
         summary="A transaction-processing system signs in with its key: a bearer token",
-        responses={200: {"model": schemas.SystemSession}},
+        **schemas.success(schemas.SystemSession),
     )
     async def create_system_session(body: SystemSessionBody, request: Request) -> dict:
         await rate_limits.system_sign_in(request, body.system_id)
@@ -45,9 +83,8 @@ def register(app) -> None:
 
     @router.post(
         "/transaction-systems",
-        status_code=201,
         summary="ERCOT's admin registers a system that reports transactions; its key is in this reply only",
-        responses={201: {"model": schemas.TransactionSystemWithKey}},
+        **schemas.success(schemas.TransactionSystemWithKey, 201),
     )
     async def register_transaction_system(body: TransactionSystemBody, caller: ApiCaller) -> dict:
         request = pb.RegisterTransactionSystemRequest(system_id=body.system_id, name=body.name)
@@ -56,31 +93,13 @@ def register(app) -> None:
     @router.get(
         "/transaction-systems",
         summary="Every registered transaction system (ERCOT's admins; no keys)",
-        responses={200: {"model": schemas.TransactionSystems}},
+        **schemas.success(schemas.TransactionSystems),
     )
     async def list_transaction_systems(caller: ApiCaller) -> dict:
         reply = await call(
             app.state.backends.identity.ListTransactionSystems, pb.ListTransactionSystemsRequest(), caller.token
         )
         return {"systems": [as_json(system) for system in reply.systems]}
-
-    @router.post(
-        "/transaction-systems/{system_id}/rotate-key",
-        summary="A new key, in this reply only; the old one stops working at once",
-        responses={200: {"model": schemas.TransactionSystemWithKey}},
-    )
-    async def rotate_transaction_system_key(system_id: str, caller: ApiCaller) -> dict:
-        request = pb.RotateTransactionSystemKeyRequest(system_id=system_id)
-        return key_json(await call(app.state.backends.identity.RotateTransactionSystemKey, request, caller.token))
-
-    @router.post(
-        "/transaction-systems/{system_id}/deactivate",
-        summary="The system can no longer sign in",
-        responses={200: {"model": schemas.TransactionSystem}},
-    )
-    async def deactivate_transaction_system(system_id: str, caller: ApiCaller) -> dict:
-        request = pb.DeactivateTransactionSystemRequest(system_id=system_id)
-        return as_json(await call(app.state.backends.identity.DeactivateTransactionSystem, request, caller.token))
 
     async def systems_page(request: Request, caller, status: int = 200, **context) -> Response:
         views.signed_in(caller)
@@ -131,25 +150,26 @@ def register(app) -> None:
         shown = {"system_id": reply.system.system_id, "key": reply.key}
         return await systems_page(request, caller, 201, shown_key=shown)
 
-    @pages.post("/transaction-systems/{system_id}/rotate-key", response_class=HTMLResponse)
-    async def rotate_from_page(request: Request, system_id: str, caller: MaybeCaller) -> Response:
-        identity = app.state.backends.identity
-        return await change(
-            request,
-            caller,
-            identity.RotateTransactionSystemKey,
-            pb.RotateTransactionSystemKeyRequest(system_id=system_id),
-        )
+    def add_change(system_change: SystemChange) -> None:
+        path = f"/transaction-systems/{{system_id}}/{system_change.path}"
 
-    @pages.post("/transaction-systems/{system_id}/deactivate", response_class=HTMLResponse)
-    async def deactivate_from_page(request: Request, system_id: str, caller: MaybeCaller) -> Response:
-        identity = app.state.backends.identity
-        return await change(
-            request,
-            caller,
-            identity.DeactivateTransactionSystem,
-            pb.DeactivateTransactionSystemRequest(system_id=system_id),
+        @router.post(
+            path,
+            name=system_change.operation,
+            summary=system_change.summary,
+            **schemas.success(system_change.answer_model),
         )
+        async def change_system(system_id: str, caller: ApiCaller) -> dict:
+            method = getattr(app.state.backends.identity, system_change.method)
+            return system_change.answer(await call(method, system_change.message(system_id=system_id), caller.token))
+
+        @pages.post(path, response_class=HTMLResponse)
+        async def change_from_page(request: Request, system_id: str, caller: MaybeCaller) -> Response:
+            method = getattr(app.state.backends.identity, system_change.method)
+            return await change(request, caller, method, system_change.message(system_id=system_id))
+
+    for system_change in SYSTEM_CHANGES:
+        add_change(system_change)
 
     app.include_router(router)
     app.include_router(pages)
