@@ -113,36 +113,27 @@ def add_simulate_transactions(commands) -> None:
     simulate.add_argument("--failures", type=float, default=0.1, help="share failing validation (%(default)s)")
     simulate.add_argument("--unmatched", type=float, default=0.05, help="extra share matching nothing (%(default)s)")
     simulate.add_argument("--concurrency", type=int, default=8, help="reports in flight at once (%(default)s)")
-    simulate.add_argument("--grpc", default="", metavar="ADDRESS", help="report over gRPC to the scripts service")
+    simulate.add_argument(
+        "--grpc", dest="grpc_address", default="", metavar="ADDRESS", help="report over gRPC to the scripts service"
+    )
     simulate.add_argument("--seed", type=int, help="the same seed, the same choices")
 
 
 def simulate_transactions(args) -> int:
     import asyncio
+    import dataclasses
 
     from flightrak.settings import get_settings
     from services.identity.domain import demo_system_key
     from services.scripts import simulator
 
     demo_password = get_settings().demo_password
-    options = simulator.Options(
-        base_url=args.base_url,
-        system_id=args.system_id,
-        system_key=args.system_key or demo_system_key(demo_password),
-        reader_email=args.reader_email,
-        reader_password=args.reader_password or demo_password,
-        flight=args.flight,
-        rate=args.rate,
-        count=args.count,
-        duration=args.duration,
-        duplicates=args.duplicates,
-        failures=args.failures,
-        unmatched=args.unmatched,
-        rounds=args.rounds,
-        concurrency=args.concurrency,
-        grpc_address=args.grpc,
-        seed=args.seed,
-    )
+    # The command's options are the simulator's, by the same names; a key and a password not given are the demo's.
+    named = {option.name for option in dataclasses.fields(simulator.Options)}
+    given = {name: value for name, value in vars(args).items() if name in named}
+    given["system_key"] = args.system_key or demo_system_key(demo_password)
+    given["reader_password"] = args.reader_password or demo_password
+    options = simulator.Options(**given)
     try:
         summary = asyncio.run(simulator.simulate(options))
     except simulator.SimulatorError as error:
