@@ -101,9 +101,7 @@ async def set_password(backends_: backends.Backends, link_token: str, password: 
     return await call(backends_.identity.SetPassword, pb.SetPasswordRequest(token=link_token, password=password))
 
 
-def register(app) -> None:
-    router = api_router()
-
+def register(app, router: APIRouter) -> None:
     @router.post("/session", summary="Sign in: returns a bearer token", **schemas.success(schemas.Session))
     async def create_session(body: SessionRequest, request: Request) -> dict:
         await rate_limits.sign_in(request, body.email)
@@ -231,8 +229,6 @@ def register(app) -> None:
     @router.post("/items/{item_id}/actions", summary="Take one of the item's actions", **schemas.success(schemas.Item))
     async def act(item_id: int, body: Annotated[ActionBody, Body()], caller: ApiCaller) -> dict:
         return as_json(await act_on_item(app, item_id, body.action, body.fields, body.comment, caller.token))
-
-    app.include_router(router)
 
 
 async def fetch_item(app, item_id: int, token: str) -> items_pb2.Item:

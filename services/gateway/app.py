@@ -34,6 +34,19 @@ from services.gateway.backends import Backends
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 
 
+# Each module's operations under /api/v1 (tag, path: api.api_router); the module adds its pages beside them.
+API_MODULES = (
+    (api.register, "", ""),
+    (flights.register, "flights", ""),
+    (reports.register, "", ""),
+    (test_beds.register, "test beds", ""),
+    (script_packs.register, "script packs and transactions", ""),
+    (notices.register, "market notices", ""),
+    (transaction_systems.register, "transaction systems", ""),
+    (operations.register, "operations", "/operations"),
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -76,14 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ready = all(status == "SERVING" for status in components.values())
         return JSONResponse({"ready": ready, "components": components}, status_code=200 if ready else 503)
 
-    api.register(app)
-    flights.register(app)
-    reports.register(app)
-    test_beds.register(app)
-    script_packs.register(app)
-    notices.register(app)
-    transaction_systems.register(app)
-    operations.register(app)
+    for register, tag, path in API_MODULES:
+        router = api.api_router(tag, path)
+        register(app, router)
+        app.include_router(router)
     pages.register(app)
     # Last, so its middleware wraps any other module's: every answer passes through it.
     error_answers.register(app)

@@ -1,13 +1,14 @@
 """Flights and flight registration: the API operations and the pages (guide §5)."""
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from flightrak import authz, boundary
+from flightrak.items.v1 import items_pb2
 from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import schemas, views
-from services.gateway.api import api_router, as_json
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.flight import models as flight_models
@@ -38,19 +39,30 @@ async def registration_form(app, designation: str, token: str) -> pb.Registratio
     )
 
 
-def register(app) -> None:
-    router = api_router("flights")
+async def register_company(app, designation: str, fields: dict[str, str], token: str) -> items_pb2.Item:
+    """The caller's company registers for the flight (the form's OK): the registration's item, Pending Submittal."""
+    request = pb.RegisterRequest(designation=designation, fields=fields)
+    return await call(app.state.backends.registration.Register, request, token)
 
+
+async def new_flight(app, values: dict[str, str], token: str) -> pb.Flight:
+    """ERCOT creates a flight from its fields (FLIGHT_FIELDS); registration opens at once."""
+    return await call(app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**values), token)
+
+
+async def flight_named(app, designation: str, token: str) -> pb.Flight:
+    """The flight of that designation (MMYY), or a 404."""
+    return await call(app.state.backends.registration.GetFlight, pb.GetFlightRequest(designation=designation), token)
+
+
+def register(app, router: APIRouter) -> None:
     @router.post(
         "/flights",
         summary="ERCOT creates a flight; registration opens at once",
         **schemas.success(schemas.Flight, 201),
     )
     async def create_flight(body: FlightBody, caller: ApiCaller) -> dict:
-        reply = await call(
-            app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**body.model_dump()), caller.token
-        )
-        return as_json(reply)
+        return as_json(await new_flight(app, body.model_dump(), caller.token))
 
     @router.get("/flights", summary="Every flight, with its dates and state", **schemas.success(schemas.Flights))
     async def list_flights(caller: ApiCaller) -> dict:
@@ -59,11 +71,7 @@ def register(app) -> None:
 
     @router.get("/flights/{designation}", **schemas.success(schemas.Flight))
     async def get_flight(designation: str, caller: ApiCaller) -> dict:
-        return as_json(
-            await call(
-                app.state.backends.registration.GetFlight, pb.GetFlightRequest(designation=designation), caller.token
-            )
-        )
+        return as_json(await flight_named(app, designation, caller.token))
 
     @router.get(
         "/flights/{designation}/registration-form",
@@ -79,10 +87,7 @@ def register(app) -> None:
         **schemas.success(schemas.Item, 201),
     )
     async def create_registration(designation: str, body: RegistrationBody, caller: ApiCaller) -> dict:
-        request = pb.RegisterRequest(designation=designation, fields=body.fields)
-        return as_json(await call(app.state.backends.registration.Register, request, caller.token))
-
-    app.include_router(router)
+        return as_json(await register_company(app, designation, body.fields, caller.token))
 
     @app.get("/flights/new", response_class=HTMLResponse, include_in_schema=False)
     async def new_flight_page(request: Request, caller: MaybeCaller) -> Response:
@@ -99,9 +104,7 @@ def register(app) -> None:
         form = await views.read_form(app, request, caller)
         values = {name: form.get(name, "") for name in FLIGHT_FIELDS}
         try:
-            flight = await call(
-                app.state.backends.registration.CreateFlight, pb.CreateFlightRequest(**values), caller.token
-            )
+            flight = await new_flight(app, values, caller.token)
         except ApiError as error:
             if error.status in (400, 409):
                 return await flight_form(request, caller, values, error)
@@ -111,9 +114,7 @@ def register(app) -> None:
     @app.get("/flights/{designation}", include_in_schema=False)
     async def flight_page(designation: str, caller: MaybeCaller) -> Response:
         caller = views.signed_in(caller)
-        flight = await call(
-            app.state.backends.registration.GetFlight, pb.GetFlightRequest(designation=designation), caller.token
-        )
+        flight = await flight_named(app, designation, caller.token)
         return RedirectResponse(f"/items/{flight.item_id}", status_code=303)
 
     @app.get("/search", include_in_schema=False)
@@ -157,8 +158,7 @@ def register(app) -> None:
         posted = await views.read_form(app, request, caller)
         fields = {name: posted.get(name, "") for name in registrations.FORM_FIELDS}
         try:
-            request_ = pb.RegisterRequest(designation=designation, fields=fields)
-            item = await call(app.state.backends.registration.Register, request_, caller.token)
+            item = await register_company(app, designation, fields, caller.token)
         except ApiError as error:
             if error.status not in (400, 409):
                 raise

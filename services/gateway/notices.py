@@ -1,6 +1,6 @@
 """Market notices: the API operations and the pages (read, write, publish, acknowledge, reissue, subscriptions)."""
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
@@ -9,7 +9,7 @@ from flightrak import boundary, notice_text
 from flightrak.identity.v1 import identity_pb2
 from flightrak.registration.v1 import registration_pb2 as pb
 from services.gateway import api, schemas, views
-from services.gateway.api import api_router, as_json
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, Caller, MaybeCaller
 from services.gateway.backends import ApiError, call
 from workflows.notices import models as m
@@ -56,9 +56,7 @@ async def get_notice(app, ref: str | int, token: str, mark_read: bool = False) -
     return await call(app.state.backends.registration.GetNotice, request, token)
 
 
-def register(app) -> None:
-    router = api_router("market notices")
-
+def register(app, router: APIRouter) -> None:
     @router.post(
         "/notices",
         summary="ERCOT writes a market notice: a draft, every field checked",
@@ -101,8 +99,6 @@ def register(app) -> None:
     async def put_subscription(body: SubscriptionBody, caller: ApiCaller) -> dict:
         request = pb.SetNoticeSubscriptionRequest(**body.model_dump())
         return as_json(await call(app.state.backends.registration.SetNoticeSubscription, request, caller.token))
-
-    app.include_router(router)
 
     @app.get("/notices", response_class=HTMLResponse, include_in_schema=False)
     async def notices_page(request: Request, caller: MaybeCaller) -> Response:

@@ -3,6 +3,7 @@ services, with Retry (run the failed step again) and Cancel (end the flow). ERCO
 refuses anyone else."""
 
 import asyncio
+from typing import NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,13 +11,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak.items.v1 import items_pb2 as pb
 from flightrak.projections import ITEM_ID_OWNERS
 from services.gateway import schemas, views
-from services.gateway.api import api_router, as_json
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
 
-def register(app) -> None:
-    router = api_router("operations", "/operations")
+class FlowDecision(NamedTuple):
+    """What ERCOT's staff may decide for a flow that needs attention: POST /attention/{item_id}/<decision>."""
+
+    method: str  # the item's service's
+    operation: str  # the API operation's name, which its OpenAPI operationId keeps
+    summary: str
+
+
+DECISIONS = {
+    "retry": FlowDecision("RetryFlow", "retry_flow", "Runs the item's failed step again, with a fresh retry budget"),
+    "cancel": FlowDecision("CancelFlow", "cancel_flow", "Ends the item's flow; the item shows who cancelled it, when"),
+}
+
+
+def register(app, router: APIRouter) -> None:
     pages = APIRouter(include_in_schema=False)
 
     async def needing_attention(token: str) -> list[dict]:
@@ -31,8 +45,7 @@ def register(app) -> None:
         return sorted(found, key=lambda item: (item["since"] or "", item["item_id"]))
 
     async def decide(item_id: int, decision: str, token: str) -> dict:
-        stub = app.state.backends.items_of(item_id)
-        method = stub.RetryFlow if decision == "retry" else stub.CancelFlow
+        method = getattr(app.state.backends.items_of(item_id), DECISIONS[decision].method)
         return as_json(await call(method, pb.FlowDecisionRequest(item_id=item_id), token))
 
     @router.get(
@@ -43,21 +56,18 @@ def register(app) -> None:
     async def list_needing_attention(caller: ApiCaller) -> dict:
         return {"items": await needing_attention(caller.token)}
 
-    @router.post(
-        "/attention/{item_id}/retry",
-        summary="Runs the item's failed step again, with a fresh retry budget",
-        **schemas.success(schemas.Attention),
-    )
-    async def retry_flow(item_id: int, caller: ApiCaller) -> dict:
-        return await decide(item_id, "retry", caller.token)
+    def add_decision(decision: str, flow_decision: FlowDecision) -> None:
+        @router.post(
+            f"/attention/{{item_id}}/{decision}",
+            name=flow_decision.operation,
+            summary=flow_decision.summary,
+            **schemas.success(schemas.Attention),
+        )
+        async def decide_flow(item_id: int, caller: ApiCaller) -> dict:
+            return await decide(item_id, decision, caller.token)
 
-    @router.post(
-        "/attention/{item_id}/cancel",
-        summary="Ends the item's flow; the item shows who cancelled it, when",
-        **schemas.success(schemas.Attention),
-    )
-    async def cancel_flow(item_id: int, caller: ApiCaller) -> dict:
-        return await decide(item_id, "cancel", caller.token)
+    for decision, flow_decision in DECISIONS.items():
+        add_decision(decision, flow_decision)
 
     async def operations_page(request: Request, caller, status: int = 200, error: ApiError | None = None) -> Response:
         views.signed_in(caller)
@@ -71,7 +81,7 @@ def register(app) -> None:
     @pages.post("/operations/{item_id}/{decision}", response_class=HTMLResponse)
     async def decide_from_page(request: Request, item_id: int, decision: str, caller: views.PageCaller) -> Response:
         await views.read_form(app, request, caller)
-        if decision not in ("retry", "cancel"):
+        if decision not in DECISIONS:
             raise ApiError(404, f"no decision {decision}")
         try:
             await decide(item_id, decision, caller.token)
@@ -81,5 +91,4 @@ def register(app) -> None:
             return await operations_page(request, caller, error.status, error)
         return RedirectResponse("/operations", status_code=303)
 
-    app.include_router(router)
     app.include_router(pages)

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak import authz
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
-from flightrak.registration.v1 import registration_pb2 as flight_pb2
 from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
 from services.gateway import api, flights, notices, rate_limits, reports, script_packs, test_beds, views
@@ -450,8 +449,7 @@ def register(app) -> None:
         upload = await test_beds.read_upload(request)
         if not csrf_valid(app.state.settings.token_secret, caller.token, upload.form.get("csrf_token")):
             raise ApiError(403, "the form expired or did not come from FlighTrak; reload the page and try again")
-        asked = flight_pb2.GetFlightRequest(designation=designation)
-        flight = await call(app.state.backends.registration.GetFlight, asked, caller.token)
+        flight = await flights.flight_named(app, designation, caller.token)
         try:
             content = upload.content.decode("utf-8-sig")
         except UnicodeDecodeError:

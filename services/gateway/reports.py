@@ -4,7 +4,7 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from openpyxl import Workbook
 
@@ -12,7 +12,6 @@ from flightrak import boundary
 from flightrak.items.v1 import items_pb2
 from flightrak.spreadsheets import safe_cell
 from services.gateway import schemas, views
-from services.gateway.api import api_router
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -172,9 +171,7 @@ def _cell(value: str):
     return int(value) if boundary.is_number(value) and not value.startswith("0") else safe_cell(value)
 
 
-def register(app) -> None:
-    router = api_router()
-
+def register(app, router: APIRouter) -> None:
     @router.get(
         "/reports/{report}",
         summary="A dashboard report: the guide's columns, only the caller's rows",
@@ -207,8 +204,6 @@ def register(app) -> None:
                 "next_page_token": found.next_page_token,
             }
         )
-
-    app.include_router(router)
 
     @app.get("/reports/{report}", response_class=HTMLResponse, include_in_schema=False)
     async def report_page(

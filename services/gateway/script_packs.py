@@ -5,16 +5,15 @@ by hand one that matched nothing to the script issue it belongs to (issue 6)."""
 import json
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from flightrak import boundary
-from flightrak.registration.v1 import registration_pb2
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.uploads import too_big
-from services.gateway import reports, schemas, views
-from services.gateway.api import api_router, as_json
+from services.gateway import flights, reports, schemas, views
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -88,9 +87,7 @@ async def read_pack(request: Request) -> str:
 
 async def publish(app, designation: str, content: str, media_type: str, token: str) -> pb.PublishPackResponse:
     """Checks the flight exists (404 otherwise), then publishes."""
-    flight = await call(
-        app.state.backends.registration.GetFlight, registration_pb2.GetFlightRequest(designation=designation), token
-    )
+    flight = await flights.flight_named(app, designation, token)
     request = pb.PublishPackRequest(flight=flight.designation, content=content, media_type=media_type)
     return await call(app.state.backends.scripts.PublishPack, request, token, timeout=120)
 
@@ -117,9 +114,7 @@ async def attach_transaction(
     return await call(app.state.backends.scripts.AttachTransaction, request, token)
 
 
-def register(app) -> None:
-    router = api_router("script packs and transactions")
-
+def register(app, router: APIRouter) -> None:
     @router.put(
         "/flights/{designation}/script-pack",
         summary="ERCOT publishes the flight's script pack (YAML or JSON body); a new version when it differs",
@@ -212,8 +207,6 @@ def register(app) -> None:
             | {"attached_by": attached.attached_by, "comment": attached.comment},
             "item": as_json(attached.item),
         }
-
-    app.include_router(router)
 
     @app.post("/transactions/{transaction:path}/attach", include_in_schema=False)
     async def attach_from_report(request: Request, transaction: str, caller: MaybeCaller) -> Response:

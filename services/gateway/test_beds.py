@@ -5,7 +5,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -15,7 +15,7 @@ from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.uploads import TEST_BED_MAX_BYTES as MAX_BYTES
 from flightrak.uploads import too_big
 from services.gateway import schemas
-from services.gateway.api import api_router, as_json
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import ApiError, call
 
@@ -96,9 +96,7 @@ async def attach(app, item_id: int, upload: Upload, token: str) -> Attached:
     return Attached(True, reply.rows, reply.item)
 
 
-def register(app) -> None:
-    router = api_router("test beds")
-
+def register(app, router: APIRouter) -> None:
     @router.post(
         "/items/{item_id}/attachments",
         summary="Attach and Validate a TDSP's test bed (CSV: multipart field `file`, or a text/csv body)",
@@ -135,5 +133,3 @@ def register(app) -> None:
             media_type=found.content_type,
             headers={"content-disposition": f'attachment; filename="{found.file_name}"'},
         )
-
-    app.include_router(router)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from flightrak.identity.v1 import identity_pb2 as pb
 from services.gateway import rate_limits, schemas, views
-from services.gateway.api import api_router, as_json
+from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -66,8 +66,7 @@ SYSTEM_CHANGES = (
 )
 
 
-def register(app) -> None:
-    router = api_router("transaction systems")
+def register(app, router: APIRouter) -> None:
     pages = APIRouter(include_in_schema=False)
 
     @router.post(
@@ -171,5 +170,4 @@ def register(app) -> None:
     for system_change in SYSTEM_CHANGES:
         add_change(system_change)
 
-    app.include_router(router)
     app.include_router(pages)
