@@ -1,7 +1,9 @@
 """Flights and registrations for tests, through the public API as a client would make them."""
 
+import asyncio
 import itertools
 import random
+import time
 from datetime import date, datetime, timedelta
 
 import httpx
@@ -48,6 +50,33 @@ def closing_soon(seconds: int) -> tuple[date, str]:
     """A deadline `seconds` from now, as (date, HH:MM:SS Central)."""
     moment = datetime.now(CENTRAL) + timedelta(seconds=seconds)
     return moment.date(), moment.strftime("%H:%M:%S")
+
+
+async def registration_closed(http: httpx.AsyncClient, ercot: dict, flight: dict) -> dict:
+    """ERCOT moves the flight's signup deadline to a few seconds from now (Change Dates), and the flight's own timer
+    closes registration then: what the test did first was done before the deadline, however slow the machine.
+    The flight as the API then shows it."""
+    for seconds in (2, 5, 15):
+        deadline, closes = closing_soon(seconds)
+        dates = {"signup_deadline": deadline.isoformat(), "signup_deadline_time": closes}
+        moved = await act(http, ercot, flight["item_id"], "change_dates", "Registration closes now.", **dates)
+        if moved.status_code == 200:
+            break
+        # The moment passed before the change reached the flight (a loaded machine): a later one.
+        assert moved.status_code == 400 and "signup_deadline" in moved.json()["error"]["fields"], moved.text
+    else:
+        raise AssertionError("no moment from now was still ahead when the change reached the flight")
+    give_up = time.monotonic() + 60
+    while (shown := await flight_shown(http, ercot, flight["designation"]))["state"] != "Registration Closed":
+        assert time.monotonic() < give_up, f"the timer did not close registration: {shown}"
+        await asyncio.sleep(0.2)
+    return shown
+
+
+async def flight_shown(http: httpx.AsyncClient, auth: dict, designation: str) -> dict:
+    reply = await http.get(f"/api/v1/flights/{designation}", headers=auth)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
 
 
 async def contacts_of(http: httpx.AsyncClient, auth: dict, duns: str) -> list[str]:

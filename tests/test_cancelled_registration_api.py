@@ -13,11 +13,10 @@ from tests.registration_helpers import (
     ONCOR,
     act,
     approved,
-    closing_soon,
     create_flight,
+    registration_closed,
     report,
 )
-from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE as EXAMPLE_PACK
 from tests.test_script_pack_api import put_pack
 from tests.test_specifications_rules import good_raw
@@ -54,8 +53,7 @@ async def tdsp_request_id(http, auth: dict, designation: str) -> int:
 
 async def test_a_cancelled_registration_closes_what_it_opened_and_the_flight_waits_only_for_tdsps_still_paired(http):
     ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
-    deadline, closes = closing_soon(seconds=20)
-    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    flight = await create_flight(http, ercot)
     designation = flight["designation"]
     lonestar_ar = await sign_in(http, "ar@lonestar.example")
     bluebonnet_ar = await sign_in(http, "ar@bluebonnet.example")
@@ -124,9 +122,7 @@ async def test_a_cancelled_registration_closes_what_it_opened_and_the_flight_wai
     assert not any(r["CR Involved"].startswith("Lone Star") for r in test_bed_report["rows"])
 
     # The flight waits for Oncor alone, then opens once ERCOT approves Oncor's test bed.
-    assert await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=60) == (
-        "Registration Closed"
-    )
+    await registration_closed(http, ercot, flight)
     waiting = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert waiting.status_code == 409
     assert waiting.json()["error"]["message"].endswith(f"still waiting for {ONCOR_NAME} (Test Bed Loading)")

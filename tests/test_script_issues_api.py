@@ -18,12 +18,11 @@ from tests.registration_helpers import (
     ONCOR,
     act,
     approved,
-    closing_soon,
     create_flight,
     next_designation,
+    registration_closed,
     report,
 )
-from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE, YAML
 from tests.test_test_bed_api import filled, loading, template_rows, upload
 from workflows.scripts import models as m
@@ -35,8 +34,7 @@ async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: tuple[
     tdsp_duns, tdsp_mail = tdsp
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    deadline, closes = closing_soon(seconds=12)
-    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    flight = await create_flight(http, ercot)
     designation = flight["designation"]
     await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=tdsp_duns)
     published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=pack, headers=ercot | YAML)
@@ -48,7 +46,7 @@ async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: tuple[
     assert (await upload(http, tdsp_ar, item_id, premises)).is_success
     await act(http, tdsp_ar, item_id, "submit_test_bed")
     await act(http, reviewer, item_id, "approve")
-    await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40)
+    await registration_closed(http, ercot, flight)
     opened = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert opened.status_code == 200, opened.text
     return designation

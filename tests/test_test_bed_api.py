@@ -15,11 +15,10 @@ from tests.registration_helpers import (
     ONCOR,
     act,
     approved,
-    closing_soon,
     create_flight,
+    registration_closed,
     report,
 )
-from tests.test_registration_api import wait_for_flight_state
 from tests.test_script_pack_api import EXAMPLE as EXAMPLE_PACK
 from tests.test_script_pack_api import YAML, put_pack
 from tests.test_specifications_api import approved_lonestar
@@ -415,15 +414,12 @@ async def test_a_script_on_two_premises_gets_a_row_for_each_and_a_test_bed_short
 async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    deadline, closes = closing_soon(seconds=15)
-    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
+    flight = await create_flight(http, ercot)
     designation = flight["designation"]
     lonestar_ar = await sign_in(http, "ar@lonestar.example")
     registration = await approved(http, lonestar_ar, reviewer, designation, LONESTAR, tdsps=ONCOR)
     assert registration["state"] == "Pending Script Assignment"
-    assert await wait_for_flight_state(http, ercot, designation, "Registration Closed", timeout=40) == (
-        "Registration Closed"
-    )
+    await registration_closed(http, ercot, flight)
 
     early = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert early.status_code == 409
@@ -467,9 +463,8 @@ async def test_connectivity_testing_opens_once_every_tdsp_test_bed_is_approved(h
 
 async def test_a_flight_without_pairings_does_not_open_for_testing(http):
     ercot = await sign_in(http, "admin@ercot.example")
-    deadline, closes = closing_soon(seconds=3)
-    flight = await create_flight(http, ercot, deadline=deadline, closes=closes)
-    await wait_for_flight_state(http, ercot, flight["designation"], "Registration Closed", timeout=30)
+    flight = await create_flight(http, ercot)
+    await registration_closed(http, ercot, flight)
     reply = await act(http, ercot, flight["item_id"], "open_connectivity_testing")
     assert reply.status_code == 409
     assert "no TDSP is paired in this flight yet" in reply.json()["error"]["message"]
