@@ -5,10 +5,12 @@ import itertools
 import random
 import time
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import httpx
 
 from flightrak.market_time import CENTRAL
+from tests.conftest import new_user_fields, sign_in
 
 LONESTAR = "079348512"
 LONESTAR_EAST = "0793485120001"
@@ -28,6 +30,35 @@ _tags = itertools.count(1)
 
 def next_designation() -> str:
     return next(_designations)
+
+
+class Tdsp(NamedTuple):
+    duns: str
+    ar: dict  # the headers of its AR (also its MP Admin and a user)
+
+
+async def new_tdsp(http: httpx.AsyncClient) -> Tdsp:
+    """A TDSP of the test's own, made by ERCOT as a new market participant is: no other test's script issues are
+    paired with it, so every transaction between it and ERCOT is the test's."""
+    ercot = await sign_in(http, "admin@ercot.example")
+    duns = f"8{random.randrange(10**8):08d}"
+    password = "A-strong-password-9"
+    admin = new_user_fields(email=f"ar.{duns}@brazos.example")
+    made = await http.post(
+        "/api/v1/companies",
+        headers=ercot,
+        json={
+            "name": f"Brazos Wires {duns} LLC",
+            "duns": duns,
+            "kind": "TDSP",
+            "first_admin": {**admin, "password": password},
+        },
+    )
+    assert made.status_code == 201, made.text
+    me = (await http.get("/api/v1/me", headers=await sign_in(http, admin["email"], password))).json()
+    roles = await http.put(f"/api/v1/users/{me['user_id']}/roles", headers=ercot, json={"roles": ["mp_admin", "ar"]})
+    assert roles.status_code == 200, roles.text
+    return Tdsp(duns, await sign_in(http, admin["email"], password))  # the role change ended that session
 
 
 async def create_flight(

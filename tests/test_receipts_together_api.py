@@ -8,7 +8,7 @@ import asyncio
 from collections import Counter
 
 from tests.conftest import sign_in, system_sign_in
-from tests.registration_helpers import ONCOR, TNMP, act, report
+from tests.registration_helpers import Tdsp, act, new_tdsp, report
 from tests.test_script_issues_api import (
     ERCOT_DUNS,
     RUN,
@@ -54,32 +54,33 @@ def with_acknowledgements(count: int) -> str:
     return EXAMPLE.rstrip("\n") + "\n" + scripts
 
 
-async def waiting_for_997s(http, count: int, begun: int, tdsp: tuple[str, str] = (ONCOR, "oncor")) -> list[int]:
-    """A flight with `count` acknowledgement scripts, of which the TDSP (Oncor unless said) has begun the first
-    `begun`: each of those steps waits for ERCOT's 997; the others are Ready to Begin. Their Item IDs, begun first."""
+async def waiting_for_997s(http, count: int, begun: int, tdsp: Tdsp) -> list[int]:
+    """A flight with `count` acknowledgement scripts, of which the TDSP has begun the first `begun`: each of those
+    steps waits for ERCOT's 997; the others are Ready to Begin. Their Item IDs, begun first."""
     designation = await flight_in_connectivity_testing(http, with_acknowledgements(count), tdsp)
-    tdsp_user = await sign_in(http, f"user@{tdsp[1]}.example")
     ready = await rows_when(
         http,
-        tdsp_user,
+        tdsp.ar,
         "scripts-ready-to-begin",
         designation,
         lambda rows: sum(r["Script ID"].startswith("EDMACK") for r in rows) == count,
     )
     items = sorted(int(r["Item ID"]) for r in ready if r["Script ID"].startswith("EDMACK"))
     assert len(items) == count, ready
-    replies = [await act(http, tdsp_user, item, "begin_working") for item in items[:begun]]
+    replies = [await act(http, tdsp.ar, item, "begin_working") for item in items[:begun]]
     assert [reply.json()["state"] for reply in replies] == [WAITING] * begun, [reply.text for reply in replies]
     return items
 
 
 async def test_sixteen_997s_at_once_move_sixteen_waiting_steps_each_once(http):
-    items = await waiting_for_997s(http, 16, begun=16)
+    # A TDSP of the test's own: a 997 may go to any open issue between its parties, in any flight.
+    tdsp = await new_tdsp(http)
+    items = await waiting_for_997s(http, 16, begun=16, tdsp=tdsp)
     edi = await system_sign_in(http) | {"content-type": "application/edi-x12"}
     first = RUN % 999_000_000 + 500_000
 
-    # ERCOT's system uploads sixteen interchanges at the same moment, one valid 997 to Oncor in each.
-    sent = [acknowledgement(first + n, "A", receiver=ONCOR) for n in range(16)]
+    # ERCOT's system uploads sixteen interchanges at the same moment, one valid 997 to the TDSP in each.
+    sent = [acknowledgement(first + n, "A", receiver=tdsp.duns) for n in range(16)]
     replies = await asyncio.gather(*(http.post("/api/v1/transactions", content=body, headers=edi) for body in sent))
     assert [reply.status_code for reply in replies] == [202] * 16, [reply.text for reply in replies]
     outcomes = [reply.json()["transactions"][0] for reply in replies]
@@ -88,8 +89,7 @@ async def test_sixteen_997s_at_once_move_sixteen_waiting_steps_each_once(http):
     assert [o["matched_step"] for o in outcomes] == [1] * 16 and not any(o["unmatched_reason"] for o in outcomes)
 
     # Every step moved on, once, by the 997 it was given; none waits.
-    oncor = await sign_in(http, "user@oncor.example")
-    moved = [await item_when(http, oncor, item, lambda i: i["state"] == CHECKING, timeout=MOVING) for item in items]
+    moved = [await item_when(http, tdsp.ar, item, lambda i: i["state"] == CHECKING, timeout=MOVING) for item in items]
     assert [item["state"] for item in moved] == [CHECKING] * 16
     given = {o["matched_item_id"]: o["reference"] for o in outcomes}
     for item in moved:
@@ -101,15 +101,16 @@ async def test_sixteen_997s_at_once_move_sixteen_waiting_steps_each_once(http):
 
 
 async def test_more_997s_than_steps_keeps_the_extra_one_unmatched_saying_so(http):
-    # TNMP, whom no other test opens scripts for: the suite's database holds other tests' open issues with Oncor,
-    # waiting longer than these, which would take 997s to Oncor first.
-    items = await waiting_for_997s(http, 6, begun=4, tdsp=(TNMP, "tnmp"))
+    # A TDSP of the test's own: other tests' open issues with the demo TDSPs, waiting longer than these, would take
+    # 997s to them first.
+    tdsp = await new_tdsp(http)
+    items = await waiting_for_997s(http, 6, begun=4, tdsp=tdsp)
     waiting, ready = items[:4], items[4:]
     systems = await system_sign_in(http)
 
-    # Seven 997s at once: four take the steps waiting for one, two the steps of the scripts Oncor has not begun
+    # Seven 997s at once: four take the steps waiting for one, two the steps of the scripts the TDSP has not begun
     # (a transaction may come before its step: the issue keeps it), and the seventh finds every step taken.
-    sent = [receipt(700 + n, "997", ERCOT_DUNS, TNMP, esi_id="") for n in range(7)]
+    sent = [receipt(700 + n, "997", ERCOT_DUNS, tdsp.duns, esi_id="") for n in range(7)]
     replies = await asyncio.gather(*(http.post("/api/v1/transactions", json=body, headers=systems) for body in sent))
     assert [reply.status_code for reply in replies] == [202] * 7, [reply.text for reply in replies]
     outcomes = [reply.json() for reply in replies]
@@ -118,7 +119,7 @@ async def test_more_997s_than_steps_keeps_the_extra_one_unmatched_saying_so(http
     assert sorted(o["matched_item_id"] for o in matched) == items, outcomes
     assert {o["matched_step"] for o in matched} == {1} and extra["matched_step"] is None
     reason = extra["unmatched_reason"]
-    assert reason.startswith(f"no free step: every step that waits for a 997 from {ERCOT_DUNS} to {TNMP}"), reason
+    assert reason.startswith(f"no free step: every step that waits for a 997 from {ERCOT_DUNS} to {tdsp.duns}"), reason
     assert sum(f"item {item} step 1 took {ERCOT_DUNS}:" in reason for item in items) == 5, reason  # the newest 5
 
     # It is in the Unmatched Transactions report, with why, for ERCOT to look into.
@@ -126,10 +127,9 @@ async def test_more_997s_than_steps_keeps_the_extra_one_unmatched_saying_so(http
     listed = {row["Reference"]: row for row in (await report(http, ercot, "unmatched-transactions"))["rows"]}
     assert listed[extra["reference"]]["Why Unmatched"] == reason
 
-    # The waiting steps moved on, once each; those not begun move on by themselves once TNMP begins them.
-    tnmp = await sign_in(http, "user@tnmp.example")
+    # The waiting steps moved on, once each; those not begun move on by themselves once the TDSP begins them.
     for item_id in ready:
-        assert (await act(http, tnmp, item_id, "begin_working")).status_code == 200
+        assert (await act(http, tdsp.ar, item_id, "begin_working")).status_code == 200
     for item_id in waiting + ready:
-        item = await item_when(http, tnmp, item_id, lambda i: i["state"] == CHECKING, timeout=MOVING)
+        item = await item_when(http, tdsp.ar, item_id, lambda i: i["state"] == CHECKING, timeout=MOVING)
         assert [h["action"] for h in item["history"]].count("997 Received") == 1, item["history"]

@@ -16,6 +16,7 @@ from tests.conftest import sign_in, system_sign_in
 from tests.registration_helpers import (
     LONESTAR,
     ONCOR,
+    Tdsp,
     act,
     approved,
     create_flight,
@@ -28,10 +29,10 @@ from tests.test_test_bed_api import filled, loading, template_rows, upload
 from workflows.scripts import models as m
 
 
-async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: tuple[str, str] = (ONCOR, "oncor")) -> str:
-    """A flight with Lone Star paired with Oncor (or `tdsp`: its DUNS and its accounts' mail domain), the example
-    pack (or `pack`), the TDSP's test bed approved, and connectivity testing open."""
-    tdsp_duns, tdsp_mail = tdsp
+async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: Tdsp | None = None) -> str:
+    """A flight with Lone Star paired with Oncor (or `tdsp`), the example pack (or `pack`), the TDSP's test bed
+    approved, and connectivity testing open."""
+    tdsp_duns, tdsp_ar = (tdsp.duns, tdsp.ar) if tdsp else (ONCOR, await sign_in(http, "ar@oncor.example"))
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
     flight = await create_flight(http, ercot)
@@ -39,7 +40,6 @@ async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: tuple[
     await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=tdsp_duns)
     published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=pack, headers=ercot | YAML)
     assert published.status_code == 201, published.text
-    tdsp_ar = await sign_in(http, f"ar@{tdsp_mail}.example")
     item_id = await loading(http, tdsp_ar, designation)
     # Premises of the flight's own (numbered by its designation): each flight's transactions name only its issues.
     premises = filled(await template_rows(http, tdsp_ar, item_id), 100_000 + int(designation) * 100)
