@@ -1,10 +1,17 @@
 """The two writes every item-owning service makes for its flows, as activities named for that service: an item's step
-(its projection and history row) and a flow's mark of needing attention. Each service's activities inherit them."""
+(its projection and history row) and a flow's mark of needing attention. Each service's activities inherit them.
+A service's servicer writes the steps an action answered with at once, the same way (StepWriter)."""
 
+import inspect
+import logging
+import typing
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.converter import value_to_type
 
 from flightrak import needs_attention
 from flightrak.activity_failures import classified
@@ -35,3 +42,30 @@ class ItemSteps:
 
         self.record_item_transition = activity.defn(name=transition_activity)(classified(record_item_transition))
         self.record_attention = activity.defn(name=owner.record_attention)(classified(record_attention))
+
+
+log = logging.getLogger(__name__)
+
+
+class StepWriter:
+    """Writes the steps an action answered with (workflows.items.UNRECORDED_STEPS) as the flow's record activity
+    does, in one transaction, as soon as the action answers: Temporal holds them then, and the activity writes the
+    same rows (idempotent on item and seq) whether or not this did, so a failure here only leaves the page a moment
+    behind."""
+
+    def __init__(self, sessions: async_sessionmaker, record_transition: Callable[[AsyncSession, Any], Awaitable[None]]):
+        """`record_transition` is what the record activity runs (`store.record_transition`); it says the step's type."""
+        self._sessions = sessions
+        self._record = record_transition
+        step_parameter = list(inspect.signature(record_transition).parameters)[1]
+        self._step_type = typing.get_type_hints(record_transition)[step_parameter]
+
+    async def __call__(self, steps: list[Any]) -> None:
+        if not steps:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                for step in steps:
+                    await self._record(session, value_to_type(self._step_type, step))
+        except SQLAlchemyError as error:
+            log.warning("steps left to their record activity: %s", str(error).splitlines()[0])

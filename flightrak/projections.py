@@ -161,10 +161,19 @@ def history_values(step: ItemTransition) -> dict:
     return {name: getattr(step, name) for name in HISTORY_COLUMNS} | actor
 
 
+# One writer of an item's steps at a time, until its transaction ends: the service that forwarded an action and the
+# workflow's record activity may write the same step at once, and the one statement that writes the projection and
+# the history row takes their locks in no fixed order. The two-key form keeps clear of other advisory locks.
+_ONE_WRITER = text("SELECT pg_advisory_xact_lock(1, hashint8(:item_id))").bindparams(
+    bindparam("item_id", type_=BigInteger)
+)
+
+
 async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
-    """Idempotent on (item, seq): a retried activity writes the same step once, and a late retry of
-    an older step never overwrites a newer projection."""
+    """Idempotent on (item, seq): a step written twice (a retried activity, the service and the activity) is written
+    once, and a late write of an older step never overwrites a newer projection."""
     statement = _statement(item_model.__table__, history_model.__table__)
+    await session.execute(_ONE_WRITER, {"item_id": step.item_id})
     await session.execute(statement, item_values(step) | history_values(step))
 
 

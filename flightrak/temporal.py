@@ -2,17 +2,20 @@
 
 import shutil
 import sys
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.converter import value_to_type
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from flightrak import errors, telemetry
 from flightrak.settings import Settings
-from workflows.items import ITEM_CLOSED, KINDS, REFUSAL_QUERY, Asked, Refusal, conflict
+from workflows.items import ITEM_CLOSED, KINDS, REFUSAL_QUERY, UNRECORDED_STEPS, Asked, Refusal, conflict
 
 
 async def connect(settings: Settings) -> Client:
@@ -48,6 +51,17 @@ async def run_update(pending, gone: str = GONE):
         raise
 
 
+# Writes the steps an action answered with (workflows.items.UNRECORDED_STEPS): flightrak.item_steps.StepWriter.
+WriteSteps = Callable[[list[Any]], Awaitable[None]]
+
+
+async def _answered(pending, write_steps: WriteSteps, result_type: type | None, gone: str = GONE):
+    """An action's answer, its steps written first so that the item reads as Temporal holds it."""
+    answer = await run_update(pending, gone)
+    await write_steps(answer.pop(UNRECORDED_STEPS, []))
+    return answer if result_type is None else value_to_type(result_type, answer)
+
+
 async def start_with_action(
     client: Client,
     run,
@@ -57,6 +71,7 @@ async def start_with_action(
     task_queue: str,
     action: str,
     given,
+    write_steps: WriteSteps,
     result_type: type | None = None,
     id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.FAIL,
     **start_options,
@@ -67,18 +82,17 @@ async def start_with_action(
     start = WithStartWorkflowOperation(
         run, item, id=id, task_queue=task_queue, id_conflict_policy=id_conflict_policy, **start_options
     )
-    return await run_update(
-        client.execute_update_with_start_workflow(
-            action, given, start_workflow_operation=start, result_type=result_type
-        )
-    )
+    pending = client.execute_update_with_start_workflow(action, given, start_workflow_operation=start, result_type=dict)
+    return await _answered(pending, write_steps, result_type)
 
 
-async def forward(handle, update, given, gone: str = GONE, **options):
-    """Sends an item's action to its workflow, whose validator decides. A flow that has completed takes no update:
-    its item is closed (409); a workflow gone otherwise (terminated, never started) is not found."""
+async def forward(handle, update, given, write_steps: WriteSteps, gone: str = GONE, **options):
+    """Sends an item's action to its workflow, whose validator decides, and writes the steps it took. A flow that has
+    completed takes no update: its item is closed (409); a workflow gone otherwise (terminated, never started) is not
+    found."""
     try:
-        return await run_update(handle.execute_update(update, given, **options), gone)
+        pending = handle.execute_update(update, given, result_type=dict, **options)
+        return await _answered(pending, write_steps, None, gone)
     except errors.NotFound:
         with suppress(RPCError):
             if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:

@@ -30,6 +30,7 @@ from flightrak.market_time import CENTRAL
 from flightrak.temporal import binary
 from flightrak.worker import WORKFLOW_RUNNER
 from services.registration.domain import registration_closes_at
+from tests.acting import acted, recorded
 from tests.record_histories import HISTORIES, start_dev_server
 from workflows import attention
 from workflows.flight import models as flights
@@ -236,9 +237,11 @@ async def create_flight(
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )
-    return await client.execute_update_with_start_workflow(
+    status = await client.execute_update_with_start_workflow(
         flights.CREATE, flights.FlightAction(actor), start_workflow_operation=start, result_type=flights.FlightStatus
     )
+    await recorded(await start.workflow_handle())
+    return status
 
 
 def flight_handle(client: Client, flight: flights.FlightInput) -> Flight:
@@ -247,11 +250,12 @@ def flight_handle(client: Client, flight: flights.FlightInput) -> Flight:
 
 async def change_dates(handle: Flight, closes_at: datetime, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
     change = flights.FlightAction(actor, flight_dates(closes_at).as_fields(), "Moved at the TDSPs' request")
-    return await handle.execute_update(flights.CHANGE_DATES, change, result_type=flights.FlightStatus)
+    return await acted(handle.execute_update(flights.CHANGE_DATES, change, result_type=flights.FlightStatus), handle)
 
 
 async def advance(handle: Flight, action: str, actor: Actor = ERCOT_ADMIN) -> flights.FlightStatus:
-    return await handle.execute_update(action, flights.FlightAction(actor), result_type=flights.FlightStatus)
+    answering = handle.execute_update(action, flights.FlightAction(actor), result_type=flights.FlightStatus)
+    return await acted(answering, handle)
 
 
 async def flight_state(handle: Flight) -> str:
@@ -366,9 +370,11 @@ async def register(
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )
     given = given or action(fields=REGISTRATION_FIELDS)
-    return await client.execute_update_with_start_workflow(
+    status = await client.execute_update_with_start_workflow(
         "ok", given, start_workflow_operation=start, result_type=registrations.RegistrationStatus
     )
+    await recorded(await start.workflow_handle())
+    return status
 
 
 def registration_handle(client: Client, registration: registrations.RegistrationInput) -> Registration:
@@ -378,28 +384,28 @@ def registration_handle(client: Client, registration: registrations.Registration
 
 
 async def submit(handle: Registration) -> None:
-    await handle.execute_update("submit", action())
+    await acted(handle.execute_update("submit", action()), handle)
 
 
 async def approve(handle: Registration) -> None:
-    await handle.execute_update("approve", action(ERCOT_REVIEWER, comment="Looks complete"))
+    await acted(handle.execute_update("approve", action(ERCOT_REVIEWER, comment="Looks complete")), handle)
 
 
 async def return_to_cr(handle: Registration) -> None:
     given = action(ERCOT_REVIEWER, comment="Add your testing contact's phone")
-    await handle.execute_update("return_to_cr", given)
+    await acted(handle.execute_update("return_to_cr", given), handle)
 
 
 async def modify(handle: Registration) -> None:
-    await handle.execute_update("modify", action(fields={"testing_contact": "14"}))
+    await acted(handle.execute_update("modify", action(fields={"testing_contact": "14"})), handle)
 
 
 async def withdraw(handle: Registration) -> None:
-    await handle.execute_update("withdraw", action(comment="Not ready this flight"))
+    await acted(handle.execute_update("withdraw", action(comment="Not ready this flight")), handle)
 
 
 async def cancel(handle: Registration, actor: Actor = LONESTAR_AR) -> None:
-    await handle.execute_update("cancel", action(actor, comment="Testing next flight"))
+    await acted(handle.execute_update("cancel", action(actor, comment="Testing next flight")), handle)
 
 
 async def submit_approve(handle: Registration) -> None:

@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from flightrak.worker import WORKFLOW_RUNNER
+from tests.acting import acted, recorded
 from tests.flight_histories import ERCOT_ADMIN, start_clock_server
 from tests.record_histories import HISTORIES
 from workflows.items import Actor
@@ -112,6 +113,7 @@ async def draft(client: Client, task_queue: str, item_id: int, fields: dict | No
         start_workflow_operation=start,
         result_type=m.NoticeStatus,
     )
+    await recorded(await start.workflow_handle())
     return client.get_workflow_handle_for(MarketNoticeWorkflow.run, notice_workflow_id(item_id))
 
 
@@ -128,7 +130,7 @@ async def acknowledge(handle: Notice, actor: Actor) -> m.NoticeStatus:
 
 async def act(handle: Notice, action: str, given: m.NoticeAction) -> m.NoticeStatus:
     """Takes one of the notice's table actions, by its name, as the registration service does."""
-    return await handle.execute_update(action, given, result_type=m.NoticeStatus)
+    return await acted(handle.execute_update(action, given, result_type=m.NoticeStatus), handle)
 
 
 async def eventually(fakes: FakeNoticeActivities, item_id: int, action: str, within: float = 15) -> None:

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from flightrak.temporal import binary
 from flightrak.worker import WORKFLOW_RUNNER
+from tests.acting import acted
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 from workflows.user_admin import models as m
 from workflows.user_admin.ids import user_request_workflow_id
@@ -113,15 +114,15 @@ async def start(client: Client, task_queue: str, request: m.UserRequestInput) ->
 
 
 async def ok(handle: UserRequest, fields: dict[str, str] | None = None, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update("ok", m.ActionInput(actor, fields or {}))
+    await acted(handle.execute_update("ok", m.ActionInput(actor, fields or {})), handle)
 
 
 async def commit(handle: UserRequest, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update("commit", m.ActionInput(actor))
+    await acted(handle.execute_update("commit", m.ActionInput(actor)), handle)
 
 
 async def cancel(handle: UserRequest, actor: m.Actor = LONESTAR_ADMIN) -> None:
-    await handle.execute_update("cancel", m.ActionInput(actor, comment="Entered twice"))
+    await acted(handle.execute_update("cancel", m.ActionInput(actor, comment="Entered twice")), handle)
 
 
 async def add_ok_commit(handle: UserRequest) -> None:

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from flightrak.worker import WORKFLOW_RUNNER
+from tests.acting import acted
 from tests.flight_histories import ERCOT, ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, ONCOR, ONCOR_AR, start_clock_server
 from tests.record_histories import HISTORIES, start_dev_server
 from workflows import list_mail
@@ -166,12 +167,13 @@ async def open_issue(client: Client, task_queue: str, issue: m.ScriptIssueInput)
 
 
 async def act(handle: ScriptIssue, update: str, actor: Actor, comment: str = "") -> m.ScriptIssueStatus:
-    return await handle.execute_update(update, m.ScriptAction(actor, comment), result_type=m.ScriptIssueStatus)
+    answering = handle.execute_update(update, m.ScriptAction(actor, comment), result_type=m.ScriptIssueStatus)
+    return await acted(answering, handle)
 
 
 async def p2p_act(client: Client, workflow_id: str, update: str, actor: Actor, comment: str = "") -> m.P2PStatus:
     handle = client.get_workflow_handle(workflow_id)
-    return await handle.execute_update(update, m.ScriptAction(actor, comment), result_type=m.P2PStatus)
+    return await acted(handle.execute_update(update, m.ScriptAction(actor, comment), result_type=m.P2PStatus), handle)
 
 
 def receipt(kind: str, sender: str, receiver: str, valid: bool = True, reasons: tuple[str, ...] = ()):
@@ -183,12 +185,13 @@ def receipt(kind: str, sender: str, receiver: str, valid: bool = True, reasons: 
 async def attach(
     handle: ScriptIssue, actor: Actor, receipt: m.TransactionReceipt, comment: str, update_id: str | None = None
 ) -> m.ScriptIssueStatus:
-    return await handle.execute_update(
+    answering = handle.execute_update(
         m.ATTACH_TRANSACTION,
         m.AttachedTransaction(actor, receipt, comment),
         id=update_id,
         result_type=m.ScriptIssueStatus,
     )
+    return await acted(answering, handle)
 
 
 async def state_of(handle: ScriptIssue, state: str, within: float = 10.0) -> m.ScriptIssueStatus:

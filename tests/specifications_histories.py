@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from flightrak.worker import WORKFLOW_RUNNER
+from tests.acting import acted
 from tests.flight_histories import ERCOT_REVIEWER, LONESTAR, LONESTAR_AR, ONCOR, ONCOR_AR, new_item_id
 from tests.record_histories import HISTORIES, start_dev_server
 from workflows import specifications
@@ -126,7 +127,7 @@ def action(actor: Actor, fields: dict[str, str] | None = None, comment: str = ""
 
 async def act(handle: Request, name: str, given: m.SpecificationsAction) -> m.SpecificationsStatus:
     """One of the table's actions (rules.FLOWS), by its name."""
-    return await handle.execute_update(name, given, result_type=m.SpecificationsStatus)
+    return await acted(handle.execute_update(name, given, result_type=m.SpecificationsStatus), handle)
 
 
 async def provide(handle: Request, actor: Actor, fields: dict[str, str]) -> m.SpecificationsStatus:
@@ -153,7 +154,10 @@ async def registration_cancelled(
     handle: Request, registration_item_id: int, close: bool, comment: str, fields: dict[str, str] | None = None
 ) -> m.SpecificationsStatus:
     step = m.RegistrationCancelledStep(registration_item_id, close, comment, fields or {})
-    return await handle.execute_update(TestingSpecificationsWorkflow.registration_cancelled, step)
+    answering = handle.execute_update(
+        TestingSpecificationsWorkflow.registration_cancelled, step, result_type=m.SpecificationsStatus
+    )
+    return await acted(answering, handle)
 
 
 async def cr_provide_reject_provide_approve(handle: Request) -> None:

@@ -394,7 +394,7 @@ async def test_a_closed_request_is_cancelled_by_a_run_that_starts_where_it_ended
         )
         step = m.RegistrationCancelledStep(REGISTRATION_ITEM_ID, True, CR_CANCELLED)
         cancelled = await dev_env.client.execute_update_with_start_workflow(
-            W.registration_cancelled, step, start_workflow_operation=start
+            W.registration_cancelled, step, start_workflow_operation=start, result_type=m.SpecificationsStatus
         )
         done = await (await start.workflow_handle()).result()
     assert (cancelled.state, done.state, done.fields) == (m.CANCELLED, m.CANCELLED, approved.fields)

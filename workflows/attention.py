@@ -4,6 +4,7 @@ FlightrakNeedsAttention search attribute, and waits for ERCOT's operators: Retry
 retry budget, Cancel ends the flow. Every item workflow inherits `Attended`, which takes their decision."""
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -106,6 +107,7 @@ class Attention:
         self._decisions = 0
         self._decision: OperatorDecision | None = None
         self._deciding = False  # a decision taken and not yet acted on: one at a time
+        self._records: asyncio.Task | None = None  # the latest step's record; each waits for the one before it
 
     def admit(self, given) -> None:
         """What every validator checks first: the flow is not waiting for ERCOT, and the input's text is clean."""
@@ -118,17 +120,37 @@ class Attention:
         check_text(given)
 
     async def run(self, activity: str, arg, *, local: bool = False, result_type=None, answers=(), **options):
-        """The activity's result. An ApplicationError whose type is in `answers` is the caller's to handle (an
-        update refused); any other final failure waits for ERCOT's operators. Cancel raises."""
+        """The activity's result, once the steps recorded before it are written. An ApplicationError whose type is in
+        `answers` is the caller's to handle (an update refused); any other final failure waits for ERCOT's operators.
+        Cancel raises."""
+        await self.recorded()
         options.setdefault("retry_policy", BOUNDED_RETRY)
         attempt = _execute(activity, arg, local, result_type, options)
         return await self._until_done(attempt, activity, arg, local, result_type, answers, options)
 
-    def start(self, activity: str, arg, *, result_type=None, **options) -> asyncio.Task:
-        """`run`, with the activity scheduled now: the flow goes on and awaits the task later."""
+    def record(self, activity: str, step, written: Callable[[], None], **options) -> None:
+        """Writes a step in the owning service after the steps before it, while the flow goes on: an action answers
+        without waiting for its record. Every other activity waits for it (`run`), so none reads a step unwritten."""
         options.setdefault("retry_policy", BOUNDED_RETRY)
-        attempt = workflow.start_activity(activity, arg, result_type=result_type, **options)
-        return asyncio.create_task(self._until_done(attempt, activity, arg, False, result_type, (), options))
+        before = self._records
+
+        async def in_turn() -> None:
+            if before is not None:
+                await before
+            attempt = _execute(activity, step, False, None, options)
+            await self._until_done(attempt, activity, step, False, None, (), options)
+            written()
+
+        self._records = asyncio.create_task(in_turn())
+
+    async def recorded(self) -> None:
+        """Until every step recorded so far is written (raises as its record did: cancelled by ERCOT)."""
+        if self._records is not None:
+            await self._records
+
+    def start(self, activity: str, arg, *, result_type=None, **options) -> asyncio.Task:
+        """`run`, as a task: the flow goes on and awaits it later."""
+        return asyncio.create_task(self.run(activity, arg, result_type=result_type, **options))
 
     async def _until_done(self, attempt, activity: str, arg, local: bool, result_type, answers, options: dict):
         retried_by: Actor | None = None

@@ -4,10 +4,15 @@ each step, the search attributes, one action at a time.
 A step is recorded by a regular activity, never a local one: Temporal schedules it in the same workflow task that
 changed the state, so the projection and the history row are written only for a transition Temporal has recorded,
 and a worker that dies mid-action leaves nothing that did not happen (the action is then the workflow's to decide
-again). Writes are keyed by the step's sequence number, so a retried activity writes the step once."""
+again). Writes are keyed by the step's sequence number, so a retried activity writes the step once.
+
+An action answers as soon as its state has changed, with the steps not yet recorded (items.UNRECORDED_STEPS): Temporal
+holds them once the update has answered, so the service that forwarded the action writes them at once, and the page
+shows the step without waiting for the activity, which then writes nothing new. A step into a closed state is
+recorded before the action answers, so no workflow ends with a record still to write."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, Generic
 
@@ -18,6 +23,8 @@ from workflows import attention
 from workflows import search_attributes as sa
 from workflows.items import (
     REFUSAL_QUERY,
+    UNRECORDED_QUERY,
+    UNRECORDED_STEPS,
     ActionInput,
     Actor,
     Asked,
@@ -69,6 +76,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         self._state = state
         self._fields: dict[str, str] = dict(fields or {})
         self._seq = 0
+        self._unrecorded: dict[int, Any] = {}  # seq -> the step as its record activity takes it, until written
         self._flow = self._table()
         self._attention = attention.Attention(self.RECORDER.attention, item_id, self._flow.item_type)
         self._one_at_a_time = OneActionAtATime(self._flow.item_word)
@@ -137,7 +145,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
                 await take(given)
             else:
                 await self._move(name, given)
-        return self.status()
+        return self._answer()
 
     @act.validator
     def validate_act(self, name: str, args: Sequence[RawValue]) -> None:
@@ -145,6 +153,15 @@ class ItemFlow(attention.Attended, Generic[Facts]):
 
     def status(self) -> Any:
         raise NotImplementedError
+
+    @workflow.query(name=UNRECORDED_QUERY)
+    def unrecorded(self) -> int:
+        """Steps taken whose record activity has not finished: how far the item's page may be behind it."""
+        return len(self._unrecorded)
+
+    def _answer(self) -> dict[str, Any]:
+        """What an update answers: the item's status, and the steps its record activity has not written yet."""
+        return {**asdict(self.status()), UNRECORDED_STEPS: list(self._unrecorded.values())}
 
     @workflow.query(name=REFUSAL_QUERY)
     def refusal(self, asked: Asked) -> Refusal | None:
@@ -202,9 +219,14 @@ class ItemFlow(attention.Attended, Generic[Facts]):
             changes=changes,
             comment=comment,
         )
-        await self._attention.run(
+        seq = self._seq
+        self._unrecorded[seq] = self._recorded(step)
+        self._attention.record(
             self.RECORDER.record_transition,
-            self._recorded(step),
+            self._unrecorded[seq],
+            lambda: self._unrecorded.pop(seq),
             task_queue=self.RECORDER.task_queue,
             **RECORD_OPTIONS,
         )
+        if state.closed:
+            await self._attention.recorded()

@@ -74,6 +74,15 @@ class ItemTransition:
     comment: str = ""
 
 
+# An action answers the item's status, and under this key the steps its record activity has not written yet, for the
+# service that asked to write them at once: Temporal holds them when the update answers, so writing them cannot outrun
+# the workflow, and the record activity writes the same rows (idempotent on item and seq) whether or not the service
+# did. A caller that reads only the status does not see the key (the data converter passes over unknown fields).
+UNRECORDED_STEPS = "unrecorded_steps"
+# How many steps the item's workflow has taken that its record activity has not written yet (0: the page is current).
+UNRECORDED_QUERY = "unrecorded_steps"
+
+
 def deadline_words(moment: datetime) -> str:
     """A deadline as people in Texas read it; the instant carries the Central offset it was set in."""
     return f"{moment:%-I:%M %p} Central on {moment:%B %-d, %Y}"

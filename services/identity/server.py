@@ -16,6 +16,7 @@ from flightrak import authz, errors, needs_attention, projections, roles, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
+from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
@@ -121,6 +122,7 @@ class IdentityServicer(
         self._settings = settings
         self._token_secret = settings.token_secret
         self._sessions = sessions
+        self._write_steps = StepWriter(sessions, store.record_transition)
         self._temporal = temporal
 
     # Sign-in and tokens
@@ -502,7 +504,7 @@ class IdentityServicer(
             task_queue=TASK_QUEUE,
             action=requests.OK,
             given=requests.ActionInput(actor_of(principal), fields),
-            result_type=requests.RequestStatus,
+            write_steps=self._write_steps,
         )
         return await self._item(item_id, principal)
 
@@ -557,7 +559,8 @@ class IdentityServicer(
                 if refused.code == ALREADY_USED:  # told only to a caller the workflow lets act
                     await check_with_workflow(handle, request.action, actor, gone=gone)
                 raise
-        await forward(handle, request.action, requests.ActionInput(actor, fields, request.comment), gone)
+        given = requests.ActionInput(actor, fields, request.comment)
+        await forward(handle, request.action, given, self._write_steps, gone)
         return await self._item(request.item_id, principal)
 
     @staticmethod

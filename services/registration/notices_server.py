@@ -10,6 +10,7 @@ from temporalio.service import RPCError
 from flightrak import errors, projections, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as identity
+from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2
 from flightrak.market_time import CENTRAL
 from flightrak.registration.v1 import registration_pb2 as pb
@@ -58,6 +59,7 @@ class NoticeRpcs:
     """Mixed into the RegistrationServicer, whose sessions, Temporal client and directory it uses."""
 
     _sessions: async_sessionmaker[AsyncSession]
+    _write_notice_steps: StepWriter
     _temporal: Client
     _directory: Directory
     _notice_reminder_hours: float = 48
@@ -117,7 +119,7 @@ class NoticeRpcs:
             task_queue=notices_flow.TASK_QUEUE,
             action=m.SAVE,
             given=m.NoticeAction(actor_of(principal), fields),
-            result_type=m.NoticeStatus,
+            write_steps=self._write_notice_steps,
         )
         return item_id
 
@@ -268,10 +270,11 @@ class NoticeRpcs:
         if request.action == m.EDIT:
             current = {name: str(item.fields.get(name, "")) for name in m.FORM_FIELDS}
             fields = await self._checked_notice({**current, **dict(request.fields)})
-            await forward(handle, m.EDIT, m.NoticeAction(actor, fields, request.comment))
+            await forward(handle, m.EDIT, m.NoticeAction(actor, fields, request.comment), self._write_notice_steps)
         elif request.action == m.PUBLISH:
             publication = await self._publication(item)
-            await forward(handle, m.PUBLISH, m.NoticeAction(actor, comment=request.comment, publication=publication))
+            given = m.NoticeAction(actor, comment=request.comment, publication=publication)
+            await forward(handle, m.PUBLISH, given, self._write_notice_steps)
             if publication.reissue_of_item_id:
                 await self._supersede(publication.reissue_of_item_id, publication.notice_id, item.item_id)
         elif request.action == m.REISSUE:
@@ -280,7 +283,8 @@ class NoticeRpcs:
             fields |= {name: value for name, value in request.fields.items() if name in m.FORM_FIELDS}
             target = await self._start_notice(await self._checked_notice(fields), principal)
         else:
-            await forward(handle, request.action, m.NoticeAction(actor, comment=request.comment))
+            given = m.NoticeAction(actor, comment=request.comment)
+            await forward(handle, request.action, given, self._write_notice_steps)
         async with self._sessions() as session:
             return await self._notice_item(await projections.item(session, models.Item, target), principal)
 

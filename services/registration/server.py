@@ -9,12 +9,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from flightrak import authz, errors, grpc_runtime, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
+from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
 from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import Settings
 from flightrak.temporal import forward, start_with_action
-from services.registration import domain, models, reports, store
+from services.registration import domain, models, notices_store, reports, store
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
 from services.registration.notices_server import NoticeRpcs
@@ -87,6 +88,8 @@ class RegistrationServicer(
         self, sessions: async_sessionmaker, temporal: Client, directory: Directory, notice_reminder_hours: float = 48
     ):
         self._sessions = sessions
+        self._write_steps = StepWriter(sessions, store.record_transition)
+        self._write_notice_steps = StepWriter(sessions, notices_store.record_step)
         self._temporal = temporal
         self._directory = directory
         self._notice_reminder_hours = notice_reminder_hours
@@ -122,6 +125,7 @@ class RegistrationServicer(
                 task_queue=flight_flow.TASK_QUEUE,
                 action=flights.CREATE,
                 given=flights.FlightAction(actor_of(principal)),
+                write_steps=self._write_steps,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
@@ -207,6 +211,7 @@ class RegistrationServicer(
             task_queue=registration_flow.TASK_QUEUE,
             action=registrations.OK,
             given=registrations.RegistrationAction(actor_of(principal), fields),
+            write_steps=self._write_steps,
             result_type=registrations.RegistrationStatus,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -251,7 +256,7 @@ class RegistrationServicer(
         else:
             handle = self._temporal.get_workflow_handle(item.workflow_id)
             given = await self._registration_action(item, flight, existing_cr, request, principal)
-        await forward(handle, request.action, given)
+        await forward(handle, request.action, given, self._write_steps)
         return await self._item(request.item_id, principal)
 
     def _flight_action(self, flight: models.Flight, request: items_pb2.ActOnItemRequest, principal):

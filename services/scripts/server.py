@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from flightrak import authz, errors, grpc_runtime, needs_attention, projections, roles, tokens
 from flightrak.grpc_runtime import caller
+from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
@@ -148,6 +149,7 @@ class ScriptsServicer(
 
     def __init__(self, sessions: async_sessionmaker, temporal: Client, test_beds: TestBeds):
         self._sessions = sessions
+        self._write_steps = StepWriter(sessions, store.record_transition)
         self._temporal = temporal
         self._test_beds = test_beds
         self._packs: dict[tuple[str, int], packs.ScriptPack] = {}
@@ -328,7 +330,7 @@ class ScriptsServicer(
             attached = m.AttachedTransaction(actor_of(principal), receipt_of(kept), comment)
             # The update's ID is the transaction's: if the commit below fails after the workflow took it, the
             # same attach again gets the workflow's first answer instead of a refusal.
-            await forward(handle, m.ATTACH_TRANSACTION, attached, id=f"attach-{key}")
+            await forward(handle, m.ATTACH_TRANSACTION, attached, self._write_steps, id=f"attach-{key}")
             outcome = pb.TransactionOutcome(
                 matched_item_id=item.item_id,
                 matched_step=step if kept.valid else 0,
@@ -413,7 +415,7 @@ class ScriptsServicer(
         if action is None or not action.button:
             raise errors.refused(invalid("action", f"'{request.action}' is not an action of a {item.item_type}"))
         handle = self._temporal.get_workflow_handle(item.workflow_id)
-        await forward(handle, request.action, m.ScriptAction(actor_of(principal), request.comment))
+        await forward(handle, request.action, m.ScriptAction(actor_of(principal), request.comment), self._write_steps)
         return await self._item(request.item_id, principal)
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:

@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from flightrak import authz, errors, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
+from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.temporal import check_with_workflow, forward
 from flightrak.testbed.v1 import testbed_pb2 as pb
@@ -46,6 +47,7 @@ class TestbedServicer(
 
     def __init__(self, sessions: async_sessionmaker, temporal: Client):
         self._sessions = sessions
+        self._write_steps = StepWriter(sessions, store.record_transition)
         self._temporal = temporal
 
     async def Describe(self, request, context) -> pb.DescribeResponse:
@@ -83,7 +85,7 @@ class TestbedServicer(
             if problems:
                 raise errors.InvalidFields(problems, errors.problems_message(problems, specifications.FIELD_LABELS))
         action = requests.SpecificationsAction(actor_of(principal), fields, request.comment)
-        await forward(handle, request.action, action)
+        await forward(handle, request.action, action, self._write_steps)
         return await self._item(request.item_id, principal)
 
     async def _covers_newest_scripts(self, spec: models.SpecificationsRequest, test_bed_id: int) -> None:
@@ -164,7 +166,7 @@ class TestbedServicer(
         }
         action = requests.SpecificationsAction(actor_of(principal), fields)
         try:
-            await forward(handle, requests.ATTACH_TEST_BED, action)
+            await forward(handle, requests.ATTACH_TEST_BED, action, self._write_steps)
         except Exception:
             # Refused after all (another action came first): nothing of this file is kept.
             async with self._sessions.begin() as session:

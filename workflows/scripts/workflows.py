@@ -172,7 +172,7 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
         self._receipts = [*self._receipts, receipt][-KEPT_RECEIPTS:]
 
     @workflow.update(name=m.ATTACH_TRANSACTION)
-    async def attach_transaction(self, attached: m.AttachedTransaction) -> m.ScriptIssueStatus:
+    async def attach_transaction(self, attached: m.AttachedTransaction) -> dict[str, Any]:
         """ERCOT's person decided this transaction, which matched nothing, is the one the step waits for: a valid
         one moves the step on, a failed one is shown on the step with its reasons (the step waits on), either
         recorded under their name with their comment."""
@@ -187,7 +187,7 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
             else:
                 changes = {"last_failed_transaction": self._failed(receipt)}
                 await self._record_move(self._state, attached.actor, label, changes, comment)
-        return self.status()
+        return self._answer()
 
     @attach_transaction.validator
     def validate_attach_transaction(self, attached: m.AttachedTransaction) -> None:

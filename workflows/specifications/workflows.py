@@ -41,12 +41,12 @@ class TestingSpecificationsWorkflow(ItemFlow[Request]):
         return m.SpecificationsStatus(self._request.item_id, self._state, dict(self._fields))
 
     @workflow.update(name=m.REGISTRATION_CANCELLED)
-    async def registration_cancelled(self, step: m.RegistrationCancelledStep) -> m.SpecificationsStatus:
+    async def registration_cancelled(self, step: m.RegistrationCancelledStep) -> dict[str, Any]:
         """The system's step, not a person's: it waits for an action under way instead of being refused, and records
         each registration once. `close` takes the table's Registration Cancelled; otherwise the request notes it."""
         await workflow.wait_condition(lambda: not self._one_at_a_time.busy)
         if step.registration_item_id in self._cancelled_registrations or self._state == m.CANCELLED:
-            return self.status()
+            return self._answer()
         self._cancelled_registrations.add(step.registration_item_id)
         cancel = self._flow.action(m.CANCEL_REQUEST)
         with self._one_at_a_time.acting(cancel.label):
@@ -55,7 +55,7 @@ class TestingSpecificationsWorkflow(ItemFlow[Request]):
                 await self._move(m.CANCEL_REQUEST, m.SpecificationsAction(SYSTEM_ACTOR, comment=step.comment), changes)
             else:
                 await self._record_move(self._state, SYSTEM_ACTOR, cancel.label, changes, step.comment)
-        return self.status()
+        return self._answer()
 
     @registration_cancelled.validator
     def validate_registration_cancelled(self, step: m.RegistrationCancelledStep) -> None:
