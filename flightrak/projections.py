@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from flightrak import errors
+from flightrak.copying import same_named
 from flightrak.items.v1 import items_pb2 as pb
 from workflows.items import ItemTransition
 
@@ -152,13 +153,13 @@ def _statement(item_table, history_table):
 def item_values(step: ItemTransition) -> dict:
     """The item's projection row after `step`: the step names its columns alike, but for its seq."""
     copied = [name for name in ("item_id", *PROJECTION_COLUMNS) if name != "last_seq"]
-    return {name: getattr(step, name) for name in copied} | {"last_seq": step.seq}
+    return same_named(step, *copied) | {"last_seq": step.seq}
 
 
 def history_values(step: ItemTransition) -> dict:
     """The history row that explains `step`."""
     actor = {"actor_user_id": step.actor.user_id, "actor_name": step.actor.name}
-    return {name: getattr(step, name) for name in HISTORY_COLUMNS} | actor
+    return same_named(step, *HISTORY_COLUMNS) | actor
 
 
 # One writer of an item's steps at a time, until its transaction ends: the service that forwarded an action and the
@@ -207,11 +208,11 @@ def item_proto(
     """`fields` and `changes_of` let a service withhold what this caller may not see."""
     shown = row.fields if fields is None else fields
     return pb.Item(
-        **{name: getattr(row, name) for name in ITEM_MESSAGE_COLUMNS},
+        **same_named(row, *ITEM_MESSAGE_COLUMNS),
         fields={k: str(v) for k, v in shown.items()},
         history=[
             pb.HistoryEntry(
-                **{name: getattr(entry, name) for name in HISTORY_MESSAGE_COLUMNS},
+                **same_named(entry, *HISTORY_MESSAGE_COLUMNS),
                 at=timestamp(entry.at),
                 changes={k: str(v) for k, v in changes_of(entry).items()},
             )
