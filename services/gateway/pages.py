@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from flightrak import authz
+from flightrak.copying import same_named
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.market_time import central_text
 from flightrak.scripts.v1 import scripts_pb2
@@ -339,7 +340,7 @@ def register(app) -> None:
         contacts = [u for u in users.users if u.active and u.user_id != caller.principal.user_id]
         if values is None:
             target = next((u for u in contacts if u.user_id == target_user_id), None)
-            values = {name: getattr(target, name) for name in USER_FIELD_LABELS} if target and kind == "update" else {}
+            values = same_named(target, *USER_FIELD_LABELS) if target and kind == "update" else {}
         return await page(
             request, caller, "user_request_form.html", status=error.status if error else 200,
             kind=kind, company_duns=duns, target_user_id=target_user_id, contacts=contacts,

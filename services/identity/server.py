@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from flightrak import authz, errors, needs_attention, projections, roles, tokens
+from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.identity.v1 import identity_pb2_grpc
@@ -80,13 +81,7 @@ def _listed_company(principal: tokens.Principal, asked: str, what: str) -> str:
 def _user_proto(user: models.User, company_name: str, held: list[str]) -> pb.User:
     return pb.User(
         user_id=str(user.id),
-        first_name=user.first_name,
-        last_name=user.last_name,
-        employee_id=user.employee_id,
-        email=user.email,
-        phone=user.phone,
-        active=user.active,
-        company_duns=user.company_duns,
+        **same_named(user, "first_name", "last_name", "employee_id", "email", "phone", "active", "company_duns"),
         company_name=company_name,
         roles=held,
     )
@@ -493,7 +488,7 @@ class IdentityServicer(
             before: dict[str, str] = {}
             if kind != requests.ADD:
                 target = await self._target_user(session, request.target_user_id, duns, principal)
-                before = {name: getattr(target, name) for name in requests.USER_FIELDS}
+                before = same_named(target, *requests.USER_FIELDS)
             fields = await self._checked_fields(session, kind, dict(request.fields), request.target_user_id)
             item_id = await store.next_item_id(session)
         await start_with_action(
