@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from flightrak import authz, errors, grpc_runtime, needs_attention, projections, roles, tokens
+from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
@@ -33,13 +34,8 @@ FLOWS: dict[str, Flow[Any]] = {m.SCRIPT_ISSUE: rules.FLOW, m.P2P_SUB_FLOW: rules
 
 def version_proto(published: models.Pack) -> pb.PackVersion:
     return pb.PackVersion(
-        flight=published.flight,
-        version=published.version,
-        title=published.title,
-        example=published.example,
+        **same_named(published, "flight", "version", "title", "example", "digest", "published_by"),
         scripts=published.script_count,
-        digest=published.digest,
-        published_by=published.published_by,
         published_at=published.published_at.isoformat(),
     )
 
