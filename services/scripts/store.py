@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import authz, errors, projections
+from flightrak.copying import same_named
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
 from services.scripts import models, transactions
@@ -114,12 +115,7 @@ async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int
         pg_insert(issue)
         .values(
             item_id=item_id,
-            flight=parent.flight,
-            script_id=parent.script_id,
-            cr_duns=parent.cr_duns,
-            tdsp_duns=parent.tdsp_duns,
-            sp_duns=parent.sp_duns,
-            pack_version=parent.pack_version,
+            **same_named(parent, "flight", "script_id", "cr_duns", "tdsp_duns", "sp_duns", "pack_version"),
             parent_item_id=parent_item_id,
             step=step,
         )
