@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import authz, errors, projections
+from flightrak.copying import same_named
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
 from services.testbed import catalog, models
@@ -120,11 +121,7 @@ def _input(request: models.SpecificationsRequest, opened_seq: int = 1) -> specif
     if request.registration_item_id:
         fields["registration_item_id"] = str(request.registration_item_id)
     return specifications.SpecificationsInput(
-        item_id=request.item_id,
-        flight=request.flight,
-        kind=request.kind,
-        company_duns=request.company_duns,
-        company_name=request.company_name,
+        **same_named(request, "item_id", "flight", "kind", "company_duns", "company_name"),
         service_provider_duns=request.sp_duns,
         fields=fields,
         opened_seq=opened_seq,
