@@ -5,29 +5,16 @@ text kept); `write_interchange` builds an interchange from receipts. The codes t
 acknowledgement_codes.csv. No I/O besides reading those three files."""
 
 from services.scripts.x12.acknowledgements import reference_of as acknowledgement_reference
-from services.scripts.x12.names import TexasSetName, texas_set_names
+from services.scripts.x12.names import texas_set_names
 from services.scripts.x12.reader import read_interchange
-from services.scripts.x12.receipts import (
-    ERCOT_DUNS,
-    Envelope,
-    RefusedPart,
-    Separators,
-    TexasSetReceipt,
-    X12Problem,
-    X12Reading,
-    new_receipt,
-)
+from services.scripts.x12.receipts import ERCOT_DUNS, RefusedPart, Separators, TexasSetReceipt, new_receipt
 from services.scripts.x12.writer import write_interchange
 
 __all__ = [
     "ERCOT_DUNS",
-    "Envelope",
     "RefusedPart",
     "Separators",
-    "TexasSetName",
     "TexasSetReceipt",
-    "X12Problem",
-    "X12Reading",
     "acknowledgement_reference",
     "new_receipt",
     "read_interchange",
