@@ -259,13 +259,10 @@ class ScriptsServicer(
             kept = await store.record_transaction(
                 session,
                 transaction_id=reported.transaction_id or None,
-                type=reported.type,
-                sender_duns=reported.sender_duns,
-                receiver_duns=reported.receiver_duns,
-                esi_id=reported.esi_id,
-                reference=reported.reference,
-                answers_reference=reported.answers_reference,
-                valid=reported.valid,
+                **same_named(
+                    reported, "type", "sender_duns", "receiver_duns", "esi_id", "reference", "answers_reference",
+                    "valid",
+                ),
                 reasons=list(reported.reasons),
                 source=source,
                 reported_by=principal.name,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flightrak import boundary
+from flightrak.copying import same_named
 from services.scripts import models, packs, x12
 from workflows.scripts import models as m
 
@@ -59,11 +60,7 @@ class Reported:
         """An accepted X12 transaction set: whether it passed validation, and why not, as the set says."""
         return cls(
             type=receipt.texas_set_name,
-            sender_duns=receipt.sender_duns,
-            receiver_duns=receipt.receiver_duns,
-            reference=receipt.reference,
-            esi_id=receipt.esi_id,
-            answers_reference=receipt.answers_reference,
+            **same_named(receipt, "sender_duns", "receiver_duns", "reference", "esi_id", "answers_reference"),
             valid=receipt.passed,
             reasons=receipt.reasons,
         )
