@@ -6,6 +6,7 @@ import logging
 import grpc
 
 from flightrak import errors, grpc_runtime
+from flightrak.copying import same_named
 from flightrak.testbed.v1 import testbed_pb2 as testbed
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.scripts import packs
@@ -17,12 +18,7 @@ def test_bed_scripts(pack: packs.ScriptPack) -> list[testbed.TestBedScript]:
     """The pack's business scripts that run on premises, in its order, with the pairings that run them."""
     return [
         testbed.TestBedScript(
-            script_id=script.script_id,
-            title=script.title,
-            premises=script.premises,
-            premise_names=script.premise_names,
-            runs_for=script.runs_for,
-            tdsp_types=script.tdsp_types,
+            **same_named(script, "script_id", "title", "premises", "premise_names", "runs_for", "tdsp_types")
         )
         for script in pack.scripts
         if script.kind == "business" and script.premises
