@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from flightrak import errors, projections, tokens
+from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
 from flightrak.identity.v1 import identity_pb2 as identity
 from flightrak.item_steps import StepWriter
@@ -139,23 +140,15 @@ class NoticeRpcs:
         acknowledged, addressed = counts or (0, 0)
         needs_action = rules.action_required(notice.action_required) and notice.state in notices_store.PUBLIC_STATES
         return pb.Notice(
-            item_id=notice.item_id,
+            **same_named(
+                notice, "item_id", "state", "notice_type", "short_description", "audience", "long_description",
+                "action_required", "additional_information", "contact", "flight", "reissue_of", "superseded_by",
+            ),
             notice_id=notice.notice_id or "",
-            state=notice.state,
             notice_date=notice.notice_date.isoformat() if notice.notice_date else "",
-            notice_type=notice.notice_type,
-            short_description=notice.short_description,
-            audience=notice.audience,
             audience_text=rules.audience_text(notice.audience, {}),
             days_affected=[day.isoformat() for day in notice.days_affected],
-            long_description=notice.long_description,
-            action_required=notice.action_required,
-            additional_information=notice.additional_information,
-            contact=notice.contact,
-            flight=notice.flight,
-            reissue_of=notice.reissue_of,
             reissue_of_item_id=notice.reissue_of_item_id or 0,
-            superseded_by=notice.superseded_by,
             published_at=_rfc3339(notice.published_at),
             unread=read_at is None and notice.state in notices_store.PUBLIC_STATES,
             requires_acknowledgement=needs_action,
