@@ -7,7 +7,13 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.converter import value_to_type
 from temporalio.exceptions import ApplicationError
@@ -28,6 +34,7 @@ async def connect(settings: Settings) -> Client:
 
 GONE = "this item's workflow is no longer running"
 CLOSED = "this item is closed; nothing more can be done on it"
+UNANSWERED = "this item's workflow did not answer in time; the action may still be taken: look at the item, then retry"
 
 
 async def run_update(pending, gone: str = GONE):
@@ -43,6 +50,9 @@ async def run_update(pending, gone: str = GONE):
             raise errors.refused_as(cause.type, cause.message, fields, code) from None
         message = str(getattr(cause, "message", cause) or error)
         raise errors.FailedPrecondition(message) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # The workflow did not answer in Temporal's time (its worker restarting): the action may still be taken.
+        raise errors.Unavailable(UNANSWERED) from None
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise errors.NotFound(gone) from None
