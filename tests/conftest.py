@@ -3,6 +3,7 @@ the four gRPC services, the worker and the gateway, in this process so one trace
 
 import asyncio
 import compileall
+import gc
 import os
 import socket
 import tempfile
@@ -150,6 +151,11 @@ async def stack(settings: Settings):
     serving = asyncio.create_task(gateway.serve())
     while not gateway.started:
         await asyncio.sleep(0.05)
+    # Everything runs in this one process, beside the test libraries' own objects: a full garbage collection could
+    # hold a workflow task past the SDK's 2-second deadlock guard. What exists now lives for the session; leaving it
+    # out of every later collection keeps them short.
+    gc.collect()
+    gc.freeze()
     yield f"http://127.0.0.1:{settings.gateway_port}"
 
     gateway.should_exit = True
