@@ -61,14 +61,13 @@ async def new_tdsp(http: httpx.AsyncClient) -> Tdsp:
     return Tdsp(duns, await sign_in(http, admin["email"], password))  # the role change ended that session
 
 
-async def create_flight(
-    http: httpx.AsyncClient, ercot: dict, deadline: date | None = None, closes: str = "", **overrides
-) -> dict:
-    deadline = deadline or date.today() + timedelta(days=30)
+async def create_flight(http: httpx.AsyncClient, ercot: dict, **overrides) -> dict:
+    """A flight open for registration for a month: a test closes it when it needs to (registration_closed)."""
+    deadline = date.today() + timedelta(days=30)
     body = {
         "designation": next_designation(),
         "signup_deadline": deadline.isoformat(),
-        "signup_deadline_time": closes,
+        "signup_deadline_time": "",
         "day1_of_testing": (deadline + timedelta(days=14)).isoformat(),
         "end_date": (deadline + timedelta(days=56)).isoformat(),
     } | overrides
