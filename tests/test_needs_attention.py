@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import re
 import uuid
-from datetime import date, timedelta
 
 import psycopg
 import pytest
@@ -152,8 +151,8 @@ async def test_a_step_that_cannot_succeed_waits_for_ercot_who_retries_or_cancels
     client, queue, record = registrations
     ercot = await sign_in(http, "admin@ercot.example")
     participant = await sign_in(http, "ar@lonestar.example")
-    first = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
-    second = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
+    first = (await create_flight(http, ercot))["designation"]
+    second = (await create_flight(http, ercot))["designation"]
     retried, retried_handle = await new_registration(registrations, first, LONESTAR_AR)
     unaffected, unaffected_handle = await new_registration(registrations, first, BLUEBONNET_AR)
     cancelled, cancelled_handle = await new_registration(registrations, second, LONESTAR_AR)
@@ -235,7 +234,7 @@ async def test_text_the_boundary_refuses_never_enters_history(http, registration
     """Driven with a Temporal client directly, past the gateway and the services' own checks."""
     client, queue, _ = registrations
     ercot = await sign_in(http, "admin@ercot.example")
-    flight = (await create_flight(http, ercot, date.today() + timedelta(days=30)))["designation"]
+    flight = (await create_flight(http, ercot))["designation"]
     registration, handle = await new_registration(registrations, flight, LONESTAR_AR)
     poisoned = dict(REGISTRATION_FIELDS, bank_name="Frost\x00Bank")
     await refused(handle.execute_update("modify", action(LONESTAR_AR, fields=poisoned)), "bank_name")
