@@ -170,12 +170,17 @@ _ONE_WRITER = text("SELECT pg_advisory_xact_lock(1, hashint8(:item_id))").bindpa
 )
 
 
-async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> None:
+async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> bool:
     """Idempotent on (item, seq): a step written twice (a retried activity, the service and the activity) is written
-    once, and a late write of an older step never overwrites a newer projection."""
+    once, and a late write of an older step never overwrites a newer projection. False when the item shows this step
+    or a later one already (a flow's steps are written in order, so its history row is there too): nothing written."""
+    shown = select(item_model.last_seq).where(item_model.item_id == step.item_id)
+    if (await session.scalar(shown) or 0) >= step.seq:
+        return False
     statement = _statement(item_model.__table__, history_model.__table__)
     await session.execute(_ONE_WRITER, {"item_id": step.item_id})
     await session.execute(statement, item_values(step) | history_values(step))
+    return True
 
 
 async def item(session: AsyncSession, item_model, item_id: int):

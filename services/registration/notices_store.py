@@ -61,7 +61,8 @@ async def record_step(session: AsyncSession, step: m.NoticeStep) -> None:
     """The item's projection and history, the notice's row, and what the step adds, in one transaction;
     idempotent on (item, seq) like every step."""
     transition = step.transition
-    await projections.record_transition(session, models.Item, models.ItemHistory, transition)
+    if not await projections.record_transition(session, models.Item, models.ItemHistory, transition):
+        return
     await session.execute(UPSERT_NOTICE, _notice_values(transition))
     now = datetime.now(UTC)
     for addressee in step.addressees:

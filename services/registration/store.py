@@ -71,7 +71,8 @@ async def registration(session: AsyncSession, item_id: int) -> models.Registrati
 
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
     """The item's projection, and the row of its own table that the reports read."""
-    await projections.record_transition(session, models.Item, models.ItemHistory, step)
+    if not await projections.record_transition(session, models.Item, models.ItemHistory, step):
+        return  # written already, these rows with it
     latest = await session.scalar(select(models.Item.last_seq).where(models.Item.item_id == step.item_id))
     if latest != step.seq:
         return  # a retried older step: the newer one already set these rows
