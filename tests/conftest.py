@@ -140,7 +140,10 @@ async def stack(settings: Settings):
         servers.append((server, service_engine, asyncio.create_task(service_health.watch())))
 
     client = await temporal_connection.connect(settings)
-    workers = build_workers(client, sessions, mailer=notice_mailer(settings), max_cached_workflows=0)
+    # The worker keeps its workflows cached, as the product's does: replaying each one's whole history in a new sandbox
+    # for every task cost about a quarter of the suite. Replay is the recorded histories' test, and the kill and
+    # restart tests replay every open workflow on a new worker.
+    workers = build_workers(client, sessions, mailer=notice_mailer(settings))
     running = [asyncio.create_task(worker.run()) for worker in workers]
 
     gateway = uvicorn.Server(
