@@ -10,7 +10,8 @@ from typing import NamedTuple
 import httpx
 
 from flightrak.market_time import CENTRAL
-from tests.conftest import new_user_fields, sign_in
+from tests.conftest import new_user_fields, sign_in, unique
+from tests.test_invitations_and_lists import commit_user_request, invite, set_password, users_by_email
 
 LONESTAR = "079348512"
 LONESTAR_EAST = "0793485120001"
@@ -32,33 +33,72 @@ def next_designation() -> str:
     return next(_designations)
 
 
+PASSWORD = "A-strong-password-9"
+
+
 class Tdsp(NamedTuple):
     duns: str
     ar: dict  # the headers of its AR (also its MP Admin and a user)
 
 
-async def new_tdsp(http: httpx.AsyncClient) -> Tdsp:
-    """A TDSP of the test's own, made by ERCOT as a new market participant is: no other test's script issues are
-    paired with it, so every transaction between it and ERCOT is the test's."""
+class Cr(NamedTuple):
+    duns: str
+    name: str
+    ar: dict  # the headers of its first admin: AR and MP Admin
+    bar: dict  # the headers of its BAR
+    user: dict  # the headers of a user with no other role
+
+
+async def new_company(http: httpx.AsyncClient, kind: str, duns: str, name: str, parent_duns: str = "") -> dict:
+    """A company ERCOT makes as it makes any new market participant, its first admin made its AR (and MP Admin).
+    The headers of that admin."""
     ercot = await sign_in(http, "admin@ercot.example")
-    duns = f"8{random.randrange(10**8):08d}"
-    password = "A-strong-password-9"
-    admin = new_user_fields(email=f"ar.{duns}@brazos.example")
+    admin = new_user_fields(email=f"ar.{duns}@{kind.lower()}.example")
     made = await http.post(
         "/api/v1/companies",
         headers=ercot,
         json={
-            "name": f"Brazos Wires {duns} LLC",
+            "name": name,
             "duns": duns,
-            "kind": "TDSP",
-            "first_admin": {**admin, "password": password},
+            "kind": kind,
+            "parent_duns": parent_duns,
+            "first_admin": {**admin, "password": PASSWORD},
         },
     )
     assert made.status_code == 201, made.text
-    me = (await http.get("/api/v1/me", headers=await sign_in(http, admin["email"], password))).json()
+    me = (await http.get("/api/v1/me", headers=await sign_in(http, admin["email"], PASSWORD))).json()
     roles = await http.put(f"/api/v1/users/{me['user_id']}/roles", headers=ercot, json={"roles": ["mp_admin", "ar"]})
     assert roles.status_code == 200, roles.text
-    return Tdsp(duns, await sign_in(http, admin["email"], password))  # the role change ended that session
+    return await sign_in(http, admin["email"], PASSWORD)  # the role change ended that session
+
+
+async def new_tdsp(http: httpx.AsyncClient) -> Tdsp:
+    """A TDSP of the test's own: no other test's script issues are paired with it, so every transaction between it
+    and ERCOT is the test's."""
+    duns = f"8{random.randrange(10**8):08d}"
+    return Tdsp(duns, await new_company(http, "TDSP", duns, f"Brazos Wires {duns} LLC"))
+
+
+async def new_cr(http: httpx.AsyncClient, parent: Cr | None = None) -> Cr:
+    """A CR of the test's own, new to the market (no flight has approved it), with the three users a registration
+    names as contacts: its first admin (AR and MP Admin), a BAR and a plain user. Given a parent, a DUNS+4 of it."""
+    duns = f"{parent.duns}{random.randrange(10**4):04d}" if parent else f"7{random.randrange(10**8):08d}"
+    name = f"Prairie Power {duns} LLC"
+    ar = await new_company(http, "CR", duns, name, parent.duns if parent else "")
+    return Cr(duns, name, ar, await new_member(http, ar, duns, ["bar", "user"]), await new_member(http, ar, duns))
+
+
+async def new_member(http: httpx.AsyncClient, mp_admin: dict, duns: str, roles: list[str] | None = None) -> dict:
+    """A user the company's MP Admin adds, given `roles` by ERCOT, signed in from the set-password link."""
+    fields = new_user_fields(email=f"{unique('')}.{duns}@cr.example")
+    await commit_user_request(http, mp_admin, {"kind": "add", "fields": fields})
+    user_id = (await users_by_email(http, mp_admin, duns))[fields["email"]]["user_id"]
+    if roles:
+        ercot = await sign_in(http, "admin@ercot.example")
+        given = await http.put(f"/api/v1/users/{user_id}/roles", headers=ercot, json={"roles": roles})
+        assert given.status_code == 200, given.text
+    assert (await set_password(http, await invite(http, mp_admin, user_id), PASSWORD)).status_code == 200
+    return await sign_in(http, fields["email"], PASSWORD)
 
 
 async def create_flight(http: httpx.AsyncClient, ercot: dict, **overrides) -> dict:
@@ -115,8 +155,13 @@ async def contacts_of(http: httpx.AsyncClient, auth: dict, duns: str) -> list[st
     return [u["user_id"] for u in reply.json()["users"] if u["active"]]
 
 
-async def registration_fields(http: httpx.AsyncClient, auth: dict, duns: str, **overrides) -> dict[str, str]:
+async def registration_fields(
+    http: httpx.AsyncClient, auth: dict, duns: str, existing_cr: bool | None = None, **overrides
+) -> dict[str, str]:
+    """The questions asked only of an existing CR are answered when it is one; a seeded CR (existing_cr None) may or
+    may not be, as other tests left it, so they are answered for either case (a new CR's answers are ignored)."""
     contacts = await contacts_of(http, auth, duns)
+    existing_cr_answers = {"changing_banks": "No", "system_change": "No"} if existing_cr is not False else {}
     return {
         "primary_contact": contacts[0],
         "secondary_contact": contacts[1],
@@ -126,9 +171,7 @@ async def registration_fields(http: httpx.AsyncClient, auth: dict, duns: str, **
         "edi_system": "Sterling B2B Integrator 6.1",
         "bank_name": "Frost Bank",
         "service_provider": EDIGATE,
-        # Asked only of an existing CR; ignored for a new one. Other tests may have made this CR existing.
-        "changing_banks": "No",
-        "system_change": "No",
+        **existing_cr_answers,
     } | overrides
 
 

@@ -7,13 +7,12 @@ import io
 
 from tests.conftest import sign_in
 from tests.registration_helpers import (
-    BLUEBONNET,
     CENTERPOINT,
-    LONESTAR,
     ONCOR,
     act,
     approved,
     create_flight,
+    new_cr,
     registration_closed,
     report,
 )
@@ -55,30 +54,31 @@ async def test_a_cancelled_registration_closes_what_it_opened_and_the_flight_wai
     ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
     flight = await create_flight(http, ercot)
     designation = flight["designation"]
-    lonestar_ar = await sign_in(http, "ar@lonestar.example")
-    bluebonnet_ar = await sign_in(http, "ar@bluebonnet.example")
-    lonestar = await approved(http, lonestar_ar, reviewer, designation, LONESTAR, tdsps=f"{ONCOR},{CENTERPOINT}")
-    await approved(http, bluebonnet_ar, reviewer, designation, BLUEBONNET, tdsps=ONCOR)
-    lonestar_specs = int(lonestar["fields"]["testing_specifications_item_id"])
+    leaving, staying = await new_cr(http), await new_cr(http)
+    registration = await approved(
+        http, leaving.ar, reviewer, designation, leaving.duns, existing_cr=False, tdsps=f"{ONCOR},{CENTERPOINT}"
+    )
+    await approved(http, staying.ar, reviewer, designation, staying.duns, existing_cr=False, tdsps=ONCOR)
+    leaving_specs = int(registration["fields"]["testing_specifications_item_id"])
 
-    # Oncor tests with both CRs and has attached its test bed; CenterPoint only with Lone Star.
+    # Oncor tests with both CRs and has attached its test bed; CenterPoint only with the one leaving.
     oncor = await sign_in(http, "ar@oncor.example")
     oncor_request = await tdsp_request_id(http, oncor, designation)
     assert (await act(http, oncor, oncor_request, "provide", **good_raw())).json()["state"] == "Test Bed Loading"
     template = await template_rows(http, oncor, oncor_request)
-    assert {r["CR DUNS"] for r in template} == {LONESTAR, BLUEBONNET}
+    assert {r["CR DUNS"] for r in template} == {leaving.duns, staying.duns}
     attached = await upload(http, oncor, oncor_request, filled(template, 7000))
     assert attached.status_code == 200, attached.text
     rows_before = (await item(http, oncor, oncor_request))["fields"]["test_bed_rows"]
-    bluebonnet_rows = [r for r in await attached_rows(http, oncor, oncor_request) if r["CR DUNS"] == BLUEBONNET]
+    staying_rows = [r for r in await attached_rows(http, oncor, oncor_request) if r["CR DUNS"] == staying.duns]
     centerpoint = await sign_in(http, "ar@centerpoint.example")
     centerpoint_request = await tdsp_request_id(http, centerpoint, designation)
 
-    cancelled = await cancel(http, lonestar_ar, lonestar["item_id"])
+    cancelled = await cancel(http, leaving.ar, registration["item_id"])
     who = cancelled["history"][-1]["actor_name"]
 
     # The CR's request is cancelled by the system, saying why.
-    specs = await item(http, lonestar_ar, lonestar_specs)
+    specs = await item(http, leaving.ar, leaving_specs)
     assert (specs["state"], specs["closed"], specs["actions"], specs["responsible_party"]) == (CANCELLED, True, [], "")
     last = specs["history"][-1]
     assert (last["action"], last["actor_name"], last["from_state"], last["to_state"]) == (
@@ -97,7 +97,7 @@ async def test_a_cancelled_registration_closes_what_it_opened_and_the_flight_wai
         f"its registration was cancelled by {who}."
     )
 
-    # Oncor keeps its request; its template and its attached test bed no longer hold Lone Star's rows.
+    # Oncor keeps its request; its template and its attached test bed no longer hold the leaving CR's rows.
     kept = await item(http, oncor, oncor_request)
     assert kept["state"] == "Test Bed Loading"
     noted = kept["history"][-1]
@@ -107,19 +107,17 @@ async def test_a_cancelled_registration_closes_what_it_opened_and_the_flight_wai
         "Test Bed Loading",
         "Test Bed Loading",
     )
-    assert noted["changes"] == {"test_bed_rows": f"{rows_before} -> {len(bluebonnet_rows)}"}
+    assert noted["changes"] == {"test_bed_rows": f"{rows_before} -> {len(staying_rows)}"}
     assert f"was cancelled by {who}" in noted["comment"]
-    assert {r["CR DUNS"] for r in await template_rows(http, oncor, oncor_request)} == {BLUEBONNET}
-    assert await attached_rows(http, oncor, oncor_request) == bluebonnet_rows
+    assert {r["CR DUNS"] for r in await template_rows(http, oncor, oncor_request)} == {staying.duns}
+    assert await attached_rows(http, oncor, oncor_request) == staying_rows
 
     # No report shows the pairing any more.
     pairings = await report(http, ercot, "test-pairings-for-the-current-flight", flight=designation)
-    assert [(r["Primary MP"], r["Testing Partner"]) for r in pairings["rows"]] == [
-        ("Bluebonnet Energy Services, LLC", ONCOR_NAME)
-    ]
+    assert [(r["Primary MP"], r["Testing Partner"]) for r in pairings["rows"]] == [(staying.name, ONCOR_NAME)]
     test_bed_report = await report(http, ercot, "cr-scripts-test-bed", flight=designation)
     assert {r["TDSP Involved"] for r in test_bed_report["rows"]} == {ONCOR_NAME}
-    assert not any(r["CR Involved"].startswith("Lone Star") for r in test_bed_report["rows"])
+    assert not any(r["CR Involved"].startswith(leaving.name) for r in test_bed_report["rows"])
 
     # The flight waits for Oncor alone, then opens once ERCOT approves Oncor's test bed.
     await registration_closed(http, ercot, flight)
@@ -140,8 +138,9 @@ async def test_approved_specifications_are_cancelled_with_the_registration_and_r
 ):
     ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
     designation = (await create_flight(http, ercot))["designation"]
-    ar, user = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "user@lonestar.example")
-    first = await approved(http, ar, reviewer, designation, LONESTAR, tdsps=ONCOR)
+    cr = await new_cr(http)
+    ar, user = cr.ar, cr.user
+    first = await approved(http, ar, reviewer, designation, cr.duns, existing_cr=False, tdsps=ONCOR)
     specs_id = int(first["fields"]["testing_specifications_item_id"])
     assert (await act(http, user, specs_id, "provide", **good_raw())).json()["state"] == "ERCOT Review"
     assert (await act(http, reviewer, specs_id, "approve")).json()["state"] == "Approved"
@@ -161,7 +160,7 @@ async def test_approved_specifications_are_cancelled_with_the_registration_and_r
     assert (await item(http, oncor, oncor_request))["state"] == CANCELLED
 
     # The CR registers again and is approved: the same requests reopen, and their workflows run on.
-    again = await approved(http, ar, reviewer, designation, LONESTAR, tdsps=ONCOR)
+    again = await approved(http, ar, reviewer, designation, cr.duns, existing_cr=False, tdsps=ONCOR)
     assert int(again["fields"]["testing_specifications_item_id"]) == specs_id
     reopened = await item(http, user, specs_id)
     assert (reopened["state"], reopened["closed"]) == ("Pending Testing Specifications", False)
@@ -174,4 +173,4 @@ async def test_approved_specifications_are_cancelled_with_the_registration_and_r
     assert (await act(http, user, specs_id, "provide", **good_raw())).json()["state"] == "ERCOT Review"
     assert (await item(http, oncor, oncor_request))["state"] == "Pending Testing Specifications"
     assert (await act(http, oncor, oncor_request, "provide", **good_raw())).json()["state"] == "Test Bed Loading"
-    assert {r["CR DUNS"] for r in await template_rows(http, oncor, oncor_request)} == {LONESTAR}
+    assert {r["CR DUNS"] for r in await template_rows(http, oncor, oncor_request)} == {cr.duns}

@@ -8,16 +8,15 @@ from openpyxl import load_workbook
 from services.gateway.reports import REPORT_OWNERS
 from tests.conftest import new_user_fields, sign_in, unique
 from tests.registration_helpers import (
-    BLUEBONNET,
     EDIGATE,
     LONESTAR,
-    LONESTAR_EAST,
     ONCOR,
     TNMP,
     act,
     approved,
     contacts_of,
     create_flight,
+    new_cr,
     next_designation,
     register,
     registered,
@@ -32,17 +31,19 @@ REPORTS = [*REPORT_OWNERS, "additional-flight-information"]
 async def test_register_return_modify_submit_approve(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    ar = await sign_in(http, "ar@lonestar.example")
+    cr = await new_cr(http)
+    ar = cr.ar
     flight = await create_flight(http, ercot)
     assert flight["state"] == "Open for Registration"
 
-    fields = await registration_fields(http, ar, LONESTAR)
+    fields = await registration_fields(http, ar, cr.duns, existing_cr=False)
     created = await register(http, ar, flight["designation"], fields)
     assert created.status_code == 201, created.text
     item = created.json()
     assert item["state"] == "Pending Submittal"
     assert {a["name"] for a in item["actions"]} == {"modify", "submit", "withdraw"}
     assert item["fields"]["service_provider"] == EDIGATE
+    assert item["fields"]["testing_as"] == "New CR"
 
     again = await register(http, ar, flight["designation"], fields)
     assert again.status_code == 409
@@ -78,23 +79,24 @@ async def test_register_return_modify_submit_approve(http):
 async def test_only_an_ar_or_bar_of_a_cr_may_register(http):
     ercot = await sign_in(http, "admin@ercot.example")
     flight = await create_flight(http, ercot)
-    fields = await registration_fields(http, await sign_in(http, "ar@lonestar.example"), LONESTAR)
-    for email in ("user@lonestar.example", "admin@lonestar.example", "ar@oncor.example", "reviewer@ercot.example"):
-        refused = await register(http, await sign_in(http, email), flight["designation"], fields)
-        assert refused.status_code == 403, (email, refused.text)
-        form = await http.get(
-            f"/api/v1/flights/{flight['designation']}/registration-form", headers=await sign_in(http, email)
-        )
+    cr = await new_cr(http)
+    fields = await registration_fields(http, cr.ar, cr.duns, existing_cr=False)
+    # An MP Admin who is not an AR, a TDSP's AR and ERCOT are refused whatever their company's past.
+    others = ("admin@lonestar.example", "ar@oncor.example", "reviewer@ercot.example")
+    for who, auth in [("the CR's user", cr.user)] + [(email, await sign_in(http, email)) for email in others]:
+        refused = await register(http, auth, flight["designation"], fields)
+        assert refused.status_code == 403, (who, refused.text)
+        form = await http.get(f"/api/v1/flights/{flight['designation']}/registration-form", headers=auth)
         assert form.json()["may_register"] is False
     records = await report(http, ercot, "flight-registration-records", flight=flight["designation"])
     assert records["rows"] == []
-    bar = await sign_in(http, "bar@lonestar.example")
-    assert (await register(http, bar, flight["designation"], fields)).status_code == 201
+    assert (await register(http, cr.bar, flight["designation"], fields)).status_code == 201
 
 
 async def test_every_missing_or_invalid_field_is_named_in_one_error(http):
     ercot = await sign_in(http, "admin@ercot.example")
-    ar = await sign_in(http, "ar@bluebonnet.example")
+    cr = await new_cr(http)
+    ar = cr.ar
     flight = await create_flight(http, ercot)
     empty = await register(http, ar, flight["designation"], {})
     assert empty.status_code == 400
@@ -111,7 +113,7 @@ async def test_every_missing_or_invalid_field_is_named_in_one_error(http):
     }
     lonestar_user = (await contacts_of(http, await sign_in(http, "ar@lonestar.example"), LONESTAR))[0]
     wrong = await registration_fields(
-        http, ar, BLUEBONNET, primary_contact=lonestar_user, tdsps=BLUEBONNET, service_provider=ONCOR
+        http, ar, cr.duns, existing_cr=False, primary_contact=lonestar_user, tdsps=cr.duns, service_provider=ONCOR
     )
     invalid = await register(http, ar, flight["designation"], wrong)
     assert invalid.status_code == 400
@@ -122,15 +124,16 @@ async def test_every_missing_or_invalid_field_is_named_in_one_error(http):
 async def test_wrong_party_and_wrong_state_are_refused_and_nothing_is_recorded(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    ar, bar = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "bar@lonestar.example")
+    cr = await new_cr(http)
+    ar, bar = cr.ar, cr.bar
     flight = await create_flight(http, ercot)
-    item = await registered(http, ar, flight["designation"], LONESTAR)
+    item = await registered(http, ar, flight["designation"], cr.duns, existing_cr=False)
     item_id = item["item_id"]
 
     # Not the caller's to take: 403; not in this state: 409; no such action: 400.
     assert (await act(http, reviewer, item_id, "submit")).status_code == 403
     assert (await act(http, reviewer, item_id, "approve")).status_code == 409  # wrong state
-    assert (await act(http, await sign_in(http, "user@lonestar.example"), item_id, "submit")).status_code == 403
+    assert (await act(http, cr.user, item_id, "submit")).status_code == 403
     assert (await act(http, await sign_in(http, "ar@bluebonnet.example"), item_id, "submit")).status_code == 404
     assert (await act(http, ar, item_id, "return_to_cr", "no")).status_code == 403
     assert (await act(http, ar, item_id, "no_such_action")).status_code == 400
@@ -143,7 +146,8 @@ async def test_wrong_party_and_wrong_state_are_refused_and_nothing_is_recorded(h
     cancelled = await act(http, ar, item_id, "cancel")
     assert cancelled.json()["state"] == "Cancelled (Inactive)"
     assert cancelled.json()["actions"] == []
-    again = await registered(http, ar, flight["designation"], LONESTAR)  # a cancelled registration frees the flight
+    # A cancelled registration frees the flight.
+    again = await registered(http, ar, flight["designation"], cr.duns, existing_cr=False)
     withdrawn = await act(http, ar, again["item_id"], "withdraw")
     assert withdrawn.json()["state"] == "Cancelled (Inactive)"
 
@@ -151,12 +155,13 @@ async def test_wrong_party_and_wrong_state_are_refused_and_nothing_is_recorded(h
 async def test_an_approved_registration_can_be_cancelled_and_leaves_the_pairings(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    ar = await sign_in(http, "ar@bluebonnet.example")
+    cr = await new_cr(http)
+    ar = cr.ar
     flight = await create_flight(http, ercot)
-    item = await approved(http, ar, reviewer, flight["designation"], BLUEBONNET, tdsps=TNMP)
+    item = await approved(http, ar, reviewer, flight["designation"], cr.duns, existing_cr=False, tdsps=TNMP)
     pairings = await report(http, ercot, "test-pairings-for-the-current-flight", flight=flight["designation"])
     assert [(r["Primary MP"], r["Testing Partner"]) for r in pairings["rows"]] == [
-        ("Bluebonnet Energy Services, LLC", "Texas-New Mexico Power Company")
+        (cr.name, "Texas-New Mexico Power Company")
     ]
     assert (await act(http, ar, item["item_id"], "cancel")).json()["state"] == "Cancelled (Inactive)"
     after = await report(http, ercot, "test-pairings-for-the-current-flight", flight=flight["designation"])
@@ -166,10 +171,11 @@ async def test_an_approved_registration_can_be_cancelled_and_leaves_the_pairings
 async def test_the_service_provider_is_seen_only_by_the_cr_that_sp_and_ercot(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    ar = await sign_in(http, "ar@lonestar.example")
+    cr = await new_cr(http)
+    ar = cr.ar
     flight = await create_flight(http, ercot)
     designation = flight["designation"]
-    item = await approved(http, ar, reviewer, designation, LONESTAR)
+    item = await approved(http, ar, reviewer, designation, cr.duns, existing_cr=False)
     specs_id = item["fields"]["testing_specifications_item_id"]
     secrets = ("EDIGate", EDIGATE)
 
@@ -295,23 +301,32 @@ def next_spring_forward(after: date) -> date:
 async def test_an_existing_cr_starts_from_its_last_registration_and_a_duns4_may_test_under_the_umbrella(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    parent, east = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "ar@lonestar-east.example")
+    parent = await new_cr(http)
+    east = await new_cr(http, parent=parent)
     first, second, third = [await create_flight(http, ercot) for _ in range(3)]
-    await approved(http, parent, reviewer, first["designation"], LONESTAR, bank_name="Frost Bank")
+    new_form = (await http.get(f"/api/v1/flights/{first['designation']}/registration-form", headers=parent.ar)).json()
+    assert new_form["existing_cr"] is False
+    await approved(
+        http, parent.ar, reviewer, first["designation"], parent.duns, existing_cr=False, bank_name="Frost Bank"
+    )
 
-    form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=parent)).json()
+    form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=parent.ar)).json()
     assert form["existing_cr"] is True
     assert form["values"]["bank_name"] == "Frost Bank"
-    # Other tests may have deactivated the last registration's contacts since: today's are chosen.
-    contacts = {k: v for k, v in (await registration_fields(http, parent, LONESTAR)).items() if k.endswith("_contact")}
     unanswered = await register(
-        http, parent, second["designation"], {**form["values"], **contacts, "changing_banks": "", "system_change": ""}
+        http, parent.ar, second["designation"], {**form["values"], "changing_banks": "", "system_change": ""}
     )
     assert set(unanswered.json()["error"]["fields"]) == {"changing_banks", "system_change"}
+    answered = await registered(http, parent.ar, second["designation"], parent.duns, existing_cr=True)
+    assert answered["fields"]["testing_as"] == "Existing CR"
 
-    matching = await registered(http, east, second["designation"], LONESTAR_EAST, bank_name="Frost Bank")
-    assert matching["fields"]["testing_as"] == "Testing umbrella of Lone Star Power & Light, LLC"
-    differing = await registered(http, east, third["designation"], LONESTAR_EAST, bank_name="Amegy Bank")
+    matching = await registered(
+        http, east.ar, second["designation"], east.duns, existing_cr=False, bank_name="Frost Bank"
+    )
+    assert matching["fields"]["testing_as"] == f"Testing umbrella of {parent.name}"
+    differing = await registered(
+        http, east.ar, third["designation"], east.duns, existing_cr=False, bank_name="Amegy Bank"
+    )
     assert differing["fields"]["testing_as"] == "New CR"
     assert "Bank" in differing["fields"]["testing_as_reason"]
 
@@ -319,19 +334,19 @@ async def test_an_existing_cr_starts_from_its_last_registration_and_a_duns4_may_
 async def test_after_the_deadline_nothing_is_registered_or_submitted_but_ercot_still_reviews(http):
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
-    lonestar, bluebonnet = await sign_in(http, "ar@lonestar.example"), await sign_in(http, "ar@bluebonnet.example")
+    slow, prompt, unregistered = [await new_cr(http) for _ in range(3)]
     flight = await create_flight(http, ercot)
     designation = flight["designation"]
-    late = await registered(http, lonestar, designation, LONESTAR)
-    in_time = await registered(http, bluebonnet, designation, BLUEBONNET)
-    assert (await act(http, bluebonnet, in_time["item_id"], "submit")).status_code == 200
+    late = await registered(http, slow.ar, designation, slow.duns, existing_cr=False)
+    in_time = await registered(http, prompt.ar, designation, prompt.duns, existing_cr=False)
+    assert (await act(http, prompt.ar, in_time["item_id"], "submit")).status_code == 200
 
     await registration_closed(http, ercot, flight)
-    refused = await act(http, lonestar, late["item_id"], "submit")
+    refused = await act(http, slow.ar, late["item_id"], "submit")
     assert refused.status_code == 409
     assert "signup deadline" in refused.json()["error"]["message"]
-    fields = await registration_fields(http, await sign_in(http, "ar@lonestar-east.example"), LONESTAR_EAST)
-    too_late = await register(http, await sign_in(http, "ar@lonestar-east.example"), designation, fields)
+    fields = await registration_fields(http, unregistered.ar, unregistered.duns, existing_cr=False)
+    too_late = await register(http, unregistered.ar, designation, fields)
     assert too_late.status_code == 409
     assert "signup deadline" in too_late.json()["error"]["message"]
     assert (await act(http, reviewer, in_time["item_id"], "approve")).json()["state"] == "Pending Script Assignment"
@@ -382,14 +397,17 @@ async def test_the_form_does_not_offer_again_a_contact_deactivated_since(http):
     from tests.test_invitations_and_lists import commit_user_request, users_by_email
 
     ercot, reviewer = await sign_in(http, "admin@ercot.example"), await sign_in(http, "reviewer@ercot.example")
-    ar, mp_admin = await sign_in(http, "ar@bluebonnet.example"), await sign_in(http, "admin@bluebonnet.example")
+    cr = await new_cr(http)
+    ar = mp_admin = cr.ar
     first, second = [await create_flight(http, ercot) for _ in range(2)]
-    fields = new_user_fields(email=f"leaving.{unique('')}@bluebonnet.example")
-    await commit_user_request(http, mp_admin, {"kind": "add", "company_duns": BLUEBONNET, "fields": fields})
-    leaving = (await users_by_email(http, mp_admin, BLUEBONNET))[fields["email"]]
-    await approved(http, ar, reviewer, first["designation"], BLUEBONNET, testing_contact=leaving["user_id"])
+    fields = new_user_fields(email=f"leaving.{unique('')}@cr.example")
+    await commit_user_request(http, mp_admin, {"kind": "add", "company_duns": cr.duns, "fields": fields})
+    leaving = (await users_by_email(http, mp_admin, cr.duns))[fields["email"]]
+    staying = [c for c in await contacts_of(http, ar, cr.duns) if c != leaving["user_id"]]
+    contacts = {"primary_contact": staying[0], "secondary_contact": staying[1], "testing_contact": leaving["user_id"]}
+    await approved(http, ar, reviewer, first["designation"], cr.duns, existing_cr=False, **contacts)
     await commit_user_request(
-        http, mp_admin, {"kind": "deactivate", "company_duns": BLUEBONNET, "target_user_id": leaving["user_id"]}
+        http, mp_admin, {"kind": "deactivate", "company_duns": cr.duns, "target_user_id": leaving["user_id"]}
     )
     form = (await http.get(f"/api/v1/flights/{second['designation']}/registration-form", headers=ar)).json()
     assert "testing_contact" not in form["values"] and form["values"]["primary_contact"]
