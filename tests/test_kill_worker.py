@@ -39,7 +39,7 @@ from tests.conftest import DEMO_PASSWORD, RESTART_NAMESPACE, free_port, new_user
 from tests.registration_helpers import next_designation
 from tests.test_script_pack_api import EXAMPLE
 from tests.test_specifications_rules import good_raw
-from tests.test_worker_restart import con03_opened
+from tests.test_worker_restart import con03_opened, item_when
 from workflows import flight as flight_flow
 from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
@@ -59,7 +59,7 @@ from workflows.table import Flow
 from workflows.user_admin import models as user_requests
 from workflows.user_admin import rules as user_admin_rules
 
-ITEMS = 17  # items per flow, each taking one action per round: six flows, about a hundred actions for one worker
+ITEMS = 17  # items per flow, each taking one action per round: seven flows, about 120 actions for one worker
 INTERRUPTED = 50  # per flow: actions not yet answered when the worker was killed
 MAX_ROUNDS = 6
 KILL_WITHIN = 0.2  # seconds after the round's actions are sent
@@ -136,13 +136,15 @@ class FlowCase:
     # What the record activity takes when it wraps the ItemTransition in `.transition` with what the step adds to the
     # flow's own tables (a notice's NoticeStep); None: the ItemTransition itself.
     record_input: type | None = None
+    # Steps the workflow takes while its items are made, besides its first (a sub-flow's Task Complete after Opened).
+    more_steps_while_made: int = 0
 
     def steps(self, round_number: int) -> int | None:
         """How many steps each item's workflow holds after the round, if the flow knows: one per round, after the
         first OK or Create if the workflow recorded it."""
         if not self.one_step_per_action:
             return None
-        return round_number + 1 + (self.opened_steps is None)
+        return round_number + 1 + (self.opened_steps is None) + self.more_steps_while_made
 
     def state_after(self, action: str) -> str:
         return self.leads_to(action) if self.leads_to else self.flow.action(action).leads_to
@@ -252,6 +254,40 @@ def script_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemReque
     assert state == CON03.steps[0].state, state
     return "cr_user", items_pb2.ActOnItemRequest(
         item_id=item_id, action=script_issues.ESCALATE_TO_ERCOT, comment="Oncor has not sent its bank details."
+    )
+
+
+async def p2p_in_review(running: Running, count: int) -> list[int]:
+    """CON03's bank-transfer sub-flow as the guide reaches it: Lone Star begins and sends its bank details, Oncor sends
+    its own, the sub-flow opens, and Lone Star's Task Complete leaves it with Oncor, in review."""
+    items = running.items["scripts"]
+
+    async def act(who: str, item_id: int, action: str) -> None:
+        request = items_pb2.ActOnItemRequest(item_id=item_id, action=action)
+        await items.ActOnItem(request, metadata=running.auth[who], timeout=CALL_TIMEOUT)
+
+    async def opened(issue: int) -> int:
+        await act("cr_user", issue, script_issues.BEGIN_WORKING)
+        await act("cr_user", issue, script_issues.STEP_ACTION)
+        await act("tdsp_user", issue, script_issues.STEP_ACTION)
+        parent = await item_when(items, running.auth["cr_user"], issue, lambda item: "p2p_item_id" in item.fields)
+        p2p = int(parent.fields["p2p_item_id"])
+        await item_when(items, running.auth["cr_user"], p2p, lambda item: item.state == script_issues.SUBMITTER_WORKING)
+        await act("cr_user", p2p, script_issues.TASK_COMPLETE)
+        return p2p
+
+    return list(await asyncio.gather(*(opened(issue) for issue in await scripts_ready(running, count))))
+
+
+def p2p_next(state: str, item_id: int) -> tuple[str, items_pb2.ActOnItemRequest]:
+    """Oncor escalates to Lone Star what is missing, Lone Star returns it done, back and forth."""
+    if state == script_issues.RECEIVER_IN_REVIEW:
+        return "tdsp_user", items_pb2.ActOnItemRequest(
+            item_id=item_id, action=script_issues.ESCALATE_TO_SUBMITTER, comment="The routing number is missing."
+        )
+    assert state == script_issues.ESCALATED_TO_SUBMITTER, state
+    return "cr_user", items_pb2.ActOnItemRequest(
+        item_id=item_id, action=script_issues.RETURN_TO_RECEIVER, comment="Routing number 111000025 added."
     )
 
 
@@ -383,6 +419,17 @@ FLOWS = [
         script_next,
         opened_steps=lambda started: 1,  # the service records the issue's opening; its workflow starts at seq 1
         leads_to=script_leads_to,
+    ),
+    FlowCase(
+        "P2P sub-flows",
+        script_rules.P2P_FLOW,
+        "scripts",
+        scripts_tables.Item,
+        scripts_tables.ItemHistory,
+        script_issues.RECORD_ITEM_TRANSITION,
+        p2p_in_review,
+        p2p_next,
+        more_steps_while_made=1,
     ),
     FlowCase(
         "market notices",
@@ -547,6 +594,7 @@ async def test_projection_equals_workflow_after_kills(stack, settings):
                         ("ar", "ar@bluebonnet.example"),
                         ("mp_admin", "admin@lonestar.example"),
                         ("cr_user", "user@lonestar.example"),
+                        ("tdsp_user", "user@oncor.example"),
                     )
                 },
                 db.session_factory(servers["registration"][1]),
