@@ -24,7 +24,7 @@ from workflows.scripts.pairing_flow import PairingItemFlow
 from workflows.scripts.rules import FLOW, Script
 from workflows.table import State
 
-OPEN_P2P_OPTIONS = {**attention.STEP_OPTIONS, "local": True}
+OPEN_P2P_OPTIONS = attention.STEP_OPTIONS
 KEPT_RECEIPTS = 200  # transactions remembered for later steps, newest kept
 P2P_ENDED = "Ended"  # a sub-flow that ended without completing (terminated or failed)
 SYSTEM_PARTY = "FlighTrak"  # who escalated, when the tool itself did
