@@ -16,10 +16,12 @@ from tests.conftest import sign_in, system_sign_in
 from tests.registration_helpers import (
     LONESTAR,
     ONCOR,
+    Cr,
     Tdsp,
     act,
     approved,
     create_flight,
+    new_cr,
     next_designation,
     registration_closed,
     report,
@@ -29,15 +31,19 @@ from tests.test_test_bed_api import filled, loading, template_rows, upload
 from workflows.scripts import models as m
 
 
-async def flight_in_connectivity_testing(http, pack: str = EXAMPLE, tdsp: Tdsp | None = None) -> str:
-    """A flight with Lone Star paired with Oncor (or `tdsp`), the example pack (or `pack`), the TDSP's test bed
-    approved, and connectivity testing open."""
+async def flight_in_connectivity_testing(
+    http, pack: str = EXAMPLE, tdsp: Tdsp | None = None, cr: Cr | None = None
+) -> str:
+    """A flight with Lone Star (or `cr`) paired with Oncor (or `tdsp`), the example pack (or `pack`), the TDSP's test
+    bed approved, and connectivity testing open."""
     tdsp_duns, tdsp_ar = (tdsp.duns, tdsp.ar) if tdsp else (ONCOR, await sign_in(http, "ar@oncor.example"))
+    cr_duns, cr_ar = (cr.duns, cr.ar) if cr else (LONESTAR, await sign_in(http, "ar@lonestar.example"))
     ercot = await sign_in(http, "admin@ercot.example")
     reviewer = await sign_in(http, "reviewer@ercot.example")
     flight = await create_flight(http, ercot)
     designation = flight["designation"]
-    await approved(http, await sign_in(http, "ar@lonestar.example"), reviewer, designation, LONESTAR, tdsps=tdsp_duns)
+    new = {"existing_cr": False} if cr else {}
+    await approved(http, cr_ar, reviewer, designation, cr_duns, tdsps=tdsp_duns, **new)
     published = await http.put(f"/api/v1/flights/{designation}/script-pack", content=pack, headers=ercot | YAML)
     assert published.status_code == 201, published.text
     item_id = await loading(http, tdsp_ar, designation)
@@ -483,8 +489,11 @@ def acknowledgement(control_number: int, code: str, notes: tuple[str, ...] = (),
 
 
 async def test_a_997_as_the_market_sends_it_moves_con02_on_and_a_rejected_one_shows_why_on_the_step(http):
-    designation = await flight_in_connectivity_testing(http)
-    lonestar = await sign_in(http, "user@lonestar.example")
+    """A CR of the test's own: a 997 carries no premise, so between ERCOT and a seeded CR it could go to another
+    test's issue waiting for one."""
+    cr = await new_cr(http)
+    designation = await flight_in_connectivity_testing(http, cr=cr)
+    lonestar = cr.user
     ready = await rows_when(
         http, lonestar, "scripts-ready-to-begin", designation, lambda rows: any(r["Script ID"] == "CON02" for r in rows)
     )
@@ -498,7 +507,8 @@ async def test_a_997_as_the_market_sends_it_moves_con02_on_and_a_rejected_one_sh
 
     # ERCOT's translator rejected the test file's 814 for a bad REF02: the step shows why, and waits on.
     notes = ("AK2*814*0001", "AK3*REF*6**8", "AK4*2*128*7", "AK5*R*5")
-    rejected = await http.post("/api/v1/transactions", content=acknowledgement(control_number, "R", notes), headers=edi)
+    ack = acknowledgement(control_number, "R", notes, receiver=cr.duns)
+    rejected = await http.post("/api/v1/transactions", content=ack, headers=edi)
     assert rejected.status_code == 202, rejected.text
     [outcome] = rejected.json()["transactions"]
     assert (outcome["type"], outcome["reference"], outcome["matched_item_id"]) == (
@@ -516,7 +526,7 @@ async def test_a_997_as_the_market_sends_it_moves_con02_on_and_a_rejected_one_sh
         assert words in shown["fields"]["last_failed_transaction"] and words in shown["history"][-1]["comment"]
 
     # The file sent again is accepted: the 997 saying so moves the script on with nobody clicking, once.
-    accepted = acknowledgement(control_number + 1, "A")
+    accepted = acknowledgement(control_number + 1, "A", receiver=cr.duns)
     taken = await http.post("/api/v1/transactions", content=accepted, headers=edi)
     assert [t["matched_item_id"] for t in taken.json()["transactions"]] == [con02], taken.text
     passed = await item_when(http, lonestar, con02, lambda i: i["state"] == "Script Passed")
