@@ -109,17 +109,7 @@ async def open_issues(sessions, client: Client) -> dict:
     flight = f"B{uuid.uuid4().hex[:3]}"
     pack = bench_pack()
     async with sessions.begin() as session:
-        content = packs.pack_as_json(pack)
-        await store.add_pack_version(
-            session,
-            flight=flight,
-            title=pack.title,
-            example=True,
-            script_count=SCRIPTS,
-            content=content,
-            digest=uuid.uuid4().hex,
-            published_by="bench",
-        )
+        await store.add_pack_version(session, flight, pack, packs.pack_as_json(pack), "bench")
     request = m.OpenScriptIssues(flight, "connectivity", pairings(flight), "2099-01-01T00:00:00-06:00", "183529049")
     before_mb = worker_rss_mb()
     started = time.perf_counter()

@@ -85,16 +85,7 @@ async def open_and_begin(sessions, client: Client) -> str:
     flight = f"T{uuid.uuid4().hex[:3]}"
     pack = bench_pack()
     async with sessions.begin() as session:
-        await store.add_pack_version(
-            session,
-            flight=flight,
-            title=pack.title,
-            example=True,
-            script_count=SCRIPTS,
-            content=packs.pack_as_json(pack),
-            digest=uuid.uuid4().hex,
-            published_by="bench",
-        )
+        await store.add_pack_version(session, flight, pack, packs.pack_as_json(pack), "bench")
     all_pairings = pairings(flight)
     request = m.OpenScriptIssues(flight, "business", all_pairings, "2099-01-01T00:00:00-06:00", "183529049")
     opened = await ActivityEnvironment().run(ScriptsActivities(sessions, client, 0).open_script_issues, request)

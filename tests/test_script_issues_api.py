@@ -270,16 +270,7 @@ async def test_an_issue_whose_workflow_has_not_started_is_listed_nowhere_and_say
     sessions = db.session_factory(engine)
     try:
         async with sessions.begin() as session:
-            await store.add_pack_version(
-                session,
-                flight=designation,
-                title=pack.title,
-                example=True,
-                script_count=len(pack.scripts),
-                content=packs.pack_as_json(pack),
-                digest=f"held-{designation}",
-                published_by="test",
-            )
+            await store.add_pack_version(session, designation, pack, packs.pack_as_json(pack), "test")
         pairing = m.Pairing(
             designation, LONESTAR, "Lone Star Power & Light, LLC", ONCOR, "Oncor Electric Delivery Company LLC"
         )

@@ -1,7 +1,6 @@
 """A worker killed in the middle of a flow loses nothing: a new worker replays and carries on."""
 
 import asyncio
-import hashlib
 import os
 import signal
 import socket
@@ -181,16 +180,7 @@ async def con03_opened(sessions, settings) -> m.ScriptIssueInput:
     )
     content = packs.pack_as_json(parsed)
     async with sessions.begin() as session:
-        published = await store.add_pack_version(
-            session,
-            flight=pairing.flight,
-            title=parsed.title,
-            example=parsed.example,
-            script_count=len(parsed.scripts),
-            content=content,
-            digest=hashlib.sha256(content.encode()).hexdigest(),
-            published_by="tests",
-        )
+        published = await store.add_pack_version(session, pairing.flight, parsed, content, "tests")
         pack_version = published.version
         [item_id] = await store.new_item_ids(session, 1)
         await store.add_issues(

@@ -52,6 +52,7 @@ Decisions, as the upload page should explain them:
 """
 
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -218,6 +219,11 @@ def pack_as_json(pack: ScriptPack) -> str:
     and to hash it), and the text is itself a valid pack."""
     document = {"title": pack.title, "example": pack.example, "scripts": [_script_document(s) for s in pack.scripts]}
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def digest(content: str) -> str:
+    """A stored pack's fingerprint: publishing the same pack again is seen to change nothing."""
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def pack_from_json(text: str) -> ScriptPack:

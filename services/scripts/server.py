@@ -3,7 +3,6 @@ sub-flows as items."""
 
 import asyncio
 import base64
-import hashlib
 import json
 from contextlib import aclosing
 from datetime import UTC, datetime
@@ -163,7 +162,7 @@ class ScriptsServicer(
         except packs.PackError as error:
             return pb.PublishPackResponse(ok=False, problems=error.problems)
         content = packs.pack_as_json(parsed)
-        digest = hashlib.sha256(content.encode()).hexdigest()
+        digest = packs.digest(content)
         # The testbed is told the version's test-bed scripts before the version is committed (told again when
         # the same pack is published again): a version is never published without them.
         async with self._sessions.begin() as session:
@@ -172,16 +171,7 @@ class ScriptsServicer(
                 await self._test_beds.tell(request.flight, latest.version, parsed)
                 return pb.PublishPackResponse(ok=True, version=version_proto(latest), unchanged=True)
             try:
-                published = await store.add_pack_version(
-                    session,
-                    flight=request.flight,
-                    title=parsed.title,
-                    example=parsed.example,
-                    script_count=len(parsed.scripts),
-                    content=content,
-                    digest=digest,
-                    published_by=principal.name,
-                )
+                published = await store.add_pack_version(session, request.flight, parsed, content, principal.name)
             except IntegrityError:
                 raise errors.Conflict(
                     "another version of this pack was published at the same moment; try again"

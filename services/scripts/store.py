@@ -29,7 +29,7 @@ from flightrak import authz, errors, projections
 from flightrak.copying import same_named
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
-from services.scripts import models, transactions
+from services.scripts import models, packs, transactions
 from workflows.items import ItemTransition
 from workflows.scripts import models as m
 
@@ -48,12 +48,24 @@ async def pack(session: AsyncSession, flight: str, version: int) -> models.Pack:
     return found
 
 
-async def add_pack_version(session: AsyncSession, **values) -> models.Pack:
-    """The next version of the flight's pack. Two publishers at once: the second's insert conflicts on
-    (flight, version) and its transaction fails, so no version is ever overwritten."""
-    newest = select(func.coalesce(func.max(models.Pack.version), 0)).where(models.Pack.flight == values["flight"])
+async def add_pack_version(
+    session: AsyncSession, flight: str, pack: packs.ScriptPack, content: str, published_by: str
+) -> models.Pack:
+    """The next version of the flight's pack, stored as `content` (packs.pack_as_json of `pack`). Two publishers at
+    once: the second's insert conflicts on (flight, version) and its transaction fails, so no version is ever
+    overwritten."""
+    newest = select(func.coalesce(func.max(models.Pack.version), 0)).where(models.Pack.flight == flight)
     version = 1 + (await session.execute(newest)).scalar_one()
-    published = models.Pack(version=version, **values)
+    published = models.Pack(
+        flight=flight,
+        version=version,
+        title=pack.title,
+        example=pack.example,
+        script_count=len(pack.scripts),
+        content=content,
+        digest=packs.digest(content),
+        published_by=published_by,
+    )
     session.add(published)
     await session.flush()
     await session.refresh(published)
