@@ -178,7 +178,6 @@ async def workers(client: Client, fakes: FakeRegistrationActivities) -> AsyncIte
             workflows=workflows,
             activities=local,
             workflow_runner=WORKFLOW_RUNNER,
-            max_cached_workflows=0,
         ),
         Worker(
             client,

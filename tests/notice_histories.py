@@ -88,7 +88,6 @@ async def workers(client: Client, fakes: FakeNoticeActivities) -> AsyncIterator[
             workflows=[MarketNoticeWorkflow],
             activities=[fakes.record_notice_step],
             workflow_runner=WORKFLOW_RUNNER,
-            max_cached_workflows=0,
         ),
         Worker(client, task_queue=m.MAIL_TASK_QUEUE, activities=[fakes.deliver_notice_mail]),
     ):

@@ -90,7 +90,6 @@ async def workers(client: Client, identity: FakeIdentity) -> AsyncIterator[str]:
             task_queue=task_queue,
             workflows=[UserAdminRequestWorkflow],
             workflow_runner=WORKFLOW_RUNNER,
-            max_cached_workflows=0,
         ),
         Worker(client, task_queue=m.ACTIVITY_TASK_QUEUE, activities=activities),
     ):

@@ -134,7 +134,6 @@ async def workers(client: Client, fakes: FakeScripts, mail_activity=None) -> Asy
             workflows=[ScriptIssueWorkflow, P2PWorkflow],
             activities=[fakes.record_item_transition, fakes.open_p2p_item],
             workflow_runner=WORKFLOW_RUNNER,
-            max_cached_workflows=0,
         ),
         Worker(
             client,

@@ -90,7 +90,6 @@ async def workers(client: Client, fakes: FakeTestbed) -> AsyncIterator[str]:
         workflows=[TestingSpecificationsWorkflow],
         activities=[fakes.record_item_transition],
         workflow_runner=WORKFLOW_RUNNER,
-        max_cached_workflows=0,
     ):
         yield task_queue
 

@@ -84,7 +84,6 @@ async def registrations(stack, settings, temporal_env):
         workflows=[W],
         activities=[record.record_item_transition, RegistrationActivities(sessions).record_attention],
         workflow_runner=WORKFLOW_RUNNER,
-        max_cached_workflows=0,
     )
     async with worker:
         yield client, queue, record
