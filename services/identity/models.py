@@ -24,6 +24,8 @@ class Company(Base):
     parent_duns: Mapped[str | None] = mapped_column(ForeignKey("companies.duns"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deactivated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class DistributionList(Base):
@@ -64,9 +66,12 @@ class User(Base):
 
 
 class Invitation(Base):
-    """A one-time set-password link; only the token's hash is kept."""
+    """A one-time set-password link; only the token's hash is kept, and the token sealed until its mail is sent."""
 
     __tablename__ = "invitations"
+    __table_args__ = (
+        Index("ix_invitations_mail_waiting", "mail_due_at", postgresql_where=text("mail_sealed IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -76,6 +81,11 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mail_sealed: Mapped[str | None] = mapped_column(Text)
+    mail_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    mail_error: Mapped[str | None] = mapped_column(Text)
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TransactionSystem(Base):
