@@ -15,6 +15,7 @@ from flightrak.sessions import asking_identity
 from flightrak.settings import Settings, get_settings
 from services.gateway import (
     api,
+    dashboards,
     error_answers,
     flights,
     inputs,
@@ -39,6 +40,7 @@ API_MODULES = (
     (api.register, "", ""),
     (flights.register, "flights", ""),
     (reports.register, "", ""),
+    (dashboards.register, "dashboards", ""),
     (test_beds.register, "test beds", ""),
     (script_packs.register, "script packs and transactions", ""),
     (notices.register, "market notices", ""),

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from flightrak import boundary
 from flightrak.items.v1 import items_pb2
 from flightrak.spreadsheets import safe_cell
-from services.gateway import schemas, views
+from services.gateway import flight_choice, schemas, views
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
@@ -134,6 +134,56 @@ async def fetch_whole_report(app, name: str, token: str, flight: str = "", item_
     return whole
 
 
+# The row filters a dashboard may save with a report, by the column each one reads.
+ROW_FILTER_COLUMNS = {"state": "State", "responsible_party": "Responsible Party"}
+
+
+def filter_problem(report: items_pb2.Report, field: str) -> str | None:
+    """Why a report cannot be filtered by this field: it has no such column."""
+    column = ROW_FILTER_COLUMNS.get(field)
+    if column and column not in report.columns:
+        return f"the {report.title} report has no {column} column"
+    return None
+
+
+def kept_rows(report: items_pb2.Report, state: str = "", responsible_party: str = "", search: str = "") -> None:
+    """Keeps the rows in this State, with this Responsible Party (both exact, ignoring case) and holding the searched
+    text in any cell."""
+    columns = list(report.columns)
+    wanted = [
+        (columns.index(column), value.casefold())
+        for field, column in ROW_FILTER_COLUMNS.items()
+        if (value := {"state": state, "responsible_party": responsible_party}[field]) and column in columns
+    ]
+    searched = search.casefold()
+    kept = [
+        row
+        for row in report.rows
+        if all(row.cells[at].casefold() == value for at, value in wanted)
+        and (not searched or any(searched in cell.casefold() for cell in row.cells))
+    ]
+    del report.rows[:]
+    report.rows.extend(kept)
+
+
+async def fetch_filtered(
+    app, name: str, token: str, flight="", state="", responsible_party="", search="", limit=0
+) -> items_pb2.Report:
+    """A report as a dashboard shows or exports it: a filter other than the flight reads the whole report (the
+    services filter by flight only) and keeps its rows; `limit` rows at most (0: all), with a next_page_token when
+    more follow."""
+    if not (state or responsible_party or search):
+        if limit:
+            return await fetch_report(app, name, token, flight, page_size=limit)
+        return await fetch_whole_report(app, name, token, flight)
+    found = await fetch_whole_report(app, name, token, flight)
+    kept_rows(found, state, responsible_party, search)
+    if limit and len(found.rows) > limit:
+        del found.rows[limit:]
+        found.next_page_token = "more"
+    return found
+
+
 def as_rows(report: items_pb2.Report) -> list[dict[str, str]]:
     columns = list(report.columns)
     return [dict(zip(columns, row.cells, strict=True)) for row in report.rows]
@@ -224,18 +274,23 @@ def register(app, router: APIRouter) -> None:
         )
 
     @app.get("/dashboards/{dashboard}", response_class=HTMLResponse, include_in_schema=False)
-    async def dashboard_page(request: Request, dashboard: str, caller: MaybeCaller, flight: str = "") -> Response:
+    async def dashboard_page(
+        request: Request, dashboard: str, caller: MaybeCaller, flight: str | None = None, search: str = ""
+    ) -> Response:
         caller = views.signed_in(caller)
         if dashboard not in DASHBOARDS:
             raise ApiError(404, f"no dashboard {dashboard}")
         title, names = DASHBOARDS[dashboard]
+        flight, known = await flight_choice.chosen(app, caller, flight)
         shown = []
         for name in names:
             try:
-                shown.append(await fetch_report(app, name, caller.token, flight, page_size=DASHBOARD_ROWS))
+                found = await fetch_filtered(app, name, caller.token, flight, search=search, limit=DASHBOARD_ROWS)
             except ApiError as error:
                 if error.status != 403:
                     raise
+            else:
+                shown.append(found)
         return await views.render(
             app,
             request,
@@ -244,4 +299,6 @@ def register(app, router: APIRouter) -> None:
             title=title,
             reports=[(r, as_rows(r)) for r in shown],
             flight=flight,
+            flights=known,
+            search=search,
         )

@@ -125,6 +125,34 @@ class Session(Base):
     revoked_because: Mapped[str | None] = mapped_column(String(64))
 
 
+class Dashboard(Base):
+    """A dashboard a user composed from reports (guide §4); shared ones are read by the owner's company."""
+
+    __tablename__ = "dashboards"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_duns: Mapped[str] = mapped_column(ForeignKey("companies.duns"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DashboardReport(Base):
+    """One report on a dashboard, at its place, with its saved filters (empty: not filtered)."""
+
+    __tablename__ = "dashboard_reports"
+
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report: Mapped[str] = mapped_column(String(64))
+    flight: Mapped[str] = mapped_column(String(8), default="")
+    state: Mapped[str] = mapped_column(String(100), default="")
+    responsible_party: Mapped[str] = mapped_column(String(200), default="")
+    search: Mapped[str] = mapped_column(String(200), default="")
+
+
 class UserRole(Base):
     __tablename__ = "user_roles"
 

@@ -15,14 +15,14 @@ from temporalio.client import Client
 from flightrak import authz, errors, needs_attention, projections, roles, tokens
 from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
+from flightrak.identity.v1 import dashboards_pb2_grpc, identity_pb2_grpc
 from flightrak.identity.v1 import identity_pb2 as pb
-from flightrak.identity.v1 import identity_pb2_grpc
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
 from flightrak.temporal import check_with_workflow, forward, start_with_action
-from services.identity import domain, models, store
+from services.identity import dashboards, domain, models, store
 from workflows.items import actor_of, invalid
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
@@ -580,4 +580,5 @@ async def register(server, settings: Settings, sessions: async_sessionmaker) -> 
     servicer = IdentityServicer(settings, sessions, await temporal.connect(settings))
     identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
+    dashboards_pb2_grpc.add_DashboardServiceServicer_to_server(dashboards.DashboardServicer(sessions), server)
     return pb.DESCRIPTOR.services_by_name["IdentityService"].full_name

@@ -1,0 +1,120 @@
+"""Dashboards users compose (guide §4, "Create your own Dashboard"; issue 15 item 3): kept per user, shared read-only
+with the owner's company, refused field by field, exported report by report."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import sign_in, unique
+from tests.registration_helpers import create_flight
+
+
+async def compose(http, headers, **body) -> dict:
+    reply = await http.post("/api/v1/dashboards", json=body, headers=headers)
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+async def test_a_dashboard_is_kept_shared_with_colleagues_and_hidden_from_other_companies(http):
+    owner = await sign_in(http, "ar@lonestar.example")
+    colleague = await sign_in(http, "user@lonestar.example")
+    stranger = await sign_in(http, "user@bluebonnet.example")
+    ercot = await sign_in(http, "admin@ercot.example")
+    flight = await create_flight(http, ercot)
+    name = unique("Lone Star flights ")
+    reports = [
+        {"report": "available-flights", "search": flight["designation"]},
+        {"report": "flight-registration-records", "flight": flight["designation"]},
+    ]
+    made = await compose(http, owner, name=name, shared=False, reports=reports)
+    assert made["mine"] and made["owner_name"] and made["company_duns"] == "079348512"
+    assert [r["report"] for r in made["reports"]] == ["available-flights", "flight-registration-records"]
+    assert made["reports"][1]["flight"] == flight["designation"]
+
+    dashboard = f"/api/v1/dashboards/{made['dashboard_id']}"
+    assert (await http.get(dashboard, headers=colleague)).status_code == 404  # not shared yet
+    assert made["dashboard_id"] not in [d["dashboard_id"] for d in (await listed(http, colleague))]
+
+    shared = await http.put(dashboard, json={"name": name, "shared": True, "reports": reports}, headers=owner)
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["shared"] is True
+    seen = await http.get(dashboard, headers=colleague)
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["mine"] is False and seen.json()["name"] == name
+    assert made["dashboard_id"] in [d["dashboard_id"] for d in await listed(http, colleague)]
+
+    # Read-only for the colleague; invisible to another company, whatever it tries.
+    changed = await http.put(dashboard, json={"name": "Mine now", "shared": True, "reports": reports}, headers=colleague)
+    assert changed.status_code == 403, changed.text
+    assert (await http.delete(dashboard, headers=colleague)).status_code == 403
+    for attempt in (
+        http.get(dashboard, headers=stranger),
+        http.put(dashboard, json={"name": "x", "reports": reports}, headers=stranger),
+        http.delete(dashboard, headers=stranger),
+        http.get(f"{dashboard}/reports/0?format=csv", headers=stranger),
+    ):
+        assert (await attempt).status_code == 404
+    assert made["dashboard_id"] not in [d["dashboard_id"] for d in await listed(http, stranger)]
+
+    # The saved search keeps the one flight's row, in JSON, CSV and Excel alike.
+    rows = (await http.get(f"{dashboard}/reports/0", headers=colleague)).json()["rows"]
+    assert [row["Flight Designation"] for row in rows] == [flight["designation"]]
+    as_csv = await http.get(f"{dashboard}/reports/0?format=csv", headers=colleague)
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(as_csv.text)))
+    assert table[0] == ["Item ID", "Flight Designation", "Flight Signup Deadline"]
+    assert [row[1] for row in table[1:]] == [flight["designation"]]
+    as_xlsx = await http.get(f"{dashboard}/reports/0?format=xlsx", headers=owner)
+    assert as_xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert str(sheet.cell(2, 2).value).zfill(4) == flight["designation"] and sheet.max_row == 2
+    assert (await http.get(f"{dashboard}/reports/2", headers=owner)).status_code == 404
+
+    assert (await http.delete(dashboard, headers=owner)).status_code == 204
+    assert (await http.get(dashboard, headers=owner)).status_code == 404
+
+
+async def listed(http, headers) -> list[dict]:
+    reply = await http.get("/api/v1/dashboards", headers=headers)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["dashboards"]
+
+
+async def test_every_bad_field_is_named_and_nothing_is_kept(http):
+    cr_user = await sign_in(http, "user@lonestar.example")
+    before = len(await listed(http, cr_user))
+    reply = await http.post(
+        "/api/v1/dashboards",
+        json={
+            "name": " ",
+            "reports": [
+                {"report": "registrations-for-review"},  # ERCOT's work queue: not the CR's to see
+                {"report": "no-such-report"},
+                {"report": "available-flights", "flight": "1399", "state": "Open for Registration"},
+                {"report": "my-script-tasks", "responsible_party": "O" * 201},
+            ],
+        },
+        headers=cr_user,
+    )
+    assert reply.status_code == 400, reply.text
+    fields = reply.json()["error"]["fields"]
+    assert fields["name"] == "is required", fields
+    assert "may see" in fields["reports[0].report"]
+    assert "no report" in fields["reports[1].report"]
+    assert "MMYY" in fields["reports[2].flight"]
+    assert "no State column" in fields["reports[2].state"]
+    assert "reports[3].responsible_party" in fields
+    assert len(await listed(http, cr_user)) == before
+
+    empty = await http.post("/api/v1/dashboards", json={"name": "Nothing", "reports": []}, headers=cr_user)
+    assert empty.status_code == 400 and "reports" in empty.json()["error"]["fields"]
+
+
+async def test_ercot_may_compose_its_own_review_queue(http):
+    reviewer = await sign_in(http, "reviewer@ercot.example")
+    made = await compose(
+        http, reviewer, name=unique("Review "), reports=[{"report": "registrations-for-review"}, {"report": "ercot-script-tasks"}]
+    )
+    reply = await http.get(f"/api/v1/dashboards/{made['dashboard_id']}/reports/1", headers=reviewer)
+    assert reply.status_code == 200 and reply.json()["report"] == "ercot-script-tasks"
