@@ -26,7 +26,10 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
     ARTIFACTS.mkdir(exist_ok=True)
     async with httpx.AsyncClient(base_url=stack, timeout=30) as http:
         ercot = await sign_in(http, "admin@ercot.example")
-        first, second = (await create_flight(http, ercot))["designation"], (await create_flight(http, ercot))["designation"]
+        first, second = (
+            (await create_flight(http, ercot))["designation"],
+            (await create_flight(http, ercot))["designation"],
+        )
     name = unique("Lone Star signups ")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
@@ -57,7 +60,9 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
             await expect(owner).to_have_url(re.compile(r"/my-dashboards/\d+$"))
             await expect(owner.locator("h1")).to_have_text(name)
             # Reordered: the pinned report first, showing only its flight whatever the selector says.
-            await expect(owner.locator("section[data-position='0'] .report-filters")).to_contain_text(f"Flight: {second}")
+            await expect(owner.locator("section[data-position='0'] .report-filters")).to_contain_text(
+                f"Flight: {second}"
+            )
             await expect(flights_in(owner, 0)).to_have_text([second])
             await shot(owner, "0-owner")
             dashboard_url = owner.url

@@ -45,7 +45,9 @@ async def test_a_dashboard_is_kept_shared_with_colleagues_and_hidden_from_other_
     assert made["dashboard_id"] in [d["dashboard_id"] for d in await listed(http, colleague)]
 
     # Read-only for the colleague; invisible to another company, whatever it tries.
-    changed = await http.put(dashboard, json={"name": "Mine now", "shared": True, "reports": reports}, headers=colleague)
+    changed = await http.put(
+        dashboard, json={"name": "Mine now", "shared": True, "reports": reports}, headers=colleague
+    )
     assert changed.status_code == 403, changed.text
     assert (await http.delete(dashboard, headers=colleague)).status_code == 403
     for attempt in (
@@ -114,7 +116,10 @@ async def test_every_bad_field_is_named_and_nothing_is_kept(http):
 async def test_ercot_may_compose_its_own_review_queue(http):
     reviewer = await sign_in(http, "reviewer@ercot.example")
     made = await compose(
-        http, reviewer, name=unique("Review "), reports=[{"report": "registrations-for-review"}, {"report": "ercot-script-tasks"}]
+        http,
+        reviewer,
+        name=unique("Review "),
+        reports=[{"report": "registrations-for-review"}, {"report": "ercot-script-tasks"}],
     )
     reply = await http.get(f"/api/v1/dashboards/{made['dashboard_id']}/reports/1", headers=reviewer)
     assert reply.status_code == 200 and reply.json()["report"] == "ercot-script-tasks"
