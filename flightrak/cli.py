@@ -10,7 +10,13 @@ SIGNING_COMMANDS = frozenset({"serve", "gateway"})
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flightrak", description="ERCOT certification testing tracker")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the whole product (embedded PostgreSQL and Temporal by default)")
+    run = commands.add_parser("run", help="start the whole product (embedded PostgreSQL and Temporal by default)")
+    run.add_argument(
+        "--no-simulator",
+        dest="simulator",
+        action="store_false",
+        help="no background transaction simulator (as FLIGHTRAK_DEMO_SIMULATOR=off)",
+    )
     commands.add_parser("migrate", help="upgrade every service's schema")
     commands.add_parser("demo", help="load the demo market")
     serve = commands.add_parser("serve", help="run one back-end gRPC service")
@@ -28,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from flightrak import supervisor
 
-        return supervisor.run()
+        return supervisor.run(simulator=args.simulator)
     if args.command == "migrate":
         from flightrak import migrate
         from flightrak.settings import get_settings
@@ -109,6 +115,9 @@ def add_simulate_transactions(commands) -> None:
     simulate.add_argument("--count", type=int, default=100, help="at most this many receipts (%(default)s)")
     simulate.add_argument("--duration", type=float, default=60.0, help="at most this many seconds (%(default)s)")
     simulate.add_argument("--rounds", type=int, default=10, help="read-and-send rounds at most (%(default)s)")
+    simulate.add_argument(
+        "--steps-per-round", type=int, default=0, help="waiting steps answered a round at most; 0: all (%(default)s)"
+    )
     simulate.add_argument("--duplicates", type=float, default=0.05, help="share sent twice (%(default)s)")
     simulate.add_argument("--failures", type=float, default=0.1, help="share failing validation (%(default)s)")
     simulate.add_argument("--unmatched", type=float, default=0.05, help="extra share matching nothing (%(default)s)")

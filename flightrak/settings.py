@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     sign_in_lockout_seconds: int = 900
     invitation_ttl_seconds: int = 72 * 3600
     demo_password: str = "Flightrak-demo-2026"
+    # `flightrak run` reports the demo's transactions in the background, gently (off: never).
+    demo_simulator: bool = True
     # A script task waiting on one party this many business hours raises a reminder (0: never).
     script_reminder_business_hours: float = Field(default=16, ge=0, le=2000)
     # Market notices: the SMTP server that takes their mail (unset: the run command's local sink), the sender,

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +20,15 @@ from flightrak.temporal import dev_server_command
 
 BACKEND_SERVICES = tuple(SERVICE_PORTS)
 TOKEN_SECRET_FILE = "token-secret"
+SIMULATOR = "simulator"
+# The demo's background transactions: a receipt every 20 s, at most 5 waiting steps answered a round (one of them
+# failed first, then answered in a later round), no duplicates or strays. About 300 business-script steps wait in
+# the demo market: a couple of hours of movement. Each run lasts 10 minutes (under a token's lifetime); `run` starts
+# another when one ends, at most every 30 s (one that finds nothing waiting ends at once).
+SIMULATOR_OPTIONS = ["--rate", "0.05", "--steps-per-round", "5", "--failures", "0.1", "--duplicates", "0",
+                     "--unmatched", "0", "--concurrency", "1", "--duration", "600", "--count", "100000",
+                     "--rounds", "100000"]  # fmt: skip
+SIMULATOR_RESTART_SECONDS = 30
 
 
 def data_dir_token_secret(data_dir: Path) -> str:
@@ -47,9 +57,7 @@ class Supervisor:
 
     def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.children.append((name, process))
         return process
 
@@ -69,7 +77,12 @@ class Supervisor:
         self.children.clear()
 
     def exited(self) -> list[str]:
-        return [name for name, process in self.children if process.poll() is not None]
+        """The children that stopped, but for the simulator, which ends by itself and is started again."""
+        return [name for name, process in self.children if process.poll() is not None and name != SIMULATOR]
+
+    def running(self, name: str) -> bool:
+        self.children = [(n, p) for n, p in self.children if n != name or p.poll() is None]
+        return any(n == name for n, _ in self.children)
 
 
 def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
@@ -158,6 +171,39 @@ def ensure_demo_flight(base_url: str, password: str, today: date | None = None) 
         http.post("/api/v1/flights", json=flight, headers=ercot).raise_for_status()
 
 
+def demo_market_designation(base_url: str, password: str) -> str:
+    """The demo market's flight, named after the demo's first start, which the first flight (the one open for
+    registration, ensure_demo_flight) gives back on every later start."""
+    from flightrak.demo_market import designation_for
+
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        signed_in = http.post("/api/v1/session", json={"email": "admin@ercot.example", "password": password})
+        signed_in.raise_for_status()
+        ercot = {"authorization": f"Bearer {signed_in.json()['token']}"}
+        first = min(http.get("/api/v1/flights", headers=ercot).json()["flights"], key=lambda f: int(f["item_id"]))
+    return designation_for(date.fromisoformat(first["day1_of_testing"]))
+
+
+def start_demo_market(base_url: str, password: str) -> threading.Event:
+    """Builds the demo market's flight in business testing in the background, printing its progress; the event is
+    set once it is complete. A start interrupted midway is finished by the next one."""
+    from flightrak import demo_market
+
+    built = threading.Event()
+
+    def build() -> None:
+        try:
+            designation = demo_market_designation(base_url, password)
+            asyncio.run(demo_market.build(base_url, password, designation, lambda line: print(line, flush=True)))
+        except Exception as error:  # the rest of the product runs on; the next start resumes the build
+            print(f"demo market: not finished ({error}); the next start goes on from here", file=sys.stderr)
+            return
+        built.set()
+
+    threading.Thread(target=build, name="demo-market", daemon=True).start()
+    return built
+
+
 def ensure_demo_notice(base_url: str, password: str) -> None:
     """The demo market holds ERCOT's NPRR348 reminder (seed 004), published to the QSEs as ERCOT published it,
     and acknowledged by one of them, so ERCOT sees who has and who has not. Later starts keep it."""
@@ -215,8 +261,9 @@ def banner(settings: Settings, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run() -> int:
+def run(simulator: bool = True) -> int:
     settings = get_settings()
+    simulator = simulator and settings.demo_simulator
     supervisor = Supervisor(settings)
     started = time.monotonic()
     stop = {"requested": False}
@@ -227,12 +274,22 @@ def run() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        start_stack(settings, supervisor)
+        env = start_stack(settings, supervisor)
         print(banner(settings, time.monotonic() - started), flush=True)
+        base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        market_built = start_demo_market(base_url, settings.demo_password)
+        simulated_at = float("-inf")
         while not stop["requested"]:
             if dead := supervisor.exited():
                 print(f"{', '.join(dead)} stopped unexpectedly; see {supervisor.logs}", file=sys.stderr)
                 return 1
+            due = simulator and market_built.is_set() and time.monotonic() - simulated_at > SIMULATOR_RESTART_SECONDS
+            if due and not supervisor.running(SIMULATOR):
+                if simulated_at == float("-inf"):
+                    print(f"Transaction simulator: running ({supervisor.logs / 'simulator.log'})", flush=True)
+                command = [sys.executable, "-m", "flightrak.cli", "simulate-transactions", "--base-url", base_url]
+                supervisor.spawn(SIMULATOR, [*command, *SIMULATOR_OPTIONS], env)
+                simulated_at = time.monotonic()
             time.sleep(0.5)
         return 0
     except Exception as error:

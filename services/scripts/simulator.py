@@ -124,6 +124,7 @@ class Options:
     failures: float = 0.1  # and of extra receipts that match nothing, each of the steps found waiting
     unmatched: float = 0.05
     rounds: int = 10  # read what waits, send, again: a script's next step waits after its last one passed
+    steps_per_round: int = 0  # at most this many waiting steps answered a round, chosen at random (0: every one)
     concurrency: int = 8
     grpc_address: str = ""  # the scripts service's gRPC address: report over gRPC instead of HTTP
     ercot_duns: str = x12.ERCOT_DUNS
@@ -447,6 +448,8 @@ async def simulate(options: Options, out: Callable[[str], None] = print) -> Summ
                 if not steps or time.perf_counter() >= until:
                     out("no step waits for a transaction" + (" any more" if summary.rounds else ""))
                     break
+                if 0 < options.steps_per_round < len(steps):
+                    steps = rng.sample(steps, options.steps_per_round)
                 summary.rounds += 1
                 planned = planner.plan(steps, options.failures, options.duplicates, options.unmatched)
                 planned = planned[: options.count - len(summary.sent)]
