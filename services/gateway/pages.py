@@ -374,10 +374,12 @@ def register(app) -> None:
         editing: str = "",
         upload: test_beds.Attached | None = None,
         pack_problems: list[str] | None = None,
+        block: str = "",
     ) -> Response:
         """One page for every item type. A flight shows an AR/BAR the Register button (or why not), and ERCOT
-        which TDSP test beds it still waits for; a registration's Modify needs the Register form's choices;
-        a TDSP's request shows its test bed (template, upload, what was attached) to the TDSP and ERCOT."""
+        what Open Connectivity Testing still waits for (the deadline, TDSP test beds, the pack); a registration's
+        Modify needs the Register form's choices; a TDSP's request shows its test bed (template, upload, what was
+        attached) to the TDSP and ERCOT."""
         registration_form = readiness = None
         designation = item.fields.get("designation") or item.fields.get("flight")
         wants_form = item.item_type == "Flight" or (
@@ -385,7 +387,8 @@ def register(app) -> None:
         )
         if wants_form and authz.may_register(caller.principal, caller.principal.duns):
             registration_form = await flights.registration_form(app, designation, caller.token)
-        if item.item_type == "Flight" and caller.principal.is_ercot and item.state == flight_models.CLOSED:
+        waiting = item.state in (flight_models.OPEN, flight_models.CLOSED)
+        if item.item_type == "Flight" and caller.principal.is_ercot and waiting:
             readiness = await call(
                 app.state.backends.testbed.GetTestBedReadiness,
                 testbed_pb2.TestBedReadinessRequest(flight=designation),

@@ -3,6 +3,7 @@ signed in reads the published versions; ERCOT's systems report the transactions 
 by hand one that matched nothing to the script issue it belongs to (issue 6)."""
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +19,9 @@ from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
 
 MAX_PACK_BYTES = 5 * 1024 * 1024
+# The example pack the scripts service's tests and the demo market publish, offered to ERCOT as a starting point
+# (read as a file: the gateway imports no other service's code).
+EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "scripts" / "example_pack.yaml"
 
 
 MAX_INTERCHANGE_BYTES = 10 * 1024 * 1024
@@ -150,6 +154,18 @@ def register(app, router: APIRouter) -> None:
             app.state.backends.scripts.GetPack, pb.GetPackRequest(flight=designation, version=version), caller.token
         )
         return JSONResponse({**as_json(found.version), "pack": json.loads(found.content)})
+
+    @router.get(
+        "/script-packs/example",
+        summary="The example script pack (YAML): the format a pack is published in, to start one from",
+        responses={200: {"content": {"application/yaml": {}}, "description": "services/scripts/example_pack.yaml"}},
+    )
+    async def get_example_pack(caller: ApiCaller) -> Response:
+        return Response(
+            EXAMPLE_PACK.read_bytes(),
+            media_type="application/yaml",
+            headers={"content-disposition": 'attachment; filename="example_pack.yaml"'},
+        )
 
     @router.post(
         "/transactions",
