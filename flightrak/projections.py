@@ -142,7 +142,7 @@ def _statement(item_table, history_table):
         item_table, item_columns, ["item_id"], set_, where=f"{item_table.name}.last_seq < EXCLUDED.last_seq"
     )
     history_columns = [*HISTORY_COLUMNS, "actor_user_id", "actor_name"]
-    append_history = upsert_sql(history_table, history_columns, ["item_id", "seq"], set_={})
+    append_history = upsert_sql(history_table, history_columns, ["item_id", "seq"], set_={}) + " RETURNING seq"
     # A data-modifying WITH runs whether or not anything reads it; the history row's foreign key is checked at
     # the statement's end, when the item it names exists.
     return text(f"WITH projected AS ({upsert_item}) {append_history}").bindparams(
@@ -173,14 +173,16 @@ _ONE_WRITER = text("SELECT pg_advisory_xact_lock(1, hashint8(:item_id))").bindpa
 async def record_transition(session: AsyncSession, item_model, history_model, step: ItemTransition) -> bool:
     """Idempotent on (item, seq): a step written twice (a retried activity, the service and the activity) is written
     once, and a late write of an older step never overwrites a newer projection. False when the item shows this step
-    or a later one already (a flow's steps are written in order, so its history row is there too): nothing written."""
+    or a later one already (a flow's steps are written in order, so its history row is there too), or the other writer
+    wrote it while this one waited: nothing written."""
     shown = select(item_model.last_seq).where(item_model.item_id == step.item_id)
     if (await session.scalar(shown) or 0) >= step.seq:
         return False
     statement = _statement(item_model.__table__, history_model.__table__)
     await session.execute(_ONE_WRITER, {"item_id": step.item_id})
-    await session.execute(statement, item_values(step) | history_values(step))
-    return True
+    # No row when the other writer wrote this step while this one waited for the lock.
+    written = await session.execute(statement, item_values(step) | history_values(step))
+    return written.first() is not None
 
 
 async def item(session: AsyncSession, item_model, item_id: int):

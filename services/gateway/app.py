@@ -20,6 +20,7 @@ from services.gateway import (
     flights,
     inputs,
     notices,
+    live,
     operations,
     pages,
     reports,
@@ -48,6 +49,7 @@ API_MODULES = (
     (operations.register, "operations", "/operations"),
 )
 
+    (live.register, "events", ""),
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -59,7 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.temporal = None
         yield
         await app.state.backends.close()
+        app.state.item_events = live.ItemEventHub(settings.effective_database_url)
+        app.state.item_events.start()
 
+        await app.state.item_events.stop()
     app = FastAPI(
         title="FlighTrak",
         version="1",

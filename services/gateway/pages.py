@@ -411,7 +411,7 @@ def register(app) -> None:
         status = 422 if upload or pack_problems else error.status if error else 200
         flight_notices = await notices.list_notices(app, caller.token, designation) if designation else []
         return await page(
-            request, caller, "item.html", status=status, item=item, values=values,
+            request, caller, "item.html", status=status, block=block, item=item, values=values,
             error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
             form=registration_form, editing=editing, readiness=readiness, test_bed=test_bed, upload=upload,
             pack=pack, pack_problems=pack_problems, notices=flight_notices,
@@ -459,6 +459,13 @@ def register(app) -> None:
         except UnicodeDecodeError:
             content = None
         published = None
+    @router.get("/items/{item_id}/live", response_class=HTMLResponse)
+    async def item_region(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+        """The item page's region that moves by itself, as the page shows it now (static/live.js)."""
+        caller = views.fragment_caller(caller)
+        item = await api.fetch_item(app, item_id, caller.token)
+        return await item_view(request, caller, item, dict(item.fields), block="item_region")
+
         if content is not None:
             published = await script_packs.publish(app, designation, content, "", caller.token)
         if published is None or not published.ok:

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -272,6 +272,26 @@ def register(app, router: APIRouter) -> None:
             item_id=item_id,
             first_page=not page_token,
         )
+
+    @app.get("/reports/{report}/live", response_class=HTMLResponse, include_in_schema=False)
+    async def report_region(
+        request: Request,
+        report: str,
+        caller: MaybeCaller,
+        flight: str = "",
+        item_id: str = "",
+        rows: Literal["page", "dashboard"] = "dashboard",
+    ) -> Response:
+        """A report's table as its page or a dashboard shows it now: the region that moves by itself
+        (static/live.js)."""
+        caller = views.fragment_caller(caller)
+        page_size = PAGE_ROWS if rows == "page" else DASHBOARD_ROWS
+        found = await fetch_report(app, report, caller.token, flight, item_id, page_size)
+        shown: dict[str, Any] = {"first_page": True} if rows == "page" else {}
+        return await views.render(
+            app, request, caller, "_report_table.html",
+            report=found, rows=as_rows(found), flight=flight, item_id=item_id, **shown,
+        )  # fmt: skip
 
     @app.get("/dashboards/{dashboard}", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard_page(

@@ -151,6 +151,20 @@ class Readiness(BaseModel):
     components: dict[str, str]
 
 
+class ItemEvent(BaseModel):
+    """The data of one `item` server-sent event: an item's step, as its projection now stands."""
+
+    item_id: int
+    kind: str
+    flight: str
+    state: str
+    responsible: str
+    seq: int
+    closed: bool
+    parent: int | None
+    at: float
+
+
 class Session(BaseModel):
     token: str
     expires_at: str

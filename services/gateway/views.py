@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from flightrak import authz, roles
@@ -34,6 +34,13 @@ def signed_in(caller: Caller | None) -> Caller:
     return caller
 
 
+def fragment_caller(caller: Caller | None) -> Caller:
+    """A region's fragment, asked for by the page's script: a signed-out caller gets 401, not the sign-in page."""
+    if caller is None:
+        raise ApiError(401, "sign in again to see this change")
+    return caller
+
+
 async def page_caller(caller: MaybeCaller) -> Caller:
     """A page's form, posted: only by a signed-in caller; anyone else is sent to sign in."""
     return signed_in(caller)
@@ -54,18 +61,27 @@ def set_session(app, response: Response, token: str) -> None:
     )
 
 
-async def render(app, request: Request, caller: Caller | None, name: str, status: int = 200, **context) -> Response:
+async def render(
+    app, request: Request, caller: Caller | None, name: str, status: int = 200, block: str = "", **context
+) -> Response:
+    """The page `name`; with `block`, only that block of it (a region that moves by itself: static/live.js)."""
     caller = signed_in(caller)
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {"caller": caller.principal, "csrf": csrf_token(app.state.settings.token_secret, caller.token), **context},
-        status_code=status,
+    context = {"caller": caller.principal, "csrf": csrf_token(app.state.settings.token_secret, caller.token), **context}
+    response = (
+        _block_response(request, name, block, context, status)
+        if block
+        else templates.TemplateResponse(request, name, context, status_code=status)
     )
     if caller.by_cookie and caller.principal.expires_at - time.time() < REFRESH_WHEN_SECONDS_LEFT:
         refreshed = await call(app.state.backends.identity.RefreshToken, pb.RefreshTokenRequest(), caller.token)
         set_session(app, response, refreshed.token)
     return response
+
+
+def _block_response(request: Request, name: str, block: str, context: dict, status: int) -> Response:
+    template = templates.get_template(name)
+    rendered = template.blocks[block](template.new_context({"request": request, **context}))
+    return HTMLResponse("".join(rendered), status_code=status)
 
 
 async def read_form(app, request: Request, caller: Caller | None) -> dict[str, str]:

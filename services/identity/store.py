@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flightrak import authz, boundary, errors, projections, roles
+from flightrak import authz, boundary, errors, item_events, projections, roles
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
 from services.identity import domain, models
@@ -166,12 +166,19 @@ async def items_of(
 
 
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
-    await projections.record_transition(session, models.Item, models.ItemHistory, step)
+    if await projections.record_transition(session, models.Item, models.ItemHistory, step):
+        await item_events.announce(session, ANNOUNCE_ITEMS, step.item_id)
 
 
 async def deactivate(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(models.User).where(models.User.id == user_id).values(active=False, deactivated_at=func.now())
+# A user-admin request is announced to its company's users (authz.company_readers, as readable reads it).
+ANNOUNCE_ITEMS = item_events.announcement(
+    models.Item.__table__, authz.company_readers(models.Item.__table__.c.company_duns)
+)
+
+
     )
     await revoke_sessions(session, domain.DEACTIVATED, user_id=user_id)
 

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from flightrak import authz, errors, projections, visibility
+from flightrak import authz, errors, item_events, projections, visibility
 from flightrak.tokens import Principal
-from services.registration import models
+from services.registration import models, store
 from services.registration import notices as rules
 from workflows.notices import models as m
 
@@ -89,6 +89,7 @@ async def record_step(session: AsyncSession, step: m.NoticeStep) -> None:
         )
     if step.mail_round:
         await _queue_mail(session, transition.item_id, step.mail_round, step.mailed_duns, transition.fields)
+    await item_events.announce(session, store.ANNOUNCE_ITEMS, transition.item_id)
 
 
 async def _queue_mail(session: AsyncSession, item_id: int, round_: str, duns: list[str], fields: dict) -> None:

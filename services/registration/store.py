@@ -2,15 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import authz, errors, projections
+from flightrak import authz, errors, item_events, projections
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
 from services.registration import models
 from workflows.flight import models as flights
 from workflows.items import ItemTransition
+from workflows.notices import models as notices
 from workflows.registration import models as registrations
 
 
@@ -69,6 +70,28 @@ async def registration(session: AsyncSession, item_id: int) -> models.Registrati
     return await session.get(models.Registration, item_id)
 
 
+def _announcement():
+    """This service's items, announced to their readers as its pages read them: a flight to every signed-in user;
+    a registration by authz.registration_readers (readable's rule); a market notice, once published, to its
+    audience (authz.notice_readers, notices_store.readable_where's rule); a draft to ERCOT's staff only."""
+    item, registration = models.Item.__table__, models.Registration.__table__
+    pairing, notice, recipient = models.TestPairing.__table__, models.Notice.__table__, models.NoticeRecipient.__table__
+    paired_tdsps = select(pairing.c.tdsp_duns).where(pairing.c.registration_item_id == registration.c.item_id)
+    public = notice.c.state.in_((notices.PUBLISHED, notices.SUPERSEDED))
+    addressed = select(recipient.c.company_duns).where(and_(recipient.c.item_id == notice.c.item_id, public))
+    readers = (
+        *authz.registration_readers(registration.c.cr_duns, registration.c.sp_duns, paired_tdsps),
+        *authz.notice_readers(addressed),
+    )
+    joined = item.outerjoin(registration, registration.c.item_id == item.c.item_id).outerjoin(
+        notice, notice.c.item_id == item.c.item_id
+    )
+    return item_events.announcement(item, readers, joined=joined, everyone=item.c.item_type == flights.ITEM_TYPE)
+
+
+ANNOUNCE_ITEMS = _announcement()
+
+
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
     """The item's projection, and the row of its own table that the reports read."""
     if not await projections.record_transition(session, models.Item, models.ItemHistory, step):
@@ -80,6 +103,7 @@ async def record_transition(session: AsyncSession, step: ItemTransition) -> None
         await _keep_flight(session, step)
     elif step.item_type == registrations.ITEM_TYPE:
         await _keep_registration(session, step)
+    await item_events.announce(session, ANNOUNCE_ITEMS, step.item_id)
 
 
 # Built once, reused by every step (see projections.upsert).

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import authz, errors, projections
+from flightrak import authz, errors, item_events, projections
 from flightrak.copying import same_named
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
@@ -72,8 +72,25 @@ async def add_pack_version(
     return published
 
 
+def _announcement():
+    """Script issues and their sub-flows, announced to their pairing's readers (authz.pairing_readers, as readable
+    reads them); a sub-flow also names its script issue, whose page links it."""
+    item, issue = models.Item.__table__, models.ScriptIssue.__table__
+    return item_events.announcement(
+        item,
+        authz.pairing_readers(issue.c.cr_duns, issue.c.sp_duns, issue.c.tdsp_duns),
+        joined=item.join(issue, issue.c.item_id == item.c.item_id),
+        flight=issue.c.flight,
+        parent=issue.c.parent_item_id,
+    )
+
+
+ANNOUNCE_ITEMS = _announcement()
+
+
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
-    await projections.record_transition(session, models.Item, models.ItemHistory, step)
+    if await projections.record_transition(session, models.Item, models.ItemHistory, step):
+        await item_events.announce(session, ANNOUNCE_ITEMS, step.item_id)
 
 
 async def existing_issues(session: AsyncSession, flight: str) -> dict[tuple[str, str, str], int]:
@@ -109,6 +126,7 @@ async def add_opened(session: AsyncSession, opened: Sequence[ItemTransition]) ->
     item, history = pg_insert(models.Item), pg_insert(models.ItemHistory)
     await session.execute(item.on_conflict_do_nothing(), [projections.item_values(step) for step in opened])
     await session.execute(history.on_conflict_do_nothing(), [projections.history_values(step) for step in opened])
+    await item_events.announce(session, ANNOUNCE_ITEMS, *(step.item_id for step in opened))
 
 
 async def p2p_item(session: AsyncSession, parent_item_id: int, step: int) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Table, and_, case, delete, exists, func, sele
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flightrak import authz, errors, projections
+from flightrak import authz, errors, item_events, projections
 from flightrak.copying import same_named
 from flightrak.tokens import Principal
 from flightrak.visibility import readable_where
@@ -88,10 +88,8 @@ async def _record_opening(
     """The request's first step (or first since it was cancelled), recorded before its workflow runs."""
     flight, duns, name = opened.flight, opened.company_duns, opened.company_name
     pending = FLOWS[opened.kind].states[specifications.PENDING_SPECIFICATIONS]
-    await projections.record_transition(
+    await record_transition(
         session,
-        models.Item,
-        models.ItemHistory,
         ItemTransition(
             workflow_id=specifications_workflow_id(flight, duns),
             item_id=opened.item_id,
@@ -172,8 +170,28 @@ async def rows(session: AsyncSession, statement) -> list:
     return list((await session.execute(statement)).all())
 
 
+def _announcement():
+    """A Request for Testing Specifications, announced to its readers (authz.specifications_readers, as readable
+    reads them)."""
+    item, request, pairing = models.Item.__table__, models.SpecificationsRequest.__table__, models.Pairing.__table__
+    paired = and_(pairing.c.flight == request.c.flight, pairing.c.tdsp_duns == request.c.company_duns)
+    readers = authz.specifications_readers(
+        request.c.company_duns,
+        request.c.sp_duns,
+        select(pairing.c.cr_duns).where(paired),
+        select(pairing.c.sp_duns).where(paired),
+    )
+    return item_events.announcement(
+        item, readers, joined=item.join(request, request.c.item_id == item.c.item_id), flight=request.c.flight
+    )
+
+
+ANNOUNCE_ITEMS = _announcement()
+
+
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
-    await projections.record_transition(session, models.Item, models.ItemHistory, step)
+    if await projections.record_transition(session, models.Item, models.ItemHistory, step):
+        await item_events.announce(session, ANNOUNCE_ITEMS, step.item_id)
 
 
 async def record_pairings(

@@ -1,0 +1,54 @@
+"""GET /api/v1/events: every step of an item reaches the streams of those who may read it, and only theirs."""
+
+import httpx
+
+from tests.conftest import sign_in
+from tests.event_streams import EventStream
+from tests.registration_helpers import act, create_flight, new_cr, registered
+
+SUBMITTED = "Registration Review (ERCOT)"
+
+
+async def test_a_participant_gets_its_items_events_and_never_another_crs(http: httpx.AsyncClient, stack: str):
+    ercot = await sign_in(http, "admin@ercot.example")
+    first, second = await new_cr(http), await new_cr(http)
+    flight = await create_flight(http, ercot)
+    designation = flight["designation"]
+    async with (
+        EventStream(stack, first.ar) as mine,
+        EventStream(stack, second.ar) as theirs,
+        EventStream(stack, ercot) as ercots,
+    ):
+        assert (mine.status, theirs.status, ercots.status) == (200, 200, 200)
+        ours = int((await registered(http, first.ar, designation, first.duns))["item_id"])
+        other = int((await registered(http, second.ar, designation, second.duns))["item_id"])
+        # Written after the other CR's registration: once this reaches a stream, every earlier event has too
+        # (one connection delivers the announcements in the order their transactions committed).
+        assert (await act(http, first.ar, ours, "submit")).status_code == 200
+
+        submitted = await mine.until(lambda e: e["item_id"] == ours and e["state"] == SUBMITTED)
+        assert submitted["kind"] == "Flight Registration" and submitted["flight"] == designation
+        assert "readers" not in submitted  # who else reads an item (a CR's Service Provider) is not told
+        await ercots.until(lambda e: e["item_id"] == other)
+        await ercots.until(lambda e: e["item_id"] == ours and e["state"] == SUBMITTED)
+        await theirs.until(lambda e: e["item_id"] == other)
+        assert (await act(http, second.ar, other, "submit")).status_code == 200
+        await theirs.until(lambda e: e["item_id"] == other and e["state"] == SUBMITTED)
+
+        assert other not in {e["item_id"] for e in mine.items()}
+        assert ours not in {e["item_id"] for e in theirs.items()}
+
+
+async def test_a_signed_out_tokens_stream_ends(http: httpx.AsyncClient, stack: str):
+    headers = await sign_in(http, "user@lonestar.example")
+    async with EventStream(stack, headers) as stream:
+        assert stream.status == 200
+        assert (await http.delete("/api/v1/session", headers=headers)).status_code == 204
+        await stream.ended.wait()
+        assert stream.events[-1][0] == "signed-out"
+    assert (await http.get("/api/v1/events", headers=headers)).status_code == 401
+
+
+async def test_no_stream_without_a_signed_in_caller(http: httpx.AsyncClient):
+    assert (await http.get("/api/v1/events")).status_code == 401
+    assert (await http.get("/events", headers={"accept": "text/event-stream"})).status_code == 401
