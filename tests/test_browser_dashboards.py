@@ -91,5 +91,16 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
             await expect(colleague.locator('#available-flights td[data-column="Flight Designation"]')).to_have_text(
                 [first]
             )
+            # One date format on every page: Central time with its zone.
+            deadline = colleague.locator('#available-flights td[data-column="Flight Signup Deadline"]')
+            await expect(deadline).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} 17:00 C[SD]T$"))
+            # The item's history names each person with their company.
+            await colleague.locator("#available-flights td a").first.click()
+            await expect(colleague.locator('#history td[data-column="Who"]').first).to_have_text(
+                "Catherine Meiners (Electric Reliability Council of Texas, Inc.)"
+            )
+            await expect(colleague.locator("#history td.nowrap").first).to_have_text(
+                re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} C[SD]T$")
+            )
         finally:
             await browser.close()

@@ -58,7 +58,7 @@ async def test_qse_reads_the_nprr348_notice_and_ercot_sees_who_acknowledged(stac
             await row.get_by_role("link", name=notice_id).click()
             await expect(qse.locator('[data-field="notice_type"]')).to_have_text(f"{notice_id} NPRR")
             await expect(qse.locator('[data-field="audience"]')).to_have_text("QSEs")
-            await expect(qse.locator('[data-field="days_affected"]')).to_have_text("08/29/2012")
+            await expect(qse.locator('[data-field="days_affected"]')).to_have_text("2012-08-29")
             await expect(qse.locator('[data-field="long_description"] p')).to_have_count(9)
             table = qse.locator('[data-field="additional_information"] table.notice-table')
             await expect(table.locator("thead th")).to_have_text(

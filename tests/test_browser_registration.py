@@ -4,7 +4,6 @@ ERCOT approves and the Request for Testing Specifications opens. A plain user of
 
 import asyncio
 import re
-from datetime import date
 
 import pytest
 from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
@@ -36,11 +35,6 @@ async def signed_in_page(browser: Browser, base_url: str, email: str) -> Page:
     return page
 
 
-def us(day: str) -> str:
-    """2027-01-06 -> 01/06/2027, as the pages and reports write dates."""
-    return date.fromisoformat(day).strftime("%m/%d/%Y")
-
-
 async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"browser-registration-{name}.png"), full_page=True)
 
@@ -62,7 +56,7 @@ async def test_ar_registers_ercot_returns_then_approves_in_the_browser(stack, ht
     ARTIFACTS.mkdir(exist_ok=True)
     flight = await create_flight(http, await sign_in(http, "admin@ercot.example"))
     designation, flight_item = flight["designation"], flight["item_id"]
-    deadline = us(flight["signup_deadline"])
+    deadline = flight["signup_deadline"]  # pages write days as the API does: 2027-01-06
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:
@@ -70,7 +64,7 @@ async def test_ar_registers_ercot_returns_then_approves_in_the_browser(stack, ht
             ar = await signed_in_page(browser, stack, "ar@lonestar.example")
             available = ar.locator(f'#available-flights tr[data-item-id="{flight_item}"]')
             await expect(available).to_contain_text(designation)
-            await expect(available).to_contain_text(f"{deadline} 05:00 PM")
+            await expect(available).to_contain_text(f"{deadline} 17:00 C")  # CST or CDT
             await shot(ar, "0-general-dashboard")
             await open_from_report(ar, "available-flights", flight_item)
             await expect(ar.locator("#item-type")).to_have_text("Flight")
@@ -82,12 +76,10 @@ async def test_ar_registers_ercot_returns_then_approves_in_the_browser(stack, ht
             await expect(ar.locator("h1")).to_have_text(f"Flight {designation} Registration")
             key_dates = ar.locator("#key-dates")
             await expect(key_dates.locator('[data-field="registration_closes_at"]')).to_contain_text(
-                f"{deadline} 05:00 PM"
+                f"{deadline} 17:00 C"
             )
-            await expect(key_dates.locator('[data-field="day1_of_testing"]')).to_have_text(
-                us(flight["day1_of_testing"])
-            )
-            await expect(key_dates.locator('[data-field="end_date"]')).to_have_text(us(flight["end_date"]))
+            await expect(key_dates.locator('[data-field="day1_of_testing"]')).to_have_text(flight["day1_of_testing"])
+            await expect(key_dates.locator('[data-field="end_date"]')).to_have_text(flight["end_date"])
 
             # Everything but the Testing Contact: the error names it, and what was typed stays. (Each field is
             # set, not assumed empty: the form starts from the company's last registration if it has one.)

@@ -165,7 +165,7 @@ async def test_the_seed_notice_round_trips_form_stored_page_mail(http, settings,
         assert f"{label}:" in page
     for paragraph in seed["LONG DESCRIPTION"] + seed["ACTION REQUIRED"] + seed["SHORT DESCRIPTION"]:
         assert paragraph.replace("\xa0", " ")[:60] in page.replace("\xa0", " ").replace("&#34;", '"'), paragraph
-    assert "08/29/2012" in page and "08/17/2012" in page and f"{stored['notice_id']} NPRR" in page
+    assert "2012-08-29" in page and "2012-08-17" in page and f"{stored['notice_id']} NPRR" in page
     [table] = notice_tables(page)
     assert table[0] == [["Bill Determinant"], ["Short Description"], ["Extract"], ["Extract Table"]]
     assert len(table) == 6 and all(len(row) == 4 for row in table)

@@ -135,7 +135,12 @@ async def test_connectivity_scripts_open_and_con03_is_walked_as_the_guide_does(h
     assert (passed["state"], passed["closed"], passed["actions"]) == ("Script Passed", True, [])
     completed = await rows_when(http, lonestar, "completed-script-issues", designation, lambda rows: len(rows) == 1)
     assert completed == [
-        {"Item ID": str(con03), "Script ID": "CON03", "Testing Partner for CR": "Oncor Electric Delivery Company LLC"}
+        {
+            "Item ID": str(con03),
+            "Flight": designation,  # rows of several flights name theirs (issue 15 item 4)
+            "Script ID": "CON03",
+            "Testing Partner for CR": "Oncor Electric Delivery Company LLC",
+        }
     ]
     page = await http.get(f"/items/{con03}", headers=lonestar)
     assert page.status_code == 200 and "Script Passed" in page.text

@@ -381,7 +381,7 @@ def test_a_fingerprint_that_is_not_40_hex_digits_is_refused(fingerprint):
 
 def test_an_expired_key_is_refused_and_its_extension_accepted():
     problems = problems_of(pgp_public_key=fixture_key("oncor_rsa3072_before_extension"), pgp_fingerprint=ONCOR)
-    assert problems == {"pgp_public_key": "expired on 2024-12-31 00:00 UTC; extend it or provide a current key"}
+    assert problems == {"pgp_public_key": "expired on 2024-12-30 18:00 CST; extend it or provide a current key"}
     assert problems_of(pgp_public_key=fixture_key("oncor_rsa3072"), pgp_fingerprint=ONCOR) == {}
     later = datetime(2027, 6, 1, tzinfo=UTC)
     assert "pgp_public_key" in problems_of(later, pgp_public_key=fixture_key("oncor_rsa3072"), pgp_fingerprint=ONCOR)
@@ -569,14 +569,14 @@ def test_a_valid_certificate_is_accepted_and_its_expiry_reported():
 def test_an_expired_certificate_is_refused():
     expired = certificate_pem(datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
     cleaned, problems = specs.clean_specifications(good_raw(ssl_certificate=expired), NOW)
-    assert problems == {"ssl_certificate": "for CN=edm.lonestar.example expired on 2025-01-01 00:00 UTC"}
+    assert problems == {"ssl_certificate": "for CN=edm.lonestar.example expired on 2024-12-31 18:00 CST"}
     assert cleaned["certificate_expires"] == "2025-01-01T00:00:00+00:00"
 
 
 def test_a_certificate_not_yet_valid_is_refused():
     future = certificate_pem(datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
     assert problems_of(ssl_certificate=future) == {
-        "ssl_certificate": "for CN=edm.lonestar.example is not valid until 2027-01-01 00:00 UTC"
+        "ssl_certificate": "for CN=edm.lonestar.example is not valid until 2026-12-31 18:00 CST"
     }
 
 
@@ -584,7 +584,7 @@ def test_a_chain_reports_the_servers_expiry_and_refuses_an_expired_issuer():
     issuer = certificate_pem(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC), "Lone Star CA")
     cleaned, problems = specs.clean_specifications(good_raw(ssl_certificate=VALID_CERT + issuer), NOW)
     assert cleaned["certificate_expires"] == CERT_EXPIRES.isoformat()
-    assert problems == {"ssl_certificate": "for CN=Lone Star CA expired on 2026-01-01 00:00 UTC"}
+    assert problems == {"ssl_certificate": "for CN=Lone Star CA expired on 2025-12-31 18:00 CST"}
 
 
 @pytest.mark.parametrize(

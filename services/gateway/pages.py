@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flightrak import authz
 from flightrak.copying import same_named
 from flightrak.identity.v1 import identity_pb2 as pb
-from flightrak.market_time import central_text
+from flightrak.identity.v1 import people_pb2, people_pb2_grpc
+from flightrak.market_time import central_text, day_text
 from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
 from services.gateway import api, flights, notices, rate_limits, reports, script_packs, test_beds, views
@@ -103,6 +104,8 @@ LINKED_ITEM_FIELDS = frozenset(
     {"testing_specifications_item_id", "registration_item_id", "p2p_item_id", "parent_item_id"}
 )
 DATE_FIELDS = frozenset({"signup_deadline", "day1_of_testing", "end_date"})
+# Instants kept as ISO-8601 text in an item's fields, shown as every instant is (market_time.central_text).
+INSTANT_FIELDS = frozenset({"registration_closes_at", "pgp_key_expires", "certificate_expires"})
 
 
 def _stamp(timestamp) -> str:
@@ -116,20 +119,15 @@ def _customer_classes(value: str) -> str:
     return re.sub(r",(?! )", ", ", words)
 
 
-def _us_date(value: str) -> str:
-    """2027-01-06 -> 01/06/2027, the way the reports and the guide write dates; anything else as it is."""
-    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b(?!T)", r"\2/\3/\1", value)
-
-
 def _shown_value(name: str, value: str) -> str:
     """One field's value as a page shows it; also each side of a history change "old -> new"."""
     if " -> " in value:
         return " -> ".join(_shown_value(name, part) for part in value.split(" -> "))
-    if name == "registration_closes_at":
+    if name in INSTANT_FIELDS:
         return central_text(value)
     if name == "customer_classes":
         return _customer_classes(value)
-    return _us_date(value) if name in DATE_FIELDS else value
+    return day_text(value) if name in DATE_FIELDS else value
 
 
 def _changes(changes, labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -155,7 +153,7 @@ def _in_form_order(problems) -> list[tuple[str, str]]:
 
 templates.env.filters["stamp"] = _stamp
 templates.env.filters["shown"] = lambda value, name: _shown_value(name, value)
-templates.env.filters["us_date"] = _us_date
+templates.env.filters["day"] = day_text
 templates.env.globals["changes_shown"] = _changes
 templates.env.globals["field_label"] = _field_label
 templates.env.filters["in_form_order"] = _in_form_order
@@ -365,6 +363,15 @@ def register(app) -> None:
             raise
         return RedirectResponse(f"/items/{item.item_id}", status_code=303)
 
+    async def actor_companies(item, token: str) -> dict[str, str]:
+        """Each history row's person (or system) -> their company, for naming them with it."""
+        asked = sorted({row.actor_user_id for row in item.history if row.actor_user_id})[:500]
+        if not asked:
+            return {}
+        people = people_pb2_grpc.PeopleServiceStub(app.state.backends.channels["identity"])
+        found = await call(people.GetCompaniesOf, people_pb2.GetCompaniesOfRequest(user_ids=asked), token)
+        return dict(found.company_names)
+
     async def item_view(
         request: Request,
         caller: Caller,
@@ -415,6 +422,7 @@ def register(app) -> None:
             error=error, details=DETAILS.get(item.item_type, {}), linked=LINKED_ITEM_FIELDS,
             form=registration_form, editing=editing, readiness=readiness, test_bed=test_bed, upload=upload,
             pack=pack, pack_problems=pack_problems, notices=flight_notices,
+            actor_companies=await actor_companies(item, caller.token),
         )
 
     @router.get("/items/{item_id}", response_class=HTMLResponse)

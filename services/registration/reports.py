@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flightrak import authz, errors, projections, tokens
 from flightrak.items.v1 import items_pb2 as pb
-from flightrak.market_time import central_text
-from services.registration import domain, models, store
+from flightrak.market_time import central_text, day_text
+from services.registration import models, store
 from workflows.flight import models as flights
 from workflows.registration import models as registrations
 
@@ -18,10 +18,6 @@ SELF_SERVED = "None (CR runs its own EDI)"
 
 def deadline_text(flight: models.Flight) -> str:
     return central_text(flight.registration_closes_at)
-
-
-def _date_text(day) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 def _matches(request: pb.ReportRequest, item_id: int, designation: str) -> bool:
@@ -45,7 +41,7 @@ async def available_flights(session, request, principal, now) -> pb.Report:
 async def active_flights(session, request, principal, now) -> pb.Report:
     found = await store.flights_in(session, flights.ACTIVE_STATES)
     rows = [
-        [f.item_id, f.designation, deadline_text(f), _date_text(f.day1_of_testing), f.state]
+        [f.item_id, f.designation, deadline_text(f), day_text(f.day1_of_testing), f.state]
         for f in found
         if _matches(request, f.item_id, f.designation)
     ]
@@ -81,7 +77,7 @@ async def registrations_for_review(session, request, principal, now) -> pb.Repor
         .order_by(models.Registration.updated_at)
     )
     rows = [
-        [r.item_id, f.designation, r.cr_name, r.state, r.updated_at.astimezone(domain.CENTRAL).strftime("%m/%d/%Y")]
+        [r.item_id, f.designation, r.cr_name, r.state, central_text(r.updated_at)]
         for r, f in await store.rows(session, statement)
     ]
     columns = ["Item ID", "Flight Designation", "CR Involved", "State", "Last State Change Date"]

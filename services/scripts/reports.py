@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from sqlalchemy import Row
 
 from flightrak import authz, tokens
+from flightrak.market_time import central_text
 from services.scripts import transactions
 
+# Rows of every flight unless the reader picks one: each report that is not one flight's picture names its flight.
 TASK_COLUMNS = [
     "Item ID",
+    "Flight",
     "CR Involved",
     "TDSP Involved",
     "Title",
@@ -20,12 +23,21 @@ TASK_COLUMNS = [
     "Current Instructions",
 ]
 REPORTS = {
-    "scripts-ready-to-begin": ("Scripts that are Ready to Begin", ["Item ID", "Script ID", "State", "Testing Partner"]),
+    "scripts-ready-to-begin": (
+        "Scripts that are Ready to Begin",
+        ["Item ID", "Flight", "Script ID", "State", "Testing Partner"],
+    ),
     "my-script-tasks": ("My Script Tasks", TASK_COLUMNS),
     "ercot-script-tasks": ("ERCOT Script Tasks", [TASK_COLUMNS[0], "Last State Change Date", *TASK_COLUMNS[1:]]),
     "testing-partner-script-tasks": ("Testing Partner Script Tasks", TASK_COLUMNS),
-    "active-script-issues": ("Active Script Issues", ["Item ID", "CR Involved", "TDSP Involved", "Script ID", "State"]),
-    "completed-script-issues": ("Completed Script Issues", ["Item ID", "Script ID", "Testing Partner for CR"]),
+    "active-script-issues": (
+        "Active Script Issues",
+        ["Item ID", "Flight", "CR Involved", "TDSP Involved", "Script ID", "State"],
+    ),
+    "completed-script-issues": (
+        "Completed Script Issues",
+        ["Item ID", "Flight", "Script ID", "Testing Partner for CR"],
+    ),
     "flight-progress-active-script-issues": (
         "Active Script Issues",
         ["Item ID", "CR Involved", "TDSP Involved", "Script ID", "ESIID", "State"],
@@ -76,6 +88,7 @@ def report_rows(name: str, caller: tokens.Principal, found: Iterable[Row]) -> li
         cr, tdsp = row.cr_name or "", row.tdsp_name or ""
         task = [
             row.item_id,
+            row.flight,
             cr,
             tdsp,
             row.title,
@@ -85,15 +98,15 @@ def report_rows(name: str, caller: tokens.Principal, found: Iterable[Row]) -> li
             row.instructions,
         ]
         if name == "scripts-ready-to-begin":
-            rows.append([row.item_id, row.script_id, row.state, partner_name(caller, row)])
+            rows.append([row.item_id, row.flight, row.script_id, row.state, partner_name(caller, row)])
         elif name in ("my-script-tasks", "testing-partner-script-tasks"):
             rows.append(task)
         elif name == "ercot-script-tasks":
-            rows.append([row.item_id, row.updated_at.date().isoformat(), *task[1:]])
+            rows.append([row.item_id, central_text(row.updated_at), *task[1:]])
         elif name == "active-script-issues":
-            rows.append([row.item_id, cr, tdsp, row.script_id, row.state])
+            rows.append([row.item_id, row.flight, cr, tdsp, row.script_id, row.state])
         elif name == "completed-script-issues":
-            rows.append([row.item_id, row.script_id, tdsp])
+            rows.append([row.item_id, row.flight, row.script_id, tdsp])
         elif name == "flight-progress-active-script-issues":
             esi_ids = row.esi_id or ", ".join(row.esi_ids)  # the one its transactions name, else its test bed's
             rows.append([row.item_id, cr, tdsp, row.script_id, esi_ids, row.state])
@@ -117,7 +130,7 @@ def summary_rows(counted: Iterable, names: dict[int, tuple[str, str]]) -> list[l
 def unmatched_rows(found: Iterable) -> list[list]:
     return [
         [
-            kept.received_at.isoformat(timespec="seconds"),
+            central_text(kept.received_at),
             kept.type,
             kept.sender_duns,
             kept.receiver_duns,
@@ -134,7 +147,7 @@ def unmatched_rows(found: Iterable) -> list[list]:
 def refused_rows(found: Iterable) -> list[list]:
     return [
         [
-            refused.received_at.isoformat(timespec="seconds"),
+            central_text(refused.received_at),
             refused.level,
             refused.control_number,
             f"{refused.first_position}-{refused.last_position}",

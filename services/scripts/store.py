@@ -188,6 +188,7 @@ def report_statement(report: str, principal: Principal, flight: str = "", item_i
     issue, item = models.ScriptIssue, models.Item
     columns = select(
         issue.item_id,
+        issue.flight,
         issue.script_id,
         issue.parent_item_id,
         issue.cr_duns,

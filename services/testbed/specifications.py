@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from flightrak import boundary
 from flightrak.contacts import clean_email, normalize_phone
+from flightrak.market_time import central_text
 from workflows.specifications import models as requests
 
 FIELD_LABELS = requests.FIELD_LABELS
@@ -405,7 +406,7 @@ def _clean_pgp(entered: dict[str, str], cleaned: dict[str, str], problems: dict[
 
 
 def _day(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return central_text(instant)
 
 
 # SSL/TLS certificate
