@@ -73,6 +73,14 @@ async def test_a_dashboard_is_kept_shared_with_colleagues_and_hidden_from_other_
     assert str(sheet.cell(2, 2).value).zfill(4) == flight["designation"] and sheet.max_row == 2
     assert (await http.get(f"{dashboard}/reports/2", headers=owner)).status_code == 404
 
+    # The page's regions move by themselves (static/live.js) and keep their filters when they do.
+    page = await http.get(f"/my-dashboards/{made['dashboard_id']}?flight=", headers=colleague)
+    region = f"/my-dashboards/{made['dashboard_id']}/reports/0/live?flight=&amp;search="
+    assert page.status_code == 200 and f'data-live-src="{region}"' in page.text
+    moved = await http.get(region.replace("&amp;", "&"), headers=colleague)
+    assert moved.status_code == 200 and f'data-live-src="{region}"' in moved.text
+    assert f">{flight['designation']}<" in moved.text and moved.text.count("<tr data-item-id=") == 1
+
     assert (await http.delete(dashboard, headers=owner)).status_code == 204
     assert (await http.get(dashboard, headers=owner)).status_code == 404
 

@@ -4,6 +4,7 @@ report as every report is. The API is under /api/v1/dashboards, the pages under 
 
 import asyncio
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -147,6 +148,25 @@ async def visible_reports(app, token: str) -> list[tuple[str, str]]:
         (name, f"{title} ({homes.get(name, name)})" if title in repeated else title) for name, title in titles.items()
     ]
     return sorted(labelled, key=lambda entry: entry[1].casefold())
+
+
+def searched(saved: pb.DashboardReport, search: str) -> pb.DashboardReport:
+    """The report as the dashboard page shows it: the page's search applies to a report that saved none."""
+    if not search or saved.search:
+        return saved
+    shown = pb.DashboardReport()
+    shown.CopyFrom(saved)
+    shown.search = search
+    return shown
+
+
+def export_url(dashboard_id: int, position: int) -> str:
+    return f"/api/v1/dashboards/{dashboard_id}/reports/{position}"
+
+
+def live_src(dashboard_id: int, position: int, flight: str, search: str) -> str:
+    query = urlencode({"flight": flight, "search": search})
+    return f"/my-dashboards/{dashboard_id}/reports/{position}/live?{query}"
 
 
 def _form_message(form: dict[str, str], dashboard_id: int = 0) -> tuple[pb.SaveDashboardRequest, list[int], dict]:
@@ -354,14 +374,7 @@ def register(app, router: APIRouter) -> None:
         flight, known = await flight_choice.chosen(app, caller, flight)
         shown = []
         for position, saved in enumerate(dashboard.reports):
-            if search and not saved.search:  # the page's search, on every report that saved none
-                saved = pb.DashboardReport(
-                    report=saved.report,
-                    flight=saved.flight,
-                    state=saved.state,
-                    responsible_party=saved.responsible_party,
-                    search=search,
-                )
+            saved = searched(saved, search)
             try:
                 found = await shown_report(app, caller.token, saved, flight, reports.DASHBOARD_ROWS)
             except ApiError as error:
@@ -376,10 +389,28 @@ def register(app, router: APIRouter) -> None:
             "my_dashboard.html",
             dashboard=dashboard,
             shown=shown,
+            export_url_of=export_url,
+            live_src_of=live_src,
             flight=flight,
             flights=known,
             search=search,
             filter_labels=FILTER_LABELS,
         )
+
+    @pages.get("/my-dashboards/{dashboard_id}/reports/{position}/live", response_class=HTMLResponse)
+    async def dashboard_report_region(
+        request: Request, dashboard_id: int, position: int, caller: MaybeCaller, flight: str = "", search: str = ""
+    ) -> Response:
+        """One report of the dashboard as its page shows it now, with its filters: the region that moves by itself
+        (static/live.js)."""
+        caller = views.fragment_caller(caller)
+        dashboard = await fetch(app, caller.token, dashboard_id)
+        saved = searched(_saved_report(dashboard, position), search)
+        found = await shown_report(app, caller.token, saved, flight, reports.DASHBOARD_ROWS)
+        return await views.render(
+            app, request, caller, "_report_table.html", report=found, rows=reports.as_rows(found),
+            flight=saved.flight or flight, export_url=export_url(dashboard_id, position),
+            live_src=live_src(dashboard_id, position, flight, search),
+        )  # fmt: skip
 
     app.include_router(pages)

@@ -281,16 +281,20 @@ def register(app, router: APIRouter) -> None:
         flight: str = "",
         item_id: str = "",
         rows: Literal["page", "dashboard"] = "dashboard",
+        search: str = "",
     ) -> Response:
         """A report's table as its page or a dashboard shows it now: the region that moves by itself
-        (static/live.js)."""
+        (static/live.js); a dashboard's search keeps its rows."""
         caller = views.fragment_caller(caller)
         page_size = PAGE_ROWS if rows == "page" else DASHBOARD_ROWS
-        found = await fetch_report(app, report, caller.token, flight, item_id, page_size)
+        if search:
+            found = await fetch_filtered(app, report, caller.token, flight, search=search, limit=page_size)
+        else:
+            found = await fetch_report(app, report, caller.token, flight, item_id, page_size)
         shown: dict[str, Any] = {"first_page": True} if rows == "page" else {}
         return await views.render(
             app, request, caller, "_report_table.html",
-            report=found, rows=as_rows(found), flight=flight, item_id=item_id, **shown,
+            report=found, rows=as_rows(found), flight=flight, item_id=item_id, search=search, **shown,
         )  # fmt: skip
 
     @app.get("/dashboards/{dashboard}", response_class=HTMLResponse, include_in_schema=False)
