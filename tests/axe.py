@@ -9,7 +9,7 @@ FAILING_IMPACTS = ("serious", "critical")
 _axe = Axe()
 
 
-async def serious_violations(page: Page, exclude: list[str] = ()) -> list[dict]:
+async def serious_violations(page: Page, exclude: tuple[str, ...] = ()) -> list[dict]:
     """axe's violations of impact serious or critical on the page as it is now, outside the `exclude` selectors."""
     results = await _axe.run(page, context={"exclude": [[selector] for selector in exclude]} if exclude else None)
     return [v for v in results.response["violations"] if v["impact"] in FAILING_IMPACTS]

@@ -91,7 +91,7 @@ class Crawl:
 
     async def check(self, page: Page, label: str) -> None:
         # Swagger UI is a packaged widget whose markup is not ours; axe checks the page around it
-        found = await serious_violations(page, exclude=["#swagger-ui"])
+        found = await serious_violations(page, exclude=("#swagger-ui",))
         if found:
             self.problems.append(described(f"{label} {page.url}", found))
 
