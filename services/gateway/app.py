@@ -19,8 +19,8 @@ from services.gateway import (
     error_answers,
     flights,
     inputs,
-    notices,
     live,
+    notices,
     operations,
     pages,
     reports,
@@ -47,9 +47,9 @@ API_MODULES = (
     (notices.register, "market notices", ""),
     (transaction_systems.register, "transaction systems", ""),
     (operations.register, "operations", "/operations"),
+    (live.register, "events", ""),
 )
 
-    (live.register, "events", ""),
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -59,12 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.backends = Backends.connect(settings)
         app.state.session_check = asking_identity(app.state.backends.channels["identity"])
         app.state.temporal = None
-        yield
-        await app.state.backends.close()
         app.state.item_events = live.ItemEventHub(settings.effective_database_url)
         app.state.item_events.start()
-
+        yield
         await app.state.item_events.stop()
+        await app.state.backends.close()
+
     app = FastAPI(
         title="FlighTrak",
         version="1",
@@ -130,4 +130,6 @@ def main() -> None:
         log_level="warning",
         log_config=None,  # uvicorn's own logging config would replace the redacting handler logs.setup installed
         server_header=False,
+        # Event streams never end by themselves: on stop, each open one is given a moment, then closed.
+        timeout_graceful_shutdown=3,
     )

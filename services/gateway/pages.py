@@ -433,6 +433,13 @@ def register(app) -> None:
             return RedirectResponse(f"/notices/{item_id}", status_code=303)
         return await item_view(request, caller, item, dict(item.fields), editing=edit)
 
+    @router.get("/items/{item_id}/live", response_class=HTMLResponse)
+    async def item_region(request: Request, item_id: int, caller: MaybeCaller) -> Response:
+        """The item page's region that moves by itself, as the page shows it now (static/live.js)."""
+        caller = views.fragment_caller(caller)
+        item = await api.fetch_item(app, item_id, caller.token)
+        return await item_view(request, caller, item, dict(item.fields), block="item_region")
+
     @router.post("/items/{item_id}/attachments")
     async def attach_test_bed(request: Request, item_id: int, caller: MaybeCaller) -> Response:
         """Attach and Validate from the item page: a bad file shows every problem, and nothing is kept."""
@@ -467,13 +474,6 @@ def register(app) -> None:
         except UnicodeDecodeError:
             content = None
         published = None
-    @router.get("/items/{item_id}/live", response_class=HTMLResponse)
-    async def item_region(request: Request, item_id: int, caller: MaybeCaller) -> Response:
-        """The item page's region that moves by itself, as the page shows it now (static/live.js)."""
-        caller = views.fragment_caller(caller)
-        item = await api.fetch_item(app, item_id, caller.token)
-        return await item_view(request, caller, item, dict(item.fields), block="item_region")
-
         if content is not None:
             published = await script_packs.publish(app, designation, content, "", caller.token)
         if published is None or not published.ok:

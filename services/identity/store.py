@@ -165,6 +165,12 @@ async def items_of(
     return list(await session.scalars(statement))
 
 
+# A user-admin request is announced to its company's users (authz.company_readers, as readable reads it).
+ANNOUNCE_ITEMS = item_events.announcement(
+    models.Item.__table__, authz.company_readers(models.Item.__table__.c.company_duns)
+)
+
+
 async def record_transition(session: AsyncSession, step: ItemTransition) -> None:
     if await projections.record_transition(session, models.Item, models.ItemHistory, step):
         await item_events.announce(session, ANNOUNCE_ITEMS, step.item_id)
@@ -173,12 +179,6 @@ async def record_transition(session: AsyncSession, step: ItemTransition) -> None
 async def deactivate(session: AsyncSession, user_id: int) -> None:
     await session.execute(
         update(models.User).where(models.User.id == user_id).values(active=False, deactivated_at=func.now())
-# A user-admin request is announced to its company's users (authz.company_readers, as readable reads it).
-ANNOUNCE_ITEMS = item_events.announcement(
-    models.Item.__table__, authz.company_readers(models.Item.__table__.c.company_duns)
-)
-
-
     )
     await revoke_sessions(session, domain.DEACTIVATED, user_id=user_id)
 
