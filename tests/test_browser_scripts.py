@@ -72,6 +72,9 @@ async def test_lonestar_and_oncor_walk_con03_to_script_passed(stack, http):
             con03 = lonestar.url
             await click(lonestar, "Begin Working", "Pending Bank Info Provided by CR")
             await click(lonestar, "Bank Info Provided by CR", "Pending TDSP Banking Info sent to CR")
+            # Lone Star's page stays open: what Oncor does next shows on it without a reload.
+            await lonestar.evaluate("window.notReloaded = true")
+            await lonestar.wait_for_function("document.querySelector('main').dataset.liveOpen === 'yes'")
 
             # Oncor finds it in My Script Tasks and completes its step; the bank-transfer sub-flow opens.
             oncor = await signed_in_page(browser, stack, "user@oncor.example")
@@ -82,13 +85,9 @@ async def test_lonestar_and_oncor_walk_con03_to_script_passed(stack, http):
             await click(oncor, "Task Complete", "P2P Bank Transfer in Progress")
 
             # The sub-flow: Lone Star sends the transfer; Oncor escalates; Lone Star returns; Oncor completes.
-            await lonestar.goto(con03)
-            await reloaded_until(lonestar, "P2P Bank Transfer in Progress")
-            for _ in range(40):
-                if await lonestar.locator('dd[data-field="p2p_item_id"] a').count():
-                    break
-                await lonestar.wait_for_timeout(250)
-                await lonestar.reload()
+            await expect(lonestar.locator("#state")).to_have_text("P2P Bank Transfer in Progress")
+            await expect(lonestar.locator('dd[data-field="p2p_item_id"] a')).to_have_count(1)
+            assert await lonestar.evaluate("window.notReloaded === true")
             await lonestar.locator('dd[data-field="p2p_item_id"] a').click()
             sub_flow = lonestar.url
             await reloaded_until(lonestar, "Submitter Working")
