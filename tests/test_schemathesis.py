@@ -43,6 +43,8 @@ SPOILERS = {
     ("POST", "/api/v1/transaction-systems/{system_id}/rotate-key"),
     ("PUT", "/api/v1/users/{user_id}/roles"),
 }
+# A stream that never ends by itself (a request reading it whole would wait forever): tests/test_live_events.py.
+ENDLESS = {("GET", "/api/v1/events")}
 
 
 def with_lone_surrogate(body, where: int):
@@ -107,7 +109,7 @@ def operations(document: dict) -> list:
     schema = schemathesis.openapi.from_dict(document)
     schema.config.generation.update(allow_x00=True, codec="utf-8")
     every = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
-    return [operation for operation in every if (operation.method.upper(), operation.path) not in SPOILERS]
+    return [operation for operation in every if (operation.method.upper(), operation.path) not in SPOILERS | ENDLESS]
 
 
 @pytest.mark.parametrize("caller", CALLERS)
