@@ -50,7 +50,6 @@ class ItemEventHub:
         self._conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._subscriptions: set[Subscription] = set()
         self._task: asyncio.Task | None = None
-        self.listening = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="item-events")
@@ -80,7 +79,6 @@ class ItemEventHub:
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as connection:
                     await connection.execute(f"LISTEN {item_events.CHANNEL}")
-                    self.listening.set()
                     wait = RECONNECT_FIRST_SECONDS
                     if connected_before:
                         self._broadcast("event: resync\ndata: {}\n\n")
@@ -89,7 +87,6 @@ class ItemEventHub:
                         self.dispatch(notification.payload)
             except psycopg.Error as error:
                 log.warning("item events: %s; listening again in %.1f s", str(error).splitlines()[0], wait)
-            self.listening.clear()
             await asyncio.sleep(wait)
             wait = min(wait * 2, RECONNECT_MOST_SECONDS)
 
