@@ -85,7 +85,13 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
             await colleague.locator(".dashboard-controls").get_by_role("button", name="Search").click()
             await expect(flights_in(colleague, 1)).to_have_text([second])
             await shot(colleague, "1-colleague")
-            # The built-in dashboards have the same selector.
+            # The built-in dashboards have the same selector; the General dashboard's starts at every flight, since
+            # Available Flights must list every flight open for signup.
+            await colleague.goto("/")
+            await expect(colleague.locator("#dashboard-flight")).to_have_value("")
+            general = colleague.locator('#available-flights td[data-column="Flight Designation"]')
+            await expect(general.filter(has_text=first)).to_have_count(1)
+            await expect(general.filter(has_text=second)).to_have_count(1)
             await colleague.goto(f"/dashboards/general?flight={first}")
             await expect(colleague.locator("#dashboard-flight")).to_have_value(first)
             await expect(colleague.locator('#available-flights td[data-column="Flight Designation"]')).to_have_text(

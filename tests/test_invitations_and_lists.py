@@ -284,7 +284,7 @@ def test_link_rules_by_time_and_state():
 
     fresh = Link(now + timedelta(seconds=1))
     assert domain.invitation_problems(fresh, True, now) == {}
-    assert "expired on 2026-03-02 12:00 UTC" in domain.invitation_problems(Link(now), True, now)["token"]
+    assert "expired on 2026-03-02 06:00 CST" in domain.invitation_problems(Link(now), True, now)["token"]
     assert "already used" in domain.invitation_problems(Link(fresh.expires_at, used_at=now), True, now)["token"]
     assert "newer link" in domain.invitation_problems(Link(fresh.expires_at, superseded_at=now), True, now)["token"]
     assert "not valid" in domain.invitation_problems(None, False, now)["token"]

@@ -16,7 +16,7 @@ from flightrak.identity.v1 import people_pb2, people_pb2_grpc
 from flightrak.market_time import central_text, day_text
 from flightrak.scripts.v1 import scripts_pb2
 from flightrak.testbed.v1 import testbed_pb2
-from services.gateway import api, flights, notices, rate_limits, reports, script_packs, test_beds, views
+from services.gateway import api, flight_choice, flights, notices, rate_limits, reports, script_packs, test_beds, views
 from services.gateway.auth import SESSION_COOKIE, Caller, MaybeCaller, csrf_valid
 from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
@@ -214,7 +214,9 @@ def register(app) -> None:
         return response
 
     @router.get("/", response_class=HTMLResponse)
-    async def home(request: Request, caller: MaybeCaller) -> Response:
+    async def home(request: Request, caller: MaybeCaller, flight: str = "", search: str = "") -> Response:
+        """The General dashboard. Its selector starts at every flight, not the reader's active one: its reports list
+        flights, and Available Flights must show every flight open for signup."""
         if caller is None:
             raise SignInRequired()
         me = await call(app.state.backends.identity.WhoAmI, pb.WhoAmIRequest(), caller.token)
@@ -224,11 +226,13 @@ def register(app) -> None:
         names = list(reports.DASHBOARDS["general"][1])
         if authz.may_review_registrations(caller.principal):
             names.insert(0, "registrations-for-review")
-        general = [await reports.fetch_report(app, name, caller.token) for name in names]
+        general = [await reports.fetch_filtered(app, name, caller.token, flight, search=search) for name in names]
+        known = await flight_choice.newest_first(app, caller.token)
         market_notices = await notices.list_notices(app, caller.token)
         return await page(
             request, caller, "home.html", me=me, items=requests.items, notices=market_notices,
-            reports=[(report, reports.as_rows(report)) for report in general], flight="",
+            reports=[(report, reports.as_rows(report)) for report in general], flight=flight, flights=known,
+            search=search,
         )
 
     @router.get("/set-password", response_class=HTMLResponse)

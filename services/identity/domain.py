@@ -5,11 +5,12 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flightrak import authz, boundary, roles
 from flightrak.contacts import clean_email, normalize_phone
+from flightrak.market_time import central_text
 from flightrak.tokens import Principal
 from workflows.user_admin import models as requests
 
@@ -150,8 +151,7 @@ def invitation_problems(invitation: InvitationRecord | None, user_active: bool, 
     elif invitation.superseded_at is not None:
         problem = "a newer link was issued for this user; use the newest one"
     elif invitation.expires_at <= now:
-        expired = invitation.expires_at.astimezone(UTC)
-        problem = f"this link expired on {expired:%Y-%m-%d %H:%M} UTC; {ASK_FOR_A_NEW_LINK}"
+        problem = f"this link expired on {central_text(invitation.expires_at)}; {ASK_FOR_A_NEW_LINK}"
     elif not user_active:
         problem = "this user is deactivated"
     else:
