@@ -257,6 +257,11 @@ def banner(settings: Settings, seconds: float) -> str:
 
     lines += ["", "Demo transaction system (POST /api/v1/system-session):"]
     lines.append(f"  system_id {DEMO_TRANSACTION_SYSTEM}  key {demo_system_key(settings.demo_password)}")
+    lines += [
+        "",
+        "Demo market: a flight in business testing, built below through the API unless it was before (README).",
+        "  Start here: sign in as user@lonestar.example, open Current Flight Tasks and watch a script issue move.",
+    ]
     lines.append("\nCtrl-C stops every process started here; data is kept for the next run.")
     return "\n".join(lines)
 
