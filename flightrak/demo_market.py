@@ -78,19 +78,14 @@ def designation_for(first_flight_day1: date) -> str:
     return (first_flight_day1 - timedelta(days=35)).strftime("%m%y")
 
 
-def edm_specifications(company: Company, now: datetime) -> dict[str, str]:
-    """The Provide/Review Testing Specifications form as the company fills it: an OpenPGP key and a TLS certificate
-    made now, as its EDI team would make them (no private key is kept)."""
+def certificate_pem(not_before: datetime, not_after: datetime, host: str) -> str:
+    """A self-signed TLS certificate for `host` (its key thrown away), as an EDM server's would read."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import Encoding
     from cryptography.x509.oid import NameOID
-    from pysequoia import Tsk
 
-    host = f"edm.{company.slug}.example"
-    pgp = Tsk.generate(f"{company.name} EDM <edm-test@{company.slug}.example>", validity_seconds=3 * 365 * 86400)
-    public = pgp.extract_certificate()
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     certificate = (
@@ -99,18 +94,29 @@ def edm_specifications(company: Company, now: datetime) -> dict[str, str]:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=730))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
         .sign(key, hashes.SHA256())
     )
+    return certificate.public_bytes(Encoding.PEM).decode()
+
+
+def edm_specifications(company: Company, now: datetime) -> dict[str, str]:
+    """The Provide/Review Testing Specifications form as the company fills it: an OpenPGP key and a TLS certificate
+    made now, as its EDI team would make them (no private key is kept)."""
+    from pysequoia import Tsk
+
+    host = f"edm.{company.slug}.example"
+    pgp = Tsk.generate(f"{company.name} EDM <edm-test@{company.slug}.example>", validity_seconds=3 * 365 * 86400)
+    public = pgp.extract_certificate()
     return {
         "edm_url": f"https://{host}:8443/naesb/test",
         "edm_port": "",
         "edm_login": f"ercot_{company.slug.replace('-', '_')}",
         "pgp_public_key": str(public),
         "pgp_fingerprint": public.fingerprint,
-        "ssl_certificate": certificate.public_bytes(Encoding.PEM).decode(),
+        "ssl_certificate": certificate_pem(now - timedelta(days=1), now + timedelta(days=730), host),
         "file_naming_convention": f"{company.slug.upper()}_<transaction>_<YYYYMMDDHHMMSS>.edi",
         "testing_contact_name": "Pat Doe",
         "testing_contact_email": f"edi-testing@{company.slug}.example",

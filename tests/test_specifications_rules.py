@@ -11,13 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from cryptography.x509.oid import NameOID
 
+from flightrak import demo_market
 from services.testbed import specifications as specs
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -35,20 +33,8 @@ def fixture_key(name: str) -> str:
 # Certificates, made with cryptography
 
 
-def certificate_pem(
-    not_before: datetime, not_after: datetime, subject: str = "edm.lonestar.example", issuer: str | None = None
-) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer or subject)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-    )
-    return builder.sign(key, hashes.SHA256()).public_bytes(Encoding.PEM).decode()
+def certificate_pem(not_before: datetime, not_after: datetime, subject: str = "edm.lonestar.example") -> str:
+    return demo_market.certificate_pem(not_before, not_after, subject)
 
 
 CERT_EXPIRES = datetime(2027, 9, 30, 23, 59, 59, tzinfo=UTC)
