@@ -7,6 +7,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
+from tests.axe import assert_accessible
 from tests.conftest import sign_in, unique
 from tests.registration_helpers import create_flight
 from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
@@ -36,7 +37,9 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
         try:
             owner = await signed_in_page(browser, stack, "ar@lonestar.example")
             await owner.get_by_role("link", name="My Dashboards", exact=True).click()
+            await assert_accessible(owner)
             await owner.locator("#create-dashboard").click()
+            await assert_accessible(owner)
             form = owner.locator("#dashboard-form")
             await form.get_by_label("Name").fill(name)
             # First: Available Flights, left to the dashboard's flight selector. Second: the same report pinned to
@@ -50,6 +53,7 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
                 "State: the Available Flights report has no State column"
             )
             await expect(form.get_by_label("Name")).to_have_value(name)
+            await assert_accessible(owner)
             await form.get_by_label("State of report 2").fill("")
             await form.get_by_label("Flight of report 2").fill(second)
             await form.get_by_label("Search of report 2").fill(second)
@@ -65,6 +69,7 @@ async def test_a_user_builds_and_shares_a_dashboard_and_a_colleague_switches_its
             )
             await expect(flights_in(owner, 0)).to_have_text([second])
             await shot(owner, "0-owner")
+            await assert_accessible(owner)
             dashboard_url = owner.url
 
             colleague = await signed_in_page(browser, stack, "user@lonestar.example")
