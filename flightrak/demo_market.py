@@ -405,12 +405,13 @@ class DemoMarket:
             )["state"]
         if flight["state"] == flights.CONNECTIVITY_TESTING:
             await self.act("admin@ercot.example", flight["item_id"], flights.OPEN_BUSINESS_TESTING)
-        # Every pairing's business scripts open too (3 CRs x 5 TDSPs x the pack's transaction scripts).
-        wanted = len(CRS) * len(TDSPS) * len(TRANSACTION_SCRIPTS)
-        give_up = time.monotonic() + 180
-        while len([key for key in await self.issues() if key[2] in TRANSACTION_SCRIPTS]) < wanted:
+        # The flight notes in its history when every connectivity and business script issue has opened.
+        give_up = time.monotonic() + 300
+        while not {"Connectivity Scripts Opened", "Business Scripts Opened"} <= {
+            row["action"] for row in (await self.item("admin@ercot.example", flight["item_id"]))["history"]
+        }:
             if time.monotonic() > give_up:
-                raise DemoMarketError(f"flight {self.designation}'s business script issues did not all open")
+                raise DemoMarketError(f"flight {self.designation}'s script issues did not all open")
             await asyncio.sleep(1)
 
     async def issues(self) -> dict[tuple[str, str, str], dict[str, str]]:
