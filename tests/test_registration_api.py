@@ -229,7 +229,7 @@ async def test_reports_keep_the_guides_columns_and_export(http):
     expected = {
         "available-flights": ["Item ID", "Flight Designation", "Flight Signup Deadline"],
         "active-flights": ["Item ID", "Flight Designation", "Flight Signup Deadline", "Day 1 of Testing", "State"],
-        "my-company-testing-information": ["Item ID", "Company Name", "DUNS"],
+        "my-company-testing-information": ["Item ID", "Company Name", "DUNS", "Flight Designation"],
         "flight-registration-records": ["Item ID", "State", "Flight Designation", "Flight Signup Deadline"],
         "test-pairings-for-the-current-flight": [
             "Item ID",

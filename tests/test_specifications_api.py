@@ -79,7 +79,9 @@ async def test_the_cr_or_its_sp_provides_specifications_and_ercot_rejects_then_a
     sp_specs = await report(http, sp, "sp-test-specs", flight=flight["designation"])
     assert [r["Item ID"] for r in sp_specs["rows"]] == [str(item_id)]
     mine = await report(http, user, "my-company-testing-information", flight=flight["designation"])
-    assert [(r["Item ID"], r["DUNS"]) for r in mine["rows"]] == [(str(item_id), LONESTAR)]
+    assert [(r["Item ID"], r["DUNS"], r["Flight Designation"]) for r in mine["rows"]] == [
+        (str(item_id), LONESTAR, flight["designation"])
+    ]
     assert EDIGATE not in str(await report(http, await sign_in(http, "user@oncor.example"), "tdsp-test-specs"))
 
 

@@ -230,8 +230,10 @@ class TestbedServicer(
         async with self._sessions() as session:
             found = await store.rows(session, statement)
         if request.report == "my-company-testing-information":
-            rows = [[s.item_id, s.company_name, s.company_duns] for s, _ in found if s.company_duns == principal.duns]
-            columns = ["Item ID", "Company Name", "DUNS"]
+            # One request per flight the company tests in: each row names its flight.
+            mine = [s for s, _ in found if s.company_duns == principal.duns]
+            rows = [[s.item_id, s.company_name, s.company_duns, s.flight] for s in mine]
+            columns = ["Item ID", "Company Name", "DUNS", "Flight Designation"]
             return projections.report(request.report, "My Company Testing Information", columns, rows)
         if request.report in SPEC_REPORTS:
             kind = requests.TDSP if request.report == "tdsp-test-specs" else requests.CR
