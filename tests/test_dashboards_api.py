@@ -119,6 +119,9 @@ async def test_every_bad_field_is_named_and_nothing_is_kept(http):
 
     empty = await http.post("/api/v1/dashboards", json={"name": "Nothing", "reports": []}, headers=cr_user)
     assert empty.status_code == 400 and "reports" in empty.json()["error"]["fields"]
+    beyond = f"/api/v1/dashboards/{2**90}"  # an ID that cannot exist is not found, like any other unknown one
+    assert (await http.get(beyond, headers=cr_user)).status_code == 404
+    assert (await http.delete(beyond, headers=cr_user)).status_code == 404
 
 
 async def test_ercot_may_compose_its_own_review_queue(http):

@@ -156,6 +156,7 @@ class Sandbox:
     system_id: str
     tokens: dict[str, str]
     csrf: dict[str, str] = field(default_factory=dict)
+    dashboard_id: str = ""
 
 
 def path_values(sandbox: Sandbox) -> dict[str, str]:
@@ -189,6 +190,9 @@ def path_values(sandbox: Sandbox) -> dict[str, str]:
         "type": "Flight Notice",
         "target_user_id": sandbox.user_id,
         "decision": "retry",
+        "dashboard_id": sandbox.dashboard_id,
+        "position": "0",
+        "search": "",
     }
 
 
@@ -422,6 +426,21 @@ PAGE_FORMS = {
     "/flights/{designation}/script-pack": {"file": "scripts: []\n"},
     "/items/{item_id}/actions": {"action": "ok", "comment": "Swept.", "first_name": "Rosa"},
     "/operations/{item_id}/{decision}": {},
+    **{
+        path: {
+            "name": "Swept",
+            "shared": "yes",
+            "order_0": "1",
+            "report_0": "available-flights",
+            "flight_0": "",
+            "state_0": "",
+            "responsible_party_0": "",
+            "search_0": "",
+        }
+        for path in ("/my-dashboards/new", "/my-dashboards/{dashboard_id}/edit")
+    },
+    "/my-dashboards/{dashboard_id}/copy": {},
+    "/my-dashboards/{dashboard_id}/delete": {},
 }
 # Signing out may end the session server-side for every test that shares the demo accounts: not swept.
 PAGES_NOT_SWEPT = {("POST", "/signout")}
@@ -430,7 +449,10 @@ PAGE_QUERIES = {
     "/signin": ["next", "password_set"],
     "/set-password": ["token"],
     "/reports/{report}": ["flight", "item_id", "page_token"],
-    "/dashboards/{dashboard}": ["flight"],
+    "/dashboards/{dashboard}": ["flight", "search"],
+    "/": ["flight", "search"],
+    "/my-dashboards/{dashboard_id}": ["flight", "search"],
+    "/my-dashboards/{dashboard_id}/reports/{position}/live": ["flight", "search"],
     "/notices/subscriptions": ["list", "type", "company_duns"],
     "/notices/{item_id}": ["edit"],
     "/user-requests/new": ["kind", "company_duns", "target_user_id"],
@@ -603,7 +625,11 @@ async def sandbox_for(http: httpx.AsyncClient, settings) -> Sandbox:
         name: headers["authorization"].removeprefix("Bearer ")
         for name, headers in (("ercot", ercot), ("participant", participant), ("system", system))
     }
+    dashboard = await created(
+        "/api/v1/dashboards", participant, {"name": "Sweep", "reports": [{"report": "available-flights"}]}
+    )
     return Sandbox(
+        dashboard_id=str(dashboard["dashboard_id"]),
         flight=flight["designation"],
         user_id=user_id,
         item_id=str(item["item_id"]),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from flightrak import dashboard_fields
+from flightrak import boundary, dashboard_fields
 from flightrak.dashboard_fields import FILTER_LABELS, FILTERS
 from flightrak.identity.v1 import dashboards_pb2 as pb
 from flightrak.identity.v1 import dashboards_pb2_grpc
@@ -22,6 +22,9 @@ from services.gateway.backends import ApiError, call
 
 # Blank rows the compose form offers for adding reports.
 BLANK_ROWS = 3
+NOT_FOUND = "no such dashboard, or not one you may see"
+# Form rows beyond these are not read: a dashboard holds at most MOST_REPORTS, the form offers BLANK_ROWS more.
+FORM_ROWS = 4 * (dashboard_fields.MOST_REPORTS + BLANK_ROWS)
 
 
 class DashboardReportBody(BaseModel):
@@ -64,7 +67,7 @@ def dashboard_json(dashboard: pb.Dashboard) -> dict:
 
 def _message(body: DashboardBody, dashboard_id: int = 0) -> pb.SaveDashboardRequest:
     return pb.SaveDashboardRequest(
-        dashboard_id=dashboard_id,
+        dashboard_id=known_id(dashboard_id),
         name=body.name,
         shared=body.shared,
         reports=[pb.DashboardReport(**report.model_dump()) for report in body.reports],
@@ -109,8 +112,19 @@ async def save(app, token: str, message: pb.SaveDashboardRequest, method: str) -
     return await call(getattr(_stub(app), method), message, token)
 
 
+def known_id(dashboard_id: int) -> int:
+    """A dashboard ID that cannot exist (beyond 64 bits) is not found, as any other unknown one."""
+    if not 0 <= dashboard_id <= boundary.INT64_MAX:
+        raise ApiError(404, NOT_FOUND)
+    return dashboard_id
+
+
+async def delete(app, token: str, dashboard_id: int) -> None:
+    await call(_stub(app).DeleteDashboard, pb.GetDashboardRequest(dashboard_id=known_id(dashboard_id)), token)
+
+
 async def fetch(app, token: str, dashboard_id: int) -> pb.Dashboard:
-    return await call(_stub(app).GetDashboard, pb.GetDashboardRequest(dashboard_id=dashboard_id), token)
+    return await call(_stub(app).GetDashboard, pb.GetDashboardRequest(dashboard_id=known_id(dashboard_id)), token)
 
 
 def _saved_report(dashboard: pb.Dashboard, position: int) -> pb.DashboardReport:
@@ -173,18 +187,20 @@ def _form_message(form: dict[str, str], dashboard_id: int = 0) -> tuple[pb.SaveD
     """The compose form as a dashboard: rows with a report and not removed, in the order their Order fields give
     (rows without one keep their place after those with one); and which form row each report came from."""
     problems: dict[str, str] = {}
-    rows = sorted({int(key.rsplit("_", 1)[1]) for key in form if key.startswith("report_") and key[7:].isdigit()})
+    numbers = {key[7:] for key in form if key.startswith("report_")}
+    rows = sorted(int(n) for n in numbers if n.isascii() and n.isdigit() and int(n) < FORM_ROWS)
     placed = []
     for row in rows:
         if not form.get(f"report_{row}", "").strip() or form.get(f"remove_{row}"):
             continue
         order = form.get(f"order_{row}", "").strip()
-        if order and not order.isdigit():
+        place = order.isascii() and order.isdigit() and len(order) < 6
+        if order and not place:
             problems[f"order_{row}"] = f"'{order}' is not a place (1, 2, 3...)"
-        placed.append((int(order) if order.isdigit() else 10_000 + row, row))
+        placed.append((int(order) if place else 100_000 + row, row))
     placed.sort()
     message = pb.SaveDashboardRequest(
-        dashboard_id=dashboard_id,
+        dashboard_id=known_id(dashboard_id),
         name=form.get("name", ""),
         shared=bool(form.get("shared")),
         reports=[
@@ -239,7 +255,7 @@ def register(app, router: APIRouter) -> None:
 
     @router.delete("/dashboards/{dashboard_id}", summary="Delete one's own dashboard", status_code=204)
     async def delete_dashboard(dashboard_id: int, caller: ApiCaller) -> Response:
-        await call(_stub(app).DeleteDashboard, pb.GetDashboardRequest(dashboard_id=dashboard_id), caller.token)
+        await delete(app, caller.token, dashboard_id)
         return Response(status_code=204)
 
     @router.get(
@@ -352,7 +368,7 @@ def register(app, router: APIRouter) -> None:
     @pages.post("/my-dashboards/{dashboard_id}/delete")
     async def delete_from_page(request: Request, dashboard_id: int, caller: views.PageCaller) -> Response:
         await views.read_form(app, request, caller)
-        await call(_stub(app).DeleteDashboard, pb.GetDashboardRequest(dashboard_id=dashboard_id), caller.token)
+        await delete(app, caller.token, dashboard_id)
         return RedirectResponse("/my-dashboards", status_code=303)
 
     @pages.post("/my-dashboards/{dashboard_id}/copy")
