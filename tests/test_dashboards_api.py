@@ -3,11 +3,13 @@ with the owner's company, refused field by field, exported report by report."""
 
 import csv
 import io
+import re
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
 from tests.conftest import sign_in, unique
-from tests.registration_helpers import create_flight
+from tests.registration_helpers import create_flight, new_cr, registered, registration_closed
 
 
 async def compose(http, headers, **body) -> dict:
@@ -134,3 +136,38 @@ async def test_ercot_may_compose_its_own_review_queue(http):
     )
     reply = await http.get(f"/api/v1/dashboards/{made['dashboard_id']}/reports/1", headers=reviewer)
     assert reply.status_code == 200 and reply.json()["report"] == "ercot-script-tasks"
+
+
+def selected_flight(page: str) -> str:
+    """The flight a dashboard page's selector shows."""
+    found = re.search(r'<option value="([^"]*)" selected>', page)
+    assert found, "the dashboard has no flight selector"
+    return found.group(1)
+
+
+async def test_a_dashboard_starts_at_the_readers_active_flight(http):
+    """ERCOT: the newest flight in progress. A participant: the newest flight its company is registered in, else the
+    newest in progress (issue 15 item 4)."""
+    ercot = await sign_in(http, "admin@ercot.example")
+    later = date.today() + timedelta(days=400)
+    in_progress = await create_flight(
+        http, ercot, day1_of_testing=later.isoformat(), end_date=(later + timedelta(days=30)).isoformat()
+    )
+    await registration_closed(http, ercot, in_progress)
+    open_flight = await create_flight(http, ercot)
+    cr = await new_cr(http)
+
+    async def shown(headers, path="/dashboards/current-flight-tasks") -> str:
+        page = await http.get(path, headers=headers)
+        assert page.status_code == 200, page.text
+        return selected_flight(page.text)
+
+    assert await shown(ercot) == in_progress["designation"]
+    assert await shown(cr.ar) == in_progress["designation"]  # registered nowhere yet
+    await registered(http, cr.ar, open_flight["designation"], cr.duns)
+    assert await shown(cr.ar) == open_flight["designation"]
+    assert (
+        await shown(cr.ar, f"/dashboards/current-flight-tasks?flight={in_progress['designation']}")
+        == (in_progress["designation"])
+    )
+    assert await shown(cr.ar, "/") == ""  # General lists flights: every one
