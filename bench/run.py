@@ -1,8 +1,9 @@
 """FlighTrak benchmark: start-up time, the HTTP gateway against calling identity's gRPC directly,
 registration (Submit to visible against a bare Temporal update; 200 CRs registering at once), test beds
 (validating, and validating and storing, against bare csv reading), the CR Scripts Test Bed report, script
-issues, transaction intake end to end against bare Temporal signals, and what checking every caller's session
-costs against the same processes before the check (a git worktree of the commit before it).
+issues, transaction intake end to end against bare Temporal signals, what checking every caller's session
+costs against the same processes before the check (a git worktree of the commit before it), and pages that move by
+themselves (`live`: item events from the projection write to 200 SSE connections, against a bare LISTEN/NOTIFY).
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json. `bench/run.py script_issues` (or any of the parts'
@@ -29,6 +30,7 @@ import psycopg
 from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import live as live_bench  # noqa: E402
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
 import script_issues as script_issues_bench  # noqa: E402
 import scripts_test_bed as scripts_test_bed_bench  # noqa: E402
@@ -39,6 +41,7 @@ import transactions as transactions_bench  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 FLIGHTRAK = ROOT / ".venv" / "bin" / "flightrak"
 RESULTS = Path(__file__).resolve().parent / "results.json"
+RUN_LOGS: list[Path] = []  # each start's output, the last one the running product's
 
 GATEWAY = "http://127.0.0.1:8000"
 IDENTITY = "127.0.0.1:50051"
@@ -83,9 +86,12 @@ def start(data_dir: Path, log_name: str) -> tuple[subprocess.Popen, float]:
         FLIGHTRAK_DEMO_PASSWORD=PASSWORD,
         # The sessions part signs a known account in with a wrong password 100 times, to time it against an unknown one.
         FLIGHTRAK_SIGN_IN_MAX_FAILURES="1000000",
+        # The demo's gentle simulator would move script issues beside what a part measures.
+        FLIGHTRAK_DEMO_SIMULATOR="false",
         **BENCH_RATE_LIMITS,
     )
     log = (data_dir.parent / log_name).open("wb")
+    RUN_LOGS.append(data_dir.parent / log_name)
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(FLIGHTRAK), "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -258,6 +264,10 @@ STACK_PARTS = {
     "transactions": (
         lambda: asyncio.run(transactions_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD)),
         lambda figures: print(transactions_bench.report(figures)),
+    ),
+    "live": (
+        lambda: asyncio.run(live_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD, RUN_LOGS[-1])),
+        lambda figures: print(live_bench.report(figures)),
     ),
 }
 PARTS = ("latency", *STACK_PARTS, "test_bed")

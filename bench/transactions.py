@@ -43,7 +43,7 @@ ADVANCED = "Pending Bench Confirmation"
 RECEIVED = "814_01 Received"
 
 
-def bench_pack() -> packs.ScriptPack:
+def bench_pack(count: int = SCRIPTS) -> packs.ScriptPack:
     scripts = "\n".join(
         f"""  - script_id: BTX{n:02d}
     title: Bench switch {n}
@@ -59,7 +59,7 @@ def bench_pack() -> packs.ScriptPack:
         responsible: CR
         instructions: Click Done.
         action: Done"""
-        for n in range(1, SCRIPTS + 1)
+        for n in range(1, count + 1)
     )
     return packs.parse_pack(f"title: Bench transactions pack\nexample: true\nscripts:\n{scripts}\n")
 
@@ -80,16 +80,16 @@ def pairings(flight: str) -> list[m.PairingToTest]:
     ]
 
 
-async def open_and_begin(sessions, client: Client) -> str:
+async def open_and_begin(sessions, client: Client, pairings_of=pairings, scripts: int = SCRIPTS) -> str:
     """The flight's issues opened by the scripts service's own activity, then begun by each CR (updates)."""
     flight = f"T{uuid.uuid4().hex[:3]}"
-    pack = bench_pack()
+    pack = bench_pack(scripts)
     async with sessions.begin() as session:
         await store.add_pack_version(session, flight, pack, packs.pack_as_json(pack), "bench")
-    all_pairings = pairings(flight)
+    all_pairings = pairings_of(flight)
     request = m.OpenScriptIssues(flight, "business", all_pairings, "2099-01-01T00:00:00-06:00", "183529049")
     opened = await ActivityEnvironment().run(ScriptsActivities(sessions, client, 0).open_script_issues, request)
-    assert opened == CRS * TDSPS * SCRIPTS, opened
+    assert opened == len(all_pairings) * scripts, opened
     begins = [
         (client.get_workflow_handle(script_issue_workflow_id(flight, p.pairing.cr_duns, p.pairing.tdsp_duns, s)), p)
         for p in all_pairings
