@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import make_url
 
-from flightrak import authz, errors, item_events, tokens
+from flightrak import authz, errors, item_events, roles, tokens
 from services.gateway import schemas
 from services.gateway.auth import Caller, MaybeCaller
 from services.gateway.backends import ApiError
@@ -166,6 +166,8 @@ async def _events(request: Request, caller: Caller, hub: ItemEventHub) -> AsyncI
 def _stream(request: Request, caller: Caller | None) -> StreamingResponse:
     if caller is None:
         raise ApiError(401, "sign in first: send a bearer token from POST /api/v1/session")
+    if roles.is_transaction_system(caller.principal):
+        raise ApiError(403, "a transaction system only reports transactions; item events are for people")
     hub: ItemEventHub = request.app.state.item_events
     headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
     return StreamingResponse(_events(request, caller, hub), media_type="text/event-stream", headers=headers)
