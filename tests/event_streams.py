@@ -56,13 +56,13 @@ class EventStream:
     def items(self) -> list[dict]:
         return [data for kind, data in self.events if kind == "item"]
 
-    async def until(self, wanted: Callable[[dict], bool], timeout: float = 60) -> dict:
-        """The first item event that `wanted` accepts, waiting for it (the test fails after `timeout`)."""
+    async def until(self, wanted: Callable[[dict], bool], timeout: float = 60, kind: str = "item") -> dict:
+        """The first event of `kind` that `wanted` accepts, waiting for it (the test fails after `timeout`)."""
 
         async def found() -> dict:
             async with self._arrived:
                 while True:
-                    for event in self.items():
+                    for event in (data for arrived, data in self.events if arrived == kind):
                         if wanted(event):
                             return event
                     assert not self.ended.is_set(), f"the stream ended first; it sent {self.events}"

@@ -1,7 +1,9 @@
 """GET /api/v1/events: every step of an item reaches the streams of those who may read it, and only theirs."""
 
 import httpx
+import psycopg
 
+from flightrak import item_events
 from tests.conftest import sign_in, system_sign_in
 from tests.event_streams import EventStream
 from tests.registration_helpers import act, create_flight, new_cr, registered
@@ -59,3 +61,21 @@ async def test_no_stream_without_a_signed_in_person(http: httpx.AsyncClient):
     assert await status("/events", {"accept": "text/event-stream"}) == 401
     # A transaction system only reports transactions, as every service holds it to.
     assert await status("/api/v1/events", await system_sign_in(http)) == 403
+
+
+async def test_streams_go_on_after_the_gateways_database_connection_is_cut(http: httpx.AsyncClient, stack, settings):
+    """The gateway's LISTEN connection ends (as when PostgreSQL restarts): it connects again, tells every stream to
+    refresh what it shows (events of the outage are lost), and events flow again."""
+    ercot = await sign_in(http, "admin@ercot.example")
+    async with EventStream(stack, ercot) as stream:
+        conninfo = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as admin:
+            cut = await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query = %s",
+                (f"LISTEN {item_events.CHANNEL}",),
+            )
+            assert any(row[0] for row in await cut.fetchall())  # the stack's gateway's (another app's too, if any)
+        await stream.until(lambda event: True, kind="resync")
+        flight = await create_flight(http, ercot)
+        await stream.until(lambda event: event["item_id"] == int(flight["item_id"]))
