@@ -329,6 +329,8 @@ def api_probes(document: dict, sandbox: Sandbox, callers: list[str]) -> list[Pro
     values = path_values(sandbox)
     for template, operations in document["paths"].items():
         for method, operation in operations.items():
+            if (method, template) in OPERATIONS_NOT_SWEPT:
+                continue
             parameters = operation.get("parameters", [])
             path_names = [p["name"] for p in parameters if p["in"] == "path"]
             query_names = [p["name"] for p in parameters if p["in"] == "query"]
@@ -410,6 +412,19 @@ PAGE_FORMS = {
     "/signin": {"email": "nobody@sweep.example", "password": "Sweep-password-1", "next": "/", "guard": "x"},
     "/set-password": {"token": "not-a-token", "password": "Sweep-password-1", "confirm": "Sweep-password-1"},
     "/companies/{duns}/users/{user_id}/invitation": {},
+    "/companies": {
+        "name": "Swept Power",
+        "duns": "{fresh_duns}",
+        "parent_duns": "",
+        "kind": "CR",
+        "first_admin.first_name": "Swept",
+        "first_admin.last_name": "Page",
+        "first_admin.employee_id": "{fresh_duns}",
+        "first_admin.email": "{fresh_duns}@sweep.example",
+        "first_admin.phone": "512-555-0100",
+        "distribution_lists[0].name": "",
+        "distribution_lists[0].email": "",
+    },
     "/companies/{duns}/distribution-lists": {"name": "Swept", "email": "sweep-page@lonestar.example"},
     "/companies/{duns}/distribution-lists/remove": {"email": "{list_email}"},
     "/user-requests/new": {
@@ -442,8 +457,16 @@ PAGE_FORMS = {
     "/my-dashboards/{dashboard_id}/copy": {},
     "/my-dashboards/{dashboard_id}/delete": {},
 }
-# Signing out may end the session server-side for every test that shares the demo accounts: not swept.
-PAGES_NOT_SWEPT = {("POST", "/signout")}
+# Signing out may end the session server-side for every test that shares the demo accounts: not swept. Nor are
+# deactivating a company and setting a user's roles, whose sound request would lock the demo's Lone Star out (or end its
+# users' sessions) for the rest of the suite; tests/test_company_admin_api.py and the administration browser test
+# cover them.
+PAGES_NOT_SWEPT = {
+    ("POST", "/signout"),
+    ("POST", "/companies/{duns}/deactivate"),
+    ("POST", "/companies/{duns}/users/{user_id}/roles"),
+}
+OPERATIONS_NOT_SWEPT = {("post", "/api/v1/companies/{duns}/deactivate")}
 PAGE_QUERIES = {
     "/search": ["item_id", "flight"],
     "/signin": ["next", "password_set"],
@@ -489,7 +512,12 @@ def multipart(form: dict[str, bytes]) -> tuple[bytes, str]:
 def page_probes(sandbox: Sandbox, callers: list[str]) -> list[Probe]:
     probes = []
     values = path_values(sandbox)
-    fill = {"{item_id}": sandbox.item_id, "{list_email}": sandbox.list_email, "{user_id}": sandbox.user_id}
+    fill = {
+        "{item_id}": sandbox.item_id,
+        "{list_email}": sandbox.list_email,
+        "{user_id}": sandbox.user_id,
+        "{fresh_duns}": f"4{int(unique(''), 16) % 10**8:08d}",  # Create Company's sound form makes a company of its own
+    }
     for method, template in page_routes():
         if (method, template) in PAGES_NOT_SWEPT:
             continue

@@ -36,9 +36,11 @@ CHECKS = [
 EXAMPLES = 80
 LONE_SURROGATE = "\ud800"
 # Operations that would spoil the shared demo data for the rest of the suite if a generated request happened to be
-# sound: signing out ends the caller's session, and deactivating or re-keying a system locks out the demo's own.
+# sound: signing out ends the caller's session, deactivating a company locks out its users, and deactivating or
+# re-keying a system locks out the demo's own.
 SPOILERS = {
     ("DELETE", "/api/v1/session"),
+    ("POST", "/api/v1/companies/{duns}/deactivate"),
     ("POST", "/api/v1/transaction-systems/{system_id}/deactivate"),
     ("POST", "/api/v1/transaction-systems/{system_id}/rotate-key"),
     ("PUT", "/api/v1/users/{user_id}/roles"),

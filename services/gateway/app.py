@@ -15,6 +15,7 @@ from flightrak.sessions import asking_identity
 from flightrak.settings import Settings, get_settings
 from services.gateway import (
     api,
+    companies,
     dashboards,
     error_answers,
     flights,
@@ -39,6 +40,7 @@ SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 # Each module's operations under /api/v1 (tag, path: api.api_router); the module adds its pages beside them.
 API_MODULES = (
     (api.register, "", ""),
+    (companies.register, "", ""),
     (flights.register, "flights", ""),
     (reports.register, "", ""),
     (dashboards.register, "dashboards", ""),

@@ -22,6 +22,7 @@ from services.gateway.backends import ApiError, call
 from services.gateway.views import SignInRequired, templates
 from workflows.flight import models as flight_models
 from workflows.specifications import models as specification_requests
+from workflows.user_admin import models as user_requests
 
 SIGNIN_CSRF_COOKIE = "flightrak_signin_csrf"
 # A page holding a set-password token (or showing one) is neither cached nor named to another site.
@@ -274,9 +275,13 @@ def register(app) -> None:
     async def users_page(request: Request, caller: Caller, duns: str, status: int = 200, **context) -> Response:
         company = await call(app.state.backends.identity.GetCompany, pb.GetCompanyRequest(duns=duns), caller.token)
         users = await call(app.state.backends.identity.ListUsers, pb.ListUsersRequest(company_duns=duns), caller.token)
-        context = {"invitation": None, "invitation_error": None, "list_error": None, "list_values": {}, **context}
+        context = {
+            "invitation": None, "invitation_error": None, "list_error": None, "list_values": {}, "roles_error": None,
+            **context,
+        }
         return await page(
             request, caller, "users.html", status, company=company, users=users.users,
+            company_kind=pb.CompanyKind.Name(company.kind).removeprefix("COMPANY_KIND_"),
             may_administer=authz.may_administer_users(caller.principal, duns),
             may_manage_lists=authz.may_manage_distribution_lists(caller.principal, duns),
             **context,
@@ -285,6 +290,10 @@ def register(app) -> None:
     @router.post("/companies/{duns}/users/{user_id}/invitation")
     async def invite_user(request: Request, duns: str, user_id: str, caller: views.PageCaller) -> Response:
         await form_of(request, caller)
+        return await show_invitation(request, caller, duns, user_id)
+
+    async def show_invitation(request: Request, caller: Caller, duns: str, user_id: str) -> Response:
+        """Issues a set-password link (identity mails it to the user) and shows the admin a copy to hand over."""
         try:
             invitation = await api.issue_invitation(app.state.backends, user_id, caller.token)
         except ApiError as error:
@@ -299,6 +308,23 @@ def register(app) -> None:
         response = await users_page(request, caller, duns, invitation=shown)
         response.headers.update(SECRET_PAGE_HEADERS)
         return response
+
+    @router.post("/companies/{duns}/users/{user_id}/roles")
+    async def set_user_roles(request: Request, duns: str, user_id: str, caller: views.PageCaller) -> Response:
+        """ERCOT's admin assigns roles; the boxes left unticked are removed (User is always held)."""
+        form = await form_of(request, caller)
+        chosen = [role for role in form.get("roles", "").split(",") if role]
+        try:
+            await call(
+                app.state.backends.identity.SetUserRoles,
+                pb.SetUserRolesRequest(user_id=user_id, roles=chosen),
+                caller.token,
+            )
+        except ApiError as error:
+            if error.status not in (400, 409):
+                raise
+            return await users_page(request, caller, duns, error.status, roles_error=error)
+        return RedirectResponse(f"/companies/{duns}/users", status_code=303)
 
     @router.post("/companies/{duns}/distribution-lists")
     async def add_distribution_list(request: Request, duns: str, caller: views.PageCaller) -> Response:
@@ -492,7 +518,7 @@ def register(app) -> None:
         action, comment = form.pop("action", ""), form.pop("comment", "")
         form.pop("do", None)
         try:
-            await api.act_on_item(app, item_id, action, form, comment, caller.token)
+            result = await api.act_on_item(app, item_id, action, form, comment, caller.token)
         except ApiError as error:
             if error.status not in (400, 409):
                 raise
@@ -502,6 +528,11 @@ def register(app) -> None:
             blank = {name: "" for name in (acted.fields if acted else [])}
             typed = {**item.fields, **blank, **form, "comment": comment}
             return await item_view(request, caller, item, typed, error, editing=action)
+        # A committed Add New User's workflow names the user it added as its target.
+        added = result.fields.get("target_user_id") if result.fields.get("request") == user_requests.ADD else None
+        if result.item_type == user_requests.ITEM_TYPE and action == user_requests.COMMIT and added:
+            # The new user gets a set-password link by mail; the MP Admin sees a copy to hand over.
+            return await show_invitation(request, caller, result.company_duns, added)
         return RedirectResponse(f"/items/{item_id}", status_code=303)
 
     app.include_router(router)

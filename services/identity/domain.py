@@ -242,12 +242,14 @@ def demo_system_key(demo_password: str) -> str:
 # Why a session ended, as recorded, and what a caller holding one of its tokens is told.
 SIGNED_OUT, DEACTIVATED, ROLES_CHANGED = "signed out", "deactivated", "roles changed"
 KEY_REPLACED, SYSTEM_DEACTIVATED = "key replaced", "system deactivated"
+COMPANY_DEACTIVATED = "company deactivated"
 _REVOKED_WORDS = {
     SIGNED_OUT: "you signed out; sign in again",
     DEACTIVATED: "this account is deactivated",
     ROLES_CHANGED: "your roles changed; sign in again to use them",
     KEY_REPLACED: "this system's key was replaced; sign in with the new key",
     SYSTEM_DEACTIVATED: "this transaction system is deactivated",
+    COMPANY_DEACTIVATED: "your company is deactivated in FlighTrak",
 }
 
 

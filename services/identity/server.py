@@ -1,5 +1,6 @@
 """The identity gRPC servicer: translate, authorize, call the domain and the store."""
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import Sequence
@@ -19,10 +20,12 @@ from flightrak.identity.v1 import dashboards_pb2_grpc, identity_pb2_grpc, people
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
+from flightrak.mail import SmtpMailer
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
 from flightrak.temporal import check_with_workflow, forward, start_with_action
 from services.identity import dashboards, domain, models, people, store
+from services.identity.link_mail import LinkMailSender
 from workflows.items import actor_of, invalid
 from workflows.user_admin import TASK_QUEUE
 from workflows.user_admin import models as requests
@@ -58,7 +61,10 @@ def _list_proto(listed: models.DistributionList) -> pb.DistributionList:
     return pb.DistributionList(name=listed.name, email=listed.email)
 
 
-def _company_proto(company: models.Company, lists: Sequence[models.DistributionList] = ()) -> pb.Company:
+def _company_proto(
+    company: models.Company, lists: Sequence[models.DistributionList] = (), names: dict[int, str] | None = None
+) -> pb.Company:
+    """`names`: the deactivating admins' names by user ID."""
     return pb.Company(
         duns=company.duns,
         name=company.name,
@@ -66,7 +72,13 @@ def _company_proto(company: models.Company, lists: Sequence[models.DistributionL
         parent_duns=company.parent_duns or "",
         active=company.active,
         distribution_lists=[_list_proto(dl) for dl in lists],
+        deactivated_at=projections.timestamp(company.deactivated_at) if company.deactivated_at else None,
+        deactivated_by=(names or {}).get(company.deactivated_by or 0, ""),
     )
+
+
+async def _deactivators(session, found: Sequence[models.Company]) -> dict[int, str]:
+    return await store.user_names(session, {c.deactivated_by for c in found if c.deactivated_by is not None})
 
 
 def _listed_company(principal: tokens.Principal, asked: str, what: str) -> str:
@@ -119,6 +131,9 @@ class IdentityServicer(
         self._sessions = sessions
         self._write_steps = StepWriter(sessions, store.record_transition)
         self._temporal = temporal
+        mailer = SmtpMailer(settings.effective_smtp_url, settings.mail_from, settings.effective_public_url)
+        self.link_mail = LinkMailSender(sessions, mailer, settings.token_secret)
+        self.link_mail_task: asyncio.Task | None = None
 
     # Sign-in and tokens
 
@@ -128,6 +143,8 @@ class IdentityServicer(
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             user = await store.user_by_email(session, domain.normalize_email(request.email))
+            if user is not None and not (await store.company(session, user.company_duns)).active:
+                user = None
             if user is None or not user.active or not user.password_hash:
                 _verify_nothing(request.password)
                 raise errors.Unauthenticated(INCORRECT_SIGN_IN)
@@ -171,6 +188,8 @@ class IdentityServicer(
             if not user.active:
                 raise errors.Unauthenticated("this user is deactivated")
             company = await store.company(session, user.company_duns)
+            if not company.active:
+                raise errors.Unauthenticated("this user's company is deactivated")
             held = (await store.roles_of(session, [user.id]))[user.id]
         principal = tokens.Principal(
             str(user.id), user.company_duns, frozenset(held), f"{user.first_name} {user.last_name}", company.kind,
@@ -307,7 +326,8 @@ class IdentityServicer(
             problems["kind"] = f"must be one of {', '.join(domain.COMPANY_KINDS)}"
         admin = {name: getattr(request.first_admin, name) for name in requests.USER_FIELDS}
         admin_fields, admin_problems = domain.clean_user_fields(admin)
-        admin_problems |= domain.validate_password(request.first_admin.password)
+        if request.first_admin.password:  # none: a set-password link is mailed to the first MP Admin
+            admin_problems |= domain.validate_password(request.first_admin.password)
         problems |= {f"first_admin.{name}": problem for name, problem in admin_problems.items()}
         list_fields, list_problems = domain.clean_distribution_lists(
             [(dl.name, dl.email) for dl in request.distribution_lists], admin_fields.get("email", "")
@@ -333,14 +353,16 @@ class IdentityServicer(
                 )
                 session.add(company)
                 await session.flush()
+                password = request.first_admin.password
                 first_admin = models.User(
                     company_duns=request.duns,
-                    password_hash=password_hasher.hash(request.first_admin.password),
+                    password_hash=password_hasher.hash(password) if password else None,
                     **admin_fields,
                 )
                 session.add(first_admin)
                 await session.flush()
                 await store.set_roles(session, first_admin.id, [roles.MP_ADMIN, roles.USER])
+                invitation = None if password else await self._new_invitation(session, first_admin.id, principal)
                 lists = [
                     models.DistributionList(company_duns=request.duns, created_by=int(principal.user_id), **fields)
                     for fields in list_fields
@@ -348,14 +370,19 @@ class IdentityServicer(
                 session.add_all(lists)
         except IntegrityError as error:
             raise errors.Conflict("a distribution list or user with these details already exists") from error
-        return _company_proto(company, lists)
+        reply = _company_proto(company, lists)
+        if invitation is not None:
+            self.link_mail.tell()
+            reply.first_admin_invitation.CopyFrom(invitation)
+        return reply
 
     async def ListCompanies(self, request, context) -> pb.ListCompaniesResponse:
         principal = caller()
         async with self._sessions() as session:
             found = await store.companies(session, include_inactive=principal.is_ercot)
             lists = await store.distribution_lists(session, [c.duns for c in found]) if principal.is_ercot else {}
-        return pb.ListCompaniesResponse(companies=[_company_proto(c, lists.get(c.duns, [])) for c in found])
+            names = await _deactivators(session, found)
+        return pb.ListCompaniesResponse(companies=[_company_proto(c, lists.get(c.duns, []), names) for c in found])
 
     async def GetCompany(self, request: pb.GetCompanyRequest, context) -> pb.Company:
         principal = caller()
@@ -364,7 +391,25 @@ class IdentityServicer(
             lists = []
             if authz.may_see_company_users(principal, company.duns):
                 lists = (await store.distribution_lists(session, [company.duns])).get(company.duns, [])
-        return _company_proto(company, lists)
+            names = await _deactivators(session, [company])
+        return _company_proto(company, lists, names)
+
+    async def DeactivateCompany(self, request: pb.DeactivateCompanyRequest, context) -> pb.Company:
+        """Its users' sessions end with it; deactivating it again changes nothing (who and when stay the first)."""
+        principal = caller()
+        if not authz.may_manage_companies(principal):
+            raise errors.PermissionDenied("only ERCOT's admins deactivate companies")
+        async with self._sessions.begin() as session:
+            company = await session.get(models.Company, request.duns, with_for_update=True)
+            if company is None:
+                raise errors.NotFound(f"no company with DUNS {request.duns}")
+            if company.kind == "ERCOT":
+                raise errors.FailedPrecondition("ERCOT cannot be deactivated", {"duns": "is ERCOT's"})
+            if company.active:
+                company.active, company.deactivated_at = False, datetime.now(UTC)
+                company.deactivated_by = int(principal.user_id)
+                await store.revoke_sessions(session, domain.COMPANY_DEACTIVATED, company_duns=company.duns)
+        return await self.GetCompany(pb.GetCompanyRequest(duns=request.duns), context)
 
     # Users
 
@@ -396,8 +441,6 @@ class IdentityServicer(
 
     async def IssueInvitation(self, request: pb.IssueInvitationRequest, context) -> pb.Invitation:
         principal = caller()
-        token, token_hash = domain.new_invitation_token()
-        expires_at = datetime.now(UTC) + timedelta(seconds=self._settings.invitation_ttl_seconds)
         async with self._sessions.begin() as session:
             user = await store.user(session, request.user_id, for_update=True)
             if not authz.may_administer_users(principal, user.company_duns):
@@ -406,8 +449,20 @@ class IdentityServicer(
                 )
             if not user.active:
                 raise errors.FailedPrecondition("this user is deactivated", {"user_id": "is deactivated"})
-            await store.add_invitation(session, user.id, token_hash, int(principal.user_id), expires_at)
-        return pb.Invitation(user_id=str(user.id), token=token, expires_at=projections.timestamp(expires_at))
+            if not (await store.company(session, user.company_duns)).active:
+                refusal = {"user_id": "the user's company is deactivated"}
+                raise errors.FailedPrecondition("this user's company is deactivated", refusal)
+            invitation = await self._new_invitation(session, user.id, principal)
+        self.link_mail.tell()
+        return invitation
+
+    async def _new_invitation(self, session, user_id: int, principal: tokens.Principal) -> pb.Invitation:
+        """A new link for the user, mailed to them once the transaction commits (link_mail); returned only here."""
+        token, token_hash = domain.new_invitation_token()
+        expires_at = datetime.now(UTC) + timedelta(seconds=self._settings.invitation_ttl_seconds)
+        sealed = self.link_mail.seal(token)
+        await store.add_invitation(session, user_id, token_hash, int(principal.user_id), expires_at, sealed)
+        return pb.Invitation(user_id=str(user_id), token=token, expires_at=projections.timestamp(expires_at))
 
     async def SetPassword(self, request: pb.SetPasswordRequest, context) -> pb.SetPasswordResponse:
         """Needs no signed token: the link's token is the credential."""
@@ -416,7 +471,8 @@ class IdentityServicer(
         async with self._sessions.begin() as session:
             invitation = await store.invitation_by_token_hash(session, domain.invitation_token_hash(request.token))
             user = await store.user(session, str(invitation.user_id), for_update=True) if invitation else None
-            problems |= domain.invitation_problems(invitation, user is not None and user.active, now)
+            active = user is not None and user.active and (await store.company(session, user.company_duns)).active
+            problems |= domain.invitation_problems(invitation, active, now)
             if problems or invitation is None or user is None:  # invitation_problems names a missing one
                 raise errors.InvalidFields(problems)
             user.password_hash = password_hasher.hash(request.password)
@@ -578,6 +634,8 @@ async def register(server, settings: Settings, sessions: async_sessionmaker) -> 
     from flightrak import temporal
 
     servicer = IdentityServicer(settings, sessions, await temporal.connect(settings))
+    # Mails set-password links for as long as the service runs; the task is kept so it is not collected.
+    servicer.link_mail_task = asyncio.get_running_loop().create_task(servicer.link_mail.run())
     identity_pb2_grpc.add_IdentityServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     dashboards_pb2_grpc.add_DashboardServiceServicer_to_server(dashboards.DashboardServicer(sessions), server)

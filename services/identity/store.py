@@ -90,6 +90,13 @@ async def user(session: AsyncSession, user_id: str, for_update: bool = False) ->
     return found
 
 
+async def user_names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+    found = await session.execute(
+        select(models.User.id, models.User.first_name, models.User.last_name).where(models.User.id.in_(user_ids))
+    )
+    return {row.id: f"{row.first_name} {row.last_name}" for row in found}
+
+
 async def user_by_email(session: AsyncSession, email: str) -> models.User | None:
     return await session.scalar(select(models.User).where(models.User.email == email))
 
@@ -193,12 +200,15 @@ async def start_session(session: AsyncSession, user_id: int | None = None, syste
 
 async def revoke_sessions(
     session: AsyncSession, because: str, user_id: int | None = None, system_id: str | None = None,
-    session_id: str | None = None,
+    session_id: str | None = None, company_duns: str | None = None,
 ) -> None:
-    """Ends the open sessions of a user, of a system, or one session: their tokens are refused from now on."""
+    """Ends the open sessions of a user, of a company's users, of a system, or one session: their tokens are refused
+    from now on."""
     open_sessions = models.Session.revoked_at.is_(None)
     if session_id is not None:
         chosen = models.Session.session_id == session_id
+    elif company_duns is not None:
+        chosen = models.Session.user_id.in_(select(models.User.id).where(models.User.company_duns == company_duns))
     elif user_id is not None:
         chosen = models.Session.user_id == user_id
     else:
@@ -223,9 +233,9 @@ async def session_refusal(sessions: async_sessionmaker, principal: Principal, to
 
 
 async def add_invitation(
-    session: AsyncSession, user_id: int, token_hash: str, created_by: int, expires_at: datetime
+    session: AsyncSession, user_id: int, token_hash: str, created_by: int, expires_at: datetime, mail_sealed: str
 ) -> models.Invitation:
-    """Records a new set-password link for the user; their earlier unused links stop working."""
+    """Records a new set-password link for the user, its mail due now; their earlier unused links stop working."""
     await session.execute(
         update(models.Invitation)
         .where(
@@ -236,7 +246,8 @@ async def add_invitation(
         .values(superseded_at=func.now())
     )
     invitation = models.Invitation(
-        user_id=user_id, token_hash=token_hash, created_by=created_by, expires_at=expires_at
+        user_id=user_id, token_hash=token_hash, created_by=created_by, expires_at=expires_at,
+        mail_sealed=mail_sealed, mail_due_at=func.now(),
     )
     session.add(invitation)
     await session.flush()

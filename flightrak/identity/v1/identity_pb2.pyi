@@ -29,20 +29,26 @@ COMPANY_KIND_QSE: CompanyKind
 COMPANY_KIND_ERCOT: CompanyKind
 
 class Company(_message.Message):
-    __slots__ = ("duns", "name", "kind", "parent_duns", "active", "distribution_lists")
+    __slots__ = ("duns", "name", "kind", "parent_duns", "active", "distribution_lists", "deactivated_at", "deactivated_by", "first_admin_invitation")
     DUNS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PARENT_DUNS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     DISTRIBUTION_LISTS_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DEACTIVATED_BY_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ADMIN_INVITATION_FIELD_NUMBER: _ClassVar[int]
     duns: str
     name: str
     kind: CompanyKind
     parent_duns: str
     active: bool
     distribution_lists: _containers.RepeatedCompositeFieldContainer[DistributionList]
-    def __init__(self, duns: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[CompanyKind, str]] = ..., parent_duns: _Optional[str] = ..., active: _Optional[bool] = ..., distribution_lists: _Optional[_Iterable[_Union[DistributionList, _Mapping]]] = ...) -> None: ...
+    deactivated_at: _timestamp_pb2.Timestamp
+    deactivated_by: str
+    first_admin_invitation: Invitation
+    def __init__(self, duns: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[CompanyKind, str]] = ..., parent_duns: _Optional[str] = ..., active: _Optional[bool] = ..., distribution_lists: _Optional[_Iterable[_Union[DistributionList, _Mapping]]] = ..., deactivated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deactivated_by: _Optional[str] = ..., first_admin_invitation: _Optional[_Union[Invitation, _Mapping]] = ...) -> None: ...
 
 class DistributionList(_message.Message):
     __slots__ = ("name", "email")
@@ -161,6 +167,12 @@ class ListCompaniesResponse(_message.Message):
     def __init__(self, companies: _Optional[_Iterable[_Union[Company, _Mapping]]] = ...) -> None: ...
 
 class GetCompanyRequest(_message.Message):
+    __slots__ = ("duns",)
+    DUNS_FIELD_NUMBER: _ClassVar[int]
+    duns: str
+    def __init__(self, duns: _Optional[str] = ...) -> None: ...
+
+class DeactivateCompanyRequest(_message.Message):
     __slots__ = ("duns",)
     DUNS_FIELD_NUMBER: _ClassVar[int]
     duns: str

@@ -77,6 +77,11 @@ class IdentityServiceStub:
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.GetCompanyRequest.SerializeToString,
                 response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.FromString,
                 _registered_method=True)
+        self.DeactivateCompany = channel.unary_unary(
+                '/flightrak.identity.v1.IdentityService/DeactivateCompany',
+                request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateCompanyRequest.SerializeToString,
+                response_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.FromString,
+                _registered_method=True)
         self.ListUsers = channel.unary_unary(
                 '/flightrak.identity.v1.IdentityService/ListUsers',
                 request_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
@@ -205,6 +210,13 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeactivateCompany(self, request, context):
+        """ERCOT's admins only. Its users can no longer sign in, and their sessions end; again is a no-op.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsers(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -219,6 +231,7 @@ class IdentityServiceServicer:
 
     def IssueInvitation(self, request, context):
         """A one-time set-password link for an active user (their MP Admin or ERCOT); earlier links stop working.
+        The link is mailed to the user's own email, and returned here for the admin to keep a copy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -338,6 +351,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'GetCompany': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCompany,
                     request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.GetCompanyRequest.FromString,
+                    response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.SerializeToString,
+            ),
+            'DeactivateCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeactivateCompany,
+                    request_deserializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateCompanyRequest.FromString,
                     response_serializer=flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.SerializeToString,
             ),
             'ListUsers': grpc.unary_unary_rpc_method_handler(
@@ -628,6 +646,33 @@ class IdentityService:
             target,
             '/flightrak.identity.v1.IdentityService/GetCompany',
             flightrak_dot_identity_dot_v1_dot_identity__pb2.GetCompanyRequest.SerializeToString,
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeactivateCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/flightrak.identity.v1.IdentityService/DeactivateCompany',
+            flightrak_dot_identity_dot_v1_dot_identity__pb2.DeactivateCompanyRequest.SerializeToString,
             flightrak_dot_identity_dot_v1_dot_identity__pb2.Company.FromString,
             options,
             channel_credentials,
