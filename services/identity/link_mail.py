@@ -15,7 +15,7 @@ from email.utils import format_datetime
 from urllib.parse import urlencode
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from flightrak.mail import MailInterrupted, SmtpMailer
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 LOOK_EVERY_SECONDS = 5
 RETRY_AT_MOST_EVERY = timedelta(minutes=1)
 BATCH = 50
+# How long a claimed mail waits before another round (or replica) may send it, should its sender die mid-send.
+CLAIM_LEASE = timedelta(minutes=2)
 
 
 def _fernet(token_secret: str) -> Fernet:
@@ -104,43 +106,80 @@ class LinkMailSender:
                 await asyncio.wait_for(self._told.wait(), LOOK_EVERY_SECONDS)
 
     async def send_due(self) -> int:
-        """Sends every mail due now; returns how many the SMTP server took."""
+        """Sends every mail due now; returns how many the SMTP server took.
+
+        The mails are claimed first, in one statement of its own that moves their due time a lease ahead, and each
+        outcome is written in one statement after: no invitation is locked while the SMTP server is talked to, so
+        setting a password or issuing a new link never waits on a slow mail server. A sender that dies mid-send
+        leaves its claims to fall due again when the lease ends (the mail keeps its Message-ID)."""
         now = datetime.now(UTC)
         sent = 0
+        claimed = await self._claim(now)
+        for number, (invitation, user, company_name) in enumerate(claimed):
+            if invitation.used_at or invitation.superseded_at or invitation.expires_at <= now or not user.active:
+                await self._settle(invitation.id, mail_sealed=None, mail_error="not sent: the link no longer works")
+                continue
+            try:
+                link_token = unseal(self._token_secret, invitation.mail_sealed)
+            except InvalidToken:  # sealed under another token secret: it cannot be sent
+                unsendable = "not sent: sealed with another token secret"
+                await self._settle(invitation.id, mail_sealed=None, mail_error=unsendable)
+                continue
+            url = set_password_url(self._mailer.public_url, link_token)
+            mail = LinkMail(invitation, user, url, self._mailer.sender)
+            try:
+                accepted, rejected = await asyncio.to_thread(self._mailer.send, mail, [(user.email, company_name)])
+            except MailInterrupted as interrupted:
+                attempts = invitation.mail_attempts + 1
+                retry_at = now + retry_delay(attempts)
+                await self._settle(
+                    invitation.id, mail_attempts=attempts, mail_due_at=retry_at, mail_error=interrupted.error
+                )
+                log.warning("set-password mail to user %s delayed: %s", user.id, interrupted.error)
+                # The server is away: the rest of the batch wait for the same retry.
+                for waiting, _, _ in claimed[number + 1 :]:
+                    await self._settle(waiting.id, mail_due_at=retry_at)
+                break
+            if accepted:
+                await self._settle(invitation.id, mail_sealed=None, mailed_at=datetime.now(UTC), mail_error=None)
+                sent += 1
+            else:
+                error = rejected.get(user.email, "refused")
+                await self._settle(invitation.id, mail_sealed=None, mail_error=error)
+                log.warning("set-password mail to user %s refused: %s", user.id, error)
+        return sent
+
+    async def _claim(self, now: datetime) -> list:
+        """The mails due now (at most a batch), each with its user and company name, claimed for CLAIM_LEASE."""
+        due = (
+            select(models.Invitation.id)
+            .where(models.Invitation.mail_sealed.is_not(None), models.Invitation.mail_due_at <= now)
+            .order_by(models.Invitation.mail_due_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
         async with self._sessions.begin() as session:
-            due = await session.execute(
+            claimed = await session.execute(
+                update(models.Invitation)
+                .where(models.Invitation.id.in_(due.scalar_subquery()))
+                .values(mail_due_at=now + CLAIM_LEASE)
+                .returning(models.Invitation.id)
+            )
+            ids = list(claimed.scalars())
+        if not ids:
+            return []
+        async with self._sessions() as session:
+            rows = await session.execute(
                 select(models.Invitation, models.User, models.Company.name)
                 .join(models.User, models.User.id == models.Invitation.user_id)
                 .join(models.Company, models.Company.duns == models.User.company_duns)
-                .where(models.Invitation.mail_sealed.is_not(None), models.Invitation.mail_due_at <= now)
-                .order_by(models.Invitation.mail_due_at)
-                .limit(BATCH)
-                .with_for_update(of=models.Invitation, skip_locked=True)
+                .where(models.Invitation.id.in_(ids))
+                .order_by(models.Invitation.id)
             )
-            for invitation, user, company_name in due.all():
-                if invitation.used_at or invitation.superseded_at or invitation.expires_at <= now or not user.active:
-                    invitation.mail_sealed, invitation.mail_error = None, "not sent: the link no longer works"
-                    continue
-                try:
-                    link_token = unseal(self._token_secret, invitation.mail_sealed)
-                except InvalidToken:  # sealed under another token secret: it cannot be sent
-                    invitation.mail_sealed, invitation.mail_error = None, "not sent: sealed with another token secret"
-                    continue
-                url = set_password_url(self._mailer.public_url, link_token)
-                mail = LinkMail(invitation, user, url, self._mailer.sender)
-                try:
-                    accepted, rejected = await asyncio.to_thread(self._mailer.send, mail, [(user.email, company_name)])
-                except MailInterrupted as interrupted:
-                    invitation.mail_attempts += 1
-                    invitation.mail_due_at = now + retry_delay(invitation.mail_attempts)
-                    invitation.mail_error = interrupted.error
-                    log.warning("set-password mail to user %s delayed: %s", user.id, interrupted.error)
-                    break  # the server is away: the rest wait for the next round too
-                invitation.mail_sealed = None
-                if accepted:
-                    invitation.mailed_at, invitation.mail_error = datetime.now(UTC), None
-                    sent += 1
-                else:
-                    invitation.mail_error = rejected.get(user.email, "refused")
-                    log.warning("set-password mail to user %s refused: %s", user.id, invitation.mail_error)
-        return sent
+            return [tuple(row) for row in rows.all()]
+
+    async def _settle(self, invitation_id: int, **outcome) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Invitation).where(models.Invitation.id == invitation_id).values(**outcome)
+            )
