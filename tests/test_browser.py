@@ -19,11 +19,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-async def commit_item(page: Page) -> None:
+async def commit_item(page: Page, new_user_email: str = "") -> None:
+    """Commits the request on its page. Committing an added user lands on the company's users page, which shows the
+    set-password link just mailed to them; any other request stays on its page, Completed."""
     await expect(page).to_have_url(re.compile(r"/items/\d+$"))
     await expect(page.locator("#state")).to_have_text("Pending Commit")
     await page.get_by_role("button", name="Commit", exact=True).click()
-    await expect(page.locator("#state")).to_have_text("Completed")
+    if new_user_email:
+        await expect(page.locator("#invitation")).to_contain_text(f"mailed this link to {new_user_email}")
+    else:
+        await expect(page.locator("#state")).to_have_text("Completed")
 
 
 @pytest.mark.browser
@@ -62,7 +67,7 @@ async def test_mp_admin_adds_then_deactivates_a_user_in_the_browser(stack):
 
             await page.fill("input[name=email]", fields["email"])
             await page.get_by_role("button", name="OK", exact=True).click()
-            await commit_item(page)
+            await commit_item(page, new_user_email=fields["email"])
 
             await page.goto(f"/companies/{LONESTAR}/users")
             row = page.locator(f'table#users tr[data-email="{fields["email"]}"]')
