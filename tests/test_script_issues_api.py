@@ -22,6 +22,7 @@ from tests.registration_helpers import (
     approved,
     create_flight,
     new_cr,
+    new_tdsp,
     next_designation,
     registration_closed,
     report,
@@ -323,7 +324,6 @@ async def test_an_issue_whose_workflow_has_not_started_is_listed_nowhere_and_say
 
 
 ERCOT_DUNS = "183529049"
-AEP_NORTH = "007923311"
 ESI_ID = "10443720000003001"
 
 
@@ -413,10 +413,11 @@ async def test_transaction_receipts_move_a_business_script_with_nobody_clicking(
     sent = receipt(9, "814_24", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise)
     taken = await http.post("/api/v1/transactions", json=sent, headers=systems)
     assert taken.json()["matched_item_id"] == move_out
+    stranger = await new_tdsp(http)
     unmatched = [
         receipt(10, "824", LONESTAR, ERCOT_DUNS, esi_id=move_out_premise),
         receipt(11, "814_24", LONESTAR, ERCOT_DUNS, esi_id="10999999999999999"),
-        receipt(12, "814_01", AEP_NORTH, ERCOT_DUNS, esi_id=premise),  # no test opens AEP North scripts
+        receipt(12, "814_01", stranger.duns, ERCOT_DUNS, esi_id=premise),  # a TDSP of this test's, in no pairing
     ]
     batch = await http.post("/api/v1/transactions", json=unmatched, headers=systems)
     assert batch.status_code == 202, batch.text
