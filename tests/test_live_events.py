@@ -1,5 +1,7 @@
 """GET /api/v1/events: every step of an item reaches the streams of those who may read it, and only theirs."""
 
+import asyncio
+
 import httpx
 import psycopg
 
@@ -79,3 +81,28 @@ async def test_streams_go_on_after_the_gateways_database_connection_is_cut(http:
         await stream.until(lambda event: True, kind="resync")
         flight = await create_flight(http, ercot)
         await stream.until(lambda event: event["item_id"] == int(flight["item_id"]))
+
+
+async def test_one_sign_in_holds_a_bounded_number_of_streams(http: httpx.AsyncClient, stack: str):
+    from contextlib import AsyncExitStack
+
+    from services.gateway.live import STREAMS_PER_SESSION
+
+    headers = await sign_in(http, "user@bluebonnet.example")
+    async with AsyncExitStack() as open_streams:
+        for _ in range(STREAMS_PER_SESSION):
+            stream = await open_streams.enter_async_context(EventStream(stack, headers))
+            assert stream.status == 200
+        async with http.stream("GET", "/api/v1/events", headers=headers) as refused:
+            assert refused.status_code == 429
+            assert "event streams open" in (await refused.aread()).decode()
+        # Another sign-in of the same person has its own.
+        async with EventStream(stack, await sign_in(http, "user@bluebonnet.example")) as other:
+            assert other.status == 200
+    # Closed streams are given back, as soon as the gateway has seen them close.
+    for _ in range(50):
+        async with EventStream(stack, headers) as again:
+            if again.status == 200:
+                break
+        await asyncio.sleep(0.1)
+    assert again.status == 200

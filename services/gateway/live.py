@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_EVENTS = 256
 HEARTBEAT_SECONDS = 15.0
+# Streams one sign-in (session) may hold open at once: a person's tabs, never a loop opening them without end.
+STREAMS_PER_SESSION = 32
 SESSION_CHECK_SECONDS = 2.0
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MOST_SECONDS = 30.0
@@ -58,6 +60,11 @@ class ItemEventHub:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    def may_open(self, principal: tokens.Principal) -> bool:
+        """Whether the caller's sign-in holds fewer than STREAMS_PER_SESSION streams."""
+        held = sum(1 for held in self._subscriptions if held.principal.session_id == principal.session_id)
+        return held < STREAMS_PER_SESSION
 
     def subscribe(self, principal: tokens.Principal) -> Subscription:
         subscription = Subscription(principal)
@@ -169,6 +176,8 @@ def _stream(request: Request, caller: Caller | None) -> StreamingResponse:
     if roles.is_transaction_system(caller.principal):
         raise ApiError(403, "a transaction system only reports transactions; item events are for people")
     hub: ItemEventHub = request.app.state.item_events
+    if not hub.may_open(caller.principal):
+        raise ApiError(429, f"this sign-in already has {STREAMS_PER_SESSION} event streams open; close some tabs")
     headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
     return StreamingResponse(_events(request, caller, hub), media_type="text/event-stream", headers=headers)
 
