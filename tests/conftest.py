@@ -112,9 +112,6 @@ def settings(database_url, temporal_env, smtp_sink) -> Settings:
         token_secret=TOKEN_SECRET,
         sign_in_max_failures=3,
         smtp_url=smtp_sink.url,
-        # The in-process stack's four services share PostgreSQL's 100 connections with its worker's engine and the
-        # kill and restart tests' own services and worker processes.
-        database_pool_size=8,
         **{f"{name}_address": f"127.0.0.1:{port}" for name, port in ports.items()},
         **SUITE_RATE_LIMITS,
     )
