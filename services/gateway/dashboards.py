@@ -278,13 +278,7 @@ def register(app, router: APIRouter) -> None:
             return reports.as_csv(found)
         if format == "xlsx":
             return reports.as_xlsx(found)
-        return {
-            "report": found.report,
-            "title": found.title,
-            "columns": list(found.columns),
-            "rows": reports.as_rows(found),
-            "next_page_token": "",
-        }
+        return reports.as_json(found)
 
     # Pages
 
