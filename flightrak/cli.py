@@ -126,6 +126,10 @@ def add_simulate_transactions(commands) -> None:
         "--grpc", dest="grpc_address", default="", metavar="ADDRESS", help="report over gRPC to the scripts service"
     )
     simulate.add_argument("--seed", type=int, help="the same seed, the same choices")
+    simulate.add_argument(
+        "--retry-for", type=float, default=300.0, help="seconds a failed report is retried, same bytes (%(default)s)"
+    )
+    simulate.add_argument("--summary-json", default="", metavar="PATH", help="write the counts and outcomes here")
 
 
 def simulate_transactions(args) -> int:

@@ -6,18 +6,26 @@ came back.
 
 It signs in twice, as two parties of the real market do: as a person who may read the flight's issues (ERCOT by
 default, or a participant, who then plays only its own pairings), since a system's token may only report; and as
-the transaction system ERCOT registered, to report."""
+the transaction system ERCOT registered, to report.
+
+It keeps going while the product restarts: a report refused with an error that says to try again (HTTP 429, 502,
+503, 504, a lost connection or a timeout; gRPC UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) is sent again,
+the same bytes, after a growing pause, and a refused token (401, UNAUTHENTICATED) is replaced by signing in again.
+A receipt the product kept before its answer was lost is then answered duplicate: every receipt sent is either
+stored, answered duplicate or failed for good (`Summary.as_json`, `--summary-json`)."""
 
 import asyncio
+import json
 import random
 import secrets
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +53,11 @@ ACKNOWLEDGED_SET = "0001"  # the set of the acknowledged group a simulated 997 a
 NOT_WAITING = frozenset({m.READY_TO_BEGIN, m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER, *m.CLOSED_STATES})
 READ_AT_ONCE = 8  # item reads in flight together while looking for waiting steps
 X12 = {"content-type": "application/edi-x12"}
+RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+RETRIED_CODES = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"})
+Answer = TypeVar("Answer")
+FIRST_PAUSE, LONGEST_PAUSE = 0.2, 5.0  # seconds before the first retry, and the most between two
+FIRST_SIGN_IN_WAIT = 30.0  # seconds the first sign-in waits for a product still starting
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,10 @@ class Sent:
     matched_item_id: int = 0
     duplicate: bool = False
     unmatched_reason: str = ""
+    matched_step: int = 0
     error: str = ""
+    attempts: int = 0
+    retried: Counter[str] = field(default_factory=Counter)  # the errors tried again after, by retried_as's names
 
     @property
     def surprising(self) -> bool:
@@ -127,6 +143,8 @@ class Options:
     steps_per_round: int = 0  # at most this many waiting steps answered a round, chosen at random (0: every one)
     concurrency: int = 8
     grpc_address: str = ""  # the scripts service's gRPC address: report over gRPC instead of HTTP
+    retry_for: float = 300.0  # seconds a receipt (or a sign-in, or a read) is tried again before it counts failed
+    summary_json: str = ""  # a path: the counts and each receipt's outcome written there as JSON
     ercot_duns: str = x12.ERCOT_DUNS
     seed: int | None = None
 
@@ -148,6 +166,47 @@ class Summary:
             counted["unexpected"] += sent.surprising
         return counted
 
+    def as_json(self) -> dict:
+        """Each distinct receipt (sender and reference) once: "stored" when FlighTrak first answered it not a
+        duplicate, "duplicate" when it answered duplicate (a retry of one whose answer was lost, or a step's
+        second receipt), "failed" when every send of it failed. `sent` = stored + answered_duplicate + failed;
+        the receipts the plan sends twice on purpose are counted once, under their first answer, and in
+        `sent_again`."""
+        receipts: dict[tuple[str, str], Sent] = {}
+        for sent in sorted(self.sent, key=lambda s: s.started):
+            key = (sent.planned.receipt.sender_duns, sent.planned.receipt.reference)
+            if key not in receipts or (receipts[key].error and not sent.error):
+                receipts[key] = sent
+        outcomes = {key: _outcome(sent) for key, sent in receipts.items()}
+        retried: Counter[str] = Counter()
+        for sent in self.sent:
+            retried.update(sent.retried)
+        return {
+            "sent": len(receipts),
+            "stored": sum(outcome == "stored" for outcome in outcomes.values()),
+            "answered_duplicate": sum(outcome == "duplicate" for outcome in outcomes.values()),
+            "sent_again": len(self.sent) - len(receipts),
+            "retries": sum(retried.values()),
+            "retried_errors": dict(retried),
+            "failed": [
+                {"sender_duns": sender, "reference": reference, "error": receipts[sender, reference].error}
+                for (sender, reference), outcome in outcomes.items()
+                if outcome == "failed"
+            ],
+            "receipts": [
+                {
+                    "sender_duns": sender,
+                    "reference": reference,
+                    "outcome": outcomes[sender, reference],
+                    "matched_item_id": sent.matched_item_id,
+                    "matched_step": sent.matched_step,
+                }
+                for (sender, reference), sent in receipts.items()
+            ],
+            "rounds": self.rounds,
+            "seconds": round(self.seconds, 3),
+        }
+
     def words(self) -> str:
         counted = self.counts()
         kinds = ", ".join(f"{counted[kind]} {kind}" for kind in (VALID, FAILED, DUPLICATE, UNMATCHED))
@@ -160,6 +219,147 @@ class Summary:
         )
 
 
+def _outcome(sent: Sent) -> str:
+    if sent.error:
+        return "failed"
+    return "duplicate" if sent.duplicate else "stored"
+
+
+def retried_as(error: BaseException) -> str | None:
+    """The name a failed call is counted under when it is tried again ("503", "UNAVAILABLE", "connection",
+    "timeout"); None when trying again would only be refused again (a 400, a 422, INVALID_ARGUMENT...)."""
+    if isinstance(error, Refused):
+        return str(error.status) if error.status in RETRIED_STATUSES else None
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(error, httpx.TransportError):
+        return "connection"
+    code = _grpc_code(error)
+    return code if code in RETRIED_CODES else None
+
+
+def signs_in_again(error: BaseException) -> bool:
+    """Whether the token was refused (it expired, or the product forgot it): signing in again cures that."""
+    return (isinstance(error, Refused) and error.status == 401) or _grpc_code(error) == "UNAUTHENTICATED"
+
+
+def pause_before(retry: int, rng: random.Random, retry_after: float = 0.0) -> float:
+    """Seconds before retry number `retry` (1 first): doubling from FIRST_PAUSE up to LONGEST_PAUSE, each
+    between half and all of that (callers that failed together do not come back together), and never less
+    than a Retry-After the product gave (itself at most LONGEST_PAUSE)."""
+    longest = min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** (retry - 1))
+    return max(longest * rng.uniform(0.5, 1.0), min(retry_after, LONGEST_PAUSE))
+
+
+def _grpc_code(error: BaseException) -> str:
+    code = getattr(error, "code", None)  # grpc.aio.AioRpcError's; imported only when a run reports over gRPC
+    if not callable(code):
+        return ""
+    try:
+        return code().name
+    except (TypeError, AttributeError):
+        return ""
+
+
+class SimulatorError(Exception):
+    pass
+
+
+class Refused(SimulatorError):
+    """FlighTrak answered an HTTP request with an error status."""
+
+    def __init__(self, status: int, text: str, retry_after: float = 0.0):
+        super().__init__(f"HTTP {status}: {text[:300]}")
+        self.status = status
+        self.retry_after = retry_after
+
+    @classmethod
+    def of(cls, reply: httpx.Response) -> "Refused":
+        after = reply.headers.get("retry-after", "")
+        return cls(reply.status_code, reply.text, float(after) if after.isdigit() else 0.0)
+
+
+async def retrying(
+    call: Callable[[], Awaitable[Answer]],
+    *,
+    retry_for: float,
+    rng: random.Random,
+    retried: Counter[str] | None = None,
+    sign_in_again: Callable[[], Awaitable[None]] | None = None,
+) -> Answer:
+    """The call's result, calling it again (it sends the same bytes) after an error that says to try again, for
+    up to `retry_for` seconds; a refused token is renewed once per refusal by `sign_in_again`. What is still
+    failing then, or fails for good, is raised."""
+    deadline = time.monotonic() + retry_for
+    retry = 0
+    while True:
+        try:
+            return await call()
+        except Exception as error:
+            if sign_in_again is not None and signs_in_again(error):
+                name: str | None = "401"
+                await sign_in_again()
+            else:
+                name = retried_as(error)
+            if name is None or time.monotonic() >= deadline:
+                raise
+            retry += 1
+            if retried is not None:
+                retried[name] += 1
+            pause = pause_before(retry, rng, getattr(error, "retry_after", 0.0))
+            await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+
+
+class Account:
+    """One party signed in (a person, or the transaction system): its headers, signed in again when FlighTrak
+    refuses its token. Sign-ins and reads are retried as reports are, so a restart of the product is waited out."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        path: str = "",
+        body: dict | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        retry_for: float = 300.0,
+        rng: random.Random | None = None,
+    ):
+        self._http = http
+        self._path = path
+        self._body = body or {}
+        self.headers = headers or {}
+        self.retry_for = retry_for
+        self.rng = rng or random.Random()
+        self._signing_in = asyncio.Lock()
+
+    @classmethod
+    async def signed_in(cls, http: httpx.AsyncClient, path: str, body: dict, **kwargs) -> "Account":
+        account = cls(http, path, body, **kwargs)
+        await account.sign_in_again()
+        return account
+
+    async def sign_in_again(self) -> None:
+        """A new token; one sign-in for every report refused at once with the old one."""
+        refused = self.headers.get("authorization")
+        async with self._signing_in:
+            if self.headers.get("authorization") != refused or not self._path:
+                return
+            self.headers = await retrying(
+                lambda: _signed_in(self._http, self._path, self._body), retry_for=self.retry_for, rng=self.rng
+            )
+
+    async def get(self, path: str, **kwargs) -> httpx.Response:
+        """A read that answered 200 (or 404: a thing gone since); what else it answered is raised as Refused."""
+
+        async def once() -> httpx.Response:
+            reply = await self._http.get(path, headers=self.headers, **kwargs)
+            if reply.status_code not in (200, 404):
+                raise Refused.of(reply)
+            return reply
+
+        return await retrying(once, retry_for=self.retry_for, rng=self.rng, sign_in_again=self.sign_in_again)
+
+
 def duns_of(party: str, fields: dict, ercot_duns: str) -> str:
     if party in (m.CR, m.SP):
         return fields.get("cr_duns", "")
@@ -167,26 +367,33 @@ def duns_of(party: str, fields: dict, ercot_duns: str) -> str:
 
 
 async def signed_in(http: httpx.AsyncClient, path: str, body: dict) -> dict[str, str]:
+    """The headers of one sign-in."""
     try:
-        reply = await http.post(path, json=body)
+        return await _signed_in(http, path, body)
     except httpx.TransportError as error:
         raise SimulatorError(
             f"cannot reach FlighTrak at {http.base_url} ({error}): is `flightrak run` running?"
         ) from None
+
+
+async def _signed_in(http: httpx.AsyncClient, path: str, body: dict) -> dict[str, str]:
+    """signed_in, with a lost connection raised as it is and an answer that says to try again as Refused, for
+    retrying to tell apart."""
+    reply = await http.post(path, json=body)
+    if reply.status_code in RETRIED_STATUSES:
+        raise Refused.of(reply)
     if reply.status_code != 200:
         raise SimulatorError(f"{path} refused {body.get('system_id') or body.get('email')}: {reply.text}")
     return {"authorization": f"Bearer {reply.json()['token']}"}
 
 
-class SimulatorError(Exception):
-    pass
-
-
 async def waiting_steps(
-    http: httpx.AsyncClient, reader: dict[str, str], flight: str, ercot_duns: str = x12.ERCOT_DUNS
+    http: httpx.AsyncClient, reader: "Account | dict[str, str]", flight: str, ercot_duns: str = x12.ERCOT_DUNS
 ) -> list[WaitingStep]:
     """Every open script issue the reader sees (of `flight`) whose current step waits for a transaction: the
     Flight Progress report lists them with their premises, and each item says what its step expects."""
+    if not isinstance(reader, Account):
+        reader = Account(http, headers=reader, retry_for=0)
     rows, token = [], ""
     while True:
         params: dict[str, str | int] = {
@@ -194,7 +401,7 @@ async def waiting_steps(
             **({"flight": flight} if flight else {}),
             **({"page_token": token} if token else {}),
         }
-        reply = await http.get("/api/v1/reports/flight-progress-active-script-issues", params=params, headers=reader)
+        reply = await reader.get("/api/v1/reports/flight-progress-active-script-issues", params=params)
         if reply.status_code != 200:
             raise SimulatorError(f"cannot read the flight's script issues: {reply.text}")
         page = reply.json()
@@ -206,7 +413,7 @@ async def waiting_steps(
 
     async def step_of(row: dict) -> WaitingStep | None:
         async with reading:
-            reply = await http.get(f"/api/v1/items/{row['Item ID']}", headers=reader)
+            reply = await reader.get(f"/api/v1/items/{row['Item ID']}")
         if reply.status_code != 200:
             return None  # closed or moved out of sight since the report was read
         fields = reply.json()["fields"]
@@ -323,11 +530,12 @@ def _share(share: float, of: int) -> int:
 
 
 class Reporter:
-    """Sends interchanges as ERCOT's system reports them, over HTTP (the gateway) or gRPC (the scripts service)."""
+    """Sends interchanges as ERCOT's system reports them, over HTTP (the gateway) or gRPC (the scripts service),
+    each tried again as `retrying` says, the same bytes each time."""
 
-    def __init__(self, http: httpx.AsyncClient, system: dict[str, str], grpc_address: str = ""):
+    def __init__(self, http: httpx.AsyncClient, system: "Account | dict[str, str]", grpc_address: str = ""):
         self._http = http
-        self._system = system
+        self._system = system if isinstance(system, Account) else Account(http, headers=system, retry_for=0)
         self._grpc_address = grpc_address
         self._channel: grpc.aio.Channel | None = None
         self._stub: ScriptsServiceStub | None = None
@@ -347,12 +555,26 @@ class Reporter:
 
     async def report(self, planned: Planned) -> Sent:
         sent = Sent(planned, time.perf_counter())
+        stub = self._stub
+
+        async def once() -> dict:
+            sent.attempts += 1
+            return await (self._over_grpc(stub, planned) if stub else self._over_http(planned))
+
+        system = self._system
         try:
-            outcome = await (self._over_grpc(self._stub, planned) if self._stub else self._over_http(planned))
+            outcome = await retrying(
+                once,
+                retry_for=system.retry_for,
+                rng=system.rng,
+                retried=sent.retried,
+                sign_in_again=system.sign_in_again,
+            )
         except Exception as error:  # a refused or lost report is printed; the run goes on
-            sent.error = str(error)[:300]
+            sent.error = str(error)[:300] or type(error).__name__
         else:
             sent.matched_item_id = outcome.get("matched_item_id") or 0
+            sent.matched_step = outcome.get("matched_step") or 0
             sent.duplicate = bool(outcome.get("duplicate"))
             sent.unmatched_reason = outcome.get("unmatched_reason") or ""
         sent.seconds = time.perf_counter() - sent.started
@@ -360,23 +582,24 @@ class Reporter:
 
     async def _over_http(self, planned: Planned) -> dict:
         reply = await self._http.post(
-            "/api/v1/transactions", content=planned.interchange.encode(), headers=self._system | X12
+            "/api/v1/transactions", content=planned.interchange.encode(), headers=self._system.headers | X12
         )
         if reply.status_code not in (200, 202):
-            raise SimulatorError(f"HTTP {reply.status_code}: {reply.text}")
+            raise Refused.of(reply)
         [outcome] = reply.json()["transactions"]
         return outcome
 
     async def _over_grpc(self, stub: "ScriptsServiceStub", planned: Planned) -> dict:
         from flightrak.scripts.v1 import scripts_pb2 as pb
 
-        metadata = (("authorization", self._system["authorization"]),)
+        metadata = (("authorization", self._system.headers["authorization"]),)
         read = await stub.ReportInterchange(
             pb.Interchange(content=planned.interchange.encode()), metadata=metadata, timeout=60
         )
         [outcome] = read.transactions
         return {
             "matched_item_id": outcome.matched_item_id,
+            "matched_step": outcome.matched_step,
             "duplicate": outcome.duplicate,
             "unmatched_reason": outcome.unmatched_reason,
         }
@@ -427,18 +650,35 @@ async def simulate(options: Options, out: Callable[[str], None] = print) -> Summ
     if urlsplit(options.base_url).scheme not in ("http", "https"):
         raise SimulatorError(f"{options.base_url} is not an http(s) URL")
     rng = random.Random(options.seed)
-    planner = Planner(rng, options.ercot_duns)
     summary = Summary()
     started = time.perf_counter()
-    until = started + options.duration
+    try:
+        await _simulate(options, rng, summary, out)
+    finally:
+        summary.seconds = time.perf_counter() - started
+        if options.summary_json:
+            Path(options.summary_json).write_text(json.dumps(summary.as_json(), indent=2) + "\n")
+    out(summary.words())
+    return summary
+
+
+async def _simulate(options: Options, rng: random.Random, summary: Summary, out: Callable[[str], None]) -> None:
+    planner = Planner(rng, options.ercot_duns)
+    until = time.perf_counter() + options.duration
     answered: set[tuple[int, str, str]] = set()  # (item, state, type) given a valid receipt
+    # The first sign-in waits a little for a product starting; later ones wait out a restart, as reports do.
+    waited, retries = min(options.retry_for, FIRST_SIGN_IN_WAIT), random.Random(options.seed)
     async with httpx.AsyncClient(base_url=options.base_url, timeout=60) as http:
-        reader = await signed_in(
-            http, "/api/v1/session", {"email": options.reader_email, "password": options.reader_password}
-        )
-        system = await signed_in(
-            http, "/api/v1/system-session", {"system_id": options.system_id, "key": options.system_key}
-        )
+        try:
+            person = {"email": options.reader_email, "password": options.reader_password}
+            reader = await Account.signed_in(http, "/api/v1/session", person, retry_for=waited, rng=retries)
+            key = {"system_id": options.system_id, "key": options.system_key}
+            system = await Account.signed_in(http, "/api/v1/system-session", key, retry_for=waited, rng=retries)
+        except httpx.TransportError as error:
+            raise SimulatorError(
+                f"cannot reach FlighTrak at {options.base_url} ({error}): is `flightrak run` running?"
+            ) from None
+        reader.retry_for = system.retry_for = options.retry_for
         async with Reporter(http, system, options.grpc_address) as reporter:
             while summary.rounds < options.rounds and len(summary.sent) < options.count:
                 steps, recording = await unanswered(http, reader, options, answered)
@@ -454,24 +694,20 @@ async def simulate(options: Options, out: Callable[[str], None] = print) -> Summ
                 planned = planner.plan(steps, options.failures, options.duplicates, options.unmatched)
                 planned = planned[: options.count - len(summary.sent)]
                 out(f"round {summary.rounds}: {len(steps)} step(s) waiting, sending {len(planned)} receipt(s)")
+
+                def shown(one: Sent) -> None:  # kept as it is answered: a run stopped midway still counts it
+                    summary.sent.append(one)
+                    out(one.words())
+
                 sent = await send_all(
-                    reporter,
-                    planned,
-                    rate=options.rate,
-                    concurrency=options.concurrency,
-                    until=until,
-                    shown=lambda s: out(s.words()),
+                    reporter, planned, rate=options.rate, concurrency=options.concurrency, until=until, shown=shown
                 )
-                summary.sent += sent
                 given = {s.planned.item_id for s in sent if s.planned.kind == VALID and not s.error}
                 answered |= {(step.item_id, step.state, step.type) for step in steps if step.item_id in given}
-    summary.seconds = time.perf_counter() - started
-    out(summary.words())
-    return summary
 
 
 async def unanswered(
-    http: httpx.AsyncClient, reader: dict[str, str], options: Options, answered: set[tuple[int, str, str]]
+    http: httpx.AsyncClient, reader: Account, options: Options, answered: set[tuple[int, str, str]]
 ) -> tuple[list[WaitingStep], bool]:
     """The waiting steps not yet given a valid receipt, and whether any that were still shows as waiting."""
     steps = await waiting_steps(http, reader, options.flight, options.ercot_duns)
