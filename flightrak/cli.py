@@ -1,6 +1,7 @@
 """The `flightrak` command."""
 
 import argparse
+import os
 import sys
 
 # The processes that sign or check tokens; `run` makes the secret they share, the others never read it.
@@ -17,16 +18,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="no background transaction simulator (as FLIGHTRAK_DEMO_SIMULATOR=off)",
     )
+    run.add_argument(
+        "--replicas",
+        type=int,
+        choices=range(1, 9),
+        metavar="N",
+        help="N (1-8) of each gRPC service, of the worker and of the gateway (as FLIGHTRAK_REPLICAS)",
+    )
     commands.add_parser("migrate", help="upgrade every service's schema")
     commands.add_parser("demo", help="load the demo market")
     serve = commands.add_parser("serve", help="run one back-end gRPC service")
     serve.add_argument("service", choices=["identity", "registration", "testbed", "scripts"])
+    serve.add_argument("--port", type=int, help="listen on this port (default: the service's own, 50051-50054)")
     commands.add_parser("worker", help="run the Temporal workflow worker")
     commands.add_parser("gateway", help="run the HTTP gateway")
     commands.add_parser("smtp-sink", help="run a local SMTP server that keeps every mail in an mbox file")
     commands.add_parser("protogen", help="generate the gRPC code from proto/")
     add_simulate_transactions(commands)
     args = parser.parse_args(argv)
+    if getattr(args, "replicas", None):
+        os.environ["FLIGHTRAK_REPLICAS"] = str(args.replicas)  # read by get_settings, and passed on to children
     if args.command != "protogen" and (refusal := settings_refusal(args.command)):
         print(f"flightrak {args.command}: {refusal}", file=sys.stderr)
         return 2
@@ -53,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         from flightrak import service_process
 
-        service_process.main(args.service)
+        service_process.main(args.service, args.port)
     elif args.command == "worker":
         from flightrak import worker
 

@@ -23,6 +23,14 @@ def _run_as() -> str | None:
 
 
 def start(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
+    process = spawn(data_dir, port, log_path)
+    wait_until_ready(f"postgresql://postgres@127.0.0.1:{port}/postgres", process)
+    return process
+
+
+def spawn(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
+    """Starts the server without waiting for it (`flightrak run` restarts it so); a server killed with -9 left its
+    postmaster.pid, which is removed when no process holds it."""
     pgdata = data_dir / "postgres"
     user = _run_as()
     if not (pgdata / "PG_VERSION").exists():
@@ -38,16 +46,11 @@ def start(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
         initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
     if _stale(pgdata):
         (pgdata / "postmaster.pid").unlink()
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1", "-k", str(pgdata)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        user=user,
-        start_new_session=True,
-    )
-    wait_until_ready(f"postgresql://postgres@127.0.0.1:{port}/postgres", process)
-    return process
+    command = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), "-p", str(port), "-h", "127.0.0.1"]
+    with log_path.open("ab") as log:  # the server keeps its own copy of the file
+        return subprocess.Popen(
+            [*command, "-k", str(pgdata)], stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True
+        )
 
 
 def _stale(pgdata: Path) -> bool:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextvars
+import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -304,6 +305,22 @@ async def serve(
         await on_stop()
 
 
+# Each call goes to the next replica that answers; one that stopped answering is skipped until it is back.
+ROUND_ROBIN = ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]}))
+
+
+def channel_target(address: str) -> str:
+    """gRPC's target for a service's address: "h1:p1,h2:p2" as one ipv4: (or ipv6:) target over every replica;
+    one host:port, or a target with its scheme (dns:///name:port), as it is."""
+    addresses = address.split(",")
+    if len(addresses) == 1:
+        return address
+    scheme = "ipv6" if addresses[0].startswith("[") else "ipv4"
+    return f"{scheme}:{address}"
+
+
 def channel(address: str) -> grpc.aio.Channel:
+    """A channel to every replica of a service (Settings.service_address), calls balanced round robin."""
     interceptors = telemetry.grpc_client_interceptors()
-    return grpc.aio.insecure_channel(address, options=MESSAGE_SIZE_OPTIONS, interceptors=interceptors)
+    options = [*MESSAGE_SIZE_OPTIONS, ROUND_ROBIN]
+    return grpc.aio.insecure_channel(channel_target(address), options=options, interceptors=interceptors)

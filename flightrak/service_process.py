@@ -16,7 +16,11 @@ async def start(service: str, settings: Settings, port: int | None = None):
     sessions = db.session_factory(engine)
     # The identity service keeps the sessions; every other service asks it.
     own_check = getattr(module, "session_check", None)
-    check = own_check(sessions) if own_check else asking_identity(grpc_runtime.channel(settings.identity_address))
+    check = (
+        own_check(sessions)
+        if own_check
+        else asking_identity(grpc_runtime.channel(settings.service_address("identity")))
+    )
     if not settings.token_secret:  # `flightrak run` sets it for the services it starts
         raise SystemExit(f"flightrak-{service}: FLIGHTRAK_TOKEN_SECRET is not set")
     server = grpc_runtime.create_server(settings.token_secret, check)
@@ -25,12 +29,12 @@ async def start(service: str, settings: Settings, port: int | None = None):
     return server, full_name, engine, address
 
 
-async def serve(service: str) -> None:
+async def serve(service: str, port: int | None = None) -> None:
     settings = get_settings()
-    server, full_name, engine, address = await start(service, settings)
+    server, full_name, engine, address = await start(service, settings, port)
     await grpc_runtime.serve(server, full_name, address, lambda: db.answers(engine), on_stop=engine.dispose)
 
 
-def main(service: str) -> None:
+def main(service: str, port: int | None = None) -> None:
     logs.setup(service)
-    asyncio.run(serve(service))
+    asyncio.run(serve(service, port))

@@ -1,5 +1,6 @@
 """One Settings object per process, read from FLIGHTRAK_* environment variables."""
 
+import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 SERVICE_PORTS = {"identity": 50051, "registration": 50052, "testbed": 50053, "scripts": 50054}
+# Replica k (1..N) of a service whose address is one host:P listens on P + REPLICA_PORT_STEP * (k - 1).
+REPLICA_PORT_STEP = 100
+MAX_REPLICAS = 8
 # Each is a setting rate_limit_<budget> (FLIGHTRAK_RATE_LIMIT_<BUDGET>): what one address, account or token may spend.
 RATE_LIMIT_BUDGETS = (
     "sign_in_per_address",
@@ -54,11 +58,15 @@ class Settings(BaseSettings):
     environment: str = "development"
     data_dir: Path = REPO_ROOT / ".flightrak"
     database_url: str | None = None
-    # Connections each process keeps to PostgreSQL (every service and the worker): five services and the worker at
-    # 15 each are 90 of PostgreSQL's default 100.
+    # Connections each process keeps to PostgreSQL (every service and the worker): four services and the worker at
+    # 15 each are 75 of PostgreSQL's default 100. `run` with N replicas gives each process 1/N of it (rounded up).
     database_pool_size: int = 15
     embedded_postgres_port: int = 5544
+    # `flightrak run` starts this many of each gRPC service, of the worker and of the gateway.
+    replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
     temporal_address: str | None = None
+    # The port of the Temporal dev server `run` starts when temporal_address is unset.
+    temporal_port: int = 7233
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
     listen_host: str = "127.0.0.1"
@@ -77,6 +85,10 @@ class Settings(BaseSettings):
     demo_password: str = "Flightrak-demo-2026"
     # `flightrak run` reports the demo's transactions in the background, gently (off: never).
     demo_simulator: bool = True
+    # `flightrak run` builds the demo market's flight and notice in the background (off: accounts only).
+    demo_market: bool = True
+    # Set by `flightrak run` for its children: where it keeps what it started and restarted (run_status).
+    run_status_file: Path | None = None
     # A script task waiting on one party this many business hours raises a reminder (0: never).
     script_reminder_business_hours: float = Field(default=16, ge=0, le=2000)
     # Market notices: the SMTP server that takes their mail (unset: the run command's local sink), the sender,
@@ -108,6 +120,31 @@ class Settings(BaseSettings):
         parse_many(value)  # refuses anything but "N/second|minute|hour|day", joined by ";"
         return value
 
+    @field_validator(*(f"{service}_address" for service in SERVICE_PORTS))
+    @classmethod
+    def read_service_address(cls, value: str) -> str:
+        value = value.strip()
+        if _is_grpc_target(value):
+            return value  # gRPC resolves it (dns:///name:port finds every replica behind one name)
+        addresses = [address.strip() for address in value.split(",")]
+        for address in addresses:
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{address!r} is not host:port (several: host:port,host:port; or dns:///name:port)")
+        return ",".join(addresses)
+
+    @model_validator(mode="after")
+    def replicas_need_ip_addresses(self) -> "Settings":
+        """Several addresses make one channel target, ipv4:h1:p1,h2:p2, which takes IP addresses only."""
+        for service in SERVICE_PORTS:
+            addresses = self.service_addresses(service)
+            if len(addresses) > 1 and not all(_ip_literal(address) for address in addresses):
+                raise ValueError(
+                    f"FLIGHTRAK_{service.upper()}_ADDRESS: several replicas need IP addresses (127.0.0.1:"
+                    f"{SERVICE_PORTS[service]}), not names; one name for every replica is a target: dns:///name:port"
+                )
+        return self
+
     @field_validator("environment")
     @classmethod
     def read_environment(cls, value: str) -> str:
@@ -132,13 +169,11 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or (
-            f"postgresql+psycopg://postgres@127.0.0.1:{self.embedded_postgres_port}/flightrak"
-        )
+        return self.database_url or (f"postgresql+psycopg://postgres@127.0.0.1:{self.embedded_postgres_port}/flightrak")
 
     @property
     def effective_temporal_address(self) -> str:
-        return self.temporal_address or "127.0.0.1:7233"
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
 
     @property
     def effective_smtp_url(self) -> str:
@@ -149,7 +184,35 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.gateway_host}:{self.gateway_port}").rstrip("/")
 
     def service_address(self, service: str) -> str:
-        return getattr(self, f"{service}_address")
+        """The service as a client's channel reaches it: every replica's address, joined (grpc_runtime.channel)."""
+        return ",".join(self.service_addresses(service))
+
+    def service_addresses(self, service: str) -> list[str]:
+        """The replicas' listen addresses: those listed, or with one host:P, P + 100 * (k - 1) for replica k of
+        `replicas`; a target with a scheme (dns:///...) is one, resolved by gRPC."""
+        configured: str = getattr(self, f"{service}_address")
+        if _is_grpc_target(configured):
+            return [configured]
+        if "," in configured:
+            return configured.split(",")
+        host, port = configured.rsplit(":", 1)
+        return [f"{host}:{int(port) + REPLICA_PORT_STEP * k}" for k in range(self.replicas)]
+
+
+GRPC_SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:", "xds:")
+
+
+def _is_grpc_target(address: str) -> bool:
+    return address.startswith(GRPC_SCHEMES)
+
+
+def _ip_literal(address: str) -> bool:
+    host = address.rsplit(":", 1)[0].removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache

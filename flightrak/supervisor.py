@@ -9,13 +9,17 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
 
-from flightrak import db, embedded_postgres, migrate
-from flightrak.settings import SERVICE_PORTS, Settings, get_settings
+from flightrak import db, embedded_postgres, migrate, run_status
+from flightrak.settings import GRPC_SCHEMES, SERVICE_PORTS, Settings, get_settings
 from flightrak.temporal import dev_server_command
 
 BACKEND_SERVICES = tuple(SERVICE_PORTS)
@@ -49,40 +53,184 @@ def data_dir_token_secret(data_dir: Path) -> str:
     return secret
 
 
+# A process that exits is started again after RESTART_FIRST_DELAY, doubled for each exit in a row up to
+# RESTART_MAX_DELAY; one that ran RESTART_RESET_UPTIME before it exited starts the count again.
+RESTART_FIRST_DELAY = 0.5
+RESTART_MAX_DELAY = 30.0
+RESTART_RESET_UPTIME = 60.0
+# During start-up a process that exits this many times in a row stops the run, naming it.
+START_UP_EXITS = 3
+
+
+class Backoff:
+    """How long to wait before restarting a process, from how long it ran and how often it exited before."""
+
+    def __init__(self) -> None:
+        self.exits_in_a_row = 0
+
+    def after_exit(self, uptime: float) -> float:
+        if uptime >= RESTART_RESET_UPTIME:
+            self.exits_in_a_row = 0
+        delay = min(RESTART_MAX_DELAY, RESTART_FIRST_DELAY * 2**self.exits_in_a_row)
+        self.exits_in_a_row += 1
+        return delay
+
+
+def exit_description(returncode: int) -> str:
+    return f"signal {-returncode}" if returncode < 0 else f"code {returncode}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Child:
+    """One process `run` keeps running: `start` makes it anew; the simulator (restarts=False) has its own rule."""
+
+    name: str
+    start: Callable[[], subprocess.Popen]
+    restarts_on_exit: bool = True
+    process: subprocess.Popen | None = None
+    started_at: str = ""
+    started: float = 0.0
+    restarts: int = 0
+    last_exit: str | None = None
+    last_restart_at: str | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+    restart_due: float | None = None  # time.monotonic() of the restart waiting for its delay
+
+    def launch(self) -> None:
+        self.process = self.start()
+        self.started_at, self.started, self.restart_due = _now(), time.monotonic(), None
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+
 class Supervisor:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
+        self.restarts: list[dict] = []
         self.logs = settings.data_dir / "logs"
+        self.status_file = run_status.path_in(settings.data_dir)
+        self.started_at = _now()
+        self.stop_requested = False
 
-    def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.children.append((name, process))
-        return process
+    def spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None = None, restarts_on_exit: bool = True
+    ) -> subprocess.Popen:
+        def start() -> subprocess.Popen:
+            with (self.logs / f"{name}.log").open("ab") as log:  # the child keeps its own copy of the file
+                return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
-    def adopt(self, name: str, process: subprocess.Popen) -> None:
-        self.children.append((name, process))
+        child = next((c for c in self.children if c.name == name), None)
+        if child is None:
+            child = Child(name, start, restarts_on_exit)
+            self.children.append(child)
+        child.start = start
+        child.launch()
+        self.write_status()
+        assert child.process is not None
+        return child.process
+
+    def adopt(self, name: str, process: subprocess.Popen, start: Callable[[], subprocess.Popen]) -> None:
+        """A process started already (the embedded PostgreSQL, once it answered); `start` starts it again."""
+        child = Child(name, start, process=process, started_at=_now(), started=time.monotonic())
+        self.children.append(child)
+        self.write_status()
+
+    def supervise(self) -> None:
+        """Schedules a restart for each process that exited, and restarts each whose delay has passed."""
+        for child in self.children:
+            if not child.restarts_on_exit or child.process is None:
+                continue
+            if child.restart_due is None and child.exited():
+                self._schedule_restart(child)
+            elif child.restart_due is not None and time.monotonic() >= child.restart_due:
+                self._restart(child)
+
+    def _schedule_restart(self, child: Child) -> None:
+        assert child.process is not None and child.process.returncode is not None
+        _kill_group(child.process.pid)  # what it left running in its own process group goes with it
+        uptime = time.monotonic() - child.started
+        delay = child.backoff.after_exit(uptime)
+        child.last_exit = exit_description(child.process.returncode)
+        child.restart_due = time.monotonic() + delay
+        print(
+            f"flightrak run: {child.name} exited ({child.last_exit}) after {uptime:.1f} s; "
+            f"restarting in {delay:g} s (restart {child.restarts + 1})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _restart(self, child: Child) -> None:
+        assert child.process is not None
+        pid_before = child.process.pid
+        try:
+            child.launch()
+        except Exception as error:  # nothing started: tried again after the next delay
+            delay = child.backoff.after_exit(0)
+            child.restart_due = time.monotonic() + delay
+            print(
+                f"flightrak run: {child.name} could not start ({error}); trying again in {delay:g} s", file=sys.stderr
+            )
+            return
+        assert child.process is not None
+        child.restarts += 1
+        child.last_restart_at = child.started_at
+        exit = {"name": child.name, "at": child.started_at, "exit": child.last_exit}
+        self.restarts = [*self.restarts, {**exit, "pid_before": pid_before, "pid_after": child.process.pid}]
+        self.restarts = self.restarts[-run_status.KEPT_RESTARTS :]
+        self.write_status()
+
+    def repeatedly_exiting(self) -> list[str]:
+        return [c.name for c in self.children if c.backoff.exits_in_a_row >= START_UP_EXITS]
+
+    def running(self, name: str) -> bool:
+        return any(c.name == name and c.process is not None and c.process.poll() is None for c in self.children)
+
+    def status(self) -> dict:
+        processes = [
+            {
+                "name": child.name,
+                "pid": child.process.pid,
+                "started_at": child.started_at,
+                "restarts": child.restarts,
+                "last_exit": child.last_exit,
+                "last_restart_at": child.last_restart_at,
+            }
+            for child in self.children
+            if child.process is not None
+        ]
+        return {"started_at": self.started_at, "processes": processes, "restarts": self.restarts}
+
+    def write_status(self) -> None:
+        run_status.write(self.status_file, self.status())
 
     def stop(self) -> None:
-        for name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        running = [c.process for c in reversed(self.children) if c.process is not None and c.process.poll() is None]
+        for child in reversed(self.children):
+            if child.process is not None and child.process.poll() is None:
+                child.process.send_signal(signal.SIGINT if child.name == "postgres" else signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for _, process in reversed(self.children):
+        for process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        for child in self.children:
+            if child.process is not None:
+                _kill_group(child.process.pid)
         self.children.clear()
 
-    def exited(self) -> list[str]:
-        """The children that stopped, but for the simulator, which ends by itself and is started again."""
-        return [name for name, process in self.children if process.poll() is not None and name != SIMULATOR]
 
-    def running(self, name: str) -> bool:
-        self.children = [(n, p) for n, p in self.children if n != name or p.poll() is None]
-        return any(n == name for n, _ in self.children)
+def _kill_group(pid: int) -> None:
+    """Every child starts a session of its own (pgid = its pid): anything it started and left behind is killed."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
@@ -96,11 +244,20 @@ def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
     raise RuntimeError(f"{what} did not answer on {host}:{port} within {timeout:.0f}s")
 
 
-def _wait_until_ready(url: str, supervisor: Supervisor, timeout: float = 60.0) -> None:
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM while the run was starting."""
+
+
+def _wait_until_ready(url: str, supervisor: Supervisor, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if dead := supervisor.exited():
-            raise RuntimeError(f"{', '.join(dead)} exited during start-up; see {supervisor.logs}")
+        if supervisor.stop_requested:
+            raise StopRequested
+        supervisor.supervise()
+        if failing := supervisor.repeatedly_exiting():
+            raise RuntimeError(
+                f"{', '.join(failing)} exited {START_UP_EXITS} times during start-up; see {supervisor.logs}"
+            )
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
@@ -110,22 +267,53 @@ def _wait_until_ready(url: str, supervisor: Supervisor, timeout: float = 60.0) -
     raise RuntimeError(f"{url} was not ready within {timeout:.0f}s; see {supervisor.logs}")
 
 
-def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = True) -> dict[str, str]:
+def replica_ports(settings: Settings) -> dict[str, list[int]]:
+    """The port each replica of each gRPC service listens on; refuses addresses `run` cannot start services at."""
+    ports: dict[str, list[int]] = {}
+    for service in BACKEND_SERVICES:
+        addresses = settings.service_addresses(service)
+        setting = f"FLIGHTRAK_{service.upper()}_ADDRESS"
+        if any("/" in address for address in addresses) or addresses[0].startswith(GRPC_SCHEMES):
+            raise RuntimeError(f"{setting}: `run` starts the services itself, at host:port addresses")
+        if len(addresses) != settings.replicas:
+            raise RuntimeError(
+                f"{setting} lists {len(addresses)} addresses but FLIGHTRAK_REPLICAS is {settings.replicas}: "
+                "list one address for each replica, or give one host:port"
+            )
+        ports[service] = [int(address.rsplit(":", 1)[1]) for address in addresses]
+    return ports
+
+
+def start_stack(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
     """Starts everything in dependency order; returns the environment every child runs with."""
+    ports = replica_ports(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     supervisor.logs.mkdir(exist_ok=True)
     env = dict(os.environ)
+    env["FLIGHTRAK_RUN_STATUS_FILE"] = str(supervisor.status_file)
+    env["FLIGHTRAK_REPLICAS"] = str(settings.replicas)
+    # N replicas share the connections one process of each kind would keep, so N stay inside max_connections.
+    env["FLIGHTRAK_DATABASE_POOL_SIZE"] = str(max(1, settings.database_pool_size // settings.replicas))
     if settings.token_secret is None:
         env["FLIGHTRAK_TOKEN_SECRET"] = data_dir_token_secret(settings.data_dir)
     if settings.database_url is None:
-        postgres = embedded_postgres.start(
-            settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log"
+        postgres = partial(
+            embedded_postgres.spawn,
+            settings.data_dir,
+            settings.embedded_postgres_port,
+            supervisor.logs / "postgres.log",
         )
-        supervisor.adopt("postgres", postgres)
+        supervisor.adopt(
+            "postgres",
+            embedded_postgres.start(
+                settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log"
+            ),
+            postgres,
+        )
     database_url = settings.effective_database_url
     env["FLIGHTRAK_DATABASE_URL"] = database_url
     if settings.temporal_address is None:
-        supervisor.spawn("temporal", dev_server_command(settings))
+        supervisor.spawn("temporal", dev_server_command(settings, settings.temporal_port))
     env["FLIGHTRAK_TEMPORAL_ADDRESS"] = settings.effective_temporal_address
     if settings.smtp_url is None:  # market notices' mail goes to a local sink the demo can read
         supervisor.spawn("smtp-sink", [sys.executable, "-m", "flightrak.cli", "smtp-sink"], env)
@@ -133,19 +321,21 @@ def start_stack(settings: Settings, supervisor: Supervisor, with_demo: bool = Tr
 
     migrate.ensure_database(database_url)
     migrate.upgrade_all(database_url)
-    if with_demo:
-        asyncio.run(load_demo(database_url, settings.demo_password))
+    asyncio.run(load_demo(database_url, settings.demo_password))
 
     host, port = settings.effective_temporal_address.rsplit(":", 1)
     _wait_for_port(host, int(port), 30, "Temporal")
     executable = [sys.executable, "-m", "flightrak.cli"]
     for service in BACKEND_SERVICES:
-        supervisor.spawn(service, [*executable, "serve", service], env)
-    supervisor.spawn("worker", [*executable, "worker"], env)
-    supervisor.spawn("gateway", [*executable, "gateway"], env)
+        for replica, service_port in enumerate(ports[service], 1):
+            supervisor.spawn(f"{service}-{replica}", [*executable, "serve", service, "--port", str(service_port)], env)
+    for replica in range(1, settings.replicas + 1):
+        supervisor.spawn(f"worker-{replica}", [*executable, "worker"], env)
+    for replica in range(1, settings.replicas + 1):
+        supervisor.spawn(f"gateway-{replica}", [*executable, "gateway"], env)
     base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     _wait_until_ready(f"{base_url}/readyz", supervisor)
-    if with_demo:
+    if settings.demo_market:
         ensure_demo_flight(base_url, settings.demo_password)
         ensure_demo_notice(base_url, settings.demo_password)
     return env
@@ -257,24 +447,27 @@ def banner(settings: Settings, seconds: float) -> str:
 
     lines += ["", "Demo transaction system (POST /api/v1/system-session):"]
     lines.append(f"  system_id {DEMO_TRANSACTION_SYSTEM}  key {demo_system_key(settings.demo_password)}")
-    lines += [
-        "",
-        "Demo market: a flight in business testing, built below through the API unless it was before (README).",
-        "  Start here: sign in as user@lonestar.example, open Current Flight Tasks and watch a script issue move.",
-    ]
+    if settings.demo_market:
+        lines += [
+            "",
+            "Demo market: a flight in business testing, built below through the API unless it was before (README).",
+            "  Start here: sign in as user@lonestar.example, open Current Flight Tasks and watch a script issue move.",
+        ]
+    if settings.replicas > 1:
+        replicas = f"{settings.replicas} of each gRPC service, of the worker and of the gateway"
+        lines.append(f"\nReplicas: {replicas} ({run_status.path_in(settings.data_dir)})")
     lines.append("\nCtrl-C stops every process started here; data is kept for the next run.")
     return "\n".join(lines)
 
 
 def run(simulator: bool = True) -> int:
     settings = get_settings()
-    simulator = simulator and settings.demo_simulator
+    simulator = simulator and settings.demo_simulator and settings.demo_market
     supervisor = Supervisor(settings)
     started = time.monotonic()
-    stop = {"requested": False}
 
     def request_stop(signum, frame):
-        stop["requested"] = True
+        supervisor.stop_requested = True
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
@@ -282,20 +475,24 @@ def run(simulator: bool = True) -> int:
         env = start_stack(settings, supervisor)
         print(banner(settings, time.monotonic() - started), flush=True)
         base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
-        market_built = start_demo_market(base_url, settings.demo_password)
+        market_built = start_demo_market(base_url, settings.demo_password) if settings.demo_market else None
         simulated_at = float("-inf")
-        while not stop["requested"]:
-            if dead := supervisor.exited():
-                print(f"{', '.join(dead)} stopped unexpectedly; see {supervisor.logs}", file=sys.stderr)
-                return 1
-            due = simulator and market_built.is_set() and time.monotonic() - simulated_at > SIMULATOR_RESTART_SECONDS
-            if due and not supervisor.running(SIMULATOR):
+        while not supervisor.stop_requested:
+            supervisor.supervise()
+            due = simulator and market_built and market_built.is_set()
+            if (
+                due
+                and time.monotonic() - simulated_at > SIMULATOR_RESTART_SECONDS
+                and not supervisor.running(SIMULATOR)
+            ):
                 if simulated_at == float("-inf"):
                     print(f"Transaction simulator: running ({supervisor.logs / 'simulator.log'})", flush=True)
                 command = [sys.executable, "-m", "flightrak.cli", "simulate-transactions", "--base-url", base_url]
-                supervisor.spawn(SIMULATOR, [*command, *SIMULATOR_OPTIONS], env)
+                supervisor.spawn(SIMULATOR, [*command, *SIMULATOR_OPTIONS], env, restarts_on_exit=False)
                 simulated_at = time.monotonic()
-            time.sleep(0.5)
+            time.sleep(0.2)
+        return 0
+    except StopRequested:
         return 0
     except Exception as error:
         print(f"FlighTrak could not start: {error}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The FastAPI gateway: HTTP API, pages, health. Every call it makes carries the caller's token."""
 
 import asyncio
+import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from flightrak import logs, telemetry
+from flightrak import logs, run_status, telemetry
 from flightrak import temporal as temporal_connection
 from flightrak.sessions import asking_identity
 from flightrak.settings import Settings, get_settings
@@ -96,7 +97,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services, temporal = await asyncio.gather(app.state.backends.health(), temporal_health(app, settings))
         components = {**services, "temporal": temporal}
         ready = all(status == "SERVING" for status in components.values())
-        return JSONResponse({"ready": ready, "components": components}, status_code=200 if ready else 503)
+        body: dict = {"ready": ready, "components": components}
+        if settings.run_status_file is not None:
+            status = run_status.read(settings.run_status_file) or {}
+            body["restarts"] = status.get("restarts", [])[-run_status.READYZ_RESTARTS :]
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     for register, tag, path in API_MODULES:
         router = api.api_router(tag, path)
@@ -119,13 +124,24 @@ async def temporal_health(app: FastAPI, settings: Settings) -> str:
         return "UNAVAILABLE"
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The gateway's socket, bound with SO_REUSEPORT: the N gateways `flightrak run --replicas N` starts share one
+    port, and the kernel spreads new connections among those alive."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def main() -> None:
     import uvicorn
 
     logs.setup("gateway")
     settings = get_settings()
     telemetry.setup("flightrak-gateway")
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.gateway_host,
         port=settings.gateway_port,
@@ -135,3 +151,4 @@ def main() -> None:
         # Event streams never end by themselves: on stop, each open one is given a moment, then closed.
         timeout_graceful_shutdown=3,
     )
+    uvicorn.Server(config).run(sockets=[listening_socket(settings.gateway_host, settings.gateway_port)])

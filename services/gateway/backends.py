@@ -103,7 +103,8 @@ class Backends:
     def connect(cls, settings: Settings) -> "Backends":
         channels = {name: grpc_runtime.channel(settings.service_address(name)) for name in SERVICE_PORTS}
         for name in SERVICE_PORTS:
-            _SERVICES_AT_PORT.setdefault(settings.service_address(name).rsplit(":", 1)[-1], set()).add(name)
+            for address in settings.service_addresses(name):
+                _SERVICES_AT_PORT.setdefault(address.rsplit(":", 1)[-1], set()).add(name)
         return cls(
             channels,
             identity_pb2_grpc.IdentityServiceStub(channels["identity"]),

@@ -8,9 +8,10 @@ from typing import NamedTuple
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from flightrak import run_status
 from flightrak.items.v1 import items_pb2 as pb
 from flightrak.projections import ITEM_ID_OWNERS
-from services.gateway import schemas, views
+from services.gateway import consistency, schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import ApiError, call
@@ -68,11 +69,16 @@ def register(app, router: APIRouter) -> None:
 
     for decision, flow_decision in DECISIONS.items():
         add_decision(decision, flow_decision)
+    consistency.register(app, router)
 
     async def operations_page(request: Request, caller, status: int = 200, error: ApiError | None = None) -> Response:
         views.signed_in(caller)
         items = await needing_attention(caller.token)
-        return await views.render(app, request, caller, "operations.html", status, items=items, error=error)
+        check = await consistency.last_check(app, caller.token)  # _consistency_check.html
+        run = run_status.read(app.state.settings.run_status_file)  # the Processes section (_processes.html)
+        return await views.render(
+            app, request, caller, "operations.html", status, items=items, error=error, run=run, consistency=check
+        )
 
     @pages.get("/operations", response_class=HTMLResponse)
     async def operations(request: Request, caller: MaybeCaller) -> Response:

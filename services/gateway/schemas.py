@@ -146,9 +146,22 @@ class Health(BaseModel):
     status: str
 
 
+class RunRestart(BaseModel):
+    """A process `flightrak run` restarted (<data_dir>/run/processes.json)."""
+
+    name: str = Field(description="the process: postgres, temporal, smtp-sink, identity-1, worker-2, gateway-1, ...")
+    at: str = Field(description="when it was started again (ISO 8601, UTC)")
+    exit: str | None = Field(description="how it ended: signal 9, code 1")
+    pid_before: int
+    pid_after: int
+
+
 class Readiness(BaseModel):
     ready: bool
     components: dict[str, str]
+    restarts: list[RunRestart] | None = Field(
+        None, description="under `flightrak run`: the last 20 processes it restarted, oldest first"
+    )
 
 
 class ItemEvent(BaseModel):
