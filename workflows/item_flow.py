@@ -23,6 +23,7 @@ from workflows import attention
 from workflows import search_attributes as sa
 from workflows.items import (
     REFUSAL_QUERY,
+    STANDING_QUERY,
     UNRECORDED_QUERY,
     UNRECORDED_STEPS,
     ActionInput,
@@ -31,6 +32,7 @@ from workflows.items import (
     ItemTransition,
     OneActionAtATime,
     Refusal,
+    Standing,
     principal_of,
     refuse,
 )
@@ -77,6 +79,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         self._fields: dict[str, str] = dict(fields or {})
         self._seq = 0
         self._unrecorded: dict[int, Any] = {}  # seq -> the step as its record activity takes it, until written
+        self._party = ""  # the responsible party the item's last step (or its start) showed
         self._flow = self._table()
         self._attention = attention.Attention(self.RECORDER.attention, item_id, self._flow.item_type)
         self._one_at_a_time = OneActionAtATime(self._flow.item_word)
@@ -119,6 +122,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
 
     def _upsert_search_attributes(self, state: State) -> None:
         """Each move sets them; a flow whose service recorded its first state sets them as it starts."""
+        self._party = state.responsible
         workflow.upsert_search_attributes(
             [
                 sa.ITEM_ID.value_set(str(self._item_id)),
@@ -158,6 +162,10 @@ class ItemFlow(attention.Attended, Generic[Facts]):
     def unrecorded(self) -> int:
         """Steps taken whose record activity has not finished: how far the item's page may be behind it."""
         return len(self._unrecorded)
+
+    @workflow.query(name=STANDING_QUERY)
+    def standing(self) -> Standing:
+        return Standing(self._state, self._party, self._seq, len(self._unrecorded))
 
     def _answer(self) -> dict[str, Any]:
         """What an update answers: the item's status, and the steps its record activity has not written yet."""

@@ -81,6 +81,19 @@ class ItemTransition:
 UNRECORDED_STEPS = "unrecorded_steps"
 # How many steps the item's workflow has taken that its record activity has not written yet (0: the page is current).
 UNRECORDED_QUERY = "unrecorded_steps"
+# What the item's projection should say now, as `flightrak check` (flightrak.consistency) compares it.
+STANDING_QUERY = "standing"
+
+
+@dataclass
+class Standing:
+    """The item as its workflow holds it: the state and responsible party of its last step, how many steps it has
+    taken, and how many of them its record activity has not written yet."""
+
+    state: str
+    responsible_party: str
+    seq: int
+    unrecorded: int
 
 
 def deadline_words(moment: datetime) -> str:
@@ -117,9 +130,7 @@ class OneActionAtATime:
 def check_text(given) -> None:
     """An update's input (a dataclass) holds only text the input boundary accepts: one NUL byte in a name or comment
     once made a step's projection fail for good, so it is refused here, before it enters history."""
-    problems = {
-        name.removeprefix("fields."): problem for name, problem in boundary.problems_in(asdict(given)).items()
-    }
+    problems = {name.removeprefix("fields."): problem for name, problem in boundary.problems_in(asdict(given)).items()}
     if problems:
         message = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
         raise ApplicationError(message, problems, INVALID_TEXT, type=INVALID, non_retryable=True)

@@ -2,7 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flightrak.needs_attention import NeedsAttentionColumns
@@ -158,6 +172,20 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ConsistencyCheck(Base):
+    """One result of `flightrak check` (flightrak.consistency), kept for ERCOT's operations page: the newest is shown,
+    a few before it are kept."""
+
+    __tablename__ = "consistency_checks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    seconds: Mapped[float] = mapped_column(Double)
+    items_checked: Mapped[int] = mapped_column(Integer)
+    transactions_checked: Mapped[int] = mapped_column(Integer)
+    differences: Mapped[list] = mapped_column(JSONB)  # [{kind, item_id, item_type, projection, workflow, transaction}]
 
 
 # The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).

@@ -53,6 +53,7 @@ SUB_FLOW_ENDED = "sub_flow_ended"  # without being completed: escalated to ERCOT
 FLIGHT_ENDED = "flight_ended"
 
 TRANSACTION_RECEIVED = "transaction_received"  # the signal a transaction receipt arrives by
+RECEIPTS_QUERY = "receipts"  # the receipts a script issue holds for steps still to come, and those it has seen
 
 # Activity names: the scripts service's, hosted on these workflows' own queue.
 RECORD_ITEM_TRANSITION = "scripts.record_item_transition"
@@ -142,6 +143,15 @@ class ScriptAction:
 
 
 @dataclass
+class Receipts:
+    """The receipts' IDs (transactions.key_of) a script issue keeps for a step still to come, and every one it has
+    taken or shown."""
+
+    waiting: list[str]
+    seen: list[str]
+
+
+@dataclass
 class TransactionReceipt:
     """What ERCOT's systems report of one transaction: its type, who sent it to whom, and whether it passed
     validation (with the reasons when it did not)."""
@@ -154,6 +164,13 @@ class TransactionReceipt:
     reference: str = ""
     valid: bool = True
     reasons: list[str] = field(default_factory=list)
+
+
+def receipt_words(receipt: TransactionReceipt) -> str:
+    """A receipt as the item's history names it, in the step it moved on or showed as failed."""
+    esi_id = f", ESI ID {receipt.esi_id}" if receipt.esi_id else ""
+    reference = f", reference {receipt.reference}" if receipt.reference else ""
+    return f"{receipt.type} from {receipt.sender_duns} to {receipt.receiver_duns}{esi_id}{reference}"
 
 
 @dataclass

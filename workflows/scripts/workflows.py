@@ -171,6 +171,10 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
         self._seen_receipts.add(receipt.transaction_id)
         self._receipts = [*self._receipts, receipt][-KEPT_RECEIPTS:]
 
+    @workflow.query(name=m.RECEIPTS_QUERY)
+    def receipts(self) -> m.Receipts:
+        return m.Receipts([r.transaction_id for r in self._receipts], sorted(self._seen_receipts))
+
     @workflow.update(name=m.ATTACH_TRANSACTION)
     async def attach_transaction(self, attached: m.AttachedTransaction) -> dict[str, Any]:
         """ERCOT's person decided this transaction, which matched nothing, is the one the step waits for: a valid
@@ -228,11 +232,6 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
             return {pairing.cr_duns, pairing.sp_duns} - {""}
         return {pairing.tdsp_duns if party == m.TDSP else pairing.ercot_duns}
 
-    def _receipt_words(self, receipt: m.TransactionReceipt) -> str:
-        esi_id = f", ESI ID {receipt.esi_id}" if receipt.esi_id else ""
-        reference = f", reference {receipt.reference}" if receipt.reference else ""
-        return f"{receipt.type} from {receipt.sender_duns} to {receipt.receiver_duns}{esi_id}{reference}"
-
     async def _report_failed_transactions(self) -> None:
         """A transaction the current step expects that failed validation: shown on the step, which waits on."""
         spec = self._current()
@@ -241,7 +240,7 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
         failed = [r for r in self._receipts if not r.valid and self._matches(r, spec.transaction)]
         for receipt in failed:
             self._receipts = [r for r in self._receipts if r is not receipt]
-            words = self._receipt_words(receipt)
+            words = m.receipt_words(receipt)
             self._failed(receipt)
             reasons = "; ".join(receipt.reasons) or "no reason given"
             comment = f"{words} failed validation: {reasons}. The step waits for a valid one."
@@ -249,13 +248,13 @@ class ScriptIssueWorkflow(PairingItemFlow[Script]):
 
     def _failed(self, receipt: m.TransactionReceipt) -> str:
         """Shows a failed transaction on the step, with its reasons; returns what is shown."""
-        shown = f"{self._receipt_words(receipt)}: {'; '.join(receipt.reasons) or 'failed validation'}"
+        shown = f"{m.receipt_words(receipt)}: {'; '.join(receipt.reasons) or 'failed validation'}"
         self._fields["last_failed_transaction"] = shown
         return shown
 
     def _took(self, receipt: m.TransactionReceipt) -> str:
         """Shows the transaction that ended the step (and its premise); returns what is shown."""
-        self._fields["last_transaction"] = self._receipt_words(receipt)
+        self._fields["last_transaction"] = m.receipt_words(receipt)
         if receipt.esi_id:
             self._fields["esi_id"] = receipt.esi_id
         return self._fields["last_transaction"]
