@@ -305,8 +305,10 @@ async def serve(
         await on_stop()
 
 
-# Each call goes to the next replica that answers; one that stopped answering is skipped until it is back.
+# Each call goes to the next replica that answers; one that stopped answering is skipped until it is back, which
+# the channel tries at most every 5 s (gRPC's default grows to 2 minutes: a restarted replica would sit idle).
 ROUND_ROBIN = ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]}))
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 500), ("grpc.max_reconnect_backoff_ms", 5000)]
 
 
 def channel_target(address: str) -> str:
@@ -322,5 +324,5 @@ def channel_target(address: str) -> str:
 def channel(address: str) -> grpc.aio.Channel:
     """A channel to every replica of a service (Settings.service_address), calls balanced round robin."""
     interceptors = telemetry.grpc_client_interceptors()
-    options = [*MESSAGE_SIZE_OPTIONS, ROUND_ROBIN]
+    options = [*MESSAGE_SIZE_OPTIONS, ROUND_ROBIN, *RECONNECT_OPTIONS]
     return grpc.aio.insecure_channel(channel_target(address), options=options, interceptors=interceptors)

@@ -11,9 +11,11 @@ import time
 import uuid
 from pathlib import Path
 
+import grpc
 import httpx
 import psycopg
 import pytest
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from pydantic import ValidationError
 
 from flightrak import embedded_postgres, grpc_runtime, run_status
@@ -77,6 +79,29 @@ def test_listed_addresses_and_targets_with_a_scheme_are_taken_as_given():
         replica_ports(settings(registration_address="127.0.0.1:6001,127.0.0.1:6002"))
 
 
+async def test_a_channel_over_two_replicas_calls_each_in_turn():
+    """Two health servers, one SERVING and one NOT_SERVING: the channel's calls reach both."""
+    servers, addresses = [], []
+    for status in (health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING):
+        server = grpc.aio.server()
+        servicer = health.aio.HealthServicer()
+        await servicer.set("", status)
+        health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+        addresses.append(f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}")
+        await server.start()
+        servers.append(server)
+    channel = grpc_runtime.channel(",".join(addresses))
+    try:
+        stub = health_pb2_grpc.HealthStub(channel)
+        request = health_pb2.HealthCheckRequest()
+        seen = {(await stub.Check(request, timeout=5)).status for _ in range(6)}  # type: ignore[attr-defined]
+        assert seen == {health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING}
+    finally:
+        await channel.close()
+        for server in servers:
+            await server.stop(grace=None)
+
+
 def test_addresses_a_channel_cannot_balance_over_are_refused_naming_the_setting():
     with pytest.raises(ValidationError, match="FLIGHTRAK_IDENTITY_ADDRESS"):
         settings(replicas=2, identity_address="identity.example:50051")
@@ -84,6 +109,15 @@ def test_addresses_a_channel_cannot_balance_over_are_refused_naming_the_setting(
         settings(scripts_address="127.0.0.1")
     with pytest.raises(ValidationError, match="replicas"):
         settings(replicas=9)
+
+
+def test_the_status_file_is_replaced_whole():
+    path = run_status.path_in(Path(tempfile.mkdtemp()))
+    assert run_status.read(path) is None
+    run_status.write(path, {"processes": [], "restarts": []})
+    run_status.write(path, {"processes": [{"name": "gateway-1"}], "restarts": []})
+    assert json.loads(path.read_text())["processes"] == [{"name": "gateway-1"}]
+    assert [p.name for p in path.parent.iterdir()] == ["processes.json"]
 
 
 def test_a_killed_child_is_started_again_and_the_status_file_says_so():
@@ -134,22 +168,30 @@ def test_a_postgres_killed_with_9_leaves_its_pid_file_and_is_started_again():
         supervisor.stop()
 
 
+def distinct_free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return list(ports)
+
+
 def run_environment(data_dir: Path, database_url: str) -> tuple[dict[str, str], int]:
+    """The run's own data directory, database and ports (two addresses a service: one for each replica)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("FLIGHTRAK_")}
-    gateway_port = free_port()
+    gateway, temporal, temporal_ui, smtp_sink, *replicas = distinct_free_ports(4 + 2 * len(SERVICES))
     env |= {
         "FLIGHTRAK_DATA_DIR": str(data_dir),
         "FLIGHTRAK_DATABASE_URL": database_url,
         "FLIGHTRAK_DEMO_MARKET": "off",
         "FLIGHTRAK_DEMO_PASSWORD": DEMO_PASSWORD,
-        "FLIGHTRAK_GATEWAY_PORT": str(gateway_port),
-        "FLIGHTRAK_TEMPORAL_PORT": str(free_port()),
-        "FLIGHTRAK_TEMPORAL_UI_PORT": str(free_port()),
-        "FLIGHTRAK_SMTP_SINK_PORT": str(free_port()),
+        "FLIGHTRAK_GATEWAY_PORT": str(gateway),
+        "FLIGHTRAK_TEMPORAL_PORT": str(temporal),
+        "FLIGHTRAK_TEMPORAL_UI_PORT": str(temporal_ui),
+        "FLIGHTRAK_SMTP_SINK_PORT": str(smtp_sink),
     }
-    for service in SERVICES:
-        env[f"FLIGHTRAK_{service.upper()}_ADDRESS"] = f"127.0.0.1:{free_port()},127.0.0.1:{free_port()}"
-    return env, gateway_port
+    for service, first, second in zip(SERVICES, replicas[::2], replicas[1::2], strict=True):
+        env[f"FLIGHTRAK_{service.upper()}_ADDRESS"] = f"127.0.0.1:{first},127.0.0.1:{second}"
+    return env, gateway
 
 
 def answered(http: httpx.Client, method: str, path: str, **given) -> httpx.Response:
@@ -166,12 +208,16 @@ def answered(http: httpx.Client, method: str, path: str, **given) -> httpx.Respo
     raise AssertionError(f"{method} {path} did not answer after 10 tries")
 
 
-def signed_in_flights(http: httpx.Client) -> list:
+def ercot(http: httpx.Client) -> dict[str, str]:
     session = answered(
         http, "POST", "/api/v1/session", json={"email": "admin@ercot.example", "password": DEMO_PASSWORD}
     )
     assert session.status_code == 200, session.text
-    flights = answered(http, "GET", "/api/v1/flights", headers={"authorization": f"Bearer {session.json()['token']}"})
+    return {"authorization": f"Bearer {session.json()['token']}"}
+
+
+def signed_in_flights(http: httpx.Client) -> list:
+    flights = answered(http, "GET", "/api/v1/flights", headers=ercot(http))
     assert flights.status_code == 200, flights.text
     return flights.json()["flights"]
 
@@ -238,6 +284,11 @@ def test_a_run_with_two_replicas_keeps_answering_while_a_process_of_each_kind_is
                     after[name]["pid"],
                     "signal 9",
                 )
+            page = answered(http, "GET", "/operations", headers=ercot(http))
+            assert page.status_code == 200, page.text
+            restarts_shown = page.text.split('id="restarts-table"', 1)[1]
+            for name in killed:
+                assert f"<td>{name}</td>" in restarts_shown and f"<td>{after[name]['pid']}</td>" in restarts_shown
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=60) == 0
         for pid in pids:
@@ -256,12 +307,3 @@ def test_a_run_with_two_replicas_keeps_answering_while_a_process_of_each_kind_is
         output.close()
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def test_the_status_file_is_replaced_whole():
-    path = run_status.path_in(Path(tempfile.mkdtemp()))
-    assert run_status.read(path) is None
-    run_status.write(path, {"processes": [], "restarts": []})
-    run_status.write(path, {"processes": [{"name": "gateway-1"}], "restarts": []})
-    assert json.loads(path.read_text())["processes"] == [{"name": "gateway-1"}]
-    assert [p.name for p in path.parent.iterdir()] == ["processes.json"]
