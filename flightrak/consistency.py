@@ -379,6 +379,17 @@ class _TransactionCheck:
             Difference("transaction", receipt.item_id, item.item_type, projection, workflow, receipt.key)
         )
 
+    def _unanswered(self, receipt: _Receipt, error: Exception) -> Difference:
+        item = self._items[receipt.item_id]
+        return Difference(
+            "transaction",
+            receipt.item_id,
+            item.item_type,
+            "no step it advanced in the history",
+            f"no answer to its query ({error})",
+            receipt.key,
+        )
+
     async def _confirm(self, receipt: _Receipt) -> Difference | None:
         item = self._items[receipt.item_id]
         handle = self._client.get_workflow_handle(item.workflow_id)
@@ -386,12 +397,16 @@ class _TransactionCheck:
             if attempt:
                 await asyncio.sleep(CONFIRM_PAUSE)
             try:
-                held = await handle.query(m.RECEIPTS_QUERY, result_type=m.Receipts, rpc_timeout=QUERY_TIMEOUT)
-                standing = await handle.query(STANDING_QUERY, result_type=Standing, rpc_timeout=QUERY_TIMEOUT)
+                held, standing = await asyncio.gather(
+                    handle.query(m.RECEIPTS_QUERY, result_type=m.Receipts, rpc_timeout=QUERY_TIMEOUT),
+                    handle.query(STANDING_QUERY, result_type=Standing, rpc_timeout=QUERY_TIMEOUT),
+                )
             except RPCError as error:
                 if error.status != RPCStatusCode.NOT_FOUND:
-                    raise
+                    return self._unanswered(receipt, error)
                 held, standing = None, None
+            except WorkflowQueryFailedError as error:
+                return self._unanswered(receipt, error)
             if held is not None and receipt.key in held.waiting:
                 return None  # it came before its step, which it will advance
             if standing is not None and standing.unrecorded:

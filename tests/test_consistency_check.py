@@ -11,10 +11,10 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
-from flightrak import consistency, db
-from tests.conftest import sign_in, system_sign_in
+from flightrak import consistency, db, temporal
+from tests.conftest import free_port, sign_in, system_sign_in
 from tests.registration_helpers import new_tdsp
 from tests.test_receipts_together_api import CHECKING, MOVING, waiting_for_997s
 from tests.test_script_issues_api import ERCOT_DUNS, RUN, item_when, receipt
@@ -46,12 +46,13 @@ async def sessions(settings):
     await engine.dispose()
 
 
-async def run_command(settings, *args: str) -> tuple[int, str, str]:
+async def run_command(settings, *args: str, **overrides: str) -> tuple[int, str, str]:
     """`flightrak check` as an operator runs it, with the settings of the stack's processes."""
     env = os.environ | {
         "FLIGHTRAK_DATABASE_URL": settings.database_url,
         "FLIGHTRAK_TEMPORAL_ADDRESS": settings.temporal_address,
         "FLIGHTRAK_DATA_DIR": str(settings.data_dir),
+        **overrides,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "flightrak.cli", "check", *args, env=env, stdout=-1, stderr=-1
@@ -153,3 +154,37 @@ async def test_a_step_claim_whose_step_never_advanced_is_reported(issues, settin
         async with sessions.begin() as session:
             await session.execute(text("DELETE FROM scripts.step_claims WHERE reference = :reference"), values)
             await session.execute(text("DELETE FROM scripts.transactions WHERE reference = :reference"), values)
+
+
+async def test_an_open_item_whose_workflow_ended_is_reported(issues, settings, sessions):
+    items, _ = issues
+    ended = items[2]
+    async with sessions() as session:
+        workflow_id = await session.scalar(
+            text("SELECT workflow_id FROM scripts.items WHERE item_id = :item_id"), {"item_id": ended}
+        )
+    client = await temporal.connect(settings)
+    await client.get_workflow_handle(workflow_id).terminate("an operator's mistake (test)")
+    try:
+        result = await consistency.check(settings, keep=False)
+        [found] = [d for d in result.differences if d.item_id == ended]
+        assert found.kind == "workflow_ended" and found.workflow.startswith("terminated"), found
+        assert found.projection.startswith("open, Ready to Begin"), found
+    finally:
+        # The item closed, as an operator would close it: the suite's later checks have nothing to find.
+        async with sessions.begin() as session:
+            await session.execute(
+                text("UPDATE scripts.items SET closed = true WHERE item_id = :item_id"), {"item_id": ended}
+            )
+
+
+async def test_the_command_could_not_check_without_postgresql_or_temporal(stack, settings):
+    nothing_there = f"127.0.0.1:{free_port()}"
+    no_database = make_url(settings.database_url).set(port=free_port()).render_as_string(hide_password=False)
+    for down, setting in (
+        ("PostgreSQL", {"FLIGHTRAK_DATABASE_URL": no_database}),
+        ("Temporal", {"FLIGHTRAK_TEMPORAL_ADDRESS": nothing_there}),
+    ):
+        code, out, err = await run_command(settings, **setting)
+        assert (code, out) == (2, ""), (code, out, err)
+        assert f"{down} " in err and "did not answer" in err, err
