@@ -11,7 +11,7 @@ from flightrak import cli
 from flightrak.settings import TOKEN_SECRET_MISSING, Settings, get_settings
 from flightrak.supervisor import TOKEN_SECRET_FILE, data_dir_token_secret
 
-K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s"
+K8S = Path(__file__).resolve().parent.parent / "deploy" / "k8s" / "base"
 GOOD_SECRET = "q0Jx7VtN2wLr9sKd4YhB6mPc1GzF8aEuT3nWk5RjM"
 PRODUCTION_SPELLINGS = ["production", "Production", "PRODUCTION", " production ", "pRoDuCtIoN\n"]
 WEAK_SECRETS = [
