@@ -149,6 +149,7 @@ def test_a_postgres_killed_with_9_leaves_its_pid_file_and_is_started_again():
     first = embedded_postgres.start(config.data_dir, port, log)
     supervisor.adopt("postgres", first, lambda: embedded_postgres.spawn(config.data_dir, port, log))
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    held = psycopg.connect(url)  # a service's connection: its backend outlives the postmaster a moment
     try:
         first.kill()
         first.wait()
@@ -164,6 +165,20 @@ def test_a_postgres_killed_with_9_leaves_its_pid_file_and_is_started_again():
 
         wait_for(answers, 60, "PostgreSQL answering again")
         assert supervisor.children[0].restarts >= 1
+    finally:
+        held.close()
+        supervisor.stop()
+
+
+def test_a_process_that_keeps_exiting_is_named_with_a_growing_pause():
+    supervisor = Supervisor(settings())
+    supervisor.logs.mkdir(parents=True)
+    supervisor.spawn("broken-1", [sys.executable, "-c", "raise SystemExit(3)"])
+    try:
+        failing = wait_for(lambda: supervisor.supervise() or supervisor.repeatedly_exiting(), 10, "3 exits")
+        assert failing == ["broken-1"]
+        assert supervisor.children[0].last_exit == "code 3"
+        assert [restart["exit"] for restart in supervisor.restarts] == ["code 3", "code 3"]
     finally:
         supervisor.stop()
 
