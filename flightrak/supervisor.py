@@ -86,7 +86,8 @@ def _now() -> str:
 
 @dataclass
 class Child:
-    """One process `run` keeps running: `start` makes it anew; the simulator (restarts=False) has its own rule."""
+    """One process `run` keeps running: `start` makes it anew; the simulator (restarts_on_exit=False) has a rule of
+    its own."""
 
     name: str
     start: Callable[[], subprocess.Popen]
@@ -180,8 +181,8 @@ class Supervisor:
         assert child.process is not None
         child.restarts += 1
         child.last_restart_at = child.started_at
-        exit = {"name": child.name, "at": child.started_at, "exit": child.last_exit}
-        self.restarts = [*self.restarts, {**exit, "pid_before": pid_before, "pid_after": child.process.pid}]
+        restart = {"name": child.name, "at": child.started_at, "exit": child.last_exit}
+        self.restarts = [*self.restarts, {**restart, "pid_before": pid_before, "pid_after": child.process.pid}]
         self.restarts = self.restarts[-run_status.KEPT_RESTARTS :]
         self.write_status()
 
@@ -210,12 +211,11 @@ class Supervisor:
         run_status.write(self.status_file, self.status())
 
     def stop(self) -> None:
-        running = [c.process for c in reversed(self.children) if c.process is not None and c.process.poll() is None]
-        for child in reversed(self.children):
-            if child.process is not None and child.process.poll() is None:
-                child.process.send_signal(signal.SIGINT if child.name == "postgres" else signal.SIGTERM)
+        running = [(c.name, c.process) for c in reversed(self.children) if c.process and c.process.poll() is None]
+        for name, process in running:
+            process.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)  # PostgreSQL's fast shutdown
         deadline = time.monotonic() + 15
-        for process in running:
+        for _, process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
