@@ -56,6 +56,7 @@ def script_facts(issue: models.ScriptIssue, item: models.Item) -> rules.Script:
 
 
 CLAIMED_AT_ONCE = 50  # candidate steps of issues expecting a transaction later, tried together
+TAKEN_AT_ONCE = 12  # receipts of one interchange or batch taken together, each in a database transaction of its own
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 5000
 
@@ -207,7 +208,7 @@ class ScriptsServicer(
         }
         if problems:
             raise errors.InvalidFields(problems, f"{len(problems)} problem(s) in the batch; nothing was taken")
-        return pb.TransactionBatchOutcome(transactions=[await self._take(r, principal, "json") for r in batch])
+        return pb.TransactionBatchOutcome(transactions=await self._take_all(batch, principal, "json"))
 
     async def ReportInterchange(self, request: pb.Interchange, context) -> pb.InterchangeOutcome:
         principal = reporter()
@@ -223,7 +224,7 @@ class ScriptsServicer(
         }
         if problems:
             raise errors.InvalidFields(problems, errors.problems_message(problems, transactions.LABELS))
-        taken = [await self._take(reported, principal, "x12") for reported in accepted]
+        taken = await self._take_all(accepted, principal, "x12")
         return pb.InterchangeOutcome(
             accepted_whole=reading.accepted_whole,
             interchange_control_number=reading.envelope.control_number if reading.envelope else "",
@@ -237,9 +238,39 @@ class ScriptsServicer(
             refused=[refused_words(part) for part in reading.refused],
         )
 
+    async def _take_all(
+        self, batch: list[transactions.Reported], principal: tokens.Principal, source: str
+    ) -> list[pb.TransactionOutcome]:
+        """The receipts of one interchange or batch taken together, TAKEN_AT_ONCE at a time, and answered in their
+        order. Each is taken as `_take` takes a single one, in a database transaction of its own: one batch-wide
+        transaction would hold the steps it claimed while waiting for a step another batch is claiming, and two
+        such batches could wait on each other; a receipt alone waits only while it holds no claim
+        (store.claim_free_step). Every receipt is seen through before the report is answered: when one failed
+        (its signal was not delivered), the error is raised once the others are kept, and the system's retry of
+        the same interchange is answered duplicate for those and takes the one that failed."""
+        at_once = asyncio.Semaphore(TAKEN_AT_ONCE)
+
+        async def take(reported: transactions.Reported) -> pb.TransactionOutcome:
+            async with at_once:
+                return await self._take(reported, principal, source)
+
+        if len(batch) == 1:
+            return [await self._take(batch[0], principal, source)]
+        outcomes = await asyncio.gather(*(take(reported) for reported in batch), return_exceptions=True)
+        failed = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
+        if failed is not None:
+            raise failed
+        return [outcome for outcome in outcomes if isinstance(outcome, pb.TransactionOutcome)]
+
     async def _take(self, reported: transactions.Reported, principal: tokens.Principal, source: str):
         """Keeps one transaction (once per sender and reference) and signals the script issue it belongs to,
-        in one database transaction: if the signal fails nothing is kept, and a retry does it all again."""
+        in one database transaction: the receipt, the step it claims and its match are written, the workflow is
+        signalled, and only then is it committed. Signal then commit, not commit then signal: a failed signal
+        rolls the receipt and its claim back (the step is free again, nothing is reported matched to a step that
+        will not move), and a retry does it all again. A commit that fails after the signal was delivered leaves
+        the workflow holding a receipt nothing kept; the retry (the same bytes) keeps it and signals it again,
+        and the workflow, which remembers each receipt by its key, moves nothing twice. Commit then signal would
+        instead need a kept outbox and a sender that never loses it, for a receipt already answered "matched"."""
         key: dict[str, Any] = {
             "sender_duns": reported.sender_duns,
             "reference": reported.reference,
@@ -250,7 +281,13 @@ class ScriptsServicer(
                 session,
                 transaction_id=reported.transaction_id or None,
                 **same_named(
-                    reported, "type", "sender_duns", "receiver_duns", "esi_id", "reference", "answers_reference",
+                    reported,
+                    "type",
+                    "sender_duns",
+                    "receiver_duns",
+                    "esi_id",
+                    "reference",
+                    "answers_reference",
                     "valid",
                 ),
                 reasons=list(reported.reasons),
@@ -444,9 +481,7 @@ class ScriptsServicer(
         async with self._sessions() as session:
             if not flight and not item_id:
                 flight = await store.current_flight(session, principal)
-            counted = await store.rows(
-                session, store.progress_statement(principal, flight, item_id)
-            )
+            counted = await store.rows(session, store.progress_statement(principal, flight, item_id))
             names = await store.progress_names(session, {row[4] for row in counted})
         if flight:
             title = f"{title}, Flight {flight}"
