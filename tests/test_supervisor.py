@@ -199,6 +199,8 @@ def run_environment(data_dir: Path, database_url: str) -> tuple[dict[str, str], 
         "FLIGHTRAK_DATABASE_URL": database_url,
         "FLIGHTRAK_DEMO_MARKET": "off",
         "FLIGHTRAK_DEMO_PASSWORD": DEMO_PASSWORD,
+        # 2 connections a process (4 // 2 replicas): the suite's own stack shares this PostgreSQL's 100.
+        "FLIGHTRAK_DATABASE_POOL_SIZE": "4",
         "FLIGHTRAK_GATEWAY_PORT": str(gateway),
         "FLIGHTRAK_TEMPORAL_PORT": str(temporal),
         "FLIGHTRAK_TEMPORAL_UI_PORT": str(temporal_ui),
