@@ -263,10 +263,15 @@ MESSAGE_SIZE_OPTIONS = [
 ]
 
 
+# A client keeps its connection to a replica for at most five minutes, then connects again (its calls in flight get
+# half a minute to end): a channel to a dns:/// target resolves the name anew and finds replicas added since.
+CONNECTION_AGE_OPTIONS = [("grpc.max_connection_age_ms", 300_000), ("grpc.max_connection_age_grace_ms", 30_000)]
+
+
 def create_server(token_secret: str, session_check: SessionCheck) -> grpc.aio.Server:
     return grpc.aio.server(
         interceptors=[*telemetry.grpc_server_interceptors(), CallerInterceptor(token_secret, session_check)],
-        options=[("grpc.so_reuseport", 0), *MESSAGE_SIZE_OPTIONS],
+        options=[("grpc.so_reuseport", 0), *MESSAGE_SIZE_OPTIONS, *CONNECTION_AGE_OPTIONS],
     )
 
 
