@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FLIGHTRAK = ROOT / ".venv" / "bin" / "flightrak"
 RESULTS = Path(__file__).resolve().parent / "results.json"
 RUN_LOGS: list[Path] = []  # each start's output, the last one the running product's
+RUNS: list[tuple[int, Path]] = []  # each start's `flightrak run` PID and data dir, the last one the running product's
+REPLICAS = [1]  # `--replicas N`: of each process, for every start
 
 GATEWAY = "http://127.0.0.1:8000"
 IDENTITY = "127.0.0.1:50051"
@@ -93,16 +95,16 @@ def start(data_dir: Path, log_name: str) -> tuple[subprocess.Popen, float]:
     log = (data_dir.parent / log_name).open("wb")
     RUN_LOGS.append(data_dir.parent / log_name)
     started = time.perf_counter()
+    replicas = ["--replicas", str(REPLICAS[0])] if REPLICAS[0] > 1 else []
     process = subprocess.Popen(
-        [str(FLIGHTRAK), "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [str(FLIGHTRAK), "run", *replicas], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
+    RUNS.append((process.pid, data_dir))
     deadline = started + START_TIMEOUT
     with httpx.Client(timeout=1.0) as client:
         while time.perf_counter() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"flightrak run exited with {process.returncode} during start-up; see {log.name}"
-                )
+                raise RuntimeError(f"flightrak run exited with {process.returncode} during start-up; see {log.name}")
             try:
                 if client.get(f"{GATEWAY}/readyz").status_code == 200:
                     return process, time.perf_counter() - started
@@ -166,6 +168,7 @@ def run_latency_benchmarks() -> dict:
     channel = grpc.insecure_channel(IDENTITY)
     stub = identity_pb2_grpc.IdentityServiceStub(channel)
     try:
+
         def gw_sign_in() -> str:
             r = http.post("/api/v1/session", json={"email": EMAIL, "password": PASSWORD})
             r.raise_for_status()
@@ -262,7 +265,7 @@ STACK_PARTS = {
         lambda figures: print(script_issues_bench.report(figures)),
     ),
     "transactions": (
-        lambda: asyncio.run(transactions_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD)),
+        lambda: asyncio.run(transactions_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD, *RUNS[-1], REPLICAS[0])),
         lambda figures: print(transactions_bench.report(figures)),
     ),
     "live": (
@@ -273,9 +276,18 @@ STACK_PARTS = {
 PARTS = ("latency", *STACK_PARTS, "test_bed")
 
 
+def result_key(part: str) -> str:
+    """A part run against `--replicas N` keeps its figures beside the one-replica run's."""
+    return part if REPLICAS[0] == 1 else f"{part}_{REPLICAS[0]}_replicas"
+
+
 def main(asked: list[str]) -> int:
     if not FLIGHTRAK.exists():
         sys.exit(f"bench: {FLIGHTRAK} not found; install the project into .venv first")
+    if "--replicas" in asked:
+        at = asked.index("--replicas")
+        REPLICAS[0] = int(asked[at + 1])
+        asked = asked[:at] + asked[at + 2 :]
     unknown = set(asked) - set(PARTS)
     if unknown:
         sys.exit(f"bench: no part {', '.join(sorted(unknown))}; the parts are {', '.join(PARTS)}")
@@ -308,7 +320,7 @@ def main(asked: list[str]) -> int:
             process, _ = start(data_dir, "run.log")
         for part in parts:
             if part in STACK_PARTS:
-                results[part] = STACK_PARTS[part][0]()
+                results[result_key(part)] = STACK_PARTS[part][0]()
     finally:
         stop(process)
     if "test_bed" in parts:
@@ -328,7 +340,7 @@ def main(asked: list[str]) -> int:
         elif part == "test_bed":
             print_test_bed(results["test_bed"])
         else:
-            STACK_PARTS[part][1](results[part])
+            STACK_PARTS[part][1](results[result_key(part)])
         print()
     print(f"wrote {RESULTS.relative_to(ROOT)} (logs in {tmp})")
     return 0

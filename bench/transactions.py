@@ -10,19 +10,29 @@
 3. Against, in the same run: as many bare SDK signals (16 in flight) to as many waiting workflows, each ending when
    its signal comes, until the server counts every one ended (looked at every 0.2 s).
 4. Double advances: history rows "814_01 Received" per issue, counted in the database (must be 1 each).
+5. CPU seconds per step advanced of each process of the run (`<data_dir>/run/processes.json`'s names and PIDs, each
+   with its children: PostgreSQL's backends are its postmaster's), read from /proc before and after each path; for
+   the bare signals, the Temporal server's and the bench's own (its worker and client).
+
+`bench/run.py transactions --replicas 2` runs it against `flightrak run --replicas 2` (two of each service, worker
+and gateway; gRPC reports balanced over both scripts replicas), against the same bare signals.
 """
 
 import asyncio
+import json
+import os
 import random
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 from bare_signal import BareSignalWorkflow
 from script_issues import summary
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
@@ -37,7 +47,10 @@ from workflows.scripts.ids import script_issue_workflow_id
 CRS, TDSPS, SCRIPTS = 50, 4, 5
 IN_FLIGHT = 16
 DUPLICATES = 0.05
-SCRIPTS_ADDRESS = "127.0.0.1:50054"
+SCRIPTS_PORT = 50054
+REPLICA_PORT_STEP = 100  # replica k of a service listens on its port + 100 * (k - 1)
+TARGET_RATIO = {1: 0.9, 2: 1.0}  # issue 16: one replica of each, and two workers
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_EVERY = 0.2  # seconds between looks at what is visible, on both paths: the looking costs the system too
 ADVANCED = "Pending Bench Confirmation"
 RECEIVED = "814_01 Received"
@@ -96,18 +109,31 @@ async def open_and_begin(sessions, client: Client, pairings_of=pairings, scripts
         for s in p.premises
     ]
     for first in range(0, len(begins), 50):
-        await asyncio.gather(
-            *(
-                handle.execute_update(
-                    m.BEGIN_WORKING,
-                    m.ScriptAction(Actor("bench", "Bench tester", p.pairing.cr_duns, ["user"], "CR"), ""),
-                )
-                for handle, p in begins[first : first + 50]
-            )
-        )
+        await asyncio.gather(*(begin(handle, p.pairing.cr_duns) for handle, p in begins[first : first + 50]))
     while await waiting_count(sessions, flight) < opened:  # each Begin Working is recorded by its workflow
         await asyncio.sleep(0.5)
     return flight
+
+
+async def begin(handle, cr_duns: str) -> None:
+    """The CR's Begin Working; asked again while the workflow's first task is being retried (a busy machine can
+    take a task past its deadline, and the server refuses updates until the retry succeeds)."""
+    give_up = time.monotonic() + 120
+    asked_before = False
+    while True:
+        try:
+            action = m.ScriptAction(Actor("bench", "Bench tester", cr_duns, ["user"], "CR"), "")
+            await handle.execute_update(m.BEGIN_WORKING, action)
+            return
+        except WorkflowUpdateFailedError as error:
+            if asked_before and "not possible in state Pending" in str(error.cause):
+                return  # the earlier ask was taken after all
+            raise
+        except RPCError as error:
+            if "Workflow Task in failed state" not in str(error) or time.monotonic() > give_up:
+                raise
+            asked_before = True
+            await asyncio.sleep(1)
 
 
 async def waiting_count(sessions, flight: str) -> int:
@@ -119,6 +145,74 @@ async def waiting_count(sessions, flight: str) -> int:
             .join(issue, issue.item_id == item.item_id)
             .where(issue.flight == flight, item.fields["expects_type"].astext == "814_01")
         )
+
+
+def scripts_address(replicas: int, port: int = SCRIPTS_PORT) -> str:
+    return ",".join(f"127.0.0.1:{port + REPLICA_PORT_STEP * k}" for k in range(replicas))
+
+
+def _proc_stats() -> dict[int, tuple[int, float]]:
+    """PID -> (parent PID, CPU seconds used, user and system) of every process on the machine, from /proc."""
+    stats = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return stats
+
+
+def run_processes(run_pid: int, data_dir: Path) -> dict[str, int]:
+    """Name -> PID of the run's processes: as its supervisor lists them, else its children by command line."""
+    listed = Path(data_dir, "run", "processes.json")
+    if listed.exists():
+        return {p["name"]: p["pid"] for p in json.loads(listed.read_text())["processes"] if p.get("pid")}
+    named = {}
+    for pid, (parent, _) in _proc_stats().items():
+        if parent != run_pid:
+            continue
+        try:
+            words = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        name = next((w for w in ("postgres", "temporal") if any(w in word for word in words[:2])), "")
+        if not name:
+            name = " ".join(
+                w
+                for w in words
+                if w in ("serve", "worker", "gateway", "identity", "registration", "testbed", "scripts", "smtp-sink")
+                and w != "serve"
+            )
+        named[f"{name or 'pid'}-{pid}"] = pid
+    return named
+
+
+def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
+    """Name -> CPU seconds used so far by the process and every process under it; "bench": this one's own."""
+    stats = _proc_stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(pid: int) -> float:
+        return stats.get(pid, (0, 0.0))[1] + sum(tree(child) for child in children.get(pid, []))
+
+    return {name: tree(pid) for name, pid in processes.items()} | {"bench": time.process_time()}
+
+
+def per_step(before: dict[str, float], after: dict[str, float], steps: int) -> dict[str, float]:
+    """CPU milliseconds per step advanced, by process, between two cpu_seconds readings; processes of one kind
+    (scripts-1, scripts-2) also summed under their kind."""
+    used = {name: after[name] - before.get(name, 0.0) for name in after}
+    kinds: dict[str, float] = {}
+    for name, seconds in used.items():
+        kind = name.rsplit("-", 1)[0] if name.rsplit("-", 1)[-1].isdigit() else name
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    shown = kinds if len(kinds) < len(used) else used
+    return {name: 1000 * seconds / max(steps, 1) for name, seconds in sorted(shown.items())}
 
 
 async def advanced_when(http: httpx.AsyncClient, ercot: dict, flight: str, items: set[int], stop: asyncio.Event):
@@ -138,7 +232,7 @@ async def advanced_when(http: httpx.AsyncClient, ercot: dict, flight: str, items
 
 
 async def through_flightrak(
-    gateway: str, flight: str, ercot: dict, system: dict, steps, grpc_address: str, seed: int
+    gateway: str, flight: str, ercot: dict, system: dict, steps, grpc_address: str, seed: int, processes: dict
 ) -> dict:
     planned = simulator.Planner(random.Random(seed)).plan(steps, failures=0, duplicates=DUPLICATES, unmatched=0)
     items = {step.item_id for step in steps}
@@ -146,12 +240,14 @@ async def through_flightrak(
         stop = asyncio.Event()
         watching = asyncio.create_task(advanced_when(http, ercot, flight, items, stop))
         async with simulator.Reporter(http, system, grpc_address) as reporter:
+            cpu_before = cpu_seconds(processes)
             started = time.perf_counter()
             sent = await simulator.send_all(reporter, planned, rate=0, concurrency=IN_FLIGHT, until=started + 600)
             try:
                 seen = await asyncio.wait_for(watching, 300)
             finally:
                 stop.set()
+            cpu_after = cpu_seconds(processes)
         elapsed = max(seen.values(), default=started) - started
     first_sent = {}
     for s in sent:
@@ -170,10 +266,11 @@ async def through_flightrak(
         "receipts_per_s": len(sent) / elapsed if elapsed else 0.0,
         "to_visible": summary(latencies) if len(latencies) > 1 else {},
         "answer": summary([s.seconds for s in sent]),
+        "cpu_ms_per_step": per_step(cpu_before, cpu_after, len(seen)),
     }
 
 
-async def bare_signals(client: Client, count: int) -> dict:
+async def bare_signals(client: Client, count: int, processes: dict) -> dict:
     """Signals `IN_FLIGHT` at a time; the end seen as FlighTrak's is, by polling: here the server's count of
     the queue's ended workflows (each one's own close time gives its latency)."""
     queue = f"bench-signal-{uuid.uuid4().hex[:6]}"
@@ -196,18 +293,22 @@ async def bare_signals(client: Client, count: int) -> dict:
                 sent_at[handle.id] = time.time()
                 await handle.signal(BareSignalWorkflow.receive, handle.id)
 
+        temporal = {name: pid for name, pid in processes.items() if name.startswith("temporal")}
+        cpu_before = cpu_seconds(temporal)
         started = time.perf_counter()
         signalling = asyncio.gather(*(signal(handle) for handle in handles))
         while (await client.count_workflows(ended)).count < count:
             await asyncio.sleep(POLL_EVERY)
         elapsed = time.perf_counter() - started
         await signalling
+        cpu_after = cpu_seconds(temporal)
         closed = {wf.id: wf.close_time.timestamp() async for wf in client.list_workflows(ended)}
     return {
         "workflows": count,
         "seconds": elapsed,
         "per_s": count / elapsed,
         "to_ended": summary([closed[name] - sent_at[name] for name in sent_at]),
+        "cpu_ms_per_step": per_step(cpu_before, cpu_after, count),
     }
 
 
@@ -225,7 +326,17 @@ async def double_advances(sessions, items: set[int]) -> tuple[int, int]:
     return sum(n > 1 for _, n in counted), sum(n == 1 for _, n in counted)
 
 
-async def run(gateway: str, temporal_address: str, database_url: str, password: str) -> dict:
+async def run(
+    gateway: str,
+    temporal_address: str,
+    database_url: str,
+    password: str,
+    run_pid: int = 0,
+    data_dir: Path | None = None,
+    replicas: int = 1,
+    scripts_port: int = SCRIPTS_PORT,
+) -> dict:
+    """`run_pid` and `data_dir` name the `flightrak run` measured (its processes' CPU); without, none is read."""
     engine = create_async_engine(database_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     client = await Client.connect(temporal_address)
@@ -244,9 +355,11 @@ async def run(gateway: str, temporal_address: str, database_url: str, password: 
             steps = await simulator.waiting_steps(http, ercot, flight)
         setup_s = time.perf_counter() - setup_started
         half = len(steps) // 2
-        bare = await bare_signals(client, half)
-        over_grpc = await through_flightrak(gateway, flight, ercot, system, steps[:half], SCRIPTS_ADDRESS, 1)
-        over_http = await through_flightrak(gateway, flight, ercot, system, steps[half:], "", 2)
+        processes = run_processes(run_pid, data_dir) if run_pid and data_dir else {}
+        bare = await bare_signals(client, half, processes)
+        address = scripts_address(replicas, scripts_port)
+        over_grpc = await through_flightrak(gateway, flight, ercot, system, steps[:half], address, 1, processes)
+        over_http = await through_flightrak(gateway, flight, ercot, system, steps[half:], "", 2, processes)
         doubled, once = await double_advances(sessions, {step.item_id for step in steps})
         return {
             "flight": flight,
@@ -258,7 +371,9 @@ async def run(gateway: str, temporal_address: str, database_url: str, password: 
             "http": over_http | {"ratio": over_http["advanced_per_s"] / bare["per_s"]},
             "double_advances": doubled,
             "advanced_once": once,
-            "target_ratio": 0.7,
+            "replicas": replicas,
+            "processes": sorted(processes),
+            "target_ratio": TARGET_RATIO.get(replicas, 1.0),
         }
     finally:
         await engine.dispose()
@@ -266,9 +381,10 @@ async def run(gateway: str, temporal_address: str, database_url: str, password: 
 
 def report(figures: dict) -> str:
     bare = figures["bare"]
+    replicas = figures.get("replicas", 1)
     lines = [
-        f"transactions: {figures['waiting_issues']} script issues waiting for an 814_01 (set up in "
-        f"{figures['setup_s']:.0f} s), {figures['in_flight']} in flight, 5% sent twice",
+        f"transactions ({replicas} replica(s) of each process): {figures['waiting_issues']} script issues waiting "
+        f"for an 814_01 (set up in {figures['setup_s']:.0f} s), {figures['in_flight']} in flight, 5% sent twice",
         f"  bare SDK signals to {bare['workflows']} waiting workflows, until each ended: {bare['per_s']:.0f} per s, "
         "signal to ended p50 "
         f"{bare['to_ended']['p50_ms']:.0f} ms / p95 {bare['to_ended']['p95_ms']:.0f} ms",
@@ -286,8 +402,17 @@ def report(figures: dict) -> str:
         )
         if path["first_error"]:
             lines.append(f"    first error: {path['first_error']}")
+        if path.get("cpu_ms_per_step"):
+            lines.append(f"    CPU ms per step advanced: {cpu_words(path['cpu_ms_per_step'])}")
+    if bare.get("cpu_ms_per_step"):
+        lines.append(f"  bare signals, CPU ms per signal: {cpu_words(bare['cpu_ms_per_step'])}")
     lines.append(
         f"  double advances: {figures['double_advances']} (issues whose 814_01 was recorded once: "
         f"{figures['advanced_once']} of {figures['waiting_issues']})"
     )
     return "\n".join(lines)
+
+
+def cpu_words(per_step_ms: dict[str, float]) -> str:
+    total = sum(per_step_ms.values())
+    return ", ".join(f"{name} {ms:.1f}" for name, ms in per_step_ms.items()) + f" (all {total:.1f})"
