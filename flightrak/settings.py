@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # Connections each process keeps to PostgreSQL (every service and the worker): four services and the worker at
     # 15 each are 75 of PostgreSQL's default 100. `run` with N replicas gives each process 1/N of it (rounded up).
     database_pool_size: int = 15
+    # Workflows each worker keeps in memory per task queue (the SDK's default, 1,000, held 90 MB in the bench's worker
+    # with 4,800 script issues open): past it, a flight's script issues were evicted and replayed from their whole
+    # history at each step, which doubled the worker's CPU a step at 1,000 waiting issues. 5,000 holds the largest
+    # flight the guide implies (4,800 issues) in one worker; more workers share a larger market's.
+    worker_cached_workflows: int = Field(default=5000, ge=0, le=100_000)
     embedded_postgres_port: int = 5544
     # `flightrak run` starts this many of each gRPC service, of the worker and of the gateway.
     replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)

@@ -107,7 +107,11 @@ async def run() -> None:
     engine = db.create_engine(settings.effective_database_url, settings.database_pool_size)
     client = await temporal_connection.connect(settings)
     workers = build_workers(
-        client, db.session_factory(engine), settings.script_reminder_business_hours, notice_mailer(settings)
+        client,
+        db.session_factory(engine),
+        settings.script_reminder_business_hours,
+        notice_mailer(settings),
+        max_cached_workflows=settings.worker_cached_workflows,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
