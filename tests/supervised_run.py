@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx
 
+from flightrak.settings import REPLICA_PORT_STEP
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("identity", "registration", "testbed", "scripts")
-REPLICA_PORT_STEP = 100  # replica k of a service listens on its port + 100 * (k - 1) (interfaces.md)
 START_TIMEOUT = 240.0
 STOP_TIMEOUT = 60.0
 RESTART_TIMEOUT = 90.0
@@ -149,7 +149,7 @@ class SupervisedRun:
         code = self.process.poll()
         return "" if code is None else f"`flightrak run` exited with {code}"
 
-    async def ready(self, timeout: float) -> dict:
+    async def ready(self, timeout: float = START_TIMEOUT) -> dict:
         """/readyz's body once it answers 200."""
         started = time.monotonic()
         async with httpx.AsyncClient(timeout=2.0) as http:
