@@ -510,13 +510,14 @@ async def act_until_decided(
 ) -> str:
     """The action as a user retries it: again after a timeout or an unavailable service, until the workflow takes it
     ("taken") or refuses it with the item already where the action leads (the first attempt landed, or is still
-    recording: "landed"). Any other refusal fails the test."""
+    recording: "landed"; refused as not in this state, or as not theirs when the state it led to is another party's).
+    Any other refusal fails the test."""
     while True:
         try:
             await running.items[case.service].ActOnItem(request, metadata=running.auth[who], timeout=CALL_TIMEOUT)
             return "taken"
         except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+            if error.code() in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.PERMISSION_DENIED):
                 state = await workflow_state(running, case, request.item_id)
                 assert state == case.state_after(request.action), (
                     f"{request.action} on item {request.item_id} refused in {state!r}: {error.details()}"
