@@ -41,6 +41,9 @@ case "${1:-}" in
     install dev
     install_chromium
     shift
+    # The manifests test's policy scanner, checkov, installs into a venv of its own (about two minutes on a new
+    # machine) while the checks and the first tests run; the test waits for it (tests/test_kubernetes_manifests.py).
+    .venv/bin/python -c 'from tests.test_kubernetes_manifests import checkov; checkov()' >/dev/null 2>&1 &
     .venv/bin/python -m flightrak.protogen_check
     .venv/bin/python -m flightrak.flow_diagrams --check
     .venv/bin/ruff check .
