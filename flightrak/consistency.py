@@ -26,7 +26,7 @@ from flightrak import db
 from flightrak.projections import ITEM_ID_OWNERS
 from flightrak.settings import Settings
 from services.scripts import models as scripts_models
-from services.scripts.transactions import key_of
+from services.scripts.transactions import key_of, receipt_of
 from workflows import search_attributes as sa
 from workflows.items import STANDING_QUERY, Standing
 from workflows.scripts import models as m
@@ -319,14 +319,7 @@ class _TransactionCheck:
             if kept.matched_item_id not in self._items:
                 continue  # a claim on no item of the scripts service: nothing to compare it with
             self.checked += 1
-            receipt = m.TransactionReceipt(
-                key_of(kept.sender_duns, kept.reference),
-                kept.type,
-                kept.sender_duns,
-                kept.receiver_duns,
-                kept.esi_id,
-                kept.reference,
-            )
+            receipt = receipt_of(kept)
             suspect = _Receipt(
                 receipt.transaction_id, m.receipt_words(receipt), kept.valid, kept.matched_item_id, claimed_step or 0
             )

@@ -120,21 +120,6 @@ def reporter() -> tokens.Principal:
     return principal
 
 
-def receipt_of(kept: models.Transaction) -> m.TransactionReceipt:
-    """What the script issue is signalled; its ID is the transaction's key, which the workflow remembers so a
-    receipt signalled twice moves nothing twice."""
-    return m.TransactionReceipt(
-        transactions.key_of(kept.sender_duns, kept.reference),
-        kept.type,
-        kept.sender_duns,
-        kept.receiver_duns,
-        kept.esi_id,
-        kept.reference,
-        kept.valid,
-        list(kept.reasons),
-    )
-
-
 def refused_words(part: x12.RefusedPart) -> str:
     number = f" {part.control_number}" if part.control_number else ""
     return f"{part.level}{number} (segments {part.first_position}-{part.last_position})"
@@ -259,8 +244,6 @@ class ScriptsServicer(
             async with at_once:
                 return await self._take(reported, principal, source)
 
-        if len(batch) == 1:
-            return [await self._take(batch[0], principal, source)]
         outcomes = await asyncio.gather(*(take(reported) for reported in batch), return_exceptions=True)
         failed = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
         if failed is not None:
@@ -317,7 +300,8 @@ class ScriptsServicer(
                 return pb.TransactionOutcome(unmatched_reason=unmatched_reason, **key)
             issue, item, step = chosen
             await store.set_match(session, kept, issue.item_id)
-            await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt_of(kept))
+            receipt = transactions.receipt_of(kept)
+            await self._temporal.get_workflow_handle(item.workflow_id).signal(m.TRANSACTION_RECEIVED, receipt)
         return pb.TransactionOutcome(matched_item_id=issue.item_id, matched_step=step, **key)
 
     async def AttachTransaction(self, request: pb.AttachTransactionRequest, context) -> pb.AttachTransactionResponse:
@@ -352,7 +336,7 @@ class ScriptsServicer(
             # Kept as attached in this transaction; the workflow's refusal (its rule, its state) rolls it back.
             await store.attach(session, kept, item.item_id, principal.name, comment)
             handle = self._temporal.get_workflow_handle(item.workflow_id)
-            attached = m.AttachedTransaction(actor_of(principal), receipt_of(kept), comment)
+            attached = m.AttachedTransaction(actor_of(principal), transactions.receipt_of(kept), comment)
             # The update's ID is the transaction's: if the commit below fails after the workflow took it, the
             # same attach again gets the workflow's first answer instead of a refusal.
             await forward(handle, m.ATTACH_TRANSACTION, attached, self._write_steps, id=f"attach-{key}")

@@ -94,6 +94,21 @@ def key_of(sender_duns: str, reference: str) -> str:
     return f"{sender_duns}:{reference}"
 
 
+def receipt_of(kept: models.Transaction) -> m.TransactionReceipt:
+    """What the script issue is signalled; its ID is the transaction's key, which the workflow remembers so a
+    receipt signalled twice moves nothing twice."""
+    return m.TransactionReceipt(
+        key_of(kept.sender_duns, kept.reference),
+        kept.type,
+        kept.sender_duns,
+        kept.receiver_duns,
+        kept.esi_id,
+        kept.reference,
+        kept.valid,
+        list(kept.reasons),
+    )
+
+
 def on_premise(kept: models.Transaction, issue: models.ScriptIssue) -> bool:
     """A script run on test-bed premises takes only transactions naming one of them (or naming none)."""
     return not issue.esi_ids or not kept.esi_id or kept.esi_id in issue.esi_ids
