@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / ".flightrak"
     database_url: str | None = None
     # Connections each process keeps to PostgreSQL (every service and the worker): four services and the worker at
-    # 15 each are 75 of PostgreSQL's default 100. `run` with N replicas gives each process 1/N of it (rounded up).
+    # 15 each are 75 of PostgreSQL's default 100. `run` with N replicas gives each process 15 // N of them.
     database_pool_size: int = 15
     # Workflows each worker keeps in memory per task queue (the SDK's default, 1,000, held 90 MB in the bench's worker
     # with 4,800 script issues open): past it, a flight's script issues were evicted and replayed from their whole
@@ -174,7 +174,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or (f"postgresql+psycopg://postgres@127.0.0.1:{self.embedded_postgres_port}/flightrak")
+        return self.database_url or f"postgresql+psycopg://postgres@127.0.0.1:{self.embedded_postgres_port}/flightrak"
 
     @property
     def effective_temporal_address(self) -> str:

@@ -273,7 +273,7 @@ def replica_ports(settings: Settings) -> dict[str, list[int]]:
     for service in BACKEND_SERVICES:
         addresses = settings.service_addresses(service)
         setting = f"FLIGHTRAK_{service.upper()}_ADDRESS"
-        if any("/" in address for address in addresses) or addresses[0].startswith(GRPC_SCHEMES):
+        if addresses[0].startswith(GRPC_SCHEMES):
             raise RuntimeError(f"{setting}: `run` starts the services itself, at host:port addresses")
         if len(addresses) != settings.replicas:
             raise RuntimeError(
@@ -297,19 +297,8 @@ def start_stack(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
     if settings.token_secret is None:
         env["FLIGHTRAK_TOKEN_SECRET"] = data_dir_token_secret(settings.data_dir)
     if settings.database_url is None:
-        postgres = partial(
-            embedded_postgres.spawn,
-            settings.data_dir,
-            settings.embedded_postgres_port,
-            supervisor.logs / "postgres.log",
-        )
-        supervisor.adopt(
-            "postgres",
-            embedded_postgres.start(
-                settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log"
-            ),
-            postgres,
-        )
+        postgres = (settings.data_dir, settings.embedded_postgres_port, supervisor.logs / "postgres.log")
+        supervisor.adopt("postgres", embedded_postgres.start(*postgres), partial(embedded_postgres.spawn, *postgres))
     database_url = settings.effective_database_url
     env["FLIGHTRAK_DATABASE_URL"] = database_url
     if settings.temporal_address is None:
@@ -329,10 +318,9 @@ def start_stack(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
     for service in BACKEND_SERVICES:
         for replica, service_port in enumerate(ports[service], 1):
             supervisor.spawn(f"{service}-{replica}", [*executable, "serve", service, "--port", str(service_port)], env)
-    for replica in range(1, settings.replicas + 1):
-        supervisor.spawn(f"worker-{replica}", [*executable, "worker"], env)
-    for replica in range(1, settings.replicas + 1):
-        supervisor.spawn(f"gateway-{replica}", [*executable, "gateway"], env)
+    for process in ("worker", "gateway"):
+        for replica in range(1, settings.replicas + 1):
+            supervisor.spawn(f"{process}-{replica}", [*executable, process], env)
     base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     _wait_until_ready(f"{base_url}/readyz", supervisor)
     if settings.demo_market:
