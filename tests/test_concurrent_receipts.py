@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 from sqlalchemy import func, select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 
 from flightrak import db, grpc_runtime, service_process
@@ -25,8 +23,8 @@ from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
 from services.scripts import models, packs, store, x12
 from services.scripts.activities import ScriptsActivities
+from tests.begun_issues import begin_working
 from tests.conftest import free_port, system_sign_in
-from workflows.items import Actor
 from workflows.scripts import models as m
 from workflows.scripts.ids import script_issue_workflow_id
 
@@ -120,34 +118,14 @@ async def open_and_begin(sessions, client, market: Market) -> dict[int, str]:
         for s in ON_PREMISE + NO_PREMISE
     ]
     for first in range(0, len(begins), BEGUN_AT_ONCE):
-        await asyncio.gather(*(begin(handle, p.pairing.cr_duns) for handle, p in begins[first : first + BEGUN_AT_ONCE]))
+        await asyncio.gather(
+            *(begin_working(handle, p.pairing.cr_duns) for handle, p in begins[first : first + BEGUN_AT_ONCE])
+        )
     give_up = time.monotonic() + 120
     while len(waiting := await waiting_steps(sessions, market.flight)) < opened:
         assert time.monotonic() < give_up, f"{len(waiting)} of {opened} begun issues recorded within 120 s"
         await asyncio.sleep(0.5)
     return waiting
-
-
-async def begin(handle, cr_duns: str) -> None:
-    """The CR's Begin Working; asked again while the workflow's first task is being retried (a busy machine can
-    take a task past its deadline, and the server refuses updates until the retry succeeds)."""
-    give_up = time.monotonic() + 90
-    asked_before = False
-    while True:
-        try:
-            await handle.execute_update(
-                m.BEGIN_WORKING, m.ScriptAction(Actor("tests", "Tester", cr_duns, ["user"], "CR"), "")
-            )
-            return
-        except WorkflowUpdateFailedError as error:
-            if asked_before and "not possible in state Pending" in str(error.cause):
-                return  # the earlier ask was taken after all
-            raise
-        except RPCError as error:
-            if "Workflow Task in failed state" not in str(error) or time.monotonic() > give_up:
-                raise
-            asked_before = True
-            await asyncio.sleep(1)
 
 
 async def waiting_steps(sessions, flight: str) -> dict[int, str]:

@@ -25,8 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select, tuple_
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.service import RPCError
+from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from flightrak import db
@@ -34,8 +33,8 @@ from flightrak import temporal as temporal_connection
 from flightrak.settings import Settings
 from services.scripts import models, packs, store
 from services.scripts.activities import ScriptsActivities
+from tests.begun_issues import begin_working
 from tests.supervised_run import SERVICES, SupervisedRun
-from workflows.items import Actor
 from workflows.scripts import models as m
 from workflows.scripts.ids import script_issue_workflow_id
 
@@ -51,7 +50,6 @@ KILLED = [
     "postgres",
 ]
 OPENED_AT_ONCE = 10  # pairings whose script issues are opened and begun together
-BEGIN_WITHIN = 120.0  # seconds a Begin Working is tried
 LOAD_SECONDS = 6.0  # of receipts between one process back and the next kill
 HTTP_RATE, GRPC_RATE = 8.0, 1.5  # receipts a second at most
 # Each simulator's duration: past the kills (about 105 s on a busy 2-core machine), and the test's bound; it leaves
@@ -170,27 +168,6 @@ async def open_and_begin(sessions, client: Client, crs: int, tdsps: int, first_d
         assert time.monotonic() < give_up, "the begun script issues were not all recorded within 60 s"
         await asyncio.sleep(0.5)
     return flight, items
-
-
-async def begin_working(handle, cr_duns: str) -> None:
-    """The CR's Begin Working, tried again while the worker is too busy to take it (a workflow task that timed out
-    refuses updates until its retry ran); a retry refused because an earlier try went through is done."""
-    give_up, tried = time.monotonic() + BEGIN_WITHIN, False
-    while True:
-        try:
-            await handle.execute_update(
-                m.BEGIN_WORKING, m.ScriptAction(Actor("faults", "Faults tester", cr_duns, ["user"], "CR"), "")
-            )
-            return
-        except WorkflowUpdateFailedError:
-            if not tried:
-                raise
-            return
-        except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            if time.monotonic() > give_up:
-                raise
-            tried = True
-            await asyncio.sleep(2)
 
 
 async def items_of(sessions, flight: str) -> set[int]:
