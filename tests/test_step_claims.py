@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from flightrak import db
 from services.scripts import store
+from services.scripts.transactions import Reported
 
 ERCOT_DUNS = "183529049"
 ONCOR = "103994067"
@@ -26,20 +27,10 @@ async def sessions(settings):
 
 async def kept_997(session, n: int):
     """A valid 997 to Oncor, kept as a receipt is (the claim names it)."""
-    values = {
-        "transaction_id": None,
-        "type": "997",
-        "sender_duns": ERCOT_DUNS,
-        "receiver_duns": ONCOR,
-        "esi_id": "",
-        "reference": f"CLAIM-{time.time_ns()}-{n}",
-        "answers_reference": "",
-        "valid": True,
-        "reasons": [],
-        "source": "json",
-        "reported_by": "tests",
-    }
-    return await store.record_transaction(session, **values)
+    reported = Reported(
+        type="997", sender_duns=ERCOT_DUNS, receiver_duns=ONCOR, reference=f"CLAIM-{time.time_ns()}-{n}"
+    )
+    return await store.record_transaction(session, reported, "json", "tests")
 
 
 async def blocked_on_a_lock(session) -> bool:

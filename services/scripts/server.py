@@ -265,23 +265,7 @@ class ScriptsServicer(
             "type": reported.type,
         }
         async with self._sessions.begin() as session:
-            kept = await store.record_transaction(
-                session,
-                transaction_id=reported.transaction_id or None,
-                **same_named(
-                    reported,
-                    "type",
-                    "sender_duns",
-                    "receiver_duns",
-                    "esi_id",
-                    "reference",
-                    "answers_reference",
-                    "valid",
-                ),
-                reasons=list(reported.reasons),
-                source=source,
-                reported_by=principal.name,
-            )
+            kept = await store.record_transaction(session, reported, source, principal.name)
             if kept is None:
                 earlier = await store.transaction(session, reported.sender_duns, reported.reference)
                 return pb.TransactionOutcome(

@@ -300,9 +300,16 @@ def _insert_transaction():
     return text(insert_sql + returning).bindparams(*projections.binds(table, columns)).columns(*table.c)
 
 
-async def record_transaction(session: AsyncSession, **values):
-    """Keeps a reported transaction and returns it as kept (a row); None when its sender reported its reference
-    before."""
+async def record_transaction(session: AsyncSession, reported: transactions.Reported, source: str, reported_by: str):
+    """Keeps a reported transaction, with where it came from and who reported it, and returns it as kept (a row);
+    None when its sender reported its reference before."""
+    values = same_named(reported, *REPORTED_COLUMNS[1:-3])  # what the report says, as it said it
+    values.update(
+        transaction_id=reported.transaction_id or None,
+        reasons=list(reported.reasons),
+        source=source,
+        reported_by=reported_by,
+    )
     return (await session.execute(_insert_transaction(), values)).first()
 
 
