@@ -3,7 +3,6 @@ filters and its place; kept by the identity service, shared read-only with the o
 report as every report is. The API is under /api/v1/dashboards, the pages under /my-dashboards."""
 
 import asyncio
-from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -268,17 +267,12 @@ def register(app, router: APIRouter) -> None:
         position: int,
         caller: ApiCaller,
         flight: str = "",
-        format: Literal["json", "csv", "xlsx"] = "json",
+        format: reports.ReportFormat = "json",
     ):
         """`flight` applies to a report that saved none, as the dashboard's flight selector does. Every format holds
         every row the filters keep."""
         saved = _saved_report(await fetch(app, caller.token, dashboard_id), position)
-        found = await shown_report(app, caller.token, saved, flight)
-        if format == "csv":
-            return reports.as_csv(found)
-        if format == "xlsx":
-            return reports.as_xlsx(found)
-        return reports.as_json(found)
+        return reports.in_format(await shown_report(app, caller.token, saved, flight), format)
 
     # Pages
 

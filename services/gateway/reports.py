@@ -221,6 +221,14 @@ def _cell(value: str):
     return int(value) if boundary.is_number(value) and not value.startswith("0") else safe_cell(value)
 
 
+ReportFormat = Literal["json", "csv", "xlsx"]
+
+
+def in_format(found: items_pb2.Report, format: ReportFormat) -> Response:
+    """A report as the API answers it: JSON, or a CSV or Excel file."""
+    return {"csv": as_csv, "xlsx": as_xlsx, "json": as_json}[format](found)
+
+
 def as_json(found) -> JSONResponse:
     """A report as the API's JSON. Straight to JSON: FastAPI's encoding of a returned dict walks every value again,
     which for a report of thousands of rows cost more than the rest of the request."""
@@ -246,7 +254,7 @@ def register(app, router: APIRouter) -> None:
         caller: ApiCaller,
         flight: str = "",
         item_id: str = "",
-        format: Literal["json", "csv", "xlsx"] = "json",
+        format: ReportFormat = "json",
         page_size: Annotated[int, Query(ge=0, le=EXPORT_PAGE_ROWS)] = 0,
         page_token: str = "",
     ):
@@ -254,8 +262,7 @@ def register(app, router: APIRouter) -> None:
         `page_size` says otherwise, at most 5,000; `next_page_token` asks for the next); CSV and Excel hold the
         whole report."""
         if format != "json":
-            whole = await fetch_whole_report(app, report, caller.token, flight, item_id)
-            return as_csv(whole) if format == "csv" else as_xlsx(whole)
+            return in_format(await fetch_whole_report(app, report, caller.token, flight, item_id), format)
         return as_json(await fetch_report(app, report, caller.token, flight, item_id, page_size, page_token))
 
     @app.get("/reports/{report}", response_class=HTMLResponse, include_in_schema=False)
