@@ -1,16 +1,13 @@
 """Testing specifications rules (guide §6.1-6.2): the NAESB EDM specifications and the testing and
 connectivity contacts that a CR, its SP or a TDSP provides, every field checked and every problem named
-at once. The PGP key is read by a minimal OpenPGP parser (RFC 4880 / RFC 9580, version 4 keys); its
-signatures are not verified. No I/O."""
+at once. The PGP key is read by Sequoia-PGP (pysequoia), which verifies its self-signatures; a key must be
+version 4, current, unrevoked and able to encrypt (the EDM self-test encrypts to it). No I/O."""
 
-import base64
-import binascii
-import hashlib
 import ipaddress
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -20,6 +17,9 @@ from flightrak import boundary
 from flightrak.contacts import clean_email, normalize_phone
 from flightrak.market_time import central_text
 from workflows.specifications import models as requests
+
+if TYPE_CHECKING:
+    from pysequoia import Cert
 
 FIELD_LABELS = requests.FIELD_LABELS
 DERIVED_FIELDS = requests.DERIVED_FIELDS
@@ -156,7 +156,8 @@ def _valid_host(host: str) -> bool:
         return len(labels) > 1 and named and not boundary.is_number(labels[-1])
 
 
-# PGP public key and fingerprint
+# PGP public key and fingerprint, read by Sequoia-PGP (pysequoia): it parses the packets and verifies the
+# self-signatures; what is checked here is what an EDM partner needs of the key.
 
 
 class OpenPGPError(ValueError):
@@ -171,204 +172,162 @@ class PrivateKeyPasted(OpenPGPError):
 
 
 @dataclass(frozen=True)
+class EncryptionKey:
+    """A key of the certificate that may encrypt (the primary or a subkey), as its newest binding states."""
+
+    fingerprint: str
+    expires: datetime | None
+    revoked: bool = False
+
+    def usable(self, now: datetime) -> bool:
+        return not self.revoked and (self.expires is None or self.expires > now)
+
+
+@dataclass(frozen=True)
 class OpenPGPKey:
     fingerprint: str  # 40 uppercase hex digits (v4)
     created: datetime
     expires: datetime | None  # None: the key does not expire
     revoked: bool
+    user_ids: tuple[str, ...] = ()
+    encryption_keys: tuple[EncryptionKey, ...] = ()
+
+    def encryption_problem(self, now: datetime) -> str | None:
+        """Why no file could be encrypted to this key at `now`, or None when one of its keys may encrypt."""
+        if any(key.usable(now) for key in self.encryption_keys):
+            return None
+        if not self.encryption_keys:
+            return "has no encryption subkey, so no file can be encrypted to it; export the key with its subkeys"
+        newest = max(self.encryption_keys, key=lambda key: key.expires or now)
+        if newest.revoked:
+            return "has its encryption subkey revoked; provide a key with a current encryption subkey"
+        assert newest.expires is not None
+        return (
+            f"has its encryption subkey expired on {_day(newest.expires)}; extend the subkey too "
+            "(gpg --quick-set-expire <fingerprint> <expiry> '*') or provide a current key"
+        )
 
 
 PUBLIC_KEY_BLOCK = "PGP PUBLIC KEY BLOCK"
-_PUBLIC_KEY, _SIGNATURE = 6, 2
-_SECRET_KEY_TAGS = frozenset({5, 7})
-# Signature types on the primary key itself; subkey bindings (0x18) and revocations (0x28) carry the
-# subkey's own expiry and are not among them.
-_CERTIFICATIONS = frozenset({0x10, 0x11, 0x12, 0x13, 0x1F})  # user ID certifications and direct-key
-_KEY_REVOCATION = 0x20
-_SIG_CREATED, _KEY_EXPIRES_AFTER, _ISSUER_KEY_ID, _ISSUER_FINGERPRINT = 2, 9, 16, 33
 NEVER_SHARE_PRIVATE_KEY = f"holds a private key: never share it; {_PASTE_INSTEAD['pgp_public_key']}"
 _DAMAGED = "is damaged or incomplete; paste the whole output of gpg --armor --export again"
+# What Sequoia says, as the form words it: the first of these found in its error wins.
+_SEQUOIA_ERRORS = (
+    (
+        "No binding signature",
+        "has no valid self-signature: it was changed or damaged when copied, or has no user "
+        "ID; paste the whole output of gpg --armor --export again",
+    ),
+    ("unknown version", "is not a version 4 key; only version 4 keys (40-digit fingerprints) are accepted"),
+    ("Additional packets", _DAMAGED),
+    ("Truncated", _DAMAGED),
+    ("unexpected EOF", _DAMAGED),
+    ("Expected one of PUBLIC_KEY", "does not start with a public key packet"),
+    ("Malformed CTB", "is not an OpenPGP key (a packet header is invalid)"),
+)
 
 
-def _crc24_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 16
-        for _ in range(8):
-            crc = (crc << 1) ^ (0x1864CFB if crc & 0x800000 else 0)
-        table.append(crc & 0xFFFFFF)
-    return tuple(table)
-
-
-_CRC24 = _crc24_table()
-
-
-def crc24(data: bytes) -> int:
-    """The OpenPGP armor checksum (RFC 4880 §6.1)."""
-    crc = 0xB704CE
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFFFF) ^ _CRC24[(crc >> 16) ^ byte]
-    return crc
-
-
-def dearmor(text: str, block: str = PUBLIC_KEY_BLOCK) -> bytes:
-    """The bytes inside an ASCII-armored block, its CRC24 checked when present (RFC 9580 makes it optional)."""
+def _armor_envelope(text: str) -> str:
+    """The pasted block, its lines trimmed, once its first and last lines say it is a public key block: Sequoia
+    reads the rest (the armor checksum, optional under RFC 9580, is not needed: the signatures are checked)."""
     lines = [line.strip() for line in _text(text).split("\n")]
     begin = lines[0] if lines else ""
     if begin == "-----BEGIN PGP PRIVATE KEY BLOCK-----":
         raise PrivateKeyPasted
-    if begin != f"-----BEGIN {block}-----":
+    if begin != f"-----BEGIN {PUBLIC_KEY_BLOCK}-----":
         said = f" (it starts {begin[:40]!r})" if begin.startswith("-----BEGIN") else ""
-        raise OpenPGPError(f"must be an ASCII-armored key starting -----BEGIN {block}-----{said}")
-    if lines[-1] != f"-----END {block}-----":
-        raise OpenPGPError(f"must end with -----END {block}-----; paste the whole key")
-    body = lines[1:-1]
-    while body and ":" in body[0]:  # armor headers such as Version: and Comment:
-        body.pop(0)
-    body = [line for line in body if line]
-    checksum = body.pop()[1:] if body and body[-1].startswith("=") else None
-    try:
-        data = base64.b64decode("".join(body), validate=True)
-        expected = base64.b64decode(checksum, validate=True) if checksum is not None else None
-    except (binascii.Error, ValueError) as error:
-        raise OpenPGPError("is not valid ASCII armor (bad base64); paste the key exactly as exported") from error
-    if not data:
+        raise OpenPGPError(f"must be an ASCII-armored key starting -----BEGIN {PUBLIC_KEY_BLOCK}-----{said}")
+    if lines[-1] != f"-----END {PUBLIC_KEY_BLOCK}-----":
+        raise OpenPGPError(f"must end with -----END {PUBLIC_KEY_BLOCK}-----; paste the whole key")
+    body = [line for line in lines[1:-1] if line and ":" not in line and not line.startswith("=")]
+    if not body:
         raise OpenPGPError("holds no key")
-    if expected is not None and expected != crc24(data).to_bytes(3, "big"):
-        raise OpenPGPError("fails its checksum (CRC24): it was changed or damaged when copied; paste it again")
-    return data
+    if not re.fullmatch(r"[A-Za-z0-9+/=]*", "".join(body)):
+        raise OpenPGPError("is not valid ASCII armor (bad base64); paste the key exactly as exported")
+    return "\n".join(lines) + "\n"
 
 
-def _take(data: bytes, position: int, count: int) -> bytes:
-    if count < 0 or position + count > len(data):
-        raise OpenPGPError(_DAMAGED)
-    return data[position : position + count]
+def _sequoia_error(error: Exception) -> OpenPGPError:
+    said = str(error)
+    for words, problem in _SEQUOIA_ERRORS:
+        if words in said:
+            return OpenPGPError(problem)
+    first = said.split("\n", 1)[0].strip()[:120]
+    return OpenPGPError(f"is not a usable OpenPGP key ({first})")
 
 
-def _packets(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(tag, body) of each packet, old- or new-format headers (RFC 9580 §4.2)."""
-    position = 0
-    while position < len(data):
-        header = data[position]
-        position += 1
-        if not header & 0x80:
-            raise OpenPGPError("is not an OpenPGP key (a packet header is invalid)")
-        if header & 0x40:
-            tag, first = header & 0x3F, _take(data, position, 1)[0]
-            if first < 192:
-                length, position = first, position + 1
-            elif first < 224:
-                length = ((first - 192) << 8) + _take(data, position + 1, 1)[0] + 192
-                position += 2
-            elif first == 255:
-                length, position = int.from_bytes(_take(data, position + 1, 4), "big"), position + 5
-            else:
-                raise OpenPGPError("is not an OpenPGP key (it uses partial lengths, which keys never do)")
-        else:
-            tag, length_type = (header >> 2) & 0x0F, header & 0x03
-            if length_type == 3:
-                length = len(data) - position
-            else:
-                size = 1 << length_type
-                length, position = int.from_bytes(_take(data, position, size), "big"), position + size
-        yield tag, _take(data, position, length)
-        position += length
+def parse_certificate(armored: str) -> "Cert":
+    """The one public key (Sequoia's Cert) an armored block holds. Raises OpenPGPError saying what is wrong."""
+    from pysequoia import Cert
 
-
-def _subpackets(area: bytes) -> Iterator[tuple[int, bytes]]:
-    """(type, data) of each signature subpacket, the critical bit dropped (RFC 9580 §5.2.3.7)."""
-    position = 0
-    while position < len(area):
-        first = area[position]
-        if first < 192:
-            length, position = first, position + 1
-        elif first < 255:
-            length = ((first - 192) << 8) + _take(area, position + 1, 1)[0] + 192
-            position += 2
-        else:
-            length, position = int.from_bytes(_take(area, position + 1, 4), "big"), position + 5
-        if length == 0:
-            raise OpenPGPError(_DAMAGED)
-        packet = _take(area, position, length)
-        yield packet[0] & 0x7F, packet[1:]
-        position += length
-
-
-@dataclass(frozen=True)
-class _Signature:
-    kind: int
-    created: int
-    key_expires_after: int | None  # seconds after the key's creation; 0 or None: never
-    issuer_fingerprint: bytes | None
-    issuer_key_id: bytes | None
-
-    def issued_by(self, fingerprint: bytes) -> bool:
-        if self.issuer_fingerprint is not None:
-            return self.issuer_fingerprint == fingerprint
-        return self.issuer_key_id == fingerprint[-8:]
-
-
-def _signature(body: bytes) -> _Signature | None:
-    """The facts of a v4 signature packet that this module needs; None for other versions."""
-    if _take(body, 0, 1)[0] != 4:
-        return None
-    kind = _take(body, 1, 1)[0]
-    hashed_length = int.from_bytes(_take(body, 4, 2), "big")
-    hashed = _take(body, 6, hashed_length)
-    unhashed_length = int.from_bytes(_take(body, 6 + hashed_length, 2), "big")
-    unhashed = _take(body, 8 + hashed_length, unhashed_length)
-    created, expires_after, fingerprint, key_id = 0, None, None, None
-    for area_is_hashed, area in ((True, hashed), (False, unhashed)):
-        for kind_of_subpacket, data in _subpackets(area):
-            # Only hashed subpackets are bound to the signature; issuer hints may sit in either area.
-            if area_is_hashed and kind_of_subpacket == _SIG_CREATED and len(data) == 4:
-                created = int.from_bytes(data, "big")
-            elif area_is_hashed and kind_of_subpacket == _KEY_EXPIRES_AFTER and len(data) == 4:
-                expires_after = int.from_bytes(data, "big")
-            elif kind_of_subpacket == _ISSUER_FINGERPRINT and len(data) == 21 and data[0] == 4:
-                fingerprint = fingerprint or data[1:]
-            elif kind_of_subpacket == _ISSUER_KEY_ID and len(data) == 8:
-                key_id = key_id or data
-    return _Signature(kind, created, expires_after, fingerprint, key_id)
+    data = _armor_envelope(armored).encode()
+    try:
+        found = Cert.split_bytes(data)
+    except (RuntimeError, ValueError) as error:
+        raise _sequoia_error(error) from None
+    if len(found) > 1:
+        raise OpenPGPError("holds more than one key; paste only the key for this EDM server")
+    try:
+        cert = Cert.from_bytes(data)
+    except (RuntimeError, ValueError) as error:
+        raise _sequoia_error(error) from None
+    if cert.has_secret_keys:
+        raise PrivateKeyPasted
+    return cert
 
 
 def read_openpgp_public_key(armored: str) -> OpenPGPKey:
-    """The primary key of an armored v4 public key block: its fingerprint, creation time, and the expiry
-    and revocation its newest self-signature states. Raises OpenPGPError saying what is wrong."""
-    packets = iter(_packets(dearmor(armored)))
-    tag, key = next(packets, (None, b""))
-    if tag in _SECRET_KEY_TAGS:
-        raise PrivateKeyPasted
-    if tag != _PUBLIC_KEY:
-        raise OpenPGPError("does not start with a public key packet")
-    version = _take(key, 0, 1)[0]
-    if version != 4:
-        raise OpenPGPError(f"is a version {version} key; only version 4 keys (40-digit fingerprints) are accepted")
-    created = int.from_bytes(_take(key, 1, 4), "big")
-    if len(key) > 0xFFFF:
-        raise OpenPGPError(_DAMAGED)
-    fingerprint = hashlib.sha1(b"\x99" + len(key).to_bytes(2, "big") + key).digest()
-    self_signatures: list[_Signature] = []
-    revoked = False
-    for tag, body in packets:
-        if tag in _SECRET_KEY_TAGS:
-            raise PrivateKeyPasted
-        if tag == _PUBLIC_KEY:
-            raise OpenPGPError("holds more than one key; paste only the key for this EDM server")
-        if tag == _SIGNATURE:
-            signature = _signature(body)
-            if signature is None or not signature.issued_by(fingerprint):
+    """The key an armored v4 public key block holds, read by Sequoia (its self-signatures verified): fingerprint,
+    creation, expiry, revocation, user IDs and the keys that may encrypt. Raises OpenPGPError saying what is
+    wrong."""
+    cert = parse_certificate(armored)
+    if len(cert.fingerprint) != 40:
+        raise OpenPGPError("is a version 6 key; only version 4 keys (40-digit fingerprints) are accepted")
+    created, encryption_keys, self_revoked = _key_facts(cert)
+    try:  # Sequoia validates the key under its policy as it answers these
+        user_ids = tuple(str(user_id) for user_id in cert.user_ids)
+        # pysequoia counts a revocation by anyone; only the key's own (or its designated revoker's) revokes it.
+        expires, revoked = cert.expiration, cert.is_revoked and self_revoked
+    except (RuntimeError, ValueError) as error:
+        raise _sequoia_error(error) from None
+    return OpenPGPKey(cert.fingerprint.upper(), created, expires, revoked, user_ids, encryption_keys)
+
+
+def _key_facts(cert: "Cert") -> tuple[datetime, tuple[EncryptionKey, ...], bool]:
+    """The primary key's creation, each key whose newest binding lets it encrypt, and whether the key revoked
+    itself, read from the packets of Sequoia's canonical certificate (signatures that do not verify are not in
+    it)."""
+    from pysequoia.packet import PacketPile, SignatureType, Tag
+
+    created: datetime | None = None
+    key_fingerprint, key_created = "", None
+    newest: dict[str, tuple[datetime, EncryptionKey | None]] = {}
+    revoked: set[str] = set()
+    for packet in PacketPile.from_bytes(bytes(cert)):
+        if packet.tag in (Tag.PublicKey, Tag.PublicSubkey):
+            key_fingerprint, key_created = packet.fingerprint or "", packet.key_created
+            created = created or key_created
+        elif packet.tag == Tag.Signature and key_created is not None:
+            kind = packet.signature_type
+            if kind in (SignatureType.SubkeyRevocation, SignatureType.KeyRevocation):
+                issuer = (packet.issuer_fingerprint or "").lower()
+                key_id = (packet.issuer_key_id or "").lower()
+                primary = (cert.fingerprint or "").lower()
+                if issuer == primary or (not issuer and key_id and primary.endswith(key_id)):
+                    revoked.add(key_fingerprint)
                 continue
-            if signature.kind == _KEY_REVOCATION:
-                revoked = True
-            elif signature.kind in _CERTIFICATIONS:
-                self_signatures.append(signature)
-    if not self_signatures:
-        raise OpenPGPError("has no self-signature (no user ID); export it with gpg --armor --export")
-    newest = max(self_signatures, key=lambda signature: signature.created)  # the first of equals wins
-    created_at = datetime.fromtimestamp(created, UTC)
-    expires = created_at + timedelta(seconds=newest.key_expires_after) if newest.key_expires_after else None
-    return OpenPGPKey(fingerprint.hex().upper(), created_at, expires, revoked)
+            flags, signed = packet.key_flags, packet.signature_created
+            if flags is None or signed is None or key_fingerprint in newest and newest[key_fingerprint][0] > signed:
+                continue
+            period = packet.key_validity_period
+            expires = key_created + period if period else None
+            encrypts = flags.transport_encryption or flags.storage_encryption
+            newest[key_fingerprint] = (signed, EncryptionKey(key_fingerprint.upper(), expires) if encrypts else None)
+    if created is None:
+        raise OpenPGPError("does not start with a public key packet")
+    keys = [key for _, key in newest.values() if key is not None]
+    encrypting = tuple(replace(key, revoked=key.fingerprint.lower() in revoked) for key in keys)
+    return created, encrypting, cert.fingerprint.lower() in revoked
 
 
 def format_fingerprint(fingerprint: str) -> str:
@@ -398,6 +357,8 @@ def _clean_pgp(entered: dict[str, str], cleaned: dict[str, str], problems: dict[
         problems["pgp_public_key"] = "has been revoked by its owner; provide a current key"
     elif key.expires is not None and key.expires <= now:
         problems["pgp_public_key"] = f"expired on {_day(key.expires)}; extend it or provide a current key"
+    elif (unusable := key.encryption_problem(now)) is not None:
+        problems["pgp_public_key"] = unusable
     cleaned["pgp_key_expires"] = key.expires.isoformat() if key.expires else ""
     if re.fullmatch(r"[0-9A-F]{40}", typed) and typed != key.fingerprint:
         problems["pgp_fingerprint"] = (
