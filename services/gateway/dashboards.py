@@ -260,7 +260,7 @@ def register(app, router: APIRouter) -> None:
     @router.get(
         "/dashboards/{dashboard_id}/reports/{position}",
         summary="A dashboard's report (0 is its first) with its saved filters, as JSON, CSV or Excel",
-        responses={200: {"model": schemas.Report, **schemas.file("text/csv", schemas.XLSX)}},
+        responses=reports.IN_FORMAT_RESPONSES,
     )
     async def dashboard_report(
         dashboard_id: int,

@@ -222,6 +222,10 @@ def _cell(value: str):
 
 
 ReportFormat = Literal["json", "csv", "xlsx"]
+# What a route answering `in_format` declares: the report as JSON, or the file.
+IN_FORMAT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": schemas.Report, **schemas.file("text/csv", schemas.XLSX)}
+}
 
 
 def in_format(found: items_pb2.Report, format: ReportFormat) -> Response:
@@ -247,7 +251,7 @@ def register(app, router: APIRouter) -> None:
     @router.get(
         "/reports/{report}",
         summary="A dashboard report: the guide's columns, only the caller's rows",
-        responses={200: {"model": schemas.Report, **schemas.file("text/csv", schemas.XLSX)}},
+        responses=IN_FORMAT_RESPONSES,
     )
     async def get_report(
         report: str,
