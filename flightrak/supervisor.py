@@ -20,7 +20,7 @@ import httpx
 
 from flightrak import db, embedded_postgres, migrate, run_status
 from flightrak.settings import GRPC_SCHEMES, SERVICE_PORTS, Settings, get_settings
-from flightrak.temporal import dev_server_command
+from flightrak.temporal import dev_server_command, register_search_attributes
 
 BACKEND_SERVICES = tuple(SERVICE_PORTS)
 TOKEN_SECRET_FILE = "token-secret"
@@ -314,6 +314,8 @@ def start_stack(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
 
     host, port = settings.effective_temporal_address.rsplit(":", 1)
     _wait_for_port(host, int(port), 30, "Temporal")
+    if settings.temporal_address is None:
+        asyncio.run(register_search_attributes(settings))
     executable = [sys.executable, "-m", "flightrak.cli"]
     for service in BACKEND_SERVICES:
         for replica, service_port in enumerate(ports[service], 1):

@@ -1,12 +1,16 @@
 """Temporal client connections and the embedded dev server's command line."""
 
+import asyncio
 import shutil
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -153,3 +157,25 @@ def dev_server_command(settings: Settings, port: int = 7233) -> list[str]:
     for key in ALL:
         command += ["--search-attribute", f"{key.name}={cli_type(key)}"]
     return command
+
+
+async def register_search_attributes(settings: Settings, within: float = 30) -> None:
+    """Every FlighTrak search attribute in the dev server's namespace: start-dev registers its --search-attribute
+    flags only when it creates its database, so a data directory from before an attribute was added lacks it (and
+    every workflow that sets it would fail its task). Adding one the namespace has already is a no-op."""
+    from workflows.search_attributes import ALL
+
+    request = AddSearchAttributesRequest(
+        namespace=settings.temporal_namespace,
+        search_attributes={key.name: IndexedValueType.ValueType(key.indexed_value_type.value) for key in ALL},
+    )
+    give_up = time.monotonic() + within
+    while True:
+        try:
+            client = await connect(settings)
+            await client.operator_service.add_search_attributes(request)
+            return
+        except (RuntimeError, RPCError):  # the server is still starting (its port may answer before its namespace)
+            if time.monotonic() > give_up:
+                raise
+            await asyncio.sleep(0.5)

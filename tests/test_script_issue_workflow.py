@@ -38,6 +38,7 @@ from tests.script_issue_histories import (
     wait_for_p2p,
     workers,
 )
+from workflows import search_attributes as sa
 from workflows.items import Actor
 from workflows.scripts import models as m
 from workflows.scripts.ids import p2p_workflow_id
@@ -107,6 +108,9 @@ async def test_p2p_refuses_the_wrong_party_and_a_missing_comment(dev_env: Workfl
         await refused(p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, ONCOR_AR), "this step is the CR's")
         await refused(p2p_act(dev_env.client, p2p_id, m.RETURN_TO_RECEIVER, LONESTAR_AR, "x"), "not possible")
         await p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, LONESTAR_AR)
+        for workflow_id in (handle.id, p2p_id):  # the pairing's SP, for operators to filter its tasks by
+            described = await dev_env.client.get_workflow_handle(workflow_id).describe()
+            assert described.typed_search_attributes[sa.SERVICE_PROVIDER] == EDIGATE
         await refused(p2p_act(dev_env.client, p2p_id, m.ESCALATE_TO_SUBMITTER, ONCOR_AR), "needs a comment")
         await refused(p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, BLUEBONNET_AR), "this step is the TDSP's")
         await p2p_act(dev_env.client, p2p_id, m.TASK_COMPLETE, ONCOR_AR)

@@ -75,7 +75,11 @@ class FlightRegistrationWorkflow(ItemFlow[Registration]):
         }
 
     def _search_attributes(self) -> list:
-        return [sa.FLIGHT.value_set(self._registration.flight), sa.CR_DUNS.value_set(self._registration.cr_duns)]
+        return [
+            sa.FLIGHT.value_set(self._registration.flight),
+            sa.CR_DUNS.value_set(self._registration.cr_duns),
+            sa.service_provider(self._service_provider().duns),
+        ]
 
     # Actions that do more than move.
 

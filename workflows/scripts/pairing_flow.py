@@ -69,4 +69,5 @@ class PairingItemFlow(ItemFlow[Facts]):
             sa.CR_DUNS.value_set(self._pairing.cr_duns),
             sa.TDSP_DUNS.value_set(self._pairing.tdsp_duns),
             sa.SCRIPT_ID.value_set(self._script_id),
+            sa.service_provider(self._pairing.sp_duns),
         ]
