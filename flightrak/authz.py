@@ -92,6 +92,11 @@ def pairing_readers(cr_duns: T, sp_duns: T, tdsp_duns: T) -> tuple[T, T, T]:
     return (*cr_side(cr_duns, sp_duns), tdsp_duns)
 
 
+def letter_readers(cr_duns: T, sp_duns: T) -> tuple[T, T]:
+    """A CR's qualification letter: the CR and the SP acting for it (the PDF only once ERCOT approved it)."""
+    return cr_side(cr_duns, sp_duns)
+
+
 def notice_readers(addressed_companies) -> tuple:
     """A market notice, once published: the companies of its audience."""
     return (addressed_companies,)

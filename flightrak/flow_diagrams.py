@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from workflows.flight.rules import FLOW as FLIGHT
+from workflows.letters.rules import FLOW as QUALIFICATION_LETTER
 from workflows.notices.rules import FLOW as MARKET_NOTICE
 from workflows.registration.rules import FLOW as REGISTRATION
 from workflows.scripts.rules import FLOW as SCRIPT_ISSUE
@@ -24,6 +25,7 @@ FLOWS: list[Flow] = [
     USER_ADMIN,
     SCRIPT_ISSUE,
     P2P_SUB_FLOW,
+    QUALIFICATION_LETTER,
 ]
 
 

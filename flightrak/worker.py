@@ -15,9 +15,11 @@ from flightrak.settings import get_settings
 from services.identity.activities import IdentityActivities
 from services.registration.activities import NoticeActivities, RegistrationActivities
 from services.scripts.activities import ScriptsActivities
+from services.scripts.letter_activities import LetterActivities
 from services.testbed.activities import TestbedActivities
 from workflows import flight, list_mail, notices, registration, scripts, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
+from workflows.letters.workflows import QualificationLetterWorkflow
 from workflows.notices import models as notice_models
 from workflows.notices.workflows import MarketNoticeWorkflow
 from workflows.registration import models as registrations
@@ -33,7 +35,7 @@ WORKFLOWS: dict[str, list[type]] = {
     flight.TASK_QUEUE: [FlightWorkflow],
     registration.TASK_QUEUE: [FlightRegistrationWorkflow],
     specifications.TASK_QUEUE: [TestingSpecificationsWorkflow],
-    scripts.TASK_QUEUE: [ScriptIssueWorkflow, P2PWorkflow],
+    scripts.TASK_QUEUE: [ScriptIssueWorkflow, P2PWorkflow, QualificationLetterWorkflow],
     notices.TASK_QUEUE: [MarketNoticeWorkflow],
 }
 
@@ -73,6 +75,7 @@ def build_workers(
         script_issues.open_p2p_item,
         script_issues.pack_version,
         script_issues.open_script_issues,
+        LetterActivities(sessions).draft_letter,
     ]
     activities = {
         IDENTITY_TASK_QUEUE: [identity.record_item_transition, identity.apply_user_change, identity.record_attention],

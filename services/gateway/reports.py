@@ -39,6 +39,7 @@ REPORT_OWNERS = {
     "unmatched-transactions": "scripts",
     "refused-transactions": "scripts",
     "market-notices": "registration",
+    "qualification-letters": "scripts",
 }
 ADDITIONAL_FLIGHT_INFORMATION = items_pb2.Report(
     report="additional-flight-information",
@@ -87,7 +88,13 @@ DASHBOARDS = {
     "transactions": ("Transactions", ["unmatched-transactions", "refused-transactions"]),
     "ercot-review": (
         "ERCOT Review",
-        ["registrations-for-review", "flight-registration-records", "cr-test-specs", "tdsp-test-specs"],
+        [
+            "registrations-for-review",
+            "flight-registration-records",
+            "cr-test-specs",
+            "tdsp-test-specs",
+            "qualification-letters",
+        ],
     ),
 }
 # What a report's reader must know before using it (guide §4.3 item 3, §6.4).

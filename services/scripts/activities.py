@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from flightrak.activity_failures import classified
 from flightrak.item_steps import ItemSteps
 from services.scripts import issues, models, packs, store
+from services.scripts.letter_activities import LetterDrafting
 from workflows import attention
 from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
@@ -25,7 +26,9 @@ STARTS_AT_ONCE = 50  # workflow starts in flight together while opening a flight
 class ScriptsActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client, reminder_business_hours: float):
         transition = m.RECORD_ITEM_TRANSITION
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.SCRIPTS)
+        # A script issue's closing step may make its CR's qualification letter due (services.scripts.letter_activities).
+        recorded = LetterDrafting(temporal).recording(store.record_transition)
+        super().__init__(sessions, recorded, models.NeedsAttention, transition, attention.SCRIPTS)
         self._temporal = temporal
         self._reminder_business_hours = reminder_business_hours
 
@@ -71,6 +74,7 @@ class ScriptsActivities(ItemSteps):
                         "parent_item_id": None,
                         "step": 0,
                         "esi_ids": p.premises.get(script.script_id, []),
+                        "pairing_kinds": p.pairing_kinds,
                     }
                     for item_id, (p, script) in zip(item_ids, new, strict=True)
                 ],

@@ -75,6 +75,8 @@ class ScriptIssue(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)  # a P2P sub-flow's step of its parent
     # The premises of the TDSP's approved test bed this script runs on: its transactions name one of them.
     esi_ids: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
+    # What selected its scripts (new_cr, bank_change, system_change): the scenarios a qualification letter certifies.
+    pairing_kinds: Mapped[list] = mapped_column(JSONB, default=list, server_default=text("'[]'::jsonb"))
 
 
 class Transaction(Base):
@@ -140,6 +142,24 @@ class RefusedTransaction(Base):
     text: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Letter(Base):
+    """A CR's qualification letter for a flight, as its latest draft froze it: each pairing and script, with the
+    day it passed (empty: not passed), so the PDF is exactly what ERCOT reviewed."""
+
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("flight", "cr_duns", name="uq_scripts_letters_flight_cr"),)
+
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    flight: Mapped[str] = mapped_column(String(4))
+    cr_duns: Mapped[str] = mapped_column(String(13))
+    sp_duns: Mapped[str] = mapped_column(String(13))
+    cr_name: Mapped[str] = mapped_column(String(200))
+    draft: Mapped[int] = mapped_column(Integer)
+    scenarios: Mapped[list] = mapped_column(JSONB)  # New CR, Bank Change, System Change
+    rows: Mapped[list] = mapped_column(JSONB)  # letters.LetterRow as dicts, in pairing and pack order
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # The tables every item-owning service keeps, in its own schema (flightrak.projections, flightrak.needs_attention).

@@ -21,6 +21,7 @@ from flightrak.scripts.v1 import scripts_pb2 as pb
 from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import forward
 from services.scripts import models, packs, reports, store, transactions, x12
+from services.scripts.letter_server import LetterServicer
 from services.scripts.test_beds import TestBeds
 from workflows.items import actor_of, invalid
 from workflows.scripts import models as m
@@ -136,6 +137,7 @@ class ScriptsServicer(
         self._temporal = temporal
         self._test_beds = test_beds
         self._packs: dict[tuple[str, int], packs.ScriptPack] = {}
+        self.letters = LetterServicer(sessions, temporal, self._write_steps)
 
     async def Describe(self, request, context) -> pb.DescribeResponse:
         principal = caller()
@@ -398,12 +400,19 @@ class ScriptsServicer(
     # Script issues and sub-flows as items
 
     async def GetItem(self, request: items_pb2.GetItemRequest, context) -> items_pb2.Item:
-        return await self._item(request.item_id, caller())
+        principal = caller()
+        try:
+            return await self._item(request.item_id, principal)
+        except errors.NotFound:  # no script issue: a qualification letter, or nothing the caller may see
+            return await self.letters.item(request.item_id, principal)
 
     async def ActOnItem(self, request: items_pb2.ActOnItemRequest, context) -> items_pb2.Item:
         principal = caller()
-        async with self._sessions() as session:
-            item, issue = await self._visible(session, request.item_id, principal)
+        try:
+            async with self._sessions() as session:
+                item, issue = await self._visible(session, request.item_id, principal)
+        except errors.NotFound:
+            return await self.letters.act(request, principal)
         action = FLOWS[item.item_type].actions.get(request.action)
         if action is None or not action.button:
             raise errors.refused(invalid("action", f"'{request.action}' is not an action of a {item.item_type}"))
@@ -413,6 +422,8 @@ class ScriptsServicer(
 
     async def GetReport(self, request: items_pb2.ReportRequest, context) -> items_pb2.Report:
         principal = caller()
+        if request.report == LetterServicer.REPORT:
+            return await self.letters.report(principal, request.flight)
         if request.report not in reports.REPORTS:
             raise errors.NotFound(f"no report {request.report}")
         title, columns = reports.REPORTS[request.report]
@@ -490,4 +501,5 @@ async def register(server, settings, sessions) -> str:
     servicer = ScriptsServicer(sessions, await temporal.connect(settings), test_beds)
     scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
+    servicer.letters.add_to_server(server)
     return pb.DESCRIPTOR.services_by_name["ScriptsService"].full_name
