@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     smtp_sink_port: int = 8025
     notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
     # The sender of the tool's other mail to distribution lists (reminders of waiting script tasks).
+    # The demo market's local NAESB EDM server (flightrak edm-endpoint), which run starts for its EDM self-test.
+    edm_endpoint_port: int = 8443
     mail_from: str = "ERCOT FlighTrak <flightrak@ercot.example>"
     public_url: str | None = None
     notice_reminder_hours: float = Field(default=48, ge=0, le=24 * 90)

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -17,6 +18,7 @@ from services.registration.activities import NoticeActivities, RegistrationActiv
 from services.scripts.activities import ScriptsActivities
 from services.scripts.letter_activities import LetterActivities
 from services.testbed.activities import TestbedActivities
+from services.testbed.edm_self_test import EdmSelfTestActivities
 from workflows import flight, list_mail, notices, registration, scripts, specifications, user_admin
 from workflows.flight.workflows import FlightWorkflow
 from workflows.letters.workflows import QualificationLetterWorkflow
@@ -26,6 +28,7 @@ from workflows.registration import models as registrations
 from workflows.registration.workflows import FlightRegistrationWorkflow
 from workflows.scripts.p2p import P2PWorkflow
 from workflows.scripts.workflows import ScriptIssueWorkflow
+from workflows.specifications import models as specification_requests
 from workflows.specifications.workflows import TestingSpecificationsWorkflow
 from workflows.user_admin.models import ACTIVITY_TASK_QUEUE as IDENTITY_TASK_QUEUE
 from workflows.user_admin.workflows import UserAdminRequestWorkflow
@@ -54,13 +57,19 @@ def notice_mailer(settings) -> SmtpMailer:
 
 
 def build_workers(
-    client: Client, sessions, reminder_business_hours: float = 16, mailer: SmtpMailer | None = None, **options
+    client: Client,
+    sessions,
+    reminder_business_hours: float = 16,
+    mailer: SmtpMailer | None = None,
+    data_dir: Path | None = None,
+    **options,
 ) -> list[Worker]:
     mailer = mailer or notice_mailer(get_settings())
     # Mail to distribution lists other than notices goes through the same server, from the tool's own sender.
     identity = IdentityActivities(sessions, SmtpMailer(mailer.url, get_settings().mail_from, mailer.public_url))
     notice_activities = NoticeActivities(sessions, mailer)
     testbed = TestbedActivities(sessions, client)
+    edm_self_test = EdmSelfTestActivities(data_dir or get_settings().data_dir)  # where FlighTrak's EDM key is kept
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run on their workflows' own queues (steps as regular activities, scheduled
     # in the workflow task that took the step; attention marks as local ones).
@@ -87,6 +96,7 @@ def build_workers(
             testbed.test_beds_missing,
             testbed.flight_pairings,
         ],
+        specification_requests.EDM_SELF_TEST_TASK_QUEUE: [edm_self_test.edm_self_test],
     }
     return [
         *(

@@ -143,7 +143,7 @@ async def stack(settings: Settings):
     # The worker keeps its workflows cached, as the product's does: replaying each one's whole history in a new sandbox
     # for every task cost about a quarter of the suite. Replay is the recorded histories' test, and the kill and
     # restart tests replay every open workflow on a new worker.
-    workers = build_workers(client, sessions, mailer=notice_mailer(settings))
+    workers = build_workers(client, sessions, mailer=notice_mailer(settings), data_dir=settings.data_dir)
     running = [asyncio.create_task(worker.run()) for worker in workers]
 
     gateway = uvicorn.Server(

@@ -62,7 +62,9 @@ async def test_the_cr_or_its_sp_provides_specifications_and_ercot_rejects_then_a
     )
     assert fixed.json()["state"] == "ERCOT Review"
     done = (await act(http, reviewer, item_id, "approve")).json()
-    assert (done["state"], done["closed"], done["actions"]) == ("Approved", True, [])
+    # Approved: the EDM self-test is all it offers now (tests/test_edm_self_test_api.py).
+    assert (done["state"], done["closed"]) == ("Approved", True)
+    assert [action["name"] for action in done["actions"]] == ["run_edm_self_test"]
     shown = await http.get(f"/items/{item_id}", headers=user)
     assert "ercot_0001" in shown.text and "2030" in shown.text
     assert [h["action"] for h in done["history"]] == [

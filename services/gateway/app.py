@@ -19,6 +19,7 @@ from services.gateway import (
     companies,
     dashboards,
     error_answers,
+    edm_self_test,
     flights,
     inputs,
     letters,
@@ -51,6 +52,7 @@ API_MODULES = (
     (script_packs.register, "script packs and transactions", ""),
     (notices.register, "market notices", ""),
     (transaction_systems.register, "transaction systems", ""),
+    (edm_self_test.register, "test beds", ""),
     (operations.register, "operations", "/operations"),
     (live.register, "events", ""),
 )

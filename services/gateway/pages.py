@@ -74,6 +74,7 @@ DETAILS = {
             for name, label in specification_requests.FIELD_LABELS.items()
             if name not in specification_requests.MULTILINE_FIELDS or name == "file_naming_convention"
         },
+        **specification_requests.SELF_TEST_LABELS,
     },
     "Script Issue": {
         "flight": "Flight Designation",
@@ -106,7 +107,7 @@ LINKED_ITEM_FIELDS = frozenset(
 )
 DATE_FIELDS = frozenset({"signup_deadline", "day1_of_testing", "end_date"})
 # Instants kept as ISO-8601 text in an item's fields, shown as every instant is (market_time.central_text).
-INSTANT_FIELDS = frozenset({"registration_closes_at", "pgp_key_expires", "certificate_expires"})
+INSTANT_FIELDS = frozenset({"registration_closes_at", "pgp_key_expires", "certificate_expires", "edm_self_test_at"})
 
 
 def _stamp(timestamp) -> str:

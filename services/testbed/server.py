@@ -6,19 +6,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 
 from flightrak import authz, errors, needs_attention, projections, tokens
 from flightrak.grpc_runtime import caller
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
-from flightrak.temporal import check_with_workflow, forward
+from flightrak.temporal import check_with_workflow, forward, start_with_action
 from flightrak.testbed.v1 import testbed_pb2 as pb
 from flightrak.testbed.v1 import testbed_pb2_grpc
 from services.testbed import catalog, models, specifications, store
 from services.testbed import test_bed_file as tbf
+from workflows import specifications as specifications_flow
 from workflows.items import actor_of
 from workflows.specifications import models as requests
 from workflows.specifications import rules
+from workflows.specifications.workflows import TestingSpecificationsWorkflow
 
 SPEC_REPORTS = {
     "cr-test-specs": "CR Test Specs",
@@ -65,6 +68,9 @@ class TestbedServicer(
         unknown = flow.unknown(request.action)  # the table's actions only: the system's own updates are not forwarded
         if unknown is not None:
             raise errors.refused(unknown)
+        if request.action == requests.RUN_EDM_SELF_TEST and item.closed:
+            await self._act_on_closed(item, spec, principal, request.action, request.comment)
+            return await self._item(request.item_id, principal)
         if request.action == requests.ATTACH_TEST_BED:
             raise errors.FailedPrecondition(
                 f"attach a test bed by uploading its file: POST /api/v1/items/{request.item_id}/attachments"
@@ -87,6 +93,27 @@ class TestbedServicer(
         action = requests.SpecificationsAction(actor_of(principal), fields, request.comment)
         await forward(handle, request.action, action, self._write_steps)
         return await self._item(request.item_id, principal)
+
+    async def _act_on_closed(
+        self, item: models.Item, spec: models.SpecificationsRequest, principal, action: str, comment: str
+    ) -> None:
+        """An action a closed request still takes (the EDM self-test, which stays in its state): the table decides
+        on the projection, then a new run of its workflow starts where the projection stands, with the action."""
+        facts = rules.Request.of(spec.company_duns, spec.sp_duns, item.fields)
+        refusal = rules.FLOWS[spec.kind].refusal(action, item.state, principal, facts, datetime.now(UTC), comment)
+        if refusal is not None:
+            raise errors.refused(refusal)
+        await start_with_action(
+            self._temporal,
+            TestingSpecificationsWorkflow.run,
+            store.resumed_input(spec, item),
+            id=item.workflow_id,
+            task_queue=specifications_flow.TASK_QUEUE,
+            action=action,
+            given=requests.SpecificationsAction(actor_of(principal), {}, comment),
+            write_steps=self._write_steps,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
 
     async def _covers_newest_scripts(self, spec: models.SpecificationsRequest, test_bed_id: int) -> None:
         """A test bed attached before ERCOT published a script pack version that asks this TDSP for other rows is

@@ -26,6 +26,7 @@ REJECT = "reject"
 ATTACH_TEST_BED = "attach_test_bed"  # Attach and Validate: recorded by the service once the file is valid
 SUBMIT_TEST_BED = "submit_test_bed"
 CANCEL_REQUEST = "cancel_request"  # the system's, when the registration the request served is cancelled
+RUN_EDM_SELF_TEST = "run_edm_self_test"  # FlighTrak sends a test file to the EDM server, as a trading partner would
 
 # The form's fields in the order it shows them, with their labels, for the pages and for errors that
 # name a field. The last two are derived from the key and the certificate, never typed.
@@ -50,6 +51,14 @@ FIELD_LABELS = {
 MULTILINE_FIELDS = frozenset({"pgp_public_key", "ssl_certificate", "file_naming_convention"})
 DERIVED_FIELDS = ("pgp_key_expires", "certificate_expires")
 ENTERED_FIELDS = tuple(name for name in FIELD_LABELS if name not in DERIVED_FIELDS)  # what Provide/Review asks for
+
+# The last EDM self-test, as the item shows it; set by Run EDM Self-Test only, never typed.
+SELF_TEST_LABELS = {
+    "edm_self_test": "EDM Self-Test",
+    "edm_self_test_failed": "EDM Self-Test Failed At",
+    "edm_self_test_at": "EDM Self-Test Run",
+    "edm_self_test_url": "EDM Self-Test URL",
+}
 
 RECORD_ITEM_TRANSITION = "testbed.record_item_transition"
 # The system's step when an approved registration behind a request is cancelled: it cancels the request (the table's
@@ -101,3 +110,39 @@ class RegistrationCancelledStep:
     close: bool
     comment: str
     fields: dict[str, str] = field(default_factory=dict)
+
+
+# The EDM self-test: an activity on its own queue (network I/O, never in a workflow), whose failed test is a result.
+EDM_SELF_TEST = "testbed.edm_self_test"
+EDM_SELF_TEST_TASK_QUEUE = "flightrak-edm-self-test"
+PASSED = "Passed"
+FAILED = "Failed"
+
+
+@dataclass
+class EdmSelfTestInput:
+    """What the test reads of the request: where to send, the certificate trusted for it, the key to encrypt to."""
+
+    item_id: int
+    flight: str
+    company_duns: str
+    edm_url: str
+    edm_port: str
+    ssl_certificate: str
+    pgp_public_key: str
+    edm_login: str = ""
+
+
+@dataclass
+class EdmSelfTestResult:
+    """The test's outcome: `failed` names the stage that failed (flightrak.edm.STAGES), empty when it passed."""
+
+    url: str
+    failed: str = ""
+    detail: str = ""
+    http_status: int = 0
+    request_status: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed

@@ -1,8 +1,9 @@
 """A Request for Testing Specifications, as two tables, one per kind of request (their actions differ): a CR's (worked
 by the CR or the Service Provider it selected) goes Pending Testing Specifications -> ERCOT Review -> Approved; a
 TDSP's goes on from its specifications to its test bed, Test Bed Loading -> Test Bed Review (ERCOT) -> Completed.
-The system cancels either when the registration it served is cancelled. The workflow, the buttons and the docs'
-diagram read them."""
+The system cancels either when the registration it served is cancelled. Once a request's specifications stand (a CR's
+approved, a TDSP's provided), Run EDM Self-Test may be taken any number of times without moving it. The workflow, the
+buttons and the docs' diagram read them."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,21 @@ REJECT_NEEDS = "Reject needs a comment telling them what to fix"
 _cr = Party[Request](_works_it, "only the CR or its Service Provider may work this request")
 _tdsp = Party[Request](_works_it, "only the TDSP may work this request")
 _ercot = Party[Request](_ercot_reviews, ERCOT_ONLY)
+
+
+def _tests_it(principal: Principal, request: Request) -> bool:
+    """Who works the request, and ERCOT's staff, who may check a participant's connectivity for it."""
+    return principal.is_ercot or _works_it(principal, request)
+
+
+_tester = Party[Request](_tests_it, "only the company, its Service Provider or ERCOT run its EDM self-test")
+SELF_TEST = "Run EDM Self-Test"
+
+
+def _self_test(*states: str) -> Action[Request]:
+    """Sends a test file to the specifications' EDM server and records how it went; the item stays where it is, and
+    the test may be run again."""
+    return _tester(SELF_TEST, states, {state: state for state in states})
 
 
 def _registration_cancelled(states: dict[str, State]) -> Action[Request]:
@@ -103,6 +119,7 @@ CR_FLOW = _request_flow(
         m.PROVIDE: _cr(PROVIDE, m.PENDING_SPECIFICATIONS, m.ERCOT_REVIEW, fields=m.ENTERED_FIELDS),
         m.APPROVE: _ercot("Approve", m.ERCOT_REVIEW, m.APPROVED),
         m.REJECT: _ercot("Reject", m.ERCOT_REVIEW, m.PENDING_SPECIFICATIONS, needs_comment=REJECT_NEEDS),
+        m.RUN_EDM_SELF_TEST: _self_test(m.APPROVED),
     },
 )
 
@@ -119,6 +136,8 @@ TDSP_FLOW = _request_flow(
         m.SUBMIT_TEST_BED: _tdsp("Submit", (m.TEST_BED_LOADING,), m.TEST_BED_REVIEW),
         m.APPROVE: _ercot("Approve", m.TEST_BED_REVIEW, m.COMPLETED),
         m.REJECT: _ercot("Reject", m.TEST_BED_REVIEW, m.TEST_BED_LOADING, needs_comment=REJECT_NEEDS),
+        # A TDSP's specifications are taken as provided (ERCOT reviews its test bed): testable from then on.
+        m.RUN_EDM_SELF_TEST: _self_test(m.TEST_BED_LOADING, m.TEST_BED_REVIEW, m.COMPLETED),
     },
     _test_bed_attached,
 )

@@ -4,6 +4,7 @@ provide -> ERCOT Review -> Approved, or rejected with a comment back to Pending;
 When a registration behind it is cancelled, the system cancels it (Cancelled (Inactive)) whatever its state, or notes
 it on a TDSP's still testing with other CRs."""
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -16,6 +17,9 @@ from workflows.items import SYSTEM_ACTOR
 from workflows.specifications import models as m
 from workflows.specifications.rules import FLOWS, Request
 from workflows.table import Flow
+
+# The test's own timeouts are seconds (flightrak.edm): this bounds a worker that dies while sending.
+EDM_SELF_TEST_WITHIN = timedelta(seconds=60)
 
 
 @workflow.defn(name="TestingSpecifications")
@@ -90,3 +94,33 @@ class TestingSpecificationsWorkflow(ItemFlow[Request]):
 
     async def _take_attach_test_bed(self, action: m.SpecificationsAction) -> None:
         await self._move(m.ATTACH_TEST_BED, action, self._keep_fields(action.fields))
+
+    async def _take_run_edm_self_test(self, action: m.SpecificationsAction) -> None:
+        """The test runs in an activity on its own queue; a test that failed is its result, recorded like a pass."""
+        fields = self._fields
+        tested = m.EdmSelfTestInput(
+            self._request.item_id,
+            self._request.flight,
+            self._request.company_duns,
+            fields.get("edm_url", ""),
+            fields.get("edm_port", ""),
+            fields.get("ssl_certificate", ""),
+            fields.get("pgp_public_key", ""),
+            fields.get("edm_login", ""),
+        )
+        result: m.EdmSelfTestResult = await self._attention.run(
+            m.EDM_SELF_TEST,
+            tested,
+            result_type=m.EdmSelfTestResult,
+            task_queue=m.EDM_SELF_TEST_TASK_QUEUE,
+            start_to_close_timeout=EDM_SELF_TEST_WITHIN,
+        )
+        outcome = {
+            "edm_self_test": m.PASSED if not result.failed else m.FAILED,
+            "edm_self_test_failed": result.failed,
+            "edm_self_test_at": workflow.now().isoformat(),
+            "edm_self_test_url": result.url,
+        }
+        label = self._flow.action(m.RUN_EDM_SELF_TEST).label
+        comment = "\n".join(part for part in (result.detail, action.comment) if part)
+        await self._record_move(self._state, action.actor, label, self._keep_fields(outcome), comment)
