@@ -10,8 +10,10 @@ import pypdf
 
 from flightrak.market_time import CENTRAL
 from tests.conftest import sign_in
-from tests.registration_helpers import ONCOR, act, new_cr
+from tests.registration_helpers import EDIGATE, ONCOR, act, new_cr
 from tests.test_script_issues_api import flight_in_connectivity_testing, item_when, rows_when
+from workflows import search_attributes as sa
+from workflows.letters.ids import letter_workflow_id
 
 SCRIPTS = ("LTR01", "LTR02")
 # Two one-step connectivity scripts the CR begins and finishes alone; no business scripts, so none is still to open.
@@ -46,7 +48,7 @@ async def letter_of(http, auth, designation: str, cr_duns: str, state: str = "Aw
     return await item_when(http, auth, int(found[0]["Item ID"]), lambda item: item["state"] == state)
 
 
-async def test_a_cr_that_passed_every_script_gets_a_letter_ercot_approves_and_its_sp_downloads(http):
+async def test_a_cr_that_passed_every_script_gets_a_letter_ercot_approves_and_its_sp_downloads(http, temporal_env):
     cr = await new_cr(http)
     designation = await flight_in_connectivity_testing(http, PACK, cr=cr)
     ready = await rows_when(http, cr.ar, "scripts-ready-to-begin", designation, lambda rows: len(rows) == 2)
@@ -92,6 +94,8 @@ async def test_a_cr_that_passed_every_script_gets_a_letter_ercot_approves_and_it
     oncor = await sign_in(http, "user@oncor.example")  # the testing partner reads the scripts, not the letter
     assert (await http.get(pdf, headers=oncor)).status_code == 404
     assert (await act(http, ercot, item_id, "approve")).status_code == 409
+    described = await temporal_env.client.get_workflow_handle(letter_workflow_id(designation, cr.duns)).describe()
+    assert described.typed_search_attributes[sa.SERVICE_PROVIDER] == EDIGATE  # ERCOT's operators filter by it
 
 
 async def test_ercot_drafts_a_flights_letters_listing_what_has_not_passed_then_rejects_and_drafts_again(http):

@@ -91,4 +91,4 @@ class LetterActivities:
             kept = await letter_store.freeze(session, request.item_id, request.flight, request.cr_duns, request.draft)
         rows = [letters.LetterRow.of(row) for row in kept.rows]
         drafted_on = kept.drafted_at.astimezone(CENTRAL).date().isoformat()
-        return m.LetterDraft(letters.summary(rows, kept.scenarios) | {"drafted_on": drafted_on})
+        return m.LetterDraft(letters.summary(rows, kept.scenarios) | {"drafted_on": drafted_on}, kept.sp_duns)

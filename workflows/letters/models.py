@@ -47,6 +47,7 @@ class LetterDraft:
     """What a draft holds, as the item's fields show it; its rows stay in the scripts service's table."""
 
     fields: dict[str, str] = field(default_factory=dict)
+    sp_duns: str = ""  # the CR's Service Provider, for ERCOT's operators to filter its tasks by; no page shows it
 
 
 @dataclass

@@ -22,6 +22,7 @@ class QualificationLetterWorkflow(ItemFlow[Letter]):
     def __init__(self, letter: m.LetterInput) -> None:
         self._letter = letter
         self._drafts = 0
+        self._sp_duns = ""  # the CR's Service Provider as the last draft found it
         self._begin(
             letter.item_id, fields={"flight": letter.flight, "cr_duns": letter.cr_duns, "cr_name": letter.cr_name}
         )
@@ -43,6 +44,7 @@ class QualificationLetterWorkflow(ItemFlow[Letter]):
         drafted = await self._attention.run(
             m.DRAFT_LETTER, request, result_type=m.LetterDraft, **attention.STEP_OPTIONS
         )
+        self._sp_duns = drafted.sp_duns
         changes = self._keep_fields({**drafted.fields, "draft": str(self._drafts)})
         await self._move(name, action, changes)
 
@@ -58,7 +60,11 @@ class QualificationLetterWorkflow(ItemFlow[Letter]):
         return self._letter.cr_duns
 
     def _search_attributes(self) -> list:
-        return [sa.FLIGHT.value_set(self._letter.flight), sa.CR_DUNS.value_set(self._letter.cr_duns)]
+        return [
+            sa.FLIGHT.value_set(self._letter.flight),
+            sa.CR_DUNS.value_set(self._letter.cr_duns),
+            sa.service_provider(self._sp_duns),
+        ]
 
     # Actions that do more than move.
 
