@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="run the Temporal workflow worker")
     commands.add_parser("gateway", help="run the HTTP gateway")
     commands.add_parser("smtp-sink", help="run a local SMTP server that keeps every mail in an mbox file")
+    endpoint = commands.add_parser("edm-endpoint", help="run the demo's NAESB EDM server (HTTPS, its own CA)")
+    endpoint.add_argument("--port", type=int, default=0, help="default: FLIGHTRAK_EDM_ENDPOINT_PORT (8443)")
+    endpoint.add_argument("--host", default="127.0.0.1")
     commands.add_parser("protogen", help="generate the gRPC code from proto/")
     add_simulate_transactions(commands)
     check = commands.add_parser(
@@ -87,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = get_settings()
         smtp_sink.main(settings.smtp_sink_port, settings.data_dir / "mail" / "notices.mbox")
+    elif args.command == "edm-endpoint":
+        from flightrak import edm_endpoint
+
+        edm_endpoint.main(["--port", str(args.port), "--host", args.host])
     elif args.command == "protogen":
         from flightrak import protogen
 

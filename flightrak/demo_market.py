@@ -2,7 +2,8 @@
 build it (never rows written into tables): three CRs register (Lone Star, its DUNS+4 Lone Star East, and Bluebonnet
 through the SP EDIGate) and ERCOT approves them; ERCOT publishes the example script pack; each CR (Bluebonnet's SP for
 it) provides its EDM specifications, with an OpenPGP key (Sequoia) and a TLS certificate (`cryptography`) made here,
-and ERCOT approves them; every TDSP provides its own and fills its test bed from its template, and ERCOT approves it;
+and ERCOT approves them; every TDSP provides its own (the first naming the local EDM server `run` starts, whose EDM
+self-test it runs) and fills its test bed from its template, and ERCOT approves it;
 ERCOT closes registration (Change Dates), opens connectivity and business testing; then script issues are set in a
 spread of states (passed, waiting for a transaction, a P2P sub-flow in progress, escalated to ERCOT, a failed
 transaction shown with its reasons) and transactions that match nothing are reported for ERCOT to attach.
@@ -102,16 +103,34 @@ def certificate_pem(not_before: datetime, not_after: datetime, host: str) -> str
     return certificate.public_bytes(Encoding.PEM).decode()
 
 
-def edm_specifications(company: Company, now: datetime) -> dict[str, str]:
+@dataclass(frozen=True)
+class LocalEdm:
+    """The EDM server `run` starts for the demo (flightrak edm-endpoint): one TDSP's specifications name it, so that
+    its EDM self-test passes; every other company's name hosts that do not resolve, and fail as DNS."""
+
+    url: str
+    certificate_pem: str  # the server's certificate and its CA's
+    public_key: str  # the key the endpoint decrypts with
+
+
+def edm_specifications(company: Company, now: datetime, local: LocalEdm | None = None) -> dict[str, str]:
     """The Provide/Review Testing Specifications form as the company fills it: an OpenPGP key and a TLS certificate
-    made now, as its EDI team would make them (no private key is kept)."""
-    from pysequoia import Tsk
+    made now, as its EDI team would make them (no private key is kept), or those of the local EDM server."""
+    from pysequoia import Cert, Tsk
 
     host = f"edm.{company.slug}.example"
-    pgp = Tsk.generate(f"{company.name} EDM <edm-test@{company.slug}.example>", validity_seconds=3 * 365 * 86400)
-    public = pgp.extract_certificate()
+    if local is None:
+        pgp = Tsk.generate(f"{company.name} EDM <edm-test@{company.slug}.example>", validity_seconds=3 * 365 * 86400)
+        public = pgp.extract_certificate()
+        url, certificate = (
+            f"https://{host}:8443/naesb/test",
+            certificate_pem(now - timedelta(days=1), now + timedelta(days=730), host),
+        )
+    else:
+        public = Cert.from_bytes(local.public_key.encode())
+        url, certificate = local.url, local.certificate_pem
     return {
-        "edm_url": f"https://{host}:8443/naesb/test",
+        "edm_url": url,
         "edm_port": "",
         "edm_login": f"ercot_{company.slug.replace('-', '_')}",
         "pgp_public_key": str(public),
@@ -166,12 +185,14 @@ class DemoMarket:
         designation: str,
         progress: Callable[[str], None] = print,
         system_key: str = "",
+        local_edm: LocalEdm | None = None,
     ):
         self.http = http
         self.password = password
         self.designation = designation
         self.progress = progress
         self.system_key = system_key
+        self.local_edm = local_edm
         self._tokens: dict[str, dict[str, str]] = {}
         self._stage = 0
         self._issues: dict[tuple[str, str, str], dict[str, str]] = {}  # (CR, TDSP, script) -> its report row
@@ -352,7 +373,16 @@ class DemoMarket:
             request = row["Item ID"]
             state = (await self.item(ar, request))["state"]
             if state == specifications.PENDING_SPECIFICATIONS:
-                state = (await self.act(ar, request, specifications.PROVIDE, **edm_specifications(tdsp, now)))["state"]
+                local = self.local_edm if number == 0 else None  # the first TDSP's EDM server is the local one
+                provided = await self.act(ar, request, specifications.PROVIDE, **edm_specifications(tdsp, now, local))
+                state = provided["state"]
+                if local is not None:
+                    tested = await self.act(ar, request, specifications.RUN_EDM_SELF_TEST)
+                    result = tested["fields"]["edm_self_test"]
+                    failed = tested["fields"]["edm_self_test_failed"]
+                    self.progress(
+                        f"demo market: {tdsp.slug}'s EDM self-test: {result}" + (f" ({failed})" if failed else "")
+                    )
             if state == specifications.TEST_BED_LOADING:
                 template = await self.http.get(
                     f"/api/v1/items/{request}/test-bed", params={"format": "csv"}, headers=await self.auth(ar)
@@ -548,6 +578,12 @@ class DemoMarket:
         )
 
 
-async def build(base_url: str, password: str, designation: str, progress: Callable[[str], None] = print) -> None:
+async def build(
+    base_url: str,
+    password: str,
+    designation: str,
+    progress: Callable[[str], None] = print,
+    local_edm: LocalEdm | None = None,
+) -> None:
     async with httpx.AsyncClient(base_url=base_url, timeout=120) as http:
-        await DemoMarket(http, password, designation, progress).build()
+        await DemoMarket(http, password, designation, progress, local_edm=local_edm).build()

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from flightrak import db, embedded_postgres, migrate, run_status
 from flightrak.settings import GRPC_SCHEMES, SERVICE_PORTS, Settings, get_settings
 from flightrak.temporal import dev_server_command, register_search_attributes
+
+if TYPE_CHECKING:
+    from flightrak.demo_market import LocalEdm
 
 BACKEND_SERVICES = tuple(SERVICE_PORTS)
 TOKEN_SECRET_FILE = "token-secret"
@@ -326,6 +330,10 @@ def start_stack(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
     base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
     _wait_until_ready(f"{base_url}/readyz", supervisor)
     if settings.demo_market:
+        # A TDSP's EDM server for the demo's EDM self-test, started once the stack is up: a port already taken only
+        # fails that TDSP's self-test (as connection), never the run's start.
+        local_edm(settings)
+        supervisor.spawn("edm-endpoint", [*executable, "edm-endpoint"], env)
         ensure_demo_flight(base_url, settings.demo_password)
         ensure_demo_notice(base_url, settings.demo_password)
     return env
@@ -364,7 +372,21 @@ def demo_market_designation(base_url: str, password: str) -> str:
     return designation_for(date.fromisoformat(first["day1_of_testing"]))
 
 
-def start_demo_market(base_url: str, password: str) -> threading.Event:
+def local_edm(settings: Settings) -> "LocalEdm":
+    """The demo's EDM server (flightrak edm-endpoint), as a TDSP's specifications name it; its material is made now,
+    before the endpoint and the demo market read it."""
+    from flightrak import demo_market, edm_endpoint
+
+    material = edm_endpoint.material_in(settings.data_dir / edm_endpoint.ENDPOINT_DIR)
+    url = f"https://127.0.0.1:{settings.edm_endpoint_port}{edm_endpoint.PATH}"
+    return demo_market.LocalEdm(url, material.chain_pem, material.participant_public_key)
+
+
+def _print_flushed(line: str) -> None:
+    print(line, flush=True)
+
+
+def start_demo_market(base_url: str, password: str, local: "LocalEdm | None" = None) -> threading.Event:
     """Builds the demo market's flight in business testing in the background, printing its progress; the event is
     set once it is complete. A start interrupted midway is finished by the next one."""
     from flightrak import demo_market
@@ -374,7 +396,7 @@ def start_demo_market(base_url: str, password: str) -> threading.Event:
     def build() -> None:
         try:
             designation = demo_market_designation(base_url, password)
-            asyncio.run(demo_market.build(base_url, password, designation, lambda line: print(line, flush=True)))
+            asyncio.run(demo_market.build(base_url, password, designation, _print_flushed, local))
         except Exception as error:  # the rest of the product runs on; the next start resumes the build
             print(f"demo market: not finished ({error}); the next start goes on from here", file=sys.stderr)
             return
@@ -465,7 +487,9 @@ def run(simulator: bool = True) -> int:
         env = start_stack(settings, supervisor)
         print(banner(settings, time.monotonic() - started), flush=True)
         base_url = f"http://{settings.gateway_host}:{settings.gateway_port}"
-        market_built = start_demo_market(base_url, settings.demo_password) if settings.demo_market else None
+        market_built = (
+            start_demo_market(base_url, settings.demo_password, local_edm(settings)) if settings.demo_market else None
+        )
         simulated_at = float("-inf")
         while not supervisor.stop_requested:
             supervisor.supervise()

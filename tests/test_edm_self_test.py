@@ -141,3 +141,21 @@ async def test_a_server_that_does_not_speak_tls_fails_as_tls(material, data_dir)
 async def test_a_key_that_cannot_encrypt_fails_before_sending(material, data_dir):
     outcome = await send(data_dir, "https://127.0.0.1:1/x", material, participant_key="not a key")
     assert outcome.failed == edm.KEY and outcome.http_status == 0
+
+
+def test_the_demo_names_the_local_edm_server_made_once_in_the_data_directory(tmp_path):
+    from datetime import UTC, datetime
+
+    from flightrak import demo_market, supervisor
+    from flightrak.settings import Settings
+    from services.testbed import specifications
+
+    settings = Settings(data_dir=tmp_path, edm_endpoint_port=18443)
+    local = supervisor.local_edm(settings)
+    assert supervisor.local_edm(settings) == local  # kept, not made again
+    assert local.url == "https://127.0.0.1:18443/naesb/test"
+    now = datetime.now(UTC)
+    fields, problems = specifications.clean_specifications(
+        demo_market.edm_specifications(demo_market.TDSPS[0], now, local), now
+    )
+    assert problems == {} and fields["edm_url"] == local.url
