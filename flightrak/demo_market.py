@@ -135,7 +135,7 @@ def edm_specifications(company: Company, now: datetime, local: LocalEdm | None =
         "edm_login": f"ercot_{company.slug.replace('-', '_')}",
         "pgp_public_key": str(public),
         "pgp_fingerprint": public.fingerprint,
-        "ssl_certificate": certificate_pem(now - timedelta(days=1), now + timedelta(days=730), host),
+        "ssl_certificate": certificate,
         "file_naming_convention": f"{company.slug.upper()}_<transaction>_<YYYYMMDDHHMMSS>.edi",
         "testing_contact_name": "Pat Doe",
         "testing_contact_email": f"edi-testing@{company.slug}.example",
