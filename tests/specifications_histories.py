@@ -45,6 +45,13 @@ ONLY_PARTNER_LEFT = (
     "James Whitfield."
 )
 BLUEBONNET_REGISTRATION_ITEM_ID = 6002
+SELF_TEST_URL = "https://edm.oncor.example:443/ercot/test"
+SELF_TEST_CERTIFICATE_FAILED = m.EdmSelfTestResult(
+    SELF_TEST_URL, "certificate", "the server's certificate is not the one agreed in the specifications"
+)
+SELF_TEST_PASSED = m.EdmSelfTestResult(
+    SELF_TEST_URL, "", "the EDM server received the test file: request-status=ok, trans-id=7", 200, "ok"
+)
 
 Request = WorkflowHandle[TestingSpecificationsWorkflow, m.SpecificationsStatus]
 
@@ -71,10 +78,16 @@ class FakeTestbed:
 
     def __init__(self) -> None:
         self.transitions: list[ItemTransition] = []
+        # What the EDM self-test answers, in turn (services/testbed/edm_self_test.py sends for real).
+        self.self_tests = [SELF_TEST_CERTIFICATE_FAILED, SELF_TEST_PASSED]
 
     @activity.defn(name=m.RECORD_ITEM_TRANSITION)
     async def record_item_transition(self, step: ItemTransition) -> None:
         self.transitions.append(step)
+
+    @activity.defn(name=m.EDM_SELF_TEST)
+    async def edm_self_test(self, tested: m.EdmSelfTestInput) -> m.EdmSelfTestResult:
+        return self.self_tests.pop(0) if len(self.self_tests) > 1 else self.self_tests[0]
 
     def steps(self, item_id: int) -> list[ItemTransition]:
         return [step for step in self.transitions if step.item_id == item_id]
@@ -84,12 +97,15 @@ class FakeTestbed:
 async def workers(client: Client, fakes: FakeTestbed) -> AsyncIterator[str]:
     """The workflow on a task queue of its own, whose worker hosts the testbed fake's activity."""
     task_queue = f"{specifications.TASK_QUEUE}-test-{uuid.uuid4().hex}"
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[TestingSpecificationsWorkflow],
-        activities=[fakes.record_item_transition],
-        workflow_runner=WORKFLOW_RUNNER,
+    async with (
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[TestingSpecificationsWorkflow],
+            activities=[fakes.record_item_transition],
+            workflow_runner=WORKFLOW_RUNNER,
+        ),
+        Worker(client, task_queue=m.EDM_SELF_TEST_TASK_QUEUE, activities=[fakes.edm_self_test]),
     ):
         yield task_queue
 
@@ -193,6 +209,17 @@ async def tdsp_provide_attach_partner_left_twice_then_cancelled(handle: Request)
     await registration_cancelled(handle, REGISTRATION_ITEM_ID, True, ONLY_PARTNER_LEFT)
 
 
+async def tdsp_provide_self_test_failed_then_passed_then_test_bed_approved(handle: Request) -> None:
+    """Oncor's EDM self-test fails on its certificate, passes once it is fixed; the request stays in Test Bed
+    Loading, then goes on as any other."""
+    await provide(handle, ONCOR_AR, specifications_of("oncor"))
+    for _ in range(2):
+        await act(handle, m.RUN_EDM_SELF_TEST, action(ONCOR_AR))
+    await attach_test_bed(handle, TEST_BED)
+    await submit_test_bed(handle)
+    await approve(handle)
+
+
 PATHS: dict[str, tuple[str, Callable[[Request], Awaitable[None]]]] = {
     "cr_provide_reject_provide_approve": (m.CR, cr_provide_reject_provide_approve),
     "tdsp_provide_attach_submit_reject_attach_submit_approve": (
@@ -203,6 +230,10 @@ PATHS: dict[str, tuple[str, Callable[[Request], Awaitable[None]]]] = {
     "tdsp_provide_attach_partner_left_twice_then_cancelled": (
         m.TDSP,
         tdsp_provide_attach_partner_left_twice_then_cancelled,
+    ),
+    "tdsp_provide_self_test_failed_then_passed_then_test_bed_approved": (
+        m.TDSP,
+        tdsp_provide_self_test_failed_then_passed_then_test_bed_approved,
     ),
 }
 

@@ -47,6 +47,7 @@ from tests.specifications_histories import (
     submit_test_bed,
     tdsp_provide_attach_partner_left_twice_then_cancelled,
     tdsp_provide_attach_submit_reject_attach_submit_approve,
+    tdsp_provide_self_test_failed_then_passed_then_test_bed_approved,
     workers,
 )
 from workflows import search_attributes as sa
@@ -406,6 +407,24 @@ async def test_a_closed_request_is_cancelled_by_a_run_that_starts_where_it_ended
         m.CANCELLED,
         approved.fields,
     )
+
+
+async def test_an_edm_self_test_is_recorded_where_the_request_stands_each_time_it_runs(dev_env, fakes):
+    request = new_request(m.TDSP)
+    async with workers(dev_env.client, fakes) as task_queue:
+        handle = await open_request(dev_env.client, task_queue, request)
+        await tdsp_provide_self_test_failed_then_passed_then_test_bed_approved(handle)
+        done = await handle.result()
+    tests = [step for step in fakes.steps(request.item_id) if step.action == rules.SELF_TEST]
+    assert [(step.from_state, step.to_state, step.actor) for step in tests] == [
+        (m.TEST_BED_LOADING, m.TEST_BED_LOADING, ONCOR_AR)
+    ] * 2
+    failed, passed = tests
+    assert (failed.changes["edm_self_test"], failed.changes["edm_self_test_failed"]) == ("Failed", "certificate")
+    assert failed.comment == "the server's certificate is not the one agreed in the specifications"
+    assert passed.changes["edm_self_test"] == "Failed -> Passed" and "request-status=ok" in passed.comment
+    assert passed.changes["edm_self_test_failed"] == "certificate -> "
+    assert (done.state, done.fields["edm_self_test"]) == (m.COMPLETED, "Passed")
 
 
 def test_every_path_has_a_recorded_history():
