@@ -4,6 +4,8 @@ HTTPS to the participant's EDM URL, trusting only the certificate its testing sp
 is read (the HTTP status, and the EDM response's request-status). Whatever fails is named by the stage it failed at
 (STAGES): a failed test is a result, never an error."""
 
+import asyncio
+import ipaddress
 import os
 import socket
 import ssl
@@ -178,6 +180,18 @@ def _encrypted(content: bytes, participant_key: str, signer) -> bytes:
     return encrypt(content, [Cert.from_bytes(participant_key.encode())], signer=signer.signer())
 
 
+async def _private_address(url: str) -> str | None:
+    """The first loopback, private, link-local or otherwise non-public address the URL's host resolves to, if any.
+    Raises socket.gaierror when it does not resolve."""
+    parts = urlsplit(url)
+    found = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port, type=socket.SOCK_STREAM)
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            return str(ip)
+    return None
+
+
 async def send_test(
     data_dir: Path,
     edm_url: str,
@@ -187,10 +201,22 @@ async def send_test(
     receiver: str,
     now: datetime | None = None,
     sender: str = ERCOT_DUNS,
+    private_addresses: bool = True,
 ) -> Outcome:
-    """Sends one test file and reads its receipt. Never raises for what the participant's side does."""
+    """Sends one test file and reads its receipt. Never raises for what the participant's side does. Without
+    `private_addresses`, a host that resolves to a non-public address is not sent to (FlighTrak's own network is not
+    a participant's to probe)."""
     now = now or datetime.now(UTC)
     url = target_url(edm_url, edm_port)
+    if not private_addresses:
+        try:
+            private = await _private_address(url)
+        except (OSError, UnicodeError) as error:
+            failed, why = classify(error)
+            return Outcome(url, failed, _words(why))
+        if private is not None:
+            why = f"the host resolves to {private}, not a public address: FlighTrak sends only to public addresses"
+            return Outcome(url, CONNECTION, _words(why))
     control = int(now.timestamp() * 1000)
     try:
         sealed = _encrypted(test_file(sender, receiver, now, control), participant_key, partner_key(data_dir))

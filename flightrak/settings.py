@@ -101,10 +101,13 @@ class Settings(BaseSettings):
     # is reminded (0: never).
     smtp_url: str | None = None
     smtp_sink_port: int = 8025
-    notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
-    # The sender of the tool's other mail to distribution lists (reminders of waiting script tasks).
     # The demo market's local NAESB EDM server (flightrak edm-endpoint), which run starts for its EDM self-test.
     edm_endpoint_port: int = 8443
+    # Whether the EDM self-test may send to a loopback, private or link-local address: unset, only in development (the
+    # demo's EDM server is on 127.0.0.1); elsewhere a participant's URL could otherwise probe FlighTrak's own network.
+    edm_self_test_private_addresses: bool | None = None
+    notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
+    # The sender of the tool's other mail to distribution lists (reminders of waiting script tasks).
     mail_from: str = "ERCOT FlighTrak <flightrak@ercot.example>"
     public_url: str | None = None
     notice_reminder_hours: float = Field(default=48, ge=0, le=24 * 90)
@@ -173,6 +176,12 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def edm_self_test_reaches_private_addresses(self) -> bool:
+        if self.edm_self_test_private_addresses is None:
+            return self.development
+        return self.edm_self_test_private_addresses
 
     @property
     def effective_database_url(self) -> str:

@@ -69,7 +69,11 @@ def build_workers(
     identity = IdentityActivities(sessions, SmtpMailer(mailer.url, get_settings().mail_from, mailer.public_url))
     notice_activities = NoticeActivities(sessions, mailer)
     testbed = TestbedActivities(sessions, client)
-    edm_self_test = EdmSelfTestActivities(data_dir or get_settings().data_dir)  # where FlighTrak's EDM key is kept
+    # FlighTrak's EDM key is kept in the data directory; the settings say whether private addresses may be tested.
+    settings = get_settings()
+    edm_self_test = EdmSelfTestActivities(
+        data_dir or settings.data_dir, settings.edm_self_test_reaches_private_addresses
+    )
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run on their workflows' own queues (steps as regular activities, scheduled
     # in the workflow task that took the step; attention marks as local ones).

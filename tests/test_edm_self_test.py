@@ -159,3 +159,22 @@ def test_the_demo_names_the_local_edm_server_made_once_in_the_data_directory(tmp
         demo_market.edm_specifications(demo_market.TDSPS[0], now, local), now
     )
     assert problems == {} and fields["edm_url"] == local.url
+
+
+async def test_outside_development_a_private_address_is_not_sent_to(endpoint, material, data_dir):
+    outcome = await send(data_dir, endpoint, material, private_addresses=False)
+    assert (outcome.failed, outcome.http_status) == (edm.CONNECTION, 0)
+    assert "resolves to 127.0.0.1, not a public address" in outcome.detail
+    unknown = await send(data_dir, "https://edm.no-such-host.invalid/naesb", material, private_addresses=False)
+    assert unknown.failed == edm.DNS
+
+
+def test_private_addresses_are_reached_in_development_only_unless_set():
+    from flightrak.settings import Settings
+
+    assert Settings().edm_self_test_reaches_private_addresses
+    production = Settings(environment="production", token_secret="a-random-secret-for-the-test-0123456789abcdef")
+    assert not production.edm_self_test_reaches_private_addresses
+    assert Settings(
+        environment="production", token_secret=production.token_secret, edm_self_test_private_addresses=True
+    ).edm_self_test_reaches_private_addresses
