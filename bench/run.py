@@ -30,6 +30,7 @@ import psycopg
 from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import letters as letters_bench  # noqa: E402
 import live as live_bench  # noqa: E402
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
 import script_issues as script_issues_bench  # noqa: E402
@@ -271,6 +272,10 @@ STACK_PARTS = {
     "live": (
         lambda: asyncio.run(live_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD, RUN_LOGS[-1])),
         lambda figures: print(live_bench.report(figures)),
+    ),
+    "letters": (
+        lambda: asyncio.run(letters_bench.run(GATEWAY, DATABASE, PASSWORD, RUN_LOGS[-1])),
+        lambda figures: print(letters_bench.report(figures)),
     ),
 }
 PARTS = ("latency", *STACK_PARTS, "test_bed")

@@ -479,6 +479,19 @@ class DemoMarket:
                     item = await self.issue(cr, tdsp, script)
                     if item["state"] == scripts.READY_TO_BEGIN:
                         await self.act(user, item["item_id"], scripts.BEGIN_WORKING)
+        await self.qualification_letters()
+
+    async def qualification_letters(self) -> None:
+        """ERCOT drafts the flight's qualification letters now, one per CR, each listing what has passed so far: they
+        await ERCOT's review (ERCOT Review dashboard)."""
+        ercot = await self.auth("admin@ercot.example")
+        reply = await self.http.post(f"/api/v1/flights/{self.designation}/letters", headers=ercot)
+        self._ok(reply, "draft the flight's qualification letters")
+        give_up = time.monotonic() + 120
+        while len(await self.report("admin@ercot.example", "qualification-letters")) < len(CRS):
+            if time.monotonic() > give_up:
+                raise DemoMarketError("the flight's qualification letters were not drafted")
+            await asyncio.sleep(0.3)
 
     async def begun(self, email: str, cr: DemoCr, tdsp: Company, script: str) -> dict:
         item = await self.issue(cr, tdsp, script)

@@ -71,6 +71,9 @@ async def test_the_demo_market_holds_every_state_and_building_it_again_adds_noth
     assert con03["state"] == "P2P Bank Transfer in Progress"
     p2p = (await http.get(f"/api/v1/items/{con03['fields']['p2p_item_id']}", headers=ercot)).json()
     assert p2p["state"] == m.RECEIVER_IN_REVIEW
+    letters = (await report(http, ercot, "qualification-letters", flight=designation))["rows"]  # issue 17
+    assert sorted(r["CR DUNS"] for r in letters) == sorted(cr.duns for cr in CRS)
+    assert {r["State"] for r in letters} == {"Awaiting ERCOT Review"}
     move_in = by_key[(east, tnmp, "MVI01")]
     failed = (await http.get(f"/api/v1/items/{move_in['Item ID']}", headers=ercot)).json()
     assert "A13" in failed["fields"]["last_failed_transaction"] and failed["state"] == "Pending 814_16 from CR"

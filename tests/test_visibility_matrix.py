@@ -49,6 +49,7 @@ READERS = {
     "draft notice": {"ercot"},
     "user-admin request": {"ercot", "lonestar"},
     "transaction": {"ercot", "lonestar", "oncor"},  # its sender and receiver
+    "qualification letter": {"ercot", *CR_SIDE},  # not the testing partner
 }
 # The lists that hold every item of a kind the caller reads (for the flight searched): reports by name, and the
 # API's own lists.
@@ -63,6 +64,7 @@ FULL_LISTS = {
     "draft notice": ["market-notices", "api:notices"],
     "user-admin request": ["api:user-requests"],
     "transaction": [],
+    "qualification letter": ["qualification-letters"],
 }
 # Lists that show a part of what the caller reads: never an item it may not read.
 PART_LISTS = [
@@ -82,8 +84,8 @@ REPORTS = sorted({name for names in FULL_LISTS.values() for name in names if ":"
 async def one_of_each_item(http) -> tuple[str, dict[str, int], str]:
     """The flight (in connectivity testing), Lone Star's registration and Requests for Testing Specifications,
     Oncor's (its test bed approved), CON03 and its bank-transfer P2P sub-flow, a market notice to Lone Star and
-    Oncor and a draft, a user-admin request of Lone Star's, and a transaction Lone Star sent Oncor that no
-    script issue took (its key)."""
+    Oncor and a draft, a user-admin request of Lone Star's, Lone Star's qualification letter (ERCOT drafts the
+    flight's letters), and a transaction Lone Star sent Oncor that no script issue took (its key)."""
     designation = await flight_in_connectivity_testing(http)
     ercot, lonestar, oncor = (
         await sign_in(http, "admin@ercot.example"),
@@ -125,6 +127,10 @@ async def one_of_each_item(http) -> tuple[str, dict[str, int], str]:
     added = await http.post("/api/v1/user-requests", headers=admin, json={"kind": "add", "fields": new_user_fields()})
     assert added.status_code == 201, added.text
     items["user-admin request"] = int(added.json()["item_id"])
+
+    assert (await http.post(f"/api/v1/flights/{designation}/letters", headers=ercot)).status_code == 200
+    [letter] = await rows_when(http, ercot, "qualification-letters", designation, lambda rows: len(rows) == 1)
+    items["qualification letter"] = int(letter["Item ID"])
 
     sent = receipt(0, "814_24", LONESTAR, ONCOR, esi_id="10888888888888888") | {"reference": unique("VIS-")}
     taken = await http.post("/api/v1/transactions", json=[sent], headers=await system_sign_in(http))
@@ -217,6 +223,7 @@ def test_the_python_form_of_each_rule_names_the_same_readers():
         "draft notice": authz.notice_readers([]),
         "user-admin request": authz.company_readers(LONESTAR),
         "transaction": authz.transaction_readers(LONESTAR, ONCOR),
+        "qualification letter": authz.letter_readers(LONESTAR, EDIGATE),
     }
     for company, duns in COMPANIES.items():
         held = {roles.ERCOT_REVIEWER} if company == "ercot" else {roles.USER}

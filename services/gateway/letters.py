@@ -6,12 +6,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from flightrak.scripts.v1 import letters_pb2 as pb
 from flightrak.scripts.v1 import letters_pb2_grpc
-from services.gateway import flights, schemas, views
+from services.gateway import flights, pages, schemas, views
 from services.gateway.api import as_json
 from services.gateway.auth import ApiCaller
 from services.gateway.backends import call
+from workflows.letters import models as m
 
 DraftedLetters = schemas.proto_model(pb.DraftLettersResponse.DESCRIPTOR)
+pages.DETAILS[m.ITEM_TYPE] = m.FIELD_LABELS
 
 
 def _letters(app) -> letters_pb2_grpc.LetterServiceStub:

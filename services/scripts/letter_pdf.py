@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from flightrak.market_time import CENTRAL
 from services.scripts.letters import LetterRow
@@ -15,6 +14,7 @@ from services.scripts.letters import LetterRow
 PLAIN = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 HEADINGS = ("TDSP", "TDSP DUNS", "Script", "Title", "Passed on")
 COLUMN_WIDTHS = (50, 26, 22, 62, 22)
+LINE_HEIGHT = 4.5
 
 
 @dataclass(frozen=True)
@@ -111,17 +111,52 @@ def _table(pdf: FPDF, title: str, rows: list[LetterRow], last) -> None:
     pdf.cell(0, 8, f"{title} ({len(rows)})", new_x="LMARGIN", new_y="NEXT")
     if not rows:
         return
-    pdf.set_font("Helvetica", "", 8)
-    headings = (*HEADINGS[:-1], "Passed on" if title == "Passed" else "State")
-    with pdf.table(
-        col_widths=COLUMN_WIDTHS,
-        text_align="LEFT",
-        line_height=4.5,
-        headings_style=FontFace(emphasis="BOLD"),
-        first_row_as_headings=True,
-    ) as table:
-        table.row(headings)
-        for row in rows:
-            table.row(
-                [plain(value) for value in (row.tdsp_name, row.tdsp_duns, row.script_id, row.script_title, last(row))]
-            )
+    headings = [*HEADINGS[:-1], "Passed on" if title == "Passed" else "State"]
+    _row(pdf, headings, bold=True)
+    for row in rows:
+        values = [plain(value) for value in (row.tdsp_name, row.tdsp_duns, row.script_id, row.script_title, last(row))]
+        if _row(pdf, values):  # a new page: the headings again above the rows it holds
+            _row(pdf, headings, bold=True, at_top=True)
+            _row(pdf, values, at_top=True)
+
+
+def _row(pdf: FPDF, values: list[str], bold: bool = False, at_top: bool = False) -> bool:
+    """One row of cells, each wrapped to its column only when it must be (wrapping every cell is most of the time a
+    letter of a hundred rows takes); the cells' first lines are drawn first, so a row's text reads as one line. True
+    when the row did not fit on the page and was left for the next one."""
+    pdf.set_font("Helvetica", "B" if bold else "", 8)
+    lines = [_lines(pdf, value, width) for value, width in zip(values, COLUMN_WIDTHS, strict=True)]
+    height = LINE_HEIGHT * max(len(cell) for cell in lines)
+    if not at_top and pdf.will_page_break(height):
+        pdf.add_page()
+        return True
+    x0, y0 = pdf.l_margin, pdf.get_y()
+    x = x0
+    for width in COLUMN_WIDTHS:
+        pdf.rect(x, y0, width, height)
+        x += width
+    for n in range(max(len(cell) for cell in lines)):
+        x = x0
+        for cell, width in zip(lines, COLUMN_WIDTHS, strict=True):
+            if n < len(cell):
+                pdf.set_xy(x, y0 + n * LINE_HEIGHT)
+                pdf.cell(width, LINE_HEIGHT, cell[n])
+            x += width
+    pdf.set_xy(x0, y0 + height)
+    return False
+
+
+def _lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """The text wrapped at spaces to the column (a word longer than the column stays whole, and overflows)."""
+    room = width - 2 * pdf.c_margin
+    if pdf.get_string_width(text) <= room:
+        return [text]
+    lines, line = [], ""
+    for word in text.split(" "):
+        longer = f"{line} {word}" if line else word
+        if line and pdf.get_string_width(longer) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = longer
+    return [*lines, line]

@@ -21,6 +21,19 @@ ALL_PASSED = "Every script the CR's pairings run has passed."
 ALL_CLOSED = "Every script the CR's pairings run has closed; the letter lists those that did not pass."
 DRAFTED_BY_ERCOT = "ERCOT drafted the flight's letters; the letter lists the scripts that have not passed."
 
+# What the item's page shows of a draft, in this order; the PDF lists every pairing and script.
+FIELD_LABELS = {
+    "flight": "Flight Designation",
+    "cr_name": "Competitive Retailer",
+    "cr_duns": "CR DUNS",
+    "scenarios": "Scenarios Certified",
+    "pairings": "Pairings",
+    "scripts_passed": "Scripts Passed",
+    "not_passed": "Not Passed",
+    "draft": "Draft",
+    "drafted_on": "Drafted On",
+}
+
 # Activity: the scripts service freezes the letter's rows (each pairing and script, passed or not) as they stand.
 DRAFT_LETTER = "scripts.draft_letter"
 
