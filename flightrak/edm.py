@@ -45,11 +45,14 @@ def signing_key_path(data_dir: Path) -> Path:
     return data_dir / SIGNING_KEY_FILE
 
 
-def partner_key(data_dir: Path):
-    """FlighTrak's OpenPGP key (a pysequoia Tsk) as the trading partner that signs test files: read from the data
-    directory, or made there on first use, readable by its owner only. Two processes making it at once keep one."""
+def partner_key(data_dir: Path, armored: str | None = None):
+    """FlighTrak's OpenPGP key (a pysequoia Tsk) as the trading partner that signs test files: the one configured
+    (FLIGHTRAK_EDM_SIGNING_KEY, for processes that share no data directory), or the data directory's, made there on
+    first use, readable by its owner only. Two processes making it at once keep one."""
     from pysequoia import Tsk
 
+    if armored:
+        return Tsk.from_bytes(armored.encode())
     path = signing_key_path(data_dir)
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -66,9 +69,9 @@ def partner_key(data_dir: Path):
     return Tsk.from_bytes(path.read_bytes())
 
 
-def partner_public_key(data_dir: Path) -> str:
+def partner_public_key(data_dir: Path, armored: str | None = None) -> str:
     """The public half, armored: what a participant imports to verify the test file's signature."""
-    return str(partner_key(data_dir).extract_certificate())
+    return str(partner_key(data_dir, armored).extract_certificate())
 
 
 # The test file and the EDM form.
@@ -202,6 +205,7 @@ async def send_test(
     now: datetime | None = None,
     sender: str = ERCOT_DUNS,
     private_addresses: bool = True,
+    signing_key: str | None = None,
 ) -> Outcome:
     """Sends one test file and reads its receipt. Never raises for what the participant's side does. Without
     `private_addresses`, a host that resolves to a non-public address is not sent to (FlighTrak's own network is not
@@ -219,7 +223,9 @@ async def send_test(
             return Outcome(url, CONNECTION, _words(why))
     control = int(now.timestamp() * 1000)
     try:
-        sealed = _encrypted(test_file(sender, receiver, now, control), participant_key, partner_key(data_dir))
+        sealed = _encrypted(
+            test_file(sender, receiver, now, control), participant_key, partner_key(data_dir, signing_key)
+        )
     except (RuntimeError, ValueError) as error:
         first = str(error).split("\n", 1)[0]
         return Outcome(url, KEY, _words(f"the file could not be encrypted to the PGP Public Key ({first})"))

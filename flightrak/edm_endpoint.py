@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = get_settings()
     material = material_in(settings.data_dir / ENDPOINT_DIR)
-    partner = edm.partner_public_key(settings.data_dir)
+    partner = edm.partner_public_key(settings.data_dir, settings.edm_signing_key)
     with tempfile.TemporaryDirectory(prefix="flightrak-edm-") as directory:
         config = _config(material, partner, args.host, args.port or settings.edm_endpoint_port, Path(directory))
         uvicorn.Server(config).run()

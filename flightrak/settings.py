@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Whether the EDM self-test may send to a loopback, private or link-local address: unset, only in development (the
     # demo's EDM server is on 127.0.0.1); elsewhere a participant's URL could otherwise probe FlighTrak's own network.
     edm_self_test_private_addresses: bool | None = None
+    # FlighTrak's OpenPGP key (armored, secret) that signs the EDM self-test's files, for processes that share no data
+    # directory (the worker sends, the gateway shows its public half); unset: made once in the data directory.
+    edm_signing_key: str | None = Field(default=None, repr=False)
     notice_mail_from: str = "ERCOT Market Notices <notices@ercot.example>"
     # The sender of the tool's other mail to distribution lists (reminders of waiting script tasks).
     mail_from: str = "ERCOT FlighTrak <flightrak@ercot.example>"

@@ -72,7 +72,7 @@ def build_workers(
     # FlighTrak's EDM key is kept in the data directory; the settings say whether private addresses may be tested.
     settings = get_settings()
     edm_self_test = EdmSelfTestActivities(
-        data_dir or settings.data_dir, settings.edm_self_test_reaches_private_addresses
+        data_dir or settings.data_dir, settings.edm_self_test_reaches_private_addresses, settings.edm_signing_key
     )
     script_issues = ScriptsActivities(sessions, client, reminder_business_hours)
     # A service's writes for its own flows run on their workflows' own queues (steps as regular activities, scheduled

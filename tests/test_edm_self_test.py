@@ -178,3 +178,10 @@ def test_private_addresses_are_reached_in_development_only_unless_set():
     assert Settings(
         environment="production", token_secret=production.token_secret, edm_self_test_private_addresses=True
     ).edm_self_test_reaches_private_addresses
+
+
+def test_a_configured_signing_key_is_used_instead_of_the_data_directorys(tmp_path):
+    configured = str(Tsk.generate("FlighTrak EDM (configured)"))
+    public = edm.partner_public_key(tmp_path, configured)
+    assert public == str(Tsk.from_bytes(configured.encode()).extract_certificate())
+    assert list(tmp_path.iterdir()) == []  # nothing made

@@ -19,7 +19,8 @@ def register(app, router: APIRouter) -> None:
         responses={200: schemas.file(KEY_MEDIA_TYPE)},
     )
     async def signing_key(caller: ApiCaller) -> Response:
-        key = edm.partner_public_key(app.state.settings.data_dir)
+        settings = app.state.settings
+        key = edm.partner_public_key(settings.data_dir, settings.edm_signing_key)
         return Response(
             key,
             media_type=KEY_MEDIA_TYPE,

@@ -11,8 +11,11 @@ from workflows.specifications import models as m
 
 
 class EdmSelfTestActivities:
-    def __init__(self, data_dir: Path, private_addresses: bool):
-        self._data_dir = data_dir  # where FlighTrak's signing key is kept (flightrak.edm.partner_key)
+    def __init__(self, data_dir: Path, private_addresses: bool, signing_key: str | None = None):
+        self._data_dir = (
+            data_dir  # where FlighTrak's signing key is kept, unless it is given (flightrak.edm.partner_key)
+        )
+        self._signing_key = signing_key
         self._private_addresses = private_addresses  # Settings.edm_self_test_reaches_private_addresses
 
     @activity.defn(name=m.EDM_SELF_TEST)
@@ -26,6 +29,7 @@ class EdmSelfTestActivities:
             tested.pgp_public_key,
             tested.company_duns,
             private_addresses=self._private_addresses,
+            signing_key=self._signing_key,
         )
         activity.logger.info("EDM self-test of item %s: %s", tested.item_id, outcome.failed or "passed")
         return m.EdmSelfTestResult(
