@@ -36,6 +36,7 @@ SIGNING_USER_ID = "FlighTrak EDM Self-Test <edm-self-test@flightrak.invalid>"
 # A participant's server answers in seconds or not at all; the activity's own bound is a minute.
 TIMEOUTS = httpx.Timeout(10.0, connect=5.0)
 MAX_DETAIL = 300
+MAX_RESPONSE = 64 * 1024
 
 
 # FlighTrak's own signing key: made once per data directory, as run makes its token secret.
@@ -235,12 +236,19 @@ async def send_test(
         return Outcome(url, CERTIFICATE, _words(f"the SSL/TLS Certificate cannot be trusted ({error})"))
     files = {"input-data": (f"flightrak-self-test-{control}.x12.pgp", sealed, "application/octet-stream")}
     try:
-        async with httpx.AsyncClient(verify=context, timeout=TIMEOUTS, follow_redirects=False) as client:
-            reply = await client.post(url, data=edm_form(sender, receiver, control), files=files)
+        async with (
+            httpx.AsyncClient(verify=context, timeout=TIMEOUTS, follow_redirects=False) as client,
+            client.stream("POST", url, data=edm_form(sender, receiver, control), files=files) as reply,
+        ):
+            body = b""
+            async for chunk in reply.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_RESPONSE:  # an EDM response is a few lines: the rest is not read
+                    break
     except (httpx.HTTPError, OSError) as error:
         failed, why = classify(error)
         return Outcome(url, failed, _words(why))
-    answer = read_response(reply.text)
+    answer = read_response(body[:MAX_RESPONSE].decode("utf-8", "replace"))
     status = answer.get("request-status", "")
     if not 200 <= reply.status_code < 300:
         said = f" (request-status={status})" if status else ""

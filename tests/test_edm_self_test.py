@@ -185,3 +185,9 @@ def test_a_configured_signing_key_is_used_instead_of_the_data_directorys(tmp_pat
     public = edm.partner_public_key(tmp_path, configured)
     assert public == str(Tsk.from_bytes(configured.encode()).extract_certificate())
     assert list(tmp_path.iterdir()) == []  # nothing made
+
+
+async def test_a_path_the_server_does_not_answer_fails_as_http_status(endpoint, material, data_dir):
+    outcome = await send(data_dir, endpoint.replace("/naesb/test", "/elsewhere"), material)
+    assert (outcome.failed, outcome.http_status) == (edm.HTTP_STATUS, 404)
+    assert outcome.detail == "the server answered HTTP 404"

@@ -55,7 +55,7 @@ ENTERED_FIELDS = tuple(name for name in FIELD_LABELS if name not in DERIVED_FIEL
 # The last EDM self-test, as the item shows it; set by Run EDM Self-Test only, never typed.
 SELF_TEST_LABELS = {
     "edm_self_test": "EDM Self-Test",
-    "edm_self_test_failed": "EDM Self-Test Failed At",
+    "edm_self_test_failed": "EDM Self-Test Failure",
     "edm_self_test_at": "EDM Self-Test Run",
     "edm_self_test_url": "EDM Self-Test URL",
 }
