@@ -439,6 +439,7 @@ PAGE_FORMS = {
     },
     "/items/{item_id}/attachments": {"file": "ESI ID\r\n"},
     "/flights/{designation}/script-pack": {"file": "scripts: []\n"},
+    "/flights/{designation}/letters": {},
     "/items/{item_id}/actions": {"action": "ok", "comment": "Swept.", "first_name": "Rosa"},
     "/operations/{item_id}/{decision}": {},
     **{
