@@ -106,6 +106,15 @@ HISTORY_COLUMNS = ("item_id", "seq", "action", "from_state", "to_state", "change
 # The columns that the Item and HistoryEntry messages carry as they are (fields and changes they carry as text).
 ITEM_MESSAGE_COLUMNS = tuple(name for name in ("item_id", *PROJECTION_COLUMNS) if name not in ("fields", "last_seq"))
 HISTORY_MESSAGE_COLUMNS = ("seq", "actor_user_id", "actor_name", "action", "from_state", "to_state", "comment")
+# Step fields a service's history table may keep too, when it declares a column of the name (the scripts service:
+# whose task the step left the item, which its flight analytics count time by).
+OPTIONAL_HISTORY_COLUMNS = ("responsible_party",)
+
+
+def history_columns(history_table) -> list[str]:
+    """The columns a step writes to this history table."""
+    kept = [name for name in OPTIONAL_HISTORY_COLUMNS if name in history_table.c]
+    return [*HISTORY_COLUMNS, *kept, "actor_user_id", "actor_name"]
 
 
 def upsert_sql(table, columns: list[str], conflict: list[str], set_: dict[str, str] | None = None, where: str = ""):
@@ -141,12 +150,12 @@ def _statement(item_table, history_table):
     upsert_item = upsert_sql(
         item_table, item_columns, ["item_id"], set_, where=f"{item_table.name}.last_seq < EXCLUDED.last_seq"
     )
-    history_columns = [*HISTORY_COLUMNS, "actor_user_id", "actor_name"]
-    append_history = upsert_sql(history_table, history_columns, ["item_id", "seq"], set_={}) + " RETURNING seq"
+    written = history_columns(history_table)
+    append_history = upsert_sql(history_table, written, ["item_id", "seq"], set_={}) + " RETURNING seq"
     # A data-modifying WITH runs whether or not anything reads it; the history row's foreign key is checked at
     # the statement's end, when the item it names exists.
     return text(f"WITH projected AS ({upsert_item}) {append_history}").bindparams(
-        *binds(item_table, item_columns), *binds(history_table, history_columns[1:])
+        *binds(item_table, item_columns), *binds(history_table, written[1:])
     )
 
 
@@ -156,10 +165,10 @@ def item_values(step: ItemTransition) -> dict:
     return same_named(step, *copied) | {"last_seq": step.seq}
 
 
-def history_values(step: ItemTransition) -> dict:
-    """The history row that explains `step`."""
+def history_values(step: ItemTransition, history_table) -> dict:
+    """The history row that explains `step`, in this history table's columns."""
     actor = {"actor_user_id": step.actor.user_id, "actor_name": step.actor.name}
-    return same_named(step, *HISTORY_COLUMNS) | actor
+    return same_named(step, *history_columns(history_table)[:-2]) | actor
 
 
 # One writer of an item's steps at a time, until its transaction ends: the service that forwarded an action and the
@@ -181,7 +190,7 @@ async def record_transition(session: AsyncSession, item_model, history_model, st
     statement = _statement(item_model.__table__, history_model.__table__)
     await session.execute(_ONE_WRITER, {"item_id": step.item_id})
     # No row when the other writer wrote this step while this one waited for the lock.
-    written = await session.execute(statement, item_values(step) | history_values(step))
+    written = await session.execute(statement, item_values(step) | history_values(step, history_model.__table__))
     return written.first() is not None
 
 

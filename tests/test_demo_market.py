@@ -80,6 +80,9 @@ async def test_the_demo_market_holds_every_state_and_building_it_again_adds_noth
     unmatched = (await report(http, ercot, "unmatched-transactions", page_size=5000))["rows"]
     ours = [r for r in unmatched if r["Reference"].startswith(f"DEMO{designation}-")]
     assert len(ours) == 3 and all(r["Why Unmatched"] for r in ours)
+    analytics = (await http.get(f"/api/v1/flights/{designation}/analytics", headers=ercot)).json()  # issue 17
+    assert analytics["overall"]["escalations"] >= 1 and analytics["overall"]["failed_transactions"] >= 1
+    assert analytics["overall"]["issues"] >= len(active) and len(analytics["by_pairing"]) > 1
     lonestar_user = await sign_in(http, "user@lonestar.example")  # the visitor's first look
     assert (await report(http, lonestar_user, "my-script-tasks", flight=designation))["rows"]
 

@@ -178,7 +178,9 @@ class Item(ItemColumns, Base):
     )
 
 
-class ItemHistory(ItemHistoryColumns, Base): ...
+class ItemHistory(ItemHistoryColumns, Base):
+    # Whose task the step left the item: the flight analytics' time per responsible party (services/scripts/analytics).
+    responsible_party: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class NeedsAttention(NeedsAttentionColumns, Base): ...

@@ -17,10 +17,10 @@ from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
+from flightrak.scripts.v1 import analytics_pb2_grpc, scripts_pb2_grpc
 from flightrak.scripts.v1 import scripts_pb2 as pb
-from flightrak.scripts.v1 import scripts_pb2_grpc
 from flightrak.temporal import forward
-from services.scripts import models, packs, reports, store, transactions, x12
+from services.scripts import analytics, models, packs, reports, store, transactions, x12
 from services.scripts.letter_server import LetterServicer
 from services.scripts.test_beds import TestBeds
 from workflows.items import actor_of, invalid
@@ -502,4 +502,5 @@ async def register(server, settings, sessions) -> str:
     scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     servicer.letters.add_to_server(server)
+    analytics_pb2_grpc.add_FlightAnalyticsServiceServicer_to_server(analytics.FlightAnalyticsServicer(sessions), server)
     return pb.DESCRIPTOR.services_by_name["ScriptsService"].full_name

@@ -21,7 +21,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,7 +125,8 @@ async def add_opened(session: AsyncSession, opened: Sequence[ItemTransition]) ->
         return
     item, history = pg_insert(models.Item), pg_insert(models.ItemHistory)
     await session.execute(item.on_conflict_do_nothing(), [projections.item_values(step) for step in opened])
-    await session.execute(history.on_conflict_do_nothing(), [projections.history_values(step) for step in opened])
+    rows = [projections.history_values(step, models.ItemHistory.__table__) for step in opened]
+    await session.execute(history.on_conflict_do_nothing(), rows)
     await item_events.announce(session, ANNOUNCE_ITEMS, *(step.item_id for step in opened))
 
 
@@ -529,3 +530,106 @@ async def open_issues_between(session: AsyncSession, duns: set[str], item_id: in
     if item_id:
         statement = statement.where(issue.item_id == item_id)
     return list((await session.execute(statement.order_by(item.updated_at, item.item_id))).all())
+
+
+# What the flight analytics group a flight's waits by (analytics.GROUPINGS picks among them).
+WAIT_KEYS = ("state", "responsible_party", "script_id", "cr_duns", "tdsp_duns")
+# The flight analytics' one statement sorts its 100,000 rows several times: in memory, not on disk, and not worth
+# JIT compiling (which cost ~40 ms of ~450).
+_ANALYTICS_SETTINGS = (text("SET LOCAL work_mem = '64MB'"), text("SET LOCAL jit = off"))
+
+
+def flight_waits_statement(principal: Principal, flight: str, groupings: Sequence[Sequence[str]]):
+    """The flight's script issues (those the caller may read) as waits, aggregated in one pass per grouping of
+    WAIT_KEYS: a history row's time is until the next row (LEAD), or until now for an open issue's last; a wait
+    sums an issue's rows in one state with one party responsible. Each result row says its grouping in `grouping`
+    (PostgreSQL's GROUPING bits: 1 for a key the grouping leaves out). Keys sort by bytes (COLLATE "C"): the
+    locale's rules cost most of the sorts' time."""
+    issue, item, history = models.ScriptIssue, models.Item, models.ItemHistory
+    following = func.lead(history.at).over(partition_by=history.item_id, order_by=history.seq)
+    until = func.coalesce(following, case((item.closed.is_(False), func.now())))
+    escalations = [m.ESCALATED_TO_ERCOT, m.ESCALATED_TO_PARTNER]
+    escalated = and_(history.to_state.in_(escalations), history.from_state != history.to_state)
+    # A step shown a transaction that failed validation (by the workflow, or attached by ERCOT) waits on.
+    failed = and_(
+        history.from_state == history.to_state,
+        or_(history.action.like("% Failed"), history.changes.has_key("last_failed_transaction")),
+    )
+    rows = (
+        select(
+            history.item_id,
+            history.seq,
+            history.to_state.collate("C").label("state"),
+            history.responsible_party.collate("C").label("responsible_party"),
+            func.extract("epoch", until - history.at).label("seconds"),
+            escalated.label("escalated"),
+            failed.label("failed"),
+        )
+        .select_from(issue)
+        .join(item, item.item_id == issue.item_id)
+        .join(history, history.item_id == issue.item_id)
+        .where(issue.flight == flight, item.item_type == m.SCRIPT_ISSUE, readable(principal))
+        .cte("history_rows")
+    )
+    each = [rows.c.item_id, rows.c.state, rows.c.responsible_party]
+    waits = (
+        select(
+            *each,
+            func.sum(rows.c.seconds).label("seconds"),
+            func.count().label("history_rows"),
+            func.count().filter(rows.c.escalated).label("escalations"),
+            func.count().filter(rows.c.failed).label("failed_transactions"),
+            func.bool_or(rows.c.seq == 1).label("first"),  # one wait of each issue: counting them counts issues
+        )
+        .group_by(*each)
+        .cte("waits")
+    )
+    keyed = (
+        select(
+            waits,
+            issue.script_id.collate("C").label("script_id"),
+            issue.cr_duns.collate("C").label("cr_duns"),
+            issue.tdsp_duns.collate("C").label("tdsp_duns"),
+        )
+        .join(issue, issue.item_id == waits.c.item_id)
+        .cte("keyed")
+    )
+    seconds = keyed.c.seconds
+    keys = [keyed.c[key] for key in WAIT_KEYS]
+    percentiles = func.percentile_cont(array([0.5, 0.9])).within_group(seconds)  # one sort of each group for both
+    return (
+        select(
+            func.grouping(*keys).label("grouping"),
+            *keys,
+            func.count().filter(keyed.c.first).label("issues"),
+            func.count(seconds).label("waits"),
+            percentiles.label("percentiles"),
+            func.coalesce(func.sum(seconds), 0).label("total_seconds"),
+            func.coalesce(func.max(seconds), 0).label("longest_seconds"),
+            func.sum(keyed.c.escalations).label("escalations"),
+            func.sum(keyed.c.failed_transactions).label("failed_transactions"),
+            func.sum(keyed.c.history_rows).label("history_rows"),
+            func.min(keyed.c.item_id).label("named_by"),  # an issue of the group, whose item names its pairing
+        )
+        .group_by(func.grouping_sets(*(tuple_(*(keyed.c[key] for key in keys_of)) for keys_of in groupings)))
+        .having(func.count(seconds) > 0)  # a closed state is no wait
+    )
+
+
+async def flight_waits(session: AsyncSession, statement) -> list[Row[Any]]:
+    for setting in _ANALYTICS_SETTINGS:
+        await session.execute(setting)
+    return await rows(session, statement)
+
+
+async def flight_moved(session: AsyncSession, flight: str) -> tuple[int, Any]:
+    """How many script issues the flight has and when the last of them moved: a step changes the second."""
+    issue, item = models.ScriptIssue, models.Item
+    statement = (
+        select(func.count(), func.max(item.updated_at))
+        .select_from(issue)
+        .join(item, item.item_id == issue.item_id)
+        .where(issue.flight == flight)
+    )
+    count, moved = (await session.execute(statement)).one()
+    return count, moved
