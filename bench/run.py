@@ -3,7 +3,9 @@ registration (Submit to visible against a bare Temporal update; 200 CRs register
 (validating, and validating and storing, against bare csv reading), the CR Scripts Test Bed report, script
 issues, transaction intake end to end against bare Temporal signals, what checking every caller's session
 costs against the same processes before the check (a git worktree of the commit before it), and pages that move by
-themselves (`live`: item events from the projection write to 200 SSE connections, against a bare LISTEN/NOTIFY).
+themselves (`live`: item events from the projection write to 200 SSE connections, against a bare LISTEN/NOTIFY), and
+flight analytics (`analytics`: the page of a flight of 4,800 script issues and 100,000 history rows, against
+GET /api/v1/me and the flight's Flight Progress page).
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json. `bench/run.py script_issues` (or any of the parts'
@@ -30,6 +32,7 @@ import psycopg
 from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import analytics as analytics_bench  # noqa: E402
 import letters as letters_bench  # noqa: E402
 import live as live_bench  # noqa: E402
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
@@ -272,6 +275,10 @@ STACK_PARTS = {
     "live": (
         lambda: asyncio.run(live_bench.run(GATEWAY, TEMPORAL, DATABASE, PASSWORD, RUN_LOGS[-1])),
         lambda figures: print(live_bench.report(figures)),
+    ),
+    "analytics": (
+        lambda: asyncio.run(analytics_bench.run(GATEWAY, DATABASE, PASSWORD, RUN_LOGS[-1])),
+        lambda figures: print(analytics_bench.report(figures)),
     ),
     "letters": (
         lambda: asyncio.run(letters_bench.run(GATEWAY, DATABASE, PASSWORD, RUN_LOGS[-1])),

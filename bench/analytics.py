@@ -1,0 +1,233 @@
+"""Flight analytics (issue 17 item 4), against a running `flightrak run`: a flight made through the API, then 4,800
+script issues (40 CRs x 6 TDSPs x 20 scripts, Lone Star and Oncor among them) with 100,000 history rows recorded
+directly, each issue walking eight steps with the time each party takes, reminders, failed transactions and
+escalations; three in four closed, the rest waiting at a step. Then p50/p95 of the analytics page (HTML) and its API
+(JSON) through the gateway, as ERCOT (every pairing) and as Lone Star's user (its 120 issues), against GET
+/api/v1/me and the Flight Progress by Participant report's page of the same flight, in the same run; and the
+statement the figures come from, run afresh (the service keeps each reader's figures until the flight moves).
+Target: the page's p95 under 200 ms."""
+
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from live import demo_market_built  # bench/ is a folder of scripts, run from bench/run.py
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from flightrak import roles
+from flightrak.tokens import Principal
+from services.scripts import analytics, models, store
+from workflows.scripts import models as m
+
+CRS, TDSPS, SCRIPTS = 40, 6, 20
+HISTORY_ROWS = 100_000
+LONESTAR = "079348512"
+ONCOR = "103994067"
+# The steps every bench script walks, and who each waits on; mean hours a party takes.
+STEPS = [
+    ("Pending 814_01 from CR", m.CR),
+    ("Pending 814_03 to TDSP", m.ERCOT),
+    ("Pending 814_04 from TDSP", m.TDSP),
+    ("Pending 814_05 to CR", m.ERCOT),
+    ("Pending 867_04 from TDSP", m.TDSP),
+    ("Pending 810_02 from TDSP", m.TDSP),
+    ("Pending 820_02 from CR", m.CR),
+    ("Pending Confirmation by CR", m.CR),
+]
+MEAN_HOURS = {m.CR: 6.0, m.TDSP: 10.0, m.ERCOT: 2.0}
+N, WARMUP = 60, 5
+COMPUTED_N = 10
+TARGET_P95_MS = 200
+
+
+def summary(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"n": len(samples), "p50_ms": statistics.median(ordered) * 1000, "p95_ms": q[94] * 1000}
+
+
+def walk(rows: int, rng: random.Random) -> list[tuple[str, str, str]]:
+    """One issue's history as (state, responsible party, action), exactly `rows` long."""
+    closed = rng.random() < 0.75
+    reached = len(STEPS) if closed else rng.randrange(1, len(STEPS))
+    main = [(m.READY_TO_BEGIN, m.CR, "Opened"), *((s, p, "Moved") for s, p in STEPS[:reached])]
+    extra = [[] for _ in main]
+    spare = rows - len(main) - closed
+    while spare > 0:
+        at = rng.randrange(len(main))
+        state, party, _ = main[at]
+        if spare >= 2 and rng.random() < 0.12:
+            extra[at] += [(m.ESCALATED_TO_ERCOT, m.ERCOT, "Escalate to ERCOT"), (state, party, "Resolve Escalation")]
+            spare -= 2
+        else:
+            extra[at].append((state, party, "814_01 Failed" if rng.random() < 0.4 else "Reminder"))
+            spare -= 1
+    found = [row for at, step in enumerate(main) for row in (step, *extra[at])]
+    if closed:
+        found.append((m.SCRIPT_PASSED if rng.random() < 0.93 else m.SCRIPT_FAILED, "", "Moved"))
+    return found
+
+
+async def seed(database_url: str, flight: str) -> dict:
+    """The flight's script issues, their items and 100,000 history rows, recorded directly."""
+    rng = random.Random(17)
+    engine = create_async_engine(database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    crs = [(LONESTAR, "Lone Star Power & Light, LLC")] + [(f"6{n:08d}", f"Bench Retail {n:02d}") for n in range(1, CRS)]
+    tdsps = [(ONCOR, "Oncor Electric Delivery Company LLC")] + [
+        (f"5{n:08d}", f"Bench Wires {n}") for n in range(1, TDSPS)
+    ]
+    keys = [(cr, tdsp, f"BS{s:02d}") for cr in crs for tdsp in tdsps for s in range(1, SCRIPTS + 1)]
+    started = time.perf_counter()
+    try:
+        async with sessions.begin() as session:
+            item_ids = await store.new_item_ids(session, len(keys))
+            issues, items, history = [], [], []
+            now = datetime.now(UTC)
+            for n, (item_id, ((cr, cr_name), (tdsp, tdsp_name), script)) in enumerate(zip(item_ids, keys, strict=True)):
+                rows = HISTORY_ROWS // len(keys) + (n < HISTORY_ROWS % len(keys))
+                steps = walk(rows, rng)
+                at = now - timedelta(days=30) + timedelta(hours=rng.uniform(0, 48))
+                issues.append(dict(item_id=item_id, flight=flight, script_id=script, cr_duns=cr, tdsp_duns=tdsp,
+                                   sp_duns="", pack_version=1, parent_item_id=None, step=0))  # fmt: skip
+                previous = ""
+                for seq, (state, party, action) in enumerate(steps, start=1):
+                    history.append(dict(item_id=item_id, seq=seq, at=at, actor_user_id="system", actor_name="Bench",
+                                        action=action, from_state=previous, to_state=state, changes={}, comment="",
+                                        responsible_party=party))  # fmt: skip
+                    previous = state
+                    at += timedelta(hours=rng.expovariate(1 / MEAN_HOURS.get(party, 1.0)))
+                state, party, _ = steps[-1]
+                fields = {"cr_name": cr_name, "tdsp_name": tdsp_name, "script_id": script, "flight": flight}
+                items.append(dict(item_id=item_id, workflow_id=f"bench-analytics-{item_id}", item_type=m.SCRIPT_ISSUE,
+                                  title=f"{script} - {cr_name} / {tdsp_name}", company_duns=cr, state=state,
+                                  responsible_party=party, instructions="", fields=fields,
+                                  closed=state in m.CLOSED_STATES, last_seq=len(steps)))  # fmt: skip
+            await session.execute(insert(models.ScriptIssue), issues)
+            await session.execute(insert(models.Item), items)
+            for start in range(0, len(history), 10_000):
+                await session.execute(insert(models.ItemHistory), history[start : start + 10_000])
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE scripts.item_history, scripts.items, scripts.script_issues")
+    finally:
+        await engine.dispose()
+    return {"issues": len(issues), "history_rows": len(history), "seeding_s": time.perf_counter() - started}
+
+
+async def computation(database_url: str, flight: str) -> dict:
+    """The statement the figures come from, run afresh (the scripts service keeps each reader's figures), with the
+    reading of the pairings' names: p50/p95 of COMPUTED_N runs as ERCOT and as Lone Star."""
+    engine = create_async_engine(database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    readers = {
+        "ERCOT": Principal("bench", "183529049", frozenset({roles.ERCOT_REVIEWER}), "Bench", "ERCOT"),
+        "Lone Star": Principal("bench", LONESTAR, frozenset({roles.USER}), "Bench", "CR"),
+    }
+    found = {}
+    try:
+        for name, principal in readers.items():
+            samples = []
+            for _ in range(COMPUTED_N):
+                started = time.perf_counter()
+                async with sessions.begin() as session:
+                    statement = store.flight_waits_statement(principal, flight, list(analytics.GROUPINGS.values()))
+                    await store.flight_waits(session, statement)
+                samples.append(time.perf_counter() - started)
+            found[name] = summary(samples)
+    finally:
+        await engine.dispose()
+    return found
+
+
+async def new_flight(http: httpx.AsyncClient, ercot: dict) -> str:
+    """A flight of its own, made through the API (the analytics answer 404 for one that does not exist)."""
+    deadline = date.today() + timedelta(days=30)
+    dates = {
+        "signup_deadline": deadline.isoformat(),
+        "day1_of_testing": (deadline + timedelta(days=14)).isoformat(),
+        "end_date": (deadline + timedelta(days=56)).isoformat(),
+    }
+    for year in range(90, 100):
+        for month in range(1, 13):
+            reply = await http.post(
+                "/api/v1/flights", json={"designation": f"{month:02d}{year}", **dates}, headers=ercot
+            )
+            if reply.status_code == 201:
+                return reply.json()["designation"]
+    raise RuntimeError("no free flight designation for the bench")
+
+
+async def latency(http: httpx.AsyncClient, path: str, headers: dict, **params) -> dict:
+    async def fetch() -> None:
+        reply = await http.get(path, params=params, headers=headers)
+        reply.raise_for_status()
+
+    for _ in range(WARMUP):
+        await fetch()
+    samples = []
+    for _ in range(N):
+        started = time.perf_counter()
+        await fetch()
+        samples.append(time.perf_counter() - started)
+    return summary(samples)
+
+
+async def run(gateway: str, database_url: str, password: str, run_log: Path) -> dict:
+    await demo_market_built(run_log)  # measured on a quiet machine, not beside the demo's build
+    async with httpx.AsyncClient(base_url=gateway, timeout=60) as http:
+
+        async def auth(email: str) -> dict:
+            signed = await http.post("/api/v1/session", json={"email": email, "password": password})
+            signed.raise_for_status()
+            return {"Authorization": f"Bearer {signed.json()['token']}"}
+
+        ercot, reviewer = await auth("admin@ercot.example"), await auth("reviewer@ercot.example")
+        lone_star = await auth("user@lonestar.example")
+        flight = await new_flight(http, ercot)
+        seeded = await seed(database_url, flight)
+        computed = await computation(database_url, flight)
+        page, api = f"/flights/{flight}/analytics", f"/api/v1/flights/{flight}/analytics"
+        measured = {}
+        for caller, headers in (("ERCOT", reviewer), ("Lone Star", lone_star)):
+            measured[caller] = {
+                "page": await latency(http, page, headers),
+                "api": await latency(http, api, headers),
+                "progress_page": await latency(http, "/reports/flight-progress-summary", headers, flight=flight),
+                "me": await latency(http, "/api/v1/me", headers),
+            }
+        for figures in measured.values():
+            figures["page_vs_me"] = figures["page"]["p95_ms"] / figures["me"]["p95_ms"]
+            figures["page_vs_progress_page"] = figures["page"]["p95_ms"] / figures["progress_page"]["p95_ms"]
+        return {
+            "flight": flight,
+            **seeded,
+            "computed_afresh": computed,
+            "callers": measured,
+            "target_page_p95_ms": TARGET_P95_MS,
+        }
+
+
+def report(figures: dict) -> str:
+    lines = [
+        f"flight analytics: {figures['issues']:,} script issues, {figures['history_rows']:,} history rows "
+        f"(seeded in {figures['seeding_s']:.1f} s)"
+    ]
+    for caller, computed in figures["computed_afresh"].items():
+        lines.append(
+            f"  the figures computed afresh in PostgreSQL as {caller} (kept after, per flight and company): "
+            f"p50 {computed['p50_ms']:.0f} ms, p95 {computed['p95_ms']:.0f} ms"
+        )
+    for caller, shown in figures["callers"].items():
+        page, api, progress, me = shown["page"], shown["api"], shown["progress_page"], shown["me"]
+        verdict = "under" if page["p95_ms"] < figures["target_page_p95_ms"] else "OVER"
+        lines.append(
+            f"  as {caller}: page p50 {page['p50_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms ({verdict} the "
+            f"{figures['target_page_p95_ms']} ms target); API p95 {api['p95_ms']:.1f} ms; baselines p95: "
+            f"GET /api/v1/me {me['p95_ms']:.1f} ms ({shown['page_vs_me']:.1f}x), Flight Progress page of the flight "
+            f"{progress['p95_ms']:.1f} ms ({shown['page_vs_progress_page']:.2f}x)"
+        )
+    return "\n".join(lines)
