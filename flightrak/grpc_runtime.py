@@ -27,6 +27,7 @@ UNAUTHENTICATED_METHODS = frozenset(
         "/flightrak.identity.v1.IdentityService/SignIn",
         "/flightrak.identity.v1.IdentityService/SetPassword",
         "/flightrak.identity.v1.IdentityService/SystemSignIn",
+        "/flightrak.identity.v1.CalendarFeedService/OpenCalendarFeed",  # the feed token is the credential
     }
 )
 # The only RPCs a transaction-processing system's token is accepted by; every other one is a person's.

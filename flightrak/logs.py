@@ -14,6 +14,7 @@ _SECRETS = (
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[token]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [token]"),
     (re.compile(r"\bftsys_[A-Za-z0-9_]+"), "[system key]"),
+    (re.compile(r"\bftcal_[A-Za-z0-9_-]+"), "[calendar token]"),
     (re.compile(r"(?i)([?&]token=)[^\s&'\"]+"), r"\1[link token]"),
     (
         re.compile(r"(?i)(['\"]?(?:password|password_hash|key_hash|token_hash|token|key|secret)['\"]?\s*[:=]\s*)"

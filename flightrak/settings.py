@@ -25,6 +25,8 @@ RATE_LIMIT_BUDGETS = (
     "set_password_per_link",
     "writes_per_token",
     "system_writes_per_token",
+    "calendar_feed_per_address",
+    "calendar_feed_per_token",
 )
 MIN_TOKEN_SECRET_BYTES = 32
 # Words that mark a secret copied from a template or a guide, compared with letters and digits only.
@@ -126,6 +128,9 @@ class Settings(BaseSettings):
     rate_limit_writes_per_token: str = "120/minute"
     # A transaction-processing system reports every transaction of a flight, in bursts.
     rate_limit_system_writes_per_token: str = "3000/minute"
+    # Calendar apps fetch a feed every few minutes at most; an address trying many tokens is guessing.
+    rate_limit_calendar_feed_per_address: str = "60/minute;600/hour"
+    rate_limit_calendar_feed_per_token: str = "10/minute;120/hour"
 
     @field_validator(*(f"rate_limit_{budget}" for budget in RATE_LIMIT_BUDGETS))
     @classmethod

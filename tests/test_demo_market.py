@@ -5,6 +5,7 @@ adds nothing."""
 from flightrak.demo_market import CRS, TDSPS, TRANSACTION_SCRIPTS, DemoMarket
 from tests.conftest import DEMO_PASSWORD, sign_in
 from tests.registration_helpers import next_designation, report
+from tests.test_calendars_api import company_calendar
 from workflows.scripts import models as m
 
 
@@ -44,6 +45,9 @@ async def test_the_demo_market_holds_every_state_and_building_it_again_adds_noth
     ercot = await sign_in(http, "reviewer@ercot.example")
     flight = (await http.get(f"/api/v1/flights/{designation}", headers=ercot)).json()
     assert flight["state"] == "Business Testing"
+    events = await company_calendar(http, await sign_in(http, "user@lonestar.example"))  # issue 17: its calendar
+    assert {f"flight-{designation}-{key}" for key in ("day-1", "business-testing", "end")} <= set(events)
+    assert int(events[f"flight-{designation}-signup-deadline"]["SEQUENCE"]) == 1  # the deadline moved to close it
     registrations = (await report(http, ercot, "flight-registration-records", flight=designation))["rows"]
     assert [r["State"] for r in registrations] == ["Pending Script Assignment"] * len(CRS)
     tdsp_requests = (await report(http, ercot, "tdsp-test-specs", flight=designation))["rows"]

@@ -439,6 +439,8 @@ PAGE_FORMS = {
     },
     "/items/{item_id}/attachments": {"file": "ESI ID\r\n"},
     "/flights/{designation}/script-pack": {"file": "scripts: []\n"},
+    "/my-calendar": {},
+    "/my-calendar/revoke": {},
     "/flights/{designation}/letters": {},
     "/items/{item_id}/actions": {"action": "ok", "comment": "Swept.", "first_name": "Rosa"},
     "/operations/{item_id}/{decision}": {},

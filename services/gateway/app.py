@@ -16,6 +16,7 @@ from flightrak.sessions import asking_identity
 from flightrak.settings import Settings, get_settings
 from services.gateway import (
     api,
+    calendars,
     companies,
     dashboards,
     edm_self_test,
@@ -57,6 +58,7 @@ API_MODULES = (
     (transaction_systems.register, "transaction systems", ""),
     (operations.register, "operations", "/operations"),
     (live.register, "events", ""),
+    (calendars.register, "calendars", ""),
 )
 
 

@@ -101,3 +101,12 @@ async def write(request: Request, token: str, principal: tokens.Principal) -> No
     """Every change a signed-in caller asks for, by the API or a page's form."""
     budget = "system_writes_per_token" if roles.is_transaction_system(principal) else "writes_per_token"
     await _rate_limits(request).spend("changes in a short time", (budget, fingerprint(token)))
+
+
+async def calendar_feed(request: Request, feed_token: str) -> None:
+    """A calendar app's fetch of a feed URL: no sign-in, the token in the path is the credential."""
+    await _rate_limits(request).spend(
+        "calendar fetches",
+        ("calendar_feed_per_address", client_address(request)),
+        ("calendar_feed_per_token", fingerprint(feed_token)),
+    )

@@ -139,6 +139,18 @@ class Session(Base):
     revoked_because: Mapped[str | None] = mapped_column(String(64))
 
 
+class CalendarFeed(Base):
+    """A user's secret calendar feed URL: the hash of its token (the token itself is told once), and the session
+    its fetches are made in. One per user; a new URL replaces the row's hash, revoking deletes the row."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Dashboard(Base):
     """A dashboard a user composed from reports (guide §4); shared ones are read by the owner's company."""
 

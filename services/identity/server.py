@@ -16,7 +16,13 @@ from temporalio.client import Client
 from flightrak import authz, errors, needs_attention, projections, roles, tokens
 from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
-from flightrak.identity.v1 import consistency_pb2_grpc, dashboards_pb2_grpc, identity_pb2_grpc, people_pb2_grpc
+from flightrak.identity.v1 import (
+    calendar_feeds_pb2_grpc,
+    consistency_pb2_grpc,
+    dashboards_pb2_grpc,
+    identity_pb2_grpc,
+    people_pb2_grpc,
+)
 from flightrak.identity.v1 import identity_pb2 as pb
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
@@ -24,7 +30,7 @@ from flightrak.mail import SmtpMailer
 from flightrak.sessions import SessionCheck
 from flightrak.settings import Settings
 from flightrak.temporal import check_with_workflow, forward, start_with_action
-from services.identity import consistency, dashboards, domain, models, people, store
+from services.identity import calendar_feeds, consistency, dashboards, domain, models, people, store
 from services.identity.link_mail import LinkMailSender
 from workflows.items import actor_of, invalid
 from workflows.user_admin import TASK_QUEUE
@@ -641,4 +647,7 @@ async def register(server, settings: Settings, sessions: async_sessionmaker) -> 
     dashboards_pb2_grpc.add_DashboardServiceServicer_to_server(dashboards.DashboardServicer(sessions), server)
     people_pb2_grpc.add_PeopleServiceServicer_to_server(people.PeopleServicer(sessions), server)
     consistency_pb2_grpc.add_ConsistencyServiceServicer_to_server(consistency.ConsistencyServicer(sessions), server)
+    calendar_feeds_pb2_grpc.add_CalendarFeedServiceServicer_to_server(
+        calendar_feeds.CalendarFeedServicer(sessions, servicer._token_for), server
+    )
     return pb.DESCRIPTOR.services_by_name["IdentityService"].full_name

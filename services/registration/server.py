@@ -11,11 +11,12 @@ from flightrak import authz, errors, grpc_runtime, needs_attention, projections,
 from flightrak.grpc_runtime import caller
 from flightrak.item_steps import StepWriter
 from flightrak.items.v1 import items_pb2, items_pb2_grpc
+from flightrak.registration.v1 import calendars_pb2_grpc, registration_pb2_grpc
 from flightrak.registration.v1 import registration_pb2 as pb
-from flightrak.registration.v1 import registration_pb2_grpc
 from flightrak.settings import Settings
 from flightrak.temporal import forward, start_with_action
 from services.registration import domain, models, notices_store, reports, store
+from services.registration.calendar_server import CalendarServicer
 from services.registration.directory import Directory
 from services.registration.notices_server import REPORT as NOTICES_REPORT
 from services.registration.notices_server import NoticeRpcs
@@ -323,4 +324,5 @@ async def register(server, settings: Settings, sessions: async_sessionmaker) -> 
     )
     registration_pb2_grpc.add_RegistrationServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
+    calendars_pb2_grpc.add_CalendarServiceServicer_to_server(CalendarServicer(sessions), server)
     return pb.DESCRIPTOR.services_by_name["RegistrationService"].full_name
