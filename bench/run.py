@@ -33,6 +33,7 @@ from flightrak.identity.v1 import identity_pb2, identity_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import analytics as analytics_bench  # noqa: E402
+import calendars as calendars_bench  # noqa: E402
 import letters as letters_bench  # noqa: E402
 import live as live_bench  # noqa: E402
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
@@ -64,7 +65,13 @@ START_TIMEOUT = 180.0
 # exist to stop; a transaction system's writes keep their default, which the transactions part must fit.
 BENCH_RATE_LIMITS = {
     f"FLIGHTRAK_RATE_LIMIT_{budget.upper()}": "1000000/minute"
-    for budget in ("sign_in_per_address", "sign_in_per_account", "writes_per_token")
+    for budget in (
+        "sign_in_per_address",
+        "sign_in_per_account",
+        "writes_per_token",
+        "calendar_feed_per_address",  # a feed fetched 130 times in seconds
+        "calendar_feed_per_token",
+    )
 }
 
 
@@ -283,6 +290,10 @@ STACK_PARTS = {
     "letters": (
         lambda: asyncio.run(letters_bench.run(GATEWAY, DATABASE, PASSWORD, RUN_LOGS[-1])),
         lambda figures: print(letters_bench.report(figures)),
+    ),
+    "calendars": (
+        lambda: asyncio.run(calendars_bench.run(GATEWAY, PASSWORD, RUN_LOGS[-1])),
+        lambda figures: print(calendars_bench.report(figures)),
     ),
 }
 PARTS = ("latency", *STACK_PARTS, "test_bed")

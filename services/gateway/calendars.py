@@ -88,7 +88,9 @@ def ics(events: list[calendars_pb2.CalendarEvent], company_name: str, public_url
         refresh_interval=REFRESH,
         subcomponents=[_event(event, host, public_url) for event in events],
     )
+    calendar.pop("UID", None)  # Calendar.new makes a random one: a feed fetched again would differ for nothing
     calendar.add("X-WR-TIMEZONE", "America/Chicago")
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))  # Outlook's word for REFRESH-INTERVAL
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
