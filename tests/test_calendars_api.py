@@ -12,6 +12,7 @@ import icalendar
 from flightrak.market_time import CENTRAL
 from tests.conftest import sign_in
 from tests.registration_helpers import ONCOR, act, create_flight, new_cr, registered
+from tests.test_invitations_and_lists import commit_user_request
 from tests.test_notices_api import create, publish
 from tests.test_rate_limits import assert_rate_limited, gateway_with
 
@@ -116,7 +117,12 @@ async def test_a_company_feed_holds_its_flights_and_notices_and_moves_with_chang
     assert sorted(working) == [200, 404, 404, 404]
     newer = urlsplit(made[working.index(200)].json()["url"]).path
 
-    # A deactivated company's feeds end.
+    # A deactivated user's feed ends; then every feed of a deactivated company.
+    leaving = await make_url(http, cr.bar)
+    assert (await http.get(leaving)).status_code == 200
+    bar_id = (await http.get("/api/v1/me", headers=cr.bar)).json()["user_id"]
+    await commit_user_request(http, cr.ar, {"kind": "deactivate", "company_duns": cr.duns, "target_user_id": bar_id})
+    assert (await http.get(leaving)).status_code == 404
     assert (await http.post(f"/api/v1/companies/{cr.duns}/deactivate", headers=ercot)).status_code == 200
     assert (await http.get(newer)).status_code == 404
 
