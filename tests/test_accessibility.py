@@ -44,14 +44,14 @@ def every_route(routes: list) -> Iterator:
 
 
 def page_routes(settings) -> list[APIRoute]:
-    """The gateway's GET routes that answer with a page (every route outside the API, health and static files)."""
+    """The gateway's GET routes that answer with a page: every route the OpenAPI schema leaves out (it documents the
+    API, health and the calendar feeds, which answer JSON or files), but static files."""
     return [
         route
         for route in every_route(create_app(settings).routes)
         if isinstance(route, APIRoute)
         and "GET" in route.methods
-        and not route.path.startswith("/api/")
-        and route.path not in ("/healthz", "/readyz")
+        and not route.include_in_schema
         # a region of a page that static/live.js swaps in: axe sees it on its page
         and not route.path.endswith("/live")
     ]
