@@ -5,8 +5,6 @@ the bench's own) and for Lone Star (its flights, the open flights' deadlines, it
 in the same run; and writing the same number of events in-process alone (icalendar, no service)."""
 
 import asyncio
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,32 +12,12 @@ from urllib.parse import urlsplit
 import httpx
 import icalendar
 from live import demo_market_built  # bench/ is a folder of scripts, run from bench/run.py
+from sampling import latency, sign_in, timed
 
 from flightrak.registration.v1 import calendars_pb2
 from services.gateway.calendars import ics
 
-N, WARMUP = 60, 5
 FLIGHTS = 24  # of the bench's own, so that ERCOT's feed holds a market's worth of events
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": statistics.median(ordered) * 1000, "p95_ms": q[94] * 1000}
-
-
-async def latency(http: httpx.AsyncClient, path: str, headers: dict | None = None) -> dict:
-    async def fetch() -> None:
-        (await http.get(path, headers=headers)).raise_for_status()
-
-    for _ in range(WARMUP):
-        await fetch()
-    samples = []
-    for _ in range(N):
-        started = time.perf_counter()
-        await fetch()
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
 
 
 async def new_flights(http: httpx.AsyncClient, ercot: dict) -> int:
@@ -69,29 +47,16 @@ def in_process(count: int) -> dict:
     ]  # fmt: skip
     for event in events:
         event.changed_at.FromDatetime(now)
-    for _ in range(WARMUP):
-        ics(events, "Bench", "http://flightrak.test")
-    samples = []
-    for _ in range(N):
-        started = time.perf_counter()
-        ics(events, "Bench", "http://flightrak.test")
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
+    return timed(lambda: ics(events, "Bench", "http://flightrak.test"))
 
 
 async def run(gateway: str, password: str, run_log: Path) -> dict:
     await demo_market_built(run_log)
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as http:
-
-        async def auth(email: str) -> dict:
-            signed = await http.post("/api/v1/session", json={"email": email, "password": password})
-            signed.raise_for_status()
-            return {"Authorization": f"Bearer {signed.json()['token']}"}
-
-        flights = await new_flights(http, await auth("admin@ercot.example"))
+        flights = await new_flights(http, await sign_in(http, "admin@ercot.example", password))
         measured, events = {}, {}
         for who, email in (("ERCOT", "admin@ercot.example"), ("Lone Star", "user@lonestar.example")):
-            headers = await auth(email)
+            headers = await sign_in(http, email, password)
             made = await http.post("/api/v1/me/calendar", headers=headers)
             made.raise_for_status()
             path = urlsplit(made.json()["url"]).path

@@ -5,14 +5,13 @@ in this process alone (fpdf2, no service) and GET /api/v1/me, in the same run. T
 
 import asyncio
 import io
-import statistics
-import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pypdf
 from live import demo_market_built  # bench/ is a folder of scripts, run from bench/run.py
+from sampling import latency, new_flight, sign_in, timed
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -22,14 +21,7 @@ from workflows.scripts import models as scripts
 
 LONESTAR = "079348512"
 TDSPS, SCRIPTS = 6, 20
-N, WARMUP = 60, 5
 TARGET_P95_MS = 1000
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": statistics.median(ordered) * 1000, "p95_ms": q[94] * 1000}
 
 
 def rows() -> list[letters.LetterRow]:
@@ -116,64 +108,20 @@ async def seed(database_url: str, flight: str) -> int:
     return item_id
 
 
-async def new_flight(http: httpx.AsyncClient, ercot: dict) -> str:
-    """A flight of the bench's own, made through the API: one letter per CR and flight."""
-    deadline = date.today() + timedelta(days=30)
-    dates = {
-        "signup_deadline": deadline.isoformat(),
-        "day1_of_testing": (deadline + timedelta(days=14)).isoformat(),
-        "end_date": (deadline + timedelta(days=56)).isoformat(),
-    }
-    for year in range(80, 90):
-        for month in range(1, 13):
-            reply = await http.post(
-                "/api/v1/flights", json={"designation": f"{month:02d}{year}", **dates}, headers=ercot
-            )
-            if reply.status_code == 201:
-                return reply.json()["designation"]
-    raise RuntimeError("no free flight designation for the bench")
-
-
-async def latency(http: httpx.AsyncClient, path: str, headers: dict) -> dict:
-    async def fetch() -> None:
-        (await http.get(path, headers=headers)).raise_for_status()
-
-    for _ in range(WARMUP):
-        await fetch()
-    samples = []
-    for _ in range(N):
-        started = time.perf_counter()
-        await fetch()
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
-
-
 def in_process() -> dict:
     """The same letter made here alone: what the PDF library costs, without gRPC, the database or the gateway."""
     content = letter_pdf.LetterContent("0000", "Lone Star Power & Light, LLC", LONESTAR, ["New CR"], rows(),
                                        datetime.now(UTC), 1, "on 2026-12-06 by Bench ERCOT, ERCOT")  # fmt: skip
-    for _ in range(WARMUP):
-        letter_pdf.render(content)
-    samples = []
-    for _ in range(N):
-        started = time.perf_counter()
-        letter_pdf.render(content)
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
+    return timed(lambda: letter_pdf.render(content))
 
 
 async def run(gateway: str, database_url: str, password: str, run_log: Path) -> dict:
     await demo_market_built(run_log)  # measured on a quiet machine, not beside the demo's build
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as http:
-
-        async def auth(email: str) -> dict:
-            signed = await http.post("/api/v1/session", json={"email": email, "password": password})
-            signed.raise_for_status()
-            return {"Authorization": f"Bearer {signed.json()['token']}"}
-
-        ercot, reviewer = await auth("admin@ercot.example"), await auth("reviewer@ercot.example")
-        lone_star = await auth("user@lonestar.example")
-        flight = await new_flight(http, ercot)
+        ercot = await sign_in(http, "admin@ercot.example", password)
+        reviewer = await sign_in(http, "reviewer@ercot.example", password)
+        lone_star = await sign_in(http, "user@lonestar.example", password)
+        flight = await new_flight(http, ercot, years=range(80, 90))
         item_id = await seed(database_url, flight)
         pdf = f"/api/v1/items/{item_id}/letter.pdf"
         shown = (await http.get(pdf, headers=lone_star)).content
