@@ -561,7 +561,8 @@ def flight_waits_statement(principal: Principal, flight: str, groupings: Sequenc
             history.seq,
             history.to_state.collate("C").label("state"),
             history.responsible_party.collate("C").label("responsible_party"),
-            func.extract("epoch", until - history.at).label("seconds"),
+            # date_part, not EXTRACT: a double, not a numeric (whose sums and sorts cost ~60 ms of ~300 in ERCOT's)
+            func.date_part("epoch", until - history.at).label("seconds"),
             escalated.label("escalated"),
             failed.label("failed"),
         )
