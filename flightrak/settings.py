@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     demo_market: bool = True
     # Set by `flightrak run` for its children: where it keeps what it started and restarted (run_status).
     run_status_file: Path | None = None
+    # Flight analytics: while a flight moves, each reader's figures are computed again at most this often (seconds);
+    # the bench sets 0 to time them computed afresh after every step.
+    analytics_moving_seconds: float = Field(default=15, ge=0, le=3600)
     # A script task waiting on one party this many business hours raises a reminder (0: never).
     script_reminder_business_hours: float = Field(default=16, ge=0, le=2000)
     # Market notices: the SMTP server that takes their mail (unset: the run command's local sink), the sender,

@@ -6,11 +6,10 @@ escalations and failed transactions. The caller sees the pairings it may read (s
 The statement reads every history row of the flight (100,000 for a flight of 4,800 script issues: about 0.3 s on
 two quiet cores, the grouping and percentiles of its 45,000 waits most of it), so each reader's figures are kept:
 shown again while the flight has not moved (no step written since; at most KEPT_SECONDS), and while it moves,
-computed again at most every MOVING_SECONDS. Who may read what depends on ERCOT or the company only
-(store.readable), so figures are kept per flight and company."""
+computed again at most every `analytics_moving_seconds` (a setting). Who may read what depends on ERCOT or the
+company only (store.readable), so figures are kept per flight and company."""
 
 import asyncio
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,8 +39,6 @@ NOT_RECORDED = "Not recorded"  # the party of history rows written before the hi
 FIGURES = ("total_seconds", "longest_seconds")
 COUNTS = ("issues", "waits", "escalations", "failed_transactions")
 KEPT_SECONDS = 300  # open waits grow by the minute even when nothing moves
-# While the flight moves; the bench sets 0, to time the figures computed afresh for a reader after each step.
-MOVING_SECONDS = float(os.environ.get("FLIGHTRAK_ANALYTICS_MOVING_SECONDS", "15"))
 KEPT_READERS = 200  # flights x companies whose figures are kept, the least recently computed dropped first
 
 
@@ -102,8 +99,9 @@ class Kept:
 
 
 class FlightAnalyticsServicer(analytics_pb2_grpc.FlightAnalyticsServiceServicer):
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, moving_seconds: float):
         self._sessions = sessions
+        self._moving_seconds = moving_seconds  # while the flight moves, figures are computed again this often
         self._kept: OrderedDict[tuple[str, str], Kept] = OrderedDict()
         self._computing: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -119,7 +117,7 @@ class FlightAnalyticsServicer(analytics_pb2_grpc.FlightAnalyticsServiceServicer)
         # Readers asking at once wait for one computation, then are answered from it.
         async with self._computing.setdefault(reader, asyncio.Lock()):
             kept = self._kept.get(reader)
-            if kept is None or not still_current(kept, moved):
+            if kept is None or not still_current(kept, moved, self._moving_seconds):
                 kept = Kept(moved, time.monotonic(), await self._computed(principal, flight))
                 self._kept[reader] = kept
                 self._kept.move_to_end(reader)
@@ -139,6 +137,6 @@ class FlightAnalyticsServicer(analytics_pb2_grpc.FlightAnalyticsServiceServicer)
         return shown
 
 
-def still_current(kept: Kept, moved: tuple[int, Any]) -> bool:
+def still_current(kept: Kept, moved: tuple[int, Any], moving_seconds: float) -> bool:
     age = time.monotonic() - kept.at
-    return age < MOVING_SECONDS or (kept.moved == moved and age < KEPT_SECONDS)
+    return age < moving_seconds or (kept.moved == moved and age < KEPT_SECONDS)

@@ -502,5 +502,6 @@ async def register(server, settings, sessions) -> str:
     scripts_pb2_grpc.add_ScriptsServiceServicer_to_server(servicer, server)
     items_pb2_grpc.add_ItemServiceServicer_to_server(servicer, server)
     servicer.letters.add_to_server(server)
-    analytics_pb2_grpc.add_FlightAnalyticsServiceServicer_to_server(analytics.FlightAnalyticsServicer(sessions), server)
+    flight_analytics = analytics.FlightAnalyticsServicer(sessions, settings.analytics_moving_seconds)
+    analytics_pb2_grpc.add_FlightAnalyticsServiceServicer_to_server(flight_analytics, server)
     return pb.DESCRIPTOR.services_by_name["ScriptsService"].full_name
