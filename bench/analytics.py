@@ -10,13 +10,13 @@ both read). And the statement the figures come from, run alone. Target: the page
 
 import asyncio
 import random
-import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from live import demo_market_built  # bench/ is a folder of scripts, run from bench/run.py
+from sampling import latency, new_flight, sign_in, summary
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -41,16 +41,9 @@ STEPS = [
     ("Pending Confirmation by CR", m.CR),
 ]
 MEAN_HOURS = {m.CR: 6.0, m.TDSP: 10.0, m.ERCOT: 2.0}
-N, WARMUP = 60, 5
 COMPUTED_N = 10
 MOVING_S, STEP_EVERY_S = 20.0, 1.0
 TARGET_P95_MS = 200
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"n": len(samples), "p50_ms": statistics.median(ordered) * 1000, "p95_ms": q[94] * 1000}
 
 
 def walk(rows: int, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -215,51 +208,14 @@ async def moving(http: httpx.AsyncClient, steps: Steps, path: str, readers: dict
     return {"steps": steps.written - written, **{name: summary(s) for name, s in zip(readers, found, strict=True)}}
 
 
-async def new_flight(http: httpx.AsyncClient, ercot: dict) -> str:
-    """A flight of its own, made through the API (the analytics answer 404 for one that does not exist)."""
-    deadline = date.today() + timedelta(days=30)
-    dates = {
-        "signup_deadline": deadline.isoformat(),
-        "day1_of_testing": (deadline + timedelta(days=14)).isoformat(),
-        "end_date": (deadline + timedelta(days=56)).isoformat(),
-    }
-    for year in range(90, 100):
-        for month in range(1, 13):
-            reply = await http.post(
-                "/api/v1/flights", json={"designation": f"{month:02d}{year}", **dates}, headers=ercot
-            )
-            if reply.status_code == 201:
-                return reply.json()["designation"]
-    raise RuntimeError("no free flight designation for the bench")
-
-
-async def latency(http: httpx.AsyncClient, path: str, headers: dict, **params) -> dict:
-    async def fetch() -> None:
-        reply = await http.get(path, params=params, headers=headers)
-        reply.raise_for_status()
-
-    for _ in range(WARMUP):
-        await fetch()
-    samples = []
-    for _ in range(N):
-        started = time.perf_counter()
-        await fetch()
-        samples.append(time.perf_counter() - started)
-    return summary(samples)
-
-
 async def run(gateway: str, database_url: str, password: str, run_log: Path) -> dict:
     await demo_market_built(run_log)  # measured on a quiet machine, not beside the demo's build
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as http:
 
-        async def auth(email: str) -> dict:
-            signed = await http.post("/api/v1/session", json={"email": email, "password": password})
-            signed.raise_for_status()
-            return {"Authorization": f"Bearer {signed.json()['token']}"}
-
-        ercot, reviewer = await auth("admin@ercot.example"), await auth("reviewer@ercot.example")
-        lone_star = await auth("user@lonestar.example")
-        flight = await new_flight(http, ercot)
+        ercot = await sign_in(http, "admin@ercot.example", password)
+        reviewer = await sign_in(http, "reviewer@ercot.example", password)
+        lone_star = await sign_in(http, "user@lonestar.example", password)
+        flight = await new_flight(http, ercot, years=range(90, 100))
         seeded = await seed(database_url, flight)
         computed = await computation(database_url, flight)
         page, api = f"/flights/{flight}/analytics", f"/api/v1/flights/{flight}/analytics"
