@@ -101,8 +101,6 @@ def start(data_dir: Path, log_name: str) -> tuple[subprocess.Popen, float]:
         FLIGHTRAK_SIGN_IN_MAX_FAILURES="1000000",
         # The demo's gentle simulator would move script issues beside what a part measures.
         FLIGHTRAK_DEMO_SIMULATOR="false",
-        # The analytics part times the figures computed afresh after each step (the service keeps them 15 s).
-        FLIGHTRAK_ANALYTICS_MOVING_SECONDS="0",
         **BENCH_RATE_LIMITS,
     )
     log = (data_dir.parent / log_name).open("wb")
