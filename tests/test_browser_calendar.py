@@ -1,6 +1,6 @@
 """A real Chromium (issue 17 item 3): Lone Star's AR opens My Calendar, makes the secret feed URL, and the URL shown
-answers an ICS calendar (parsed with icalendar) holding the signup deadline of a flight open for registration;
-making a new URL ends the old one; Revoke ends the feed."""
+answers an ICS calendar (parsed with icalendar) holding the signup deadline of a flight open for registration; the
+form sent again (a reload) leaves that URL working; making a new URL ends the old one; Revoke ends the feed."""
 
 import httpx
 import icalendar
@@ -30,6 +30,12 @@ async def test_a_user_makes_their_calendar_url_and_subscribes_to_it(stack):
             assert url.startswith(stack) and "/calendar/ftcal_" in url
             await assert_accessible(page)
             await page.screenshot(path=str(ARTIFACTS / "browser-calendar-made.png"), full_page=True)
+
+            # The first form sent again, as a reload of its answer does: the URL just shown keeps working.
+            csrf = await page.locator("#make-calendar").locator("xpath=..").locator("[name=csrf_token]").input_value()
+            again = await page.request.post(f"{stack}/my-calendar", form={"csrf_token": csrf, "replaces": ""})
+            assert again.status == 200 and "This form was sent again" in await again.text()
+            assert url not in await again.text()
 
             fetched = await page.request.get(url)  # as a calendar app would: the URL alone
             assert fetched.status == 200 and fetched.headers["content-type"].startswith("text/calendar")

@@ -138,9 +138,13 @@ def register(app, router: APIRouter) -> None:
             headers={"cache-control": "private, no-store", "referrer-policy": "no-referrer"},
         )
 
-    async def calendar_page(request: Request, caller: Caller, made: pb.CalendarFeed | None = None) -> Response:
+    async def calendar_page(
+        request: Request, caller: Caller, made: pb.CalendarFeed | None = None, sent_again: bool = False
+    ) -> Response:
         feed = made or await call(_identity(app).GetCalendarFeed, pb.GetCalendarFeedRequest(), caller.token)
-        return await views.render(app, request, caller, "my_calendar.html", feed=feed_json(app, feed))
+        return await views.render(
+            app, request, caller, "my_calendar.html", feed=feed_json(app, feed), sent_again=sent_again
+        )
 
     @pages.get("/my-calendar", response_class=HTMLResponse)
     async def my_calendar_page(request: Request, caller: MaybeCaller) -> Response:
@@ -148,8 +152,13 @@ def register(app, router: APIRouter) -> None:
 
     @pages.post("/my-calendar", response_class=HTMLResponse)
     async def make_from_page(request: Request, caller: views.PageCaller) -> Response:
-        """The new URL is shown on the answer to this form, and never again."""
-        await views.read_form(app, request, caller)
+        """The new URL is shown on the answer to this form, and never again. The form names the URL it replaces (when
+        it was made, or none): a form sent again (a reload of that answer) finds another URL there since, the one it
+        made and showed, and leaves it working instead of replacing it."""
+        form = await views.read_form(app, request, caller)
+        current = await call(_identity(app).GetCalendarFeed, pb.GetCalendarFeedRequest(), caller.token)
+        if current.active and feed_json(app, current)["created_at"] != form.get("replaces", ""):
+            return await calendar_page(request, caller, current, sent_again=True)
         made = await call(_identity(app).MakeCalendarFeed, pb.MakeCalendarFeedRequest(), caller.token)
         return await calendar_page(request, caller, made)
 
