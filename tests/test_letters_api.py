@@ -72,6 +72,11 @@ async def test_a_cr_that_passed_every_script_gets_a_letter_ercot_approves_and_it
     assert (await http.get(pdf, headers=cr.ar)).status_code == 404
     assert (await act(http, cr.ar, item_id, "approve")).status_code == 403
 
+    # A name the table lacks is a bad field; the system's own Drafted is no one's to take, ERCOT's neither.
+    unknown = await act(http, ercot, item_id, "publish")
+    assert unknown.status_code == 400 and "action" in unknown.json()["error"]["fields"], unknown.text
+    assert (await act(http, ercot, item_id, "draft")).status_code == 403
+
     refused = await act(http, ercot, item_id, "reject")
     assert refused.status_code == 400 and "comment" in refused.json()["error"]["fields"], refused.text
     approved = await act(http, ercot, item_id, "approve")

@@ -18,7 +18,7 @@ from flightrak.scripts.v1 import letters_pb2_grpc
 from flightrak.temporal import forward
 from services.scripts import letter_pdf, letter_store, letters, models
 from services.scripts.letter_activities import LetterDrafting
-from workflows.items import actor_of, invalid
+from workflows.items import actor_of
 from workflows.letters import models as m
 from workflows.letters.ids import letter_workflow_id
 from workflows.letters.rules import FLOW, Letter
@@ -114,9 +114,9 @@ class LetterServicer(letters_pb2_grpc.LetterServiceServicer):
     async def act(self, request: items_pb2.ActOnItemRequest, principal: tokens.Principal) -> items_pb2.Item:
         async with self._sessions() as session:
             letter = await letter_store.readable_letter(session, principal, request.item_id)
-        action = FLOW.actions.get(request.action)
-        if action is None or not action.button:
-            raise errors.refused(invalid("action", f"'{request.action}' is not an action of a {m.ITEM_TYPE}"))
+        # The table's actions only; the system's Drafted, forwarded, is refused by the workflow as no one's to take.
+        if (unknown := FLOW.unknown(request.action)) is not None:
+            raise errors.refused(unknown)
         handle = self._temporal.get_workflow_handle(letter_workflow_id(letter.flight, letter.cr_duns))
         given = m.ActionInput(actor_of(principal), comment=request.comment)
         await forward(handle, request.action, given, self._write_steps)
