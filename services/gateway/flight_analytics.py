@@ -3,7 +3,6 @@ Excel, and a page of SVG charts drawn here, each beside a table of its figures."
 
 import csv
 import io
-from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -14,7 +13,7 @@ from flightrak.market_time import central_text
 from flightrak.scripts.v1 import analytics_pb2 as pb
 from flightrak.scripts.v1 import analytics_pb2_grpc
 from flightrak.spreadsheets import safe_cell
-from services.gateway import schemas, views
+from services.gateway import reports, schemas, views
 from services.gateway.auth import ApiCaller, MaybeCaller
 from services.gateway.backends import call
 from services.gateway.flights import flight_named
@@ -242,7 +241,7 @@ def register(app, router: APIRouter) -> None:
         responses={200: {"model": FlightAnalytics, **schemas.file("text/csv", schemas.XLSX)}},
     )
     async def get_flight_analytics(
-        designation: str, caller: ApiCaller, format: Literal["json", "csv", "xlsx"] = "json"
+        designation: str, caller: ApiCaller, format: reports.ReportFormat = "json"
     ):
         """ERCOT sees every pairing of the flight; a CR, its SP and a TDSP only the pairings they are part of."""
         analytics = await flight_analytics(app, designation, caller.token)
