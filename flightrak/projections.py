@@ -10,23 +10,12 @@ from functools import cache
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    Sequence,
-    String,
-    Text,
-    bindparam,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.schema import ForeignKey, MetaData, Sequence
+from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, String, Text
 
 from flightrak import errors
 from flightrak.copying import same_named
@@ -37,6 +26,18 @@ from workflows.items import ItemTransition
 # so the gateway knows the owner of an Item ID without asking anyone.
 ITEM_ID_STRIDE = 8
 ITEM_ID_OWNERS = {1: "identity", 2: "registration", 3: "testbed", 4: "scripts"}
+
+
+class InSchema:
+    """Mixed into a service's declarative base ahead of DeclarativeBase: `class Base(InSchema, DeclarativeBase,
+    schema="scripts")` puts every table of the service in its own schema."""
+
+    metadata: MetaData
+
+    def __init_subclass__(cls, schema: str = "", **kwargs: Any) -> None:
+        if schema:
+            cls.metadata = MetaData(schema=schema)
+        super().__init_subclass__(**kwargs)
 
 
 class ItemColumns:

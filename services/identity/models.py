@@ -2,31 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    Double,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    func,
-    text,
-)
+from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index
+from sqlalchemy.types import BigInteger, Boolean, DateTime, Double, Integer, String, Text
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
+from flightrak.projections import InSchema, ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "identity"
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(schema=SCHEMA)
+class Base(InSchema, DeclarativeBase, schema=SCHEMA): ...
 
 
 class Company(Base):

@@ -3,18 +3,19 @@ notices."""
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData, String, Text, func, text
+from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import Index
+from sqlalchemy.types import BigInteger, Boolean, Date, DateTime, Integer, String, Text
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
+from flightrak.projections import InSchema, ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "registration"
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(schema=SCHEMA)
+class Base(InSchema, DeclarativeBase, schema=SCHEMA): ...
 
 
 class Flight(Base):

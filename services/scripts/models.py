@@ -3,32 +3,19 @@ version kept, never changed), and the script issues and P2P sub-flows with their
 
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKeyConstraint,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
+from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import ForeignKeyConstraint, Identity, Index, UniqueConstraint
+from sqlalchemy.types import BigInteger, Boolean, DateTime, Integer, String, Text
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
+from flightrak.projections import InSchema, ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "scripts"
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(schema=SCHEMA)
+class Base(InSchema, DeclarativeBase, schema=SCHEMA): ...
 
 
 class Pack(Base):

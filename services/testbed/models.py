@@ -3,30 +3,18 @@ flight's pairings and test-bed scripts, and the test beds TDSPs attach."""
 
 from datetime import datetime
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    DateTime,
-    ForeignKey,
-    Identity,
-    Integer,
-    MetaData,
-    SmallInteger,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-)
+from sqlalchemy import func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Identity, UniqueConstraint
+from sqlalchemy.types import ARRAY, BigInteger, DateTime, Integer, SmallInteger, String, Text
 
 from flightrak.needs_attention import NeedsAttentionColumns
-from flightrak.projections import ItemColumns, ItemHistoryColumns, item_id_sequence
+from flightrak.projections import InSchema, ItemColumns, ItemHistoryColumns, item_id_sequence
 
 SCHEMA = "testbed"
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(schema=SCHEMA)
+class Base(InSchema, DeclarativeBase, schema=SCHEMA): ...
 
 
 class SpecificationsRequest(Base):
