@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from flightrak import authz, errors, grpc_runtime, projections
+from flightrak.copying import same_named
 from flightrak.items.v1 import items_pb2 as pb
 from flightrak.temporal import run_update
 from workflows import attention
@@ -90,11 +91,7 @@ async def record(session: AsyncSession, model, entry: attention.AttentionRecord)
     if found is None:
         session.add(
             model(
-                item_id=entry.item_id,
-                workflow_id=entry.workflow_id,
-                item_type=entry.item_type,
-                activity=entry.activity,
-                error=entry.error,
+                **same_named(entry, "item_id", "workflow_id", "item_type", "activity", "error"),
                 since=datetime.fromisoformat(entry.since),
             )
         )

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flightrak import projections, tokens
+from flightrak.copying import same_named
 from flightrak.grpc_runtime import caller
 from flightrak.registration.v1 import calendars_pb2 as pb
 from flightrak.registration.v1 import calendars_pb2_grpc
@@ -95,11 +96,7 @@ async def _notice_events(session: AsyncSession, principal: tokens.Principal) -> 
 def _proto(event: calendar.CalendarEvent) -> pb.CalendarEvent:
     when = event.when
     return pb.CalendarEvent(
-        uid=event.uid,
-        sequence=event.sequence,
-        summary=event.summary,
-        description=event.description,
-        path=event.path,
+        **same_named(event, "uid", "sequence", "summary", "description", "path"),
         starts_at=projections.timestamp(when.starts_at),
         first_day=when.first_day.isoformat() if when.first_day else "",
         last_day=when.last_day.isoformat() if when.last_day else "",

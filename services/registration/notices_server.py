@@ -401,8 +401,7 @@ class NoticeRpcs:
         return pb.NoticeSubscription(
             list_email=found.email,
             list_name=found.name,
-            notice_type=request.notice_type,
-            subscribed=request.subscribed,
+            **same_named(request, "notice_type", "subscribed"),
             changed_by=principal.name,
             changed_at=_rfc3339(datetime.now(UTC)),
         )
