@@ -5,6 +5,7 @@ says what went wrong in plain words: never the SQL or its bound values, which ho
 
 import functools
 import logging
+from collections.abc import Callable
 
 import psycopg
 from sqlalchemy import exc as sql
@@ -35,6 +36,12 @@ def plain_words(error: BaseException) -> str:
         error = original
     first_line = (str(error).strip().splitlines() or [""])[0]
     return f"{type(error).__name__}: {first_line}"[:300] if first_line else type(error).__name__
+
+
+def classified_activity(name: str) -> Callable[[Callable], Callable]:
+    """Every FlighTrak activity: `@classified_activity(NAME)` defines it under the name its workflows call, its
+    failures classified."""
+    return lambda run: activity.defn(name=name)(classified(run))
 
 
 def classified(run):

@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio import activity
 from temporalio.converter import value_to_type
 
 from flightrak import needs_attention
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from workflows.attention import AttentionRecord, Owner
 from workflows.items import ItemTransition
 
@@ -25,11 +24,10 @@ class ItemSteps:
         sessions: async_sessionmaker,
         record_transition: Callable[[AsyncSession, ItemTransition], Awaitable[None]],
         needs_attention_table: type,
-        transition_activity: str,
         owner: Owner,
     ):
-        """`record_transition` writes the service's projection (`store.record_transition`); `transition_activity`
-        and `owner` name the activities as the service's flows call them."""
+        """`record_transition` writes the service's projection (`store.record_transition`); `owner` names the
+        activities as the service's flows call them."""
         self._sessions = sessions
 
         async def record_item_transition(step: ItemTransition) -> None:
@@ -40,8 +38,8 @@ class ItemSteps:
             async with sessions.begin() as session:
                 await needs_attention.record(session, needs_attention_table, entry)
 
-        self.record_item_transition = activity.defn(name=transition_activity)(classified(record_item_transition))
-        self.record_attention = activity.defn(name=owner.record_attention)(classified(record_attention))
+        self.record_item_transition = classified_activity(owner.record_item_transition)(record_item_transition)
+        self.record_attention = classified_activity(owner.record_attention)(record_attention)
 
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ shows the step without waiting for the activity, which then writes nothing new. 
 recorded before the action answers, so no workflow ends with a record still to write."""
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any, ClassVar, Generic
 
@@ -45,23 +45,14 @@ RECORD_OPTIONS = {**attention.STEP_OPTIONS, "start_to_close_timeout": timedelta(
 FIRST_ACTION_WITHIN = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Recorder:
-    """Where a flow's steps are written: the owning service's activities, on its task queue."""
-
-    attention: attention.Owner
-    record_transition: str
-    task_queue: str | None = None  # None: the workflow's own queue, whose worker hosts the service's activities
-
-
 class ItemFlow(attention.Attended, Generic[Facts]):
-    """Subclasses set FLOW (or say by `_table` which table an item runs), RECORDER and, unless it is ActionInput,
-    ACTION_INPUT, call `_begin` in their `__init__`, and say what the table's rules read (`_facts`) and how the item
-    reads (`_title`, `_company_duns`, `_projected_fields`). An action with more to do than move (open another item,
-    merge fields) is a method `_take_<name>`."""
+    """Subclasses set FLOW (or say by `_table` which table an item runs), OWNER (the service whose activities record
+    its steps) and, unless it is ActionInput, ACTION_INPUT, call `_begin` in their `__init__`, and say what the
+    table's rules read (`_facts`) and how the item reads (`_title`, `_company_duns`, `_projected_fields`). An action
+    with more to do than move (open another item, merge fields) is a method `_take_<name>`."""
 
     FLOW: ClassVar[Flow[Any]]
-    RECORDER: ClassVar[Recorder]
+    OWNER: ClassVar[attention.Owner]
     ACTION_INPUT: ClassVar[type] = ActionInput  # the dataclass every action of the flow takes (actor, fields, comment)
 
     async def _first_action_taken(self) -> bool:
@@ -81,7 +72,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         self._unrecorded: dict[int, Any] = {}  # seq -> the step as its record activity takes it, until written
         self._party = ""  # the responsible party the item's last step (or its start) showed
         self._flow = self._table()
-        self._attention = attention.Attention(self.RECORDER.attention, item_id, self._flow.item_type)
+        self._attention = attention.Attention(self.OWNER, item_id, self._flow.item_type)
         self._one_at_a_time = OneActionAtATime(self._flow.item_word)
 
     # What each flow says about its items.
@@ -230,10 +221,10 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         seq = self._seq
         self._unrecorded[seq] = self._recorded(step)
         self._attention.record(
-            self.RECORDER.record_transition,
+            self.OWNER.record_item_transition,
             self._unrecorded[seq],
             lambda: self._unrecorded.pop(seq),
-            task_queue=self.RECORDER.task_queue,
+            task_queue=self.OWNER.task_queue or None,
             **RECORD_OPTIONS,
         )
         if state.closed:

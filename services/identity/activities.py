@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from flightrak import roles
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.identity import domain, models, store
@@ -25,12 +25,10 @@ def _invalid(problems: dict[str, str]) -> ApplicationError:
 
 class IdentityActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer):
-        transition = requests.RECORD_ITEM_TRANSITION
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.IDENTITY)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.IDENTITY)
         self._mailer = mailer
 
-    @activity.defn(name=list_mail.MAIL_DISTRIBUTION_LISTS)
-    @classified
+    @classified_activity(list_mail.MAIL_DISTRIBUTION_LISTS)
     async def mail_distribution_lists(self, mail: list_mail.ListMail) -> list_mail.ListMailResult:
         """The mail to each current list of the active companies named. When the SMTP server cannot be reached the
         activity fails and Temporal tries again later: the mail is delayed, not lost. The lists the server took
@@ -50,8 +48,7 @@ class IdentityActivities(ItemSteps):
             raise ApplicationError(f"mail {mail.mail_id} delayed: {interrupted.error}") from None
         return list_mail.ListMailResult(taken + accepted, rejected)
 
-    @activity.defn(name=requests.APPLY_USER_CHANGE)
-    @classified
+    @classified_activity(requests.APPLY_USER_CHANGE)
     async def apply_user_change(self, change: requests.UserChange) -> requests.UserChangeResult:
         """Commits the request to the users table; re-checks every rule, since time passed since OK."""
         try:

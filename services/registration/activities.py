@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.registration import models, notices_store, store
@@ -22,11 +22,9 @@ MAIL_BATCH = 100
 
 class RegistrationActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker):
-        transition = registrations.RECORD_ITEM_TRANSITION
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.REGISTRATION)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.REGISTRATION)
 
-    @activity.defn(name=registrations.RECORD_TEST_PAIRINGS)
-    @classified
+    @classified_activity(registrations.RECORD_TEST_PAIRINGS)
     async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:
         async with self._sessions.begin() as session:
             await store.record_test_pairings(session, pairings)
@@ -42,14 +40,12 @@ class NoticeActivities:
         self._sessions = sessions
         self._mailer = mailer
 
-    @activity.defn(name=notices.RECORD_NOTICE_STEP)
-    @classified
+    @classified_activity(notices.RECORD_NOTICE_STEP)
     async def record_notice_step(self, step: notices.NoticeStep) -> None:
         async with self._sessions.begin() as session:
             await notices_store.record_step(session, step)
 
-    @activity.defn(name=notices.DELIVER_NOTICE_MAIL)
-    @classified
+    @classified_activity(notices.DELIVER_NOTICE_MAIL)
     async def deliver_notice_mail(self, mail_round: notices.MailRound) -> notices.MailResult:
         """Sends every mail of the round the SMTP server has not accepted yet, recording each batch as it goes;
         if the server is unreachable the activity fails and Temporal tries again later."""

@@ -9,7 +9,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from services.scripts import issues, models, packs, store
 from services.scripts.letter_activities import LetterDrafting
@@ -25,22 +25,19 @@ STARTS_AT_ONCE = 50  # workflow starts in flight together while opening a flight
 
 class ScriptsActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client, reminder_business_hours: float):
-        transition = m.RECORD_ITEM_TRANSITION
         # A script issue's closing step may make its CR's qualification letter due (services.scripts.letter_activities).
         recorded = LetterDrafting(temporal).recording(store.record_transition)
-        super().__init__(sessions, recorded, models.NeedsAttention, transition, attention.SCRIPTS)
+        super().__init__(sessions, recorded, models.NeedsAttention, attention.SCRIPTS)
         self._temporal = temporal
         self._reminder_business_hours = reminder_business_hours
 
-    @activity.defn(name=flights.PACK_VERSION)
-    @classified
+    @classified_activity(flights.PACK_VERSION)
     async def pack_version(self, flight: str) -> int:
         async with self._sessions() as session:
             latest = await store.latest_pack(session, flight)
         return 0 if latest is None else latest.version
 
-    @activity.defn(name=flights.OPEN_SCRIPT_ISSUES)
-    @classified
+    @classified_activity(flights.OPEN_SCRIPT_ISSUES)
     async def open_script_issues(self, request: m.OpenScriptIssues) -> int:
         """Every pairing x script of `request.kind` from the latest pack: its Item ID reserved in one transaction,
         then, a batch at a time, the issues' workflows started and only then their items recorded (Ready to
@@ -117,8 +114,7 @@ class ScriptsActivities(ItemSteps):
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
 
-    @activity.defn(name=m.OPEN_P2P_ITEM)
-    @classified
+    @classified_activity(m.OPEN_P2P_ITEM)
     async def open_p2p_item(self, request: m.P2PItemRequest) -> int:
         async with self._sessions.begin() as session:
             return await store.p2p_item(session, request.parent_item_id, request.step)

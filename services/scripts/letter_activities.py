@@ -9,12 +9,11 @@ for every step, whether or not the service wrote it first."""
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from flightrak.market_time import CENTRAL
 from services.scripts import letter_store, letters, packs, store
 from workflows import letters as letters_flow
@@ -84,8 +83,7 @@ class LetterActivities:
     def __init__(self, sessions: async_sessionmaker):
         self._sessions = sessions
 
-    @activity.defn(name=m.DRAFT_LETTER)
-    @classified
+    @classified_activity(m.DRAFT_LETTER)
     async def draft_letter(self, request: m.DraftRequest) -> m.LetterDraft:
         async with self._sessions.begin() as session:
             kept = await letter_store.freeze(session, request.item_id, request.flight, request.cr_duns, request.draft)

@@ -1,11 +1,10 @@
 """Temporal activities the testbed service executes."""
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from services.testbed import catalog, models, store
 from workflows import attention
@@ -20,12 +19,10 @@ from workflows.specifications.workflows import TestingSpecificationsWorkflow
 
 class TestbedActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client):
-        transition = specifications.RECORD_ITEM_TRANSITION
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, transition, attention.TESTBED)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.TESTBED)
         self._temporal = temporal
 
-    @activity.defn(name=registrations.OPEN_SPECIFICATIONS_REQUEST)
-    @classified
+    @classified_activity(registrations.OPEN_SPECIFICATIONS_REQUEST)
     async def open_testing_specifications_request(self, request: registrations.SpecificationsRequest) -> int:
         """The CR's request, and each paired TDSP's that has none yet; each with its workflow. Safe to retry:
         requests are unique per company and flight, and starting a running workflow again changes nothing."""
@@ -61,8 +58,7 @@ class TestbedActivities(ItemSteps):
             )
         return cr.item_id
 
-    @activity.defn(name=specifications.CLOSE_FOR_CANCELLED_REGISTRATION)
-    @classified
+    @classified_activity(specifications.CLOSE_FOR_CANCELLED_REGISTRATION)
     async def close_for_cancelled_registration(self, cancelled: specifications.CancelledRegistration) -> None:
         """The CR's pairings end and its request is cancelled; each TDSP it was paired with takes the CR's rows out
         of a test bed not yet approved and notes why, or, if that CR was its only one, is cancelled too. Safe to
@@ -120,16 +116,14 @@ class TestbedActivities(ItemSteps):
             TestingSpecificationsWorkflow.registration_cancelled, step, start_workflow_operation=start
         )
 
-    @activity.defn(name=flights.TEST_BEDS_MISSING)
-    @classified
+    @classified_activity(flights.TEST_BEDS_MISSING)
     async def test_beds_missing(self, flight: str) -> flights.TestBedsMissing:
         async with self._sessions() as session:
             missing = await store.test_beds_missing(session, flight)
             tdsps = await store.tdsp_count(session, flight)
         return flights.TestBedsMissing(tdsps, [f"{name} ({state})" for name, state in missing])
 
-    @activity.defn(name=flights.FLIGHT_PAIRINGS)
-    @classified
+    @classified_activity(flights.FLIGHT_PAIRINGS)
     async def flight_pairings(self, flight: str) -> list[scripts.PairingToTest]:
         """Every approved pairing of the flight, for opening its script issues, with its approved test bed's
         premises per script (the ESI IDs its transactions must name)."""

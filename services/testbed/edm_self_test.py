@@ -6,7 +6,7 @@ from pathlib import Path
 from temporalio import activity
 
 from flightrak import edm
-from flightrak.activity_failures import classified
+from flightrak.activity_failures import classified_activity
 from workflows.specifications import models as m
 
 
@@ -18,8 +18,7 @@ class EdmSelfTestActivities:
         self._signing_key = signing_key
         self._private_addresses = private_addresses  # Settings.edm_self_test_reaches_private_addresses
 
-    @activity.defn(name=m.EDM_SELF_TEST)
-    @classified
+    @classified_activity(m.EDM_SELF_TEST)
     async def edm_self_test(self, tested: m.EdmSelfTestInput) -> m.EdmSelfTestResult:
         outcome = await edm.send_test(
             self._data_dir,

@@ -17,7 +17,7 @@ from workflows import search_attributes as sa
 from workflows.flight import models as m
 from workflows.flight import rules
 from workflows.flight.rules import FLOW, Flight
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.items import SYSTEM_ACTOR, Refusal, deadline_words, invalid, refuse
 from workflows.scripts import models as scripts
 
@@ -42,7 +42,7 @@ BUSINESS_OPENS_AT = time(8, 0)
 @workflow.defn(name="Flight")
 class FlightWorkflow(ItemFlow[Flight]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
+    OWNER = attention.REGISTRATION
 
     @workflow.init
     def __init__(self, flight: m.FlightInput) -> None:

@@ -6,17 +6,16 @@ from temporalio import workflow
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.items import SYSTEM_ACTOR
 from workflows.letters import models as m
 from workflows.letters.rules import FLOW, Letter
-from workflows.scripts import models as scripts
 
 
 @workflow.defn(name="QualificationLetter")
 class QualificationLetterWorkflow(ItemFlow[Letter]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.SCRIPTS, scripts.RECORD_ITEM_TRANSITION)
+    OWNER = attention.SCRIPTS
 
     @workflow.init
     def __init__(self, letter: m.LetterInput) -> None:

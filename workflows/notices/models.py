@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from workflows import attention
 from workflows.items import Actor, ItemTransition
 
 ITEM_TYPE = "Market Notice"
@@ -57,6 +58,8 @@ REMINDER = "reminder"
 
 # Activity names: the registration service records a step (on the notice's queue) and delivers mail (its own queue).
 RECORD_NOTICE_STEP = "registration.record_notice_step"
+# A notice's steps are the registration service's to record, by an activity of their own.
+OWNER = attention.Owner(RECORD_NOTICE_STEP, attention.REGISTRATION.record_attention)
 DELIVER_NOTICE_MAIL = "registration.deliver_notice_mail"
 MAIL_TASK_QUEUE = "flightrak-notice-mail"
 

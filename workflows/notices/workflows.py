@@ -8,9 +8,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from workflows import attention
 from workflows import search_attributes as sa
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.items import SYSTEM_ACTOR, ItemTransition, Refusal, conflict, invalid
 from workflows.notices import models as m
 from workflows.notices.rules import AWAITING_ACKNOWLEDGEMENT, FLOW, Notice
@@ -33,7 +32,7 @@ REMINDER = "Reminder"
 @workflow.defn(name="MarketNotice")
 class MarketNoticeWorkflow(ItemFlow[Notice]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.REGISTRATION, m.RECORD_NOTICE_STEP)
+    OWNER = m.OWNER
     ACTION_INPUT = m.NoticeAction
 
     @workflow.init

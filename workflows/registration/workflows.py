@@ -10,7 +10,7 @@ from workflows import attention
 from workflows import search_attributes as sa
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.models import FLIGHT_CHANGED, REGISTERED
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.registration import models as m
 from workflows.registration.rules import FLOW, Registration
 from workflows.specifications import models as specifications
@@ -21,7 +21,7 @@ TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE
 @workflow.defn(name="FlightRegistration")
 class FlightRegistrationWorkflow(ItemFlow[Registration]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.REGISTRATION, m.RECORD_ITEM_TRANSITION)
+    OWNER = attention.REGISTRATION
 
     @workflow.init
     def __init__(self, registration: m.RegistrationInput) -> None:

@@ -12,7 +12,7 @@ from temporalio.common import SearchAttributeUpdate
 
 from workflows import attention
 from workflows import search_attributes as sa
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.items import SYSTEM_ACTOR
 from workflows.specifications import models as m
 from workflows.specifications.rules import FLOWS, Request
@@ -24,7 +24,7 @@ EDM_SELF_TEST_WITHIN = timedelta(seconds=60)
 
 @workflow.defn(name="TestingSpecifications")
 class TestingSpecificationsWorkflow(ItemFlow[Request]):
-    RECORDER = Recorder(attention.TESTBED, m.RECORD_ITEM_TRANSITION)
+    OWNER = attention.TESTBED
 
     @workflow.init
     def __init__(self, request: m.SpecificationsInput) -> None:

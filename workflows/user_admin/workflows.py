@@ -7,7 +7,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import attention
-from workflows.item_flow import ItemFlow, Recorder
+from workflows.item_flow import ItemFlow
 from workflows.items import INVALID, SYSTEM_ACTOR, Refusal, invalid
 from workflows.user_admin import models as m
 from workflows.user_admin.rules import FLOW, UserRequest
@@ -21,7 +21,7 @@ IDENTITY_OPTIONS = {**attention.STEP_OPTIONS, "task_queue": m.ACTIVITY_TASK_QUEU
 @workflow.defn(name="UserAdminRequest")
 class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
     FLOW = FLOW
-    RECORDER = Recorder(attention.IDENTITY, m.RECORD_ITEM_TRANSITION, m.ACTIVITY_TASK_QUEUE)
+    OWNER = attention.IDENTITY
 
     @workflow.init
     def __init__(self, request: m.UserRequestInput) -> None:
