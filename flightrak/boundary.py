@@ -83,6 +83,12 @@ def text_problem(value: str, multiline: bool = False, limit: int = SINGLE_LINE_M
     """What is wrong with one text value, in words for the person who typed it; None when nothing is."""
     if len(value) > limit:
         return f"is {len(value):,} characters long; at most {limit:,} are allowed"
+    return plain_text_problem(value, multiline)
+
+
+def plain_text_problem(value: str, multiline: bool = False) -> str | None:
+    """Whether the value is plain text (one line unless `multiline`), whatever its length: what every form's text
+    field is held to, in the same words wherever it is typed."""
     if found := _SURROGATE.search(value):
         return f"holds an unpaired surrogate (U+{ord(found.group()):04X}), which is not text"
     if found := _CONTROL.search(value):

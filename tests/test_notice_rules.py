@@ -70,6 +70,17 @@ def test_clean_notice_names_every_problem_and_normalizes():
     assert {"audience", "notice_date", "short_description", "bogus", "notice_type", "contact"} <= set(problems)
 
 
+def test_a_control_character_is_named_where_it_stands_as_in_every_form():
+    _, problems = rules.clean_notice(
+        {"notice_type": "NPRR", "long_description": "Line one\nBell \x07 here", "contact": "z\x00"},
+        MARKET,
+        set(),
+        date(2026, 11, 23),
+    )
+    assert problems["long_description"] == "holds a control character (U+0007) at character 15; remove it"
+    assert problems["contact"] == "holds a NUL byte at character 2; remove it"
+
+
 def test_audience_reaches_active_companies_of_the_kinds_and_those_named():
     assert [c.duns for c in rules.addressed("QSE", MARKET)] == ["148203657"]  # Pecos is inactive
     assert [c.duns for c in rules.addressed("QSE, 103994067", MARKET)] == ["148203657", "103994067"]

@@ -602,10 +602,10 @@ def test_text_limits():
 
 def test_names_are_one_line_of_plain_text():
     assert problems(as_yaml(pack(script(step(action="Bank Info\nProvided"))))) == [
-        f"{STEP_1}: action must be one line of plain text"
+        f"{STEP_1}: action must be one line: it holds a tab or line break at character 10"
     ]
     assert problems(as_yaml(pack(script(step(instructions="Bell \x07"))))) == [
-        f"{STEP_1}: instructions must be plain text"
+        f"{STEP_1}: instructions holds a control character (U+0007) at character 6; remove it"
     ]
 
 

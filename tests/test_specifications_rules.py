@@ -240,8 +240,11 @@ def test_now_must_be_timezone_aware():
 @pytest.mark.parametrize(
     ("name", "value", "problem"),
     [
-        ("edm_login", "ercot\nadmin", "must be one line of plain text"),
+        ("edm_login", "ercot\nadmin", "must be one line: it holds a tab or line break at character 6"),
+        ("edm_url", "https://edm.example/\x07", "holds a control character (U+0007) at character 21; remove it"),
         ("testing_contact_name", "x" * 81, "must be at most 80 characters"),
+        ("pgp_public_key", "x" * 64_001, "must be at most 64,000 characters"),
+        ("edm_url", "https://edm.example/" + "x" * 2_048, "must be at most 2,048 characters"),
         ("connectivity_contact_email", "sam@", "is not a valid email address"),
         ("testing_contact_phone", "512-555-01OO", "must be a 10-digit North American number"),
         ("testing_distribution_list_email", "list@@lonestar.example", "is not a valid email address"),

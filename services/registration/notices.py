@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flightrak import boundary
 from flightrak.market_time import CENTRAL
 from workflows.notices import models as m
 
@@ -29,8 +30,6 @@ LIMITS = {
     "contact": 5_000,
 }
 REQUIRED = ("notice_type", "short_description", "audience", "long_description", "contact")
-# Control characters other than tab and line breaks have no place in a notice (and no place in a mail).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ def clean_notice(
     problems: dict[str, str] = {}
     for name in m.FORM_FIELDS:
         value = str(raw.get(name, "") or "").replace("\r\n", "\n").replace("\r", "\n")
-        if _CONTROL.search(value):
-            problems[name] = "holds control characters; paste the text again as plain text"
+        if problem := boundary.plain_text_problem(value, multiline=True):
+            problems[name] = problem
             continue
         fields[name] = value.strip() if name not in m.TEXT_FIELDS else value.strip("\n ").rstrip()
     unknown = sorted(set(raw) - set(m.FORM_FIELDS))

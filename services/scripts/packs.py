@@ -84,8 +84,6 @@ MAX_PROBLEMS = 1000
 
 _SCRIPT_ID = re.compile(rf"[A-Z0-9][A-Z0-9_.-]{{0,{SCRIPT_ID_MAX - 1}}}")
 _TRANSACTION_TYPE = re.compile(r"[0-9]{3}(?:_[0-9]{2})?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tabs and line ends allowed
 _ENDS = ("action", "transaction", "p2p")
 _YAML_KINDS = {
     "tag:yaml.org,2002:null": "empty",
@@ -782,8 +780,8 @@ class _Reader:
         if len(text) > limit:
             self.add(where, f"{name} must be at most {limit:,} characters, not {len(text):,}")
             return None
-        if (_CONTROL_IN_TEXT if lines else _CONTROL).search(text) or boundary.text_problem(text, lines, limit):
-            self.add(where, f"{name} must be plain text" if lines else f"{name} must be one line of plain text")
+        if problem := boundary.plain_text_problem(text, lines):
+            self.add(where, f"{name} {problem}")
             return None
         return text
 

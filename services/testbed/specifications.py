@@ -31,10 +31,9 @@ PHONE_FIELDS = ("testing_contact_phone", "connectivity_contact_phone")
 MULTILINE_FIELDS = requests.MULTILINE_FIELDS
 
 HTTPS_PORT = 443
+# The specifications' own limits; every other field has the one it has wherever it is typed (flightrak.boundary).
 _MAX_LENGTH = {
-    "edm_url": 2000,
     "edm_login": 128,
-    "pgp_public_key": 100_000,
     "ssl_certificate": 50_000,
     "file_naming_convention": 1000,
     "testing_contact_email": 254,
@@ -49,8 +48,6 @@ _PASTE_INSTEAD = {
     "pgp_public_key": "paste the public key (gpg --armor --export)",
     "ssl_certificate": "paste only the certificate(s)",
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tabs and line ends allowed
 
 
 def clean_specifications(raw: dict[str, str], now: datetime) -> tuple[dict[str, str], dict[str, str]]:
@@ -66,10 +63,10 @@ def clean_specifications(raw: dict[str, str], now: datetime) -> tuple[dict[str, 
         if not value:
             if name in REQUIRED_FIELDS:
                 problems[name] = "is required"
-        elif len(value) > _MAX_LENGTH.get(name, 200):
-            problems[name] = f"must be at most {_MAX_LENGTH.get(name, 200)} characters"
-        elif (_CONTROL_IN_TEXT if name in MULTILINE_FIELDS else _CONTROL).search(value):
-            problems[name] = "must be plain text" if name in MULTILINE_FIELDS else "must be one line of plain text"
+        elif len(value) > (limit := _MAX_LENGTH.get(name) or boundary.max_length(name)):
+            problems[name] = f"must be at most {limit:,} characters"
+        elif problem := boundary.plain_text_problem(value, multiline=name in MULTILINE_FIELDS):
+            problems[name] = problem
 
     for name in EMAIL_FIELDS:
         if entered[name] and name not in problems:
