@@ -38,6 +38,9 @@ def _section(flow: Flow) -> str:
     )
     return (
         f"## {flow.item_type}{f' ({flow.item_kind})' if flow.item_kind else ''}\n\n```mermaid\n{flow.diagram()}```\n\n"
+        f"Each step is written by the activity `{flow.owner.record_item_transition}`"
+        f"{f' on the queue `{flow.owner.task_queue}`' if flow.owner.task_queue else ''}; a step that keeps failing is "
+        f"marked by `{flow.owner.record_attention}` (the names the Temporal UI shows).\n\n"
         "| Action | From | To | Who may take it | Needs a comment |\n|---|---|---|---|---|\n"
         f"{rows}\n"
     )

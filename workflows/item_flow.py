@@ -46,14 +46,18 @@ FIRST_ACTION_WITHIN = timedelta(minutes=10)
 
 
 class ItemFlow(attention.Attended, Generic[Facts]):
-    """Subclasses set FLOW (or say by `_table` which table an item runs), OWNER (the service whose activities record
-    its steps) and, unless it is ActionInput, ACTION_INPUT, call `_begin` in their `__init__`, and say what the
-    table's rules read (`_facts`) and how the item reads (`_title`, `_company_duns`, `_projected_fields`). An action
-    with more to do than move (open another item, merge fields) is a method `_take_<name>`."""
+    """Subclasses name their table (`class FlightWorkflow(ItemFlow[Flight], flow=FLOW)`, or say by `_table` which
+    table an item runs) and, unless it is ActionInput, ACTION_INPUT, call `_begin` in their `__init__`, and say what
+    the table's rules read (`_facts`) and how the item reads (`_title`, `_company_duns`, `_projected_fields`). An
+    action with more to do than move (open another item, merge fields) is a method `_take_<name>`."""
 
     FLOW: ClassVar[Flow[Any]]
-    OWNER: ClassVar[attention.Owner]
     ACTION_INPUT: ClassVar[type] = ActionInput  # the dataclass every action of the flow takes (actor, fields, comment)
+
+    def __init_subclass__(cls, flow: Flow[Any] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if flow is not None:
+            cls.FLOW = flow
 
     async def _first_action_taken(self) -> bool:
         """Waits for the action the item's workflow was started with (update-with-start); False when that action was
@@ -72,7 +76,7 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         self._unrecorded: dict[int, Any] = {}  # seq -> the step as its record activity takes it, until written
         self._party = ""  # the responsible party the item's last step (or its start) showed
         self._flow = self._table()
-        self._attention = attention.Attention(self.OWNER, item_id, self._flow.item_type)
+        self._attention = attention.Attention(self._flow.owner, item_id, self._flow.item_type)
         self._one_at_a_time = OneActionAtATime(self._flow.item_word)
 
     # What each flow says about its items.
@@ -221,10 +225,10 @@ class ItemFlow(attention.Attended, Generic[Facts]):
         seq = self._seq
         self._unrecorded[seq] = self._recorded(step)
         self._attention.record(
-            self.OWNER.record_item_transition,
+            self._flow.owner.record_item_transition,
             self._unrecorded[seq],
             lambda: self._unrecorded.pop(seq),
-            task_queue=self.OWNER.task_queue or None,
+            task_queue=self._flow.owner.task_queue or None,
             **RECORD_OPTIONS,
         )
         if state.closed:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Generic, TypedDict, TypeVar, Unpack
 
 from flightrak.tokens import Principal
+from workflows.attention import Owner
 from workflows.items import Refusal, conflict, forbidden, invalid
 
 Facts = TypeVar("Facts")  # what a flow's rules read about one item: its CR, its flight's deadline, ...
@@ -108,6 +109,7 @@ def no_taker_guard(action: str, principal: Principal, facts: object) -> Refusal 
 class Flow(Generic[Facts]):
     item_type: str
     item_word: str  # "registration": how refusals name the item
+    owner: Owner  # the service that keeps the items: its activities record each step and each mark of attention
     states: Mapping[str, State]
     actions: Mapping[str, Action[Facts]]
     # What the table cannot say: a deadline, the state of another item. Asked after who and from which state.

@@ -12,7 +12,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import FailureError
 
 from flightrak.market_time import CENTRAL
-from workflows import attention
 from workflows import search_attributes as sa
 from workflows.flight import models as m
 from workflows.flight import rules
@@ -40,10 +39,7 @@ BUSINESS_OPENS_AT = time(8, 0)
 
 
 @workflow.defn(name="Flight")
-class FlightWorkflow(ItemFlow[Flight]):
-    FLOW = FLOW
-    OWNER = attention.REGISTRATION
-
+class FlightWorkflow(ItemFlow[Flight], flow=FLOW):
     @workflow.init
     def __init__(self, flight: m.FlightInput) -> None:
         self._flight = flight

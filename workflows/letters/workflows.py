@@ -13,10 +13,7 @@ from workflows.letters.rules import FLOW, Letter
 
 
 @workflow.defn(name="QualificationLetter")
-class QualificationLetterWorkflow(ItemFlow[Letter]):
-    FLOW = FLOW
-    OWNER = attention.SCRIPTS
-
+class QualificationLetterWorkflow(ItemFlow[Letter], flow=FLOW):
     @workflow.init
     def __init__(self, letter: m.LetterInput) -> None:
         self._letter = letter

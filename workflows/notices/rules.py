@@ -53,6 +53,7 @@ def _company_acknowledges(action: str, principal: Principal, notice: Notice) -> 
 FLOW = Flow[Notice](
     item_type=m.ITEM_TYPE,
     item_word="market notice",
+    owner=m.OWNER,
     states={
         m.DRAFT: State(
             "ERCOT", "ERCOT completes the notice, then Publishes it to its audience (or Discards the draft)."

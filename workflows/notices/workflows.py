@@ -30,9 +30,7 @@ REMINDER = "Reminder"
 
 
 @workflow.defn(name="MarketNotice")
-class MarketNoticeWorkflow(ItemFlow[Notice]):
-    FLOW = FLOW
-    OWNER = m.OWNER
+class MarketNoticeWorkflow(ItemFlow[Notice], flow=FLOW):
     ACTION_INPUT = m.NoticeAction
 
     @workflow.init

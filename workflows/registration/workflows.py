@@ -19,10 +19,7 @@ TESTBED_ACTIVITY = {**attention.STEP_OPTIONS, "task_queue": m.TESTBED_TASK_QUEUE
 
 
 @workflow.defn(name="FlightRegistration")
-class FlightRegistrationWorkflow(ItemFlow[Registration]):
-    FLOW = FLOW
-    OWNER = attention.REGISTRATION
-
+class FlightRegistrationWorkflow(ItemFlow[Registration], flow=FLOW):
     @workflow.init
     def __init__(self, registration: m.RegistrationInput) -> None:
         self._registration = registration

@@ -14,9 +14,7 @@ from workflows.table import State
 
 
 @workflow.defn(name="P2PSubFlow")
-class P2PWorkflow(PairingItemFlow[SubFlow]):
-    FLOW = P2P_FLOW
-
+class P2PWorkflow(PairingItemFlow[SubFlow], flow=P2P_FLOW):
     @workflow.init
     def __init__(self, request: m.P2PInput) -> None:
         self._request = request

@@ -8,7 +8,7 @@ from contextlib import suppress
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflows import attention, list_mail
+from workflows import list_mail
 from workflows import search_attributes as sa
 from workflows.item_flow import ItemFlow
 from workflows.scripts import models as m
@@ -21,7 +21,6 @@ class PairingItemFlow(ItemFlow[Facts]):
     """Subclasses call `_begin_waiting` in their `__init__` after `_begin`, say what a reminder does (`_remind`),
     and end their run with `_end_waiting`."""
 
-    OWNER = attention.SCRIPTS
     ACTION_INPUT = m.ScriptAction
 
     def _begin_waiting(self, pairing: m.Pairing, script_id: str, timing: m.Timing) -> None:

@@ -35,9 +35,7 @@ def describe(transaction: m.TransactionSpec) -> str:
 
 
 @workflow.defn(name="ScriptIssue")
-class ScriptIssueWorkflow(PairingItemFlow[Script]):
-    FLOW = FLOW
-
+class ScriptIssueWorkflow(PairingItemFlow[Script], flow=FLOW):
     @workflow.init
     def __init__(self, request: m.ScriptIssueInput) -> None:
         self._request = request

@@ -10,7 +10,6 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from workflows import attention
 from workflows import search_attributes as sa
 from workflows.item_flow import ItemFlow
 from workflows.items import SYSTEM_ACTOR
@@ -24,8 +23,6 @@ EDM_SELF_TEST_WITHIN = timedelta(seconds=60)
 
 @workflow.defn(name="TestingSpecifications")
 class TestingSpecificationsWorkflow(ItemFlow[Request]):
-    OWNER = attention.TESTBED
-
     @workflow.init
     def __init__(self, request: m.SpecificationsInput) -> None:
         self._request = request

@@ -19,10 +19,7 @@ IDENTITY_OPTIONS = {**attention.STEP_OPTIONS, "task_queue": m.ACTIVITY_TASK_QUEU
 
 
 @workflow.defn(name="UserAdminRequest")
-class UserAdminRequestWorkflow(ItemFlow[UserRequest]):
-    FLOW = FLOW
-    OWNER = attention.IDENTITY
-
+class UserAdminRequestWorkflow(ItemFlow[UserRequest], flow=FLOW):
     @workflow.init
     def __init__(self, request: m.UserRequestInput) -> None:
         self._request = request
