@@ -163,6 +163,7 @@ def add_simulate_transactions(commands) -> None:
 def simulate_transactions(args) -> int:
     import asyncio
     import dataclasses
+    import signal
 
     from flightrak.settings import get_settings
     from services.identity.domain import demo_system_key
@@ -175,8 +176,16 @@ def simulate_transactions(args) -> int:
     given["system_key"] = args.system_key or demo_system_key(demo_password)
     given["reader_password"] = args.reader_password or demo_password
     options = simulator.Options(**given)
+
+    async def until_stopped() -> simulator.Summary:
+        """SIGTERM or Ctrl-C stops it as its duration would: what is in flight is answered, the summary written."""
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        return await simulator.simulate(options, stop=stop)
+
     try:
-        summary = asyncio.run(simulator.simulate(options))
+        summary = asyncio.run(until_stopped())
     except simulator.SimulatorError as error:
         print(f"simulate-transactions: {error}", file=sys.stderr)
         return 2

@@ -7,13 +7,14 @@ clean, no workflow has a failing activity or needs ERCOT's attention, and the on
 say to retry, each retried.
 
 Each script has three transaction steps: one on a premise (814_01 CR to ERCOT, 814_03 ERCOT to TDSP, 814_04 TDSP to
-ERCOT), one on none (997s, matched by their parties alone): some 600 receipts over the three minutes the simulators
-run, the kills in their first two.
+ERCOT), one on none (997s, matched by their parties alone): some 400 receipts over the two minutes the simulators
+run, stopped with SIGTERM (they finish what is in flight and write their summaries) a load spell after the last kill.
 The run's directory is kept when the test fails, its path printed with the logs' last lines."""
 
 import asyncio
 import json
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -52,8 +53,9 @@ KILLED = [
 OPENED_AT_ONCE = 10  # pairings whose script issues are opened and begun together
 LOAD_SECONDS = 6.0  # of receipts between one process back and the next kill
 HTTP_RATE, GRPC_RATE = 8.0, 1.5  # receipts a second at most
-# Each simulator's duration: past the kills (about 105 s on a busy 2-core machine), and the test's bound; it leaves
-# some steps unanswered, each simulator sending about 3 receipts a second there (its rounds read every waiting item).
+# Each simulator's longest run: past the kills (about 100 s on a busy 2-core machine), after which the test stops it;
+# it leaves some steps unanswered, each simulator sending about 3 receipts a second (its rounds read every waiting
+# item).
 SIMULATED_SECONDS = 170.0
 SETTLED_WITHIN = 90.0  # after the simulators ended: every step a receipt matched has moved
 TEST_WITHIN = 540.0
@@ -375,6 +377,10 @@ async def test_every_process_killed_under_load_loses_and_doubles_nothing(capsys:
                 recovered[name] = (await run.kill_and_recover(name), loaded)
             phases["kills done after"] = time.monotonic() - started
 
+            await asyncio.sleep(LOAD_SECONDS)  # the last process back takes load too
+            for simulation in simulations:
+                if simulation.process.poll() is None:
+                    simulation.process.send_signal(signal.SIGTERM)
             for simulation in simulations:
                 ended = await asyncio.to_thread(simulation.process.wait, SIMULATED_SECONDS + 60)
                 assert ended in (0, 1), f"the {simulation.name} simulator exited with {ended}\n{simulation.tail()}"

@@ -63,6 +63,28 @@ def test_planned_receipts_are_the_market_x12_for_each_waiting_step():
     assert next(p for p in again if p.item_id == 1).receipt.answers_reference == first.receipt.reference
 
 
+async def test_a_stopped_run_sends_nothing_more_and_answers_what_is_in_flight():
+    """What SIGTERM or Ctrl-C does to `flightrak simulate-transactions`: the receipts in flight are answered and
+    counted, those not yet sent are not sent."""
+    steps = [waiting(n, "814_01", LONESTAR, ERCOT_DUNS, f"1044372000000{n:04d}") for n in range(1, 9)]
+    planned = simulator.Planner(random.Random(3)).plan(steps, failures=0, duplicates=0, unmatched=0)
+    stop = asyncio.Event()
+
+    class SlowReporter:
+        started = 0
+
+        async def report(self, item: simulator.Planned) -> simulator.Sent:
+            SlowReporter.started += 1
+            if SlowReporter.started == 2:
+                stop.set()  # the stop arrives while two receipts are in flight
+            await asyncio.sleep(0.05)
+            return simulator.Sent(item, 0.0, matched_item_id=item.item_id)
+
+    sent = await simulator.send_all(SlowReporter(), planned, rate=0, concurrency=2, until=float("inf"), stop=stop)
+    assert SlowReporter.started == 2 and len(sent) == 2  # the two in flight, answered; the other six never sent
+    assert all(one.matched_item_id for one in sent)
+
+
 async def test_the_simulator_walks_business_scripts_with_nobody_clicking(http, stack):
     designation = await flight_in_connectivity_testing(http)
     ercot_admin = await sign_in(http, "admin@ercot.example")

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -613,10 +614,11 @@ async def send_all(
     concurrency: int,
     until: float,
     shown: Callable[[Sent], None] = lambda sent: None,
+    stop: asyncio.Event | None = None,
 ) -> list[Sent]:
     """Each receipt sent at its turn (`rate` a second; 0: as fast as the `concurrency` in flight allow) until
-    time.perf_counter() reaches `until`; what is not yet sent by then is not sent. A duplicate is a retried
-    delivery: it goes once its original was answered."""
+    time.perf_counter() reaches `until` or `stop` is set; what is not yet sent by then is not sent, what is in flight
+    is answered. A duplicate is a retried delivery: it goes once its original was answered."""
     in_flight = asyncio.Semaphore(max(1, concurrency))
     began = time.perf_counter()
     results: list[Sent] = []
@@ -624,12 +626,12 @@ async def send_all(
 
     async def one(n: int, item: Planned) -> None:
         if rate > 0:
-            await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+            await _pause(began + n / rate - time.perf_counter(), stop)
         if item.kind == DUPLICATE and item.receipt.reference in answered:
             await answered[item.receipt.reference].wait()
         try:
             async with in_flight:
-                if time.perf_counter() >= until:
+                if time.perf_counter() >= until or (stop is not None and stop.is_set()):
                     return
                 sent = await reporter.report(item)
         finally:
@@ -642,9 +644,19 @@ async def send_all(
     return results
 
 
-async def simulate(options: Options, out: Callable[[str], None] = print) -> Summary:
+async def _pause(seconds: float, stop: asyncio.Event | None) -> None:
+    """Sleeps, or less when `stop` is set meanwhile."""
+    if stop is None:
+        await asyncio.sleep(max(0.0, seconds))
+        return
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), max(0.0, seconds))
+
+
+async def simulate(options: Options, out: Callable[[str], None] = print, stop: asyncio.Event | None = None) -> Summary:
     """Rounds of: read what waits, send for it. A step is sent one valid receipt only (its workflow may still be
-    recording it when the next round reads); a step given a failed one gets a valid one in a later round."""
+    recording it when the next round reads); a step given a failed one gets a valid one in a later round. Setting
+    `stop` ends the run as its duration would: nothing more is sent, what is in flight is answered and counted."""
     if options.rate < 0 or options.count < 0 or options.duration <= 0:
         raise SimulatorError("the rate and count are 0 or more and the duration more than 0 seconds")
     if urlsplit(options.base_url).scheme not in ("http", "https"):
@@ -653,7 +665,7 @@ async def simulate(options: Options, out: Callable[[str], None] = print) -> Summ
     summary = Summary()
     started = time.perf_counter()
     try:
-        await _simulate(options, rng, summary, out)
+        await _simulate(options, rng, summary, out, stop)
     finally:
         summary.seconds = time.perf_counter() - started
         if options.summary_json:
@@ -662,9 +674,15 @@ async def simulate(options: Options, out: Callable[[str], None] = print) -> Summ
     return summary
 
 
-async def _simulate(options: Options, rng: random.Random, summary: Summary, out: Callable[[str], None]) -> None:
+async def _simulate(
+    options: Options, rng: random.Random, summary: Summary, out: Callable[[str], None], stop: asyncio.Event | None
+) -> None:
     planner = Planner(rng, options.ercot_duns)
     until = time.perf_counter() + options.duration
+
+    def over() -> bool:
+        return time.perf_counter() >= until or (stop is not None and stop.is_set())
+
     answered: set[tuple[int, str, str]] = set()  # (item, state, type) given a valid receipt
     # The first sign-in waits a little for a product starting; later ones wait out a restart, as reports do.
     waited, retries = min(options.retry_for, FIRST_SIGN_IN_WAIT), random.Random(options.seed)
@@ -682,10 +700,13 @@ async def _simulate(options: Options, rng: random.Random, summary: Summary, out:
         async with Reporter(http, system, options.grpc_address) as reporter:
             while summary.rounds < options.rounds and len(summary.sent) < options.count:
                 steps, recording = await unanswered(http, reader, options, answered)
-                while not steps and recording and time.perf_counter() < until:
-                    await asyncio.sleep(0.5)  # a step it answered is still being recorded: its next may wait
+                while not steps and recording and not over():
+                    await _pause(0.5, stop)  # a step it answered is still being recorded: its next may wait
                     steps, recording = await unanswered(http, reader, options, answered)
-                if not steps or time.perf_counter() >= until:
+                if stop is not None and stop.is_set():
+                    out("stopped: nothing more is sent")
+                    break
+                if not steps or over():
                     out("no step waits for a transaction" + (" any more" if summary.rounds else ""))
                     break
                 if 0 < options.steps_per_round < len(steps):
@@ -700,7 +721,13 @@ async def _simulate(options: Options, rng: random.Random, summary: Summary, out:
                     out(one.words())
 
                 sent = await send_all(
-                    reporter, planned, rate=options.rate, concurrency=options.concurrency, until=until, shown=shown
+                    reporter,
+                    planned,
+                    rate=options.rate,
+                    concurrency=options.concurrency,
+                    until=until,
+                    shown=shown,
+                    stop=stop,
                 )
                 given = {s.planned.item_id for s in sent if s.planned.kind == VALID and not s.error}
                 answered |= {(step.item_id, step.state, step.type) for step in steps if step.item_id in given}
