@@ -5,7 +5,8 @@ issues, transaction intake end to end against bare Temporal signals, what checki
 costs against the same processes before the check (a git worktree of the commit before it), and pages that move by
 themselves (`live`: item events from the projection write to 200 SSE connections, against a bare LISTEN/NOTIFY), and
 flight analytics (`analytics`: the page of a flight of 4,800 script issues and 100,000 history rows, against
-GET /api/v1/me and the flight's Flight Progress page).
+GET /api/v1/me and the flight's Flight Progress page), and what a counted request costs the gateway's rate limits
+(`rate_limits`: the sliding window counter against the moving window, in process).
 
 Run from the repository root:  .venv/bin/python bench/run.py
 Prints a table and ratios and writes bench/results.json. `bench/run.py script_issues` (or any of the parts'
@@ -36,6 +37,7 @@ import analytics as analytics_bench  # noqa: E402
 import calendars as calendars_bench  # noqa: E402
 import letters as letters_bench  # noqa: E402
 import live as live_bench  # noqa: E402
+import rate_limits as rate_limits_bench  # noqa: E402
 import registration as registration_bench  # noqa: E402  (bench/ is a folder of scripts, not a package)
 import script_issues as script_issues_bench  # noqa: E402
 import scripts_test_bed as scripts_test_bed_bench  # noqa: E402
@@ -296,7 +298,7 @@ STACK_PARTS = {
         lambda figures: print(calendars_bench.report(figures)),
     ),
 }
-PARTS = ("latency", *STACK_PARTS, "test_bed")
+PARTS = ("latency", *STACK_PARTS, "test_bed", "rate_limits")
 
 
 def result_key(part: str) -> str:
@@ -348,6 +350,8 @@ def main(asked: list[str]) -> int:
         stop(process)
     if "test_bed" in parts:
         results["test_bed"] = test_bed_bench.run()
+    if "rate_limits" in parts:
+        results["rate_limits"] = rate_limits_bench.run()
     results.update(
         when=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         machine={"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
@@ -362,6 +366,8 @@ def main(asked: list[str]) -> int:
             print_latency(results)
         elif part == "test_bed":
             print_test_bed(results["test_bed"])
+        elif part == "rate_limits":
+            print(rate_limits_bench.report(results["rate_limits"]))
         else:
             STACK_PARTS[part][1](results[result_key(part)])
         print()
