@@ -14,8 +14,9 @@ from temporalio.converter import value_to_type
 
 from flightrak import needs_attention
 from flightrak.activity_failures import classified_activity
-from workflows.attention import AttentionRecord, Owner
+from workflows.attention import AttentionRecord
 from workflows.items import ItemTransition
+from workflows.owners import Owner
 
 
 class ItemSteps:

@@ -32,7 +32,7 @@ from flightrak.worker import WORKFLOW_RUNNER
 from services.registration.domain import registration_closes_at
 from tests.acting import acted, recorded
 from tests.record_histories import HISTORIES, start_dev_server
-from workflows import attention
+from workflows import attention, owners
 from workflows.flight import models as flights
 from workflows.flight.ids import flight_workflow_id
 from workflows.flight.workflows import FlightWorkflow
@@ -103,7 +103,7 @@ class FakeRegistrationActivities:
             )
         self.transitions.append(step)
 
-    @activity.defn(name=attention.REGISTRATION.record_attention)
+    @activity.defn(name=owners.REGISTRATION.record_attention)
     async def record_attention(self, entry: attention.AttentionRecord) -> None:
         self.attention.append(entry)
 

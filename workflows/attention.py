@@ -26,6 +26,7 @@ from workflows.items import (
     principal_of,
     refuse,
 )
+from workflows.owners import Owner
 
 # About ten tries, backing off to a minute apart (~5 minutes): a restarted database or service is ridden out;
 # anything longer is for ERCOT's operators to see.
@@ -66,17 +67,6 @@ class AttentionRecord:
 class OperatorDecision:
     actor: Actor
     decision: str  # RETRY or CANCEL
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The service that owns the flow's items: the activities that record their steps and their marks of needing
-    attention, and its queue (empty: the flow's own queue, whose worker hosts that service's activities; attention
-    marks then run as local activities)."""
-
-    record_item_transition: str
-    record_attention: str
-    task_queue: str = ""
 
 
 def failure_of(error: FailureError) -> FailureError:
@@ -242,12 +232,3 @@ class Attended:
     @decide_needs_attention.validator
     def validate_decide_needs_attention(self, decision: OperatorDecision) -> None:
         self._attention.check_decision(decision)
-
-
-# The item owners (flightrak/projections.py ITEM_ID_OWNERS): the user-admin workflow runs identity's activities on
-# identity's queue; every other flow runs its owner's on its own queue, whose worker hosts them (attention marks as
-# local activities: they record no transition).
-IDENTITY = Owner("identity.record_item_transition", "identity.record_attention", "flightrak-identity")
-REGISTRATION = Owner("registration.record_item_transition", "registration.record_attention")
-TESTBED = Owner("testbed.record_item_transition", "testbed.record_attention")
-SCRIPTS = Owner("scripts.record_item_transition", "scripts.record_attention")

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Generic, TypedDict, TypeVar, Unpack
 
 from flightrak.tokens import Principal
-from workflows.attention import Owner
 from workflows.items import Refusal, conflict, forbidden, invalid
+from workflows.owners import Owner
 
 Facts = TypeVar("Facts")  # what a flow's rules read about one item: its CR, its flight's deadline, ...
 NEW = ""  # the state of an item that does not exist yet (its first action creates it)

@@ -14,7 +14,7 @@ from flightrak.item_steps import ItemSteps
 from flightrak.mail import MailInterrupted, SmtpMailer
 from services.identity import domain, models, store
 from services.identity.list_mail import ListMailMessage
-from workflows import attention, list_mail
+from workflows import list_mail, owners
 from workflows.user_admin import models as requests
 
 
@@ -25,7 +25,7 @@ def _invalid(problems: dict[str, str]) -> ApplicationError:
 
 class IdentityActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, mailer: SmtpMailer):
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.IDENTITY)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, owners.IDENTITY)
         self._mailer = mailer
 
     @classified_activity(list_mail.MAIL_DISTRIBUTION_LISTS)

@@ -12,7 +12,7 @@ from flightrak.mail import MailInterrupted, SmtpMailer
 from services.registration import models, notices_store, store
 from services.registration import notices as notice_rules
 from services.registration.notices_mail import MailedNotice, NoticeMail
-from workflows import attention
+from workflows import owners
 from workflows.notices import models as notices
 from workflows.registration import models as registrations
 
@@ -22,7 +22,7 @@ MAIL_BATCH = 100
 
 class RegistrationActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker):
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.REGISTRATION)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, owners.REGISTRATION)
 
     @classified_activity(registrations.RECORD_TEST_PAIRINGS)
     async def record_test_pairings(self, pairings: registrations.TestPairings) -> None:

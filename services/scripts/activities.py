@@ -13,7 +13,7 @@ from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from services.scripts import issues, models, packs, store
 from services.scripts.letter_activities import LetterDrafting
-from workflows import attention
+from workflows import owners
 from workflows import scripts as scripts_flow
 from workflows.flight import models as flights
 from workflows.scripts import models as m
@@ -27,7 +27,7 @@ class ScriptsActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client, reminder_business_hours: float):
         # A script issue's closing step may make its CR's qualification letter due (services.scripts.letter_activities).
         recorded = LetterDrafting(temporal).recording(store.record_transition)
-        super().__init__(sessions, recorded, models.NeedsAttention, attention.SCRIPTS)
+        super().__init__(sessions, recorded, models.NeedsAttention, owners.SCRIPTS)
         self._temporal = temporal
         self._reminder_business_hours = reminder_business_hours
 

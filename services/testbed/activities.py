@@ -7,7 +7,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from flightrak.activity_failures import classified_activity
 from flightrak.item_steps import ItemSteps
 from services.testbed import catalog, models, store
-from workflows import attention
+from workflows import owners
 from workflows import specifications as specifications_flow
 from workflows.flight import models as flights
 from workflows.registration import models as registrations
@@ -19,7 +19,7 @@ from workflows.specifications.workflows import TestingSpecificationsWorkflow
 
 class TestbedActivities(ItemSteps):
     def __init__(self, sessions: async_sessionmaker, temporal: Client):
-        super().__init__(sessions, store.record_transition, models.NeedsAttention, attention.TESTBED)
+        super().__init__(sessions, store.record_transition, models.NeedsAttention, owners.TESTBED)
         self._temporal = temporal
 
     @classified_activity(registrations.OPEN_SPECIFICATIONS_REQUEST)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from workflows import attention
+from workflows import owners
 from workflows.items import ActionInput
 
 ITEM_TYPE = "Flight"
@@ -34,7 +34,7 @@ DATE_FIELDS = ("signup_deadline", "signup_deadline_time", "day1_of_testing", "en
 
 # Activity names: the contract between the flight and registration workflows and the registration service,
 # whose activities the workflow worker hosts on the flows' own queues.
-RECORD_ITEM_TRANSITION = attention.REGISTRATION.record_item_transition
+RECORD_ITEM_TRANSITION = owners.REGISTRATION.record_item_transition
 # Served by the testbed service on its own task queue: which TDSP test beds ERCOT has not approved yet.
 TEST_BEDS_MISSING = "testbed.test_beds_missing"
 TESTBED_TASK_QUEUE = "flightrak-testbed"

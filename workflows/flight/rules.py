@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.flight import models as m
 from workflows.items import Refusal, conflict
 from workflows.table import NEW, Flow, Party, State, by_system
@@ -37,7 +37,7 @@ def _dates_still_open(action: str, flight: Flight, now: datetime) -> Refusal | N
 FLOW = Flow[Flight](
     item_type=m.ITEM_TYPE,
     item_word="flight",
-    owner=attention.REGISTRATION,
+    owner=owners.REGISTRATION,
     states={
         m.OPEN: State(
             "ERCOT", "Open for registration: an AR or BAR of a CR registers from this flight until the signup deadline."

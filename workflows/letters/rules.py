@@ -5,7 +5,7 @@ they stand. The workflow, the buttons and the docs' diagram read it."""
 from dataclasses import dataclass
 
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.letters import models as m
 from workflows.table import NEW, Flow, Party, State, by_system
 
@@ -26,7 +26,7 @@ _ercot = Party[Letter](_ercot_reviews, "only ERCOT reviews qualification letters
 FLOW = Flow[Letter](
     item_type=m.ITEM_TYPE,
     item_word="qualification letter",
-    owner=attention.SCRIPTS,
+    owner=owners.SCRIPTS,
     states={
         m.AWAITING_REVIEW: State(
             "ERCOT",

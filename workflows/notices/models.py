@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from workflows import attention
+from workflows import owners
 from workflows.items import Actor, ItemTransition
 
 ITEM_TYPE = "Market Notice"
@@ -59,7 +59,7 @@ REMINDER = "reminder"
 # Activity names: the registration service records a step (on the notice's queue) and delivers mail (its own queue).
 RECORD_NOTICE_STEP = "registration.record_notice_step"
 # A notice's steps are the registration service's to record, by an activity of their own.
-OWNER = attention.Owner(RECORD_NOTICE_STEP, attention.REGISTRATION.record_attention)
+OWNER = owners.Owner(RECORD_NOTICE_STEP, owners.REGISTRATION.record_attention)
 DELIVER_NOTICE_MAIL = "registration.deliver_notice_mail"
 MAIL_TASK_QUEUE = "flightrak-notice-mail"
 

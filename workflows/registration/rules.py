@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.flight.models import TESTING_STATES
 from workflows.items import Refusal, conflict, deadline_words
 from workflows.registration import models as m
@@ -50,7 +50,7 @@ def _flight_allows(action: str, registration: Registration, now: datetime) -> Re
 FLOW = Flow[Registration](
     item_type=m.ITEM_TYPE,
     item_word="registration",
-    owner=attention.REGISTRATION,
+    owner=owners.REGISTRATION,
     states={
         m.PENDING_SUBMITTAL: State(
             "CR", "Verify the registration, then Submit it to ERCOT (or Modify or Withdraw it)."

@@ -7,7 +7,7 @@ the steps it started with whatever ERCOT publishes later.
 
 from dataclasses import dataclass, field
 
-from workflows import attention
+from workflows import owners
 from workflows.items import Actor
 from workflows.scripts.vocabulary import (  # noqa: F401  (one vocabulary with the pack reader)
     CR,
@@ -57,7 +57,7 @@ TRANSACTION_RECEIVED = "transaction_received"  # the signal a transaction receip
 RECEIPTS_QUERY = "receipts"  # the receipts a script issue holds for steps still to come, and those it has seen
 
 # Activity names: the scripts service's, hosted on these workflows' own queue.
-RECORD_ITEM_TRANSITION = attention.SCRIPTS.record_item_transition
+RECORD_ITEM_TRANSITION = owners.SCRIPTS.record_item_transition
 OPEN_P2P_ITEM = "scripts.open_p2p_item"
 
 

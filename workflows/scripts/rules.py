@@ -13,7 +13,7 @@ from typing import Any
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.items import Refusal, conflict
 from workflows.scripts import models as m
 from workflows.scripts import vocabulary as words
@@ -145,7 +145,7 @@ def wrong_transaction(script: Script, transaction_type: str) -> Refusal | None:
 FLOW = Flow[Script](
     item_type=m.SCRIPT_ISSUE,
     item_word="script",
-    owner=attention.SCRIPTS,
+    owner=owners.SCRIPTS,
     states={
         m.READY_TO_BEGIN: State(BEGINS, "The {party} clicks Begin Working to start this script."),
         STEP: State(SENDER, "The step's instructions, from the pack."),
@@ -258,7 +258,7 @@ NOT_THEIR_TURN = "this step is the {responsible}'s ({responsible_name})"
 P2P_FLOW = Flow[SubFlow](
     item_type=m.P2P_SUB_FLOW,
     item_word="sub-flow",
-    owner=attention.SCRIPTS,
+    owner=owners.SCRIPTS,
     states={
         m.SUBMITTER_WORKING: State(SUBMITTER, "The {party} does its part, then clicks Task Complete."),
         m.RECEIVER_IN_REVIEW: State(

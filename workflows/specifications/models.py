@@ -3,7 +3,7 @@ testbed service."""
 
 from dataclasses import dataclass, field
 
-from workflows import attention
+from workflows import owners
 from workflows.items import ActionInput, ItemStatus
 
 ITEM_TYPE = "Request for Testing Specifications"
@@ -61,7 +61,7 @@ SELF_TEST_LABELS = {
     "edm_self_test_url": "EDM Self-Test URL",
 }
 
-RECORD_ITEM_TRANSITION = attention.TESTBED.record_item_transition
+RECORD_ITEM_TRANSITION = owners.TESTBED.record_item_transition
 # The system's step when an approved registration behind a request is cancelled: it cancels the request (the table's
 # CANCEL_REQUEST) or notes it. Never a person's: no button, and the service forwards only the table's actions.
 REGISTRATION_CANCELLED = "registration_cancelled"

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.items import Refusal, conflict
 from workflows.specifications import models as m
 from workflows.table import Action, Flow, Guard, Party, State, by_system, no_guard
@@ -110,7 +110,7 @@ def _request_flow(
 ) -> Flow[Request]:
     """A kind's table: one item type, whose every kind the system cancels with the registration it served."""
     actions = {**actions, m.CANCEL_REQUEST: _registration_cancelled(states)}
-    return Flow[Request](m.ITEM_TYPE, f"{kind} request", attention.TESTBED, states, actions, guard, item_kind=kind)
+    return Flow[Request](m.ITEM_TYPE, f"{kind} request", owners.TESTBED, states, actions, guard, item_kind=kind)
 
 
 CR_FLOW = _request_flow(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from workflows import attention
+from workflows import owners
 from workflows.items import ActionInput, Actor, ItemTransition  # noqa: F401  (the request's own vocabulary)
 
 ITEM_TYPE = "User Admin Request"
@@ -27,9 +27,9 @@ EXPIRE = "expire"
 USER_FIELDS = ("first_name", "last_name", "employee_id", "email", "phone")
 
 # Activity names: the contract between this workflow and the identity service that executes them.
-RECORD_ITEM_TRANSITION = attention.IDENTITY.record_item_transition
+RECORD_ITEM_TRANSITION = owners.IDENTITY.record_item_transition
 APPLY_USER_CHANGE = "identity.apply_user_change"
-ACTIVITY_TASK_QUEUE = attention.IDENTITY.task_queue
+ACTIVITY_TASK_QUEUE = owners.IDENTITY.task_queue
 
 
 @dataclass

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flightrak import authz
 from flightrak.tokens import Principal
-from workflows import attention
+from workflows import owners
 from workflows.table import Action, Flow, State, by_system
 from workflows.user_admin import models as m
 
@@ -27,7 +27,7 @@ OPEN = (m.NEW, m.PENDING_COMMIT)
 FLOW = Flow[UserRequest](
     item_type=m.ITEM_TYPE,
     item_word="request",
-    owner=attention.IDENTITY,
+    owner=owners.IDENTITY,
     states={
         m.NEW: State("MP Admin", "Enter the user's details and click OK."),
         m.PENDING_COMMIT: State("MP Admin", "Verify the information, then click Commit (or correct it and click OK)."),
